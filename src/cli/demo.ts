@@ -1,0 +1,33 @@
+import { formatDemoTransports } from './demo-transports.js';
+import type { CliIo } from './types.js';
+
+/** One part of `kioskbus demo`: prints through `say` and throws when something does not work. */
+export interface DemoSection {
+  title: string;
+  run(say: (line: string) => void, signal: AbortSignal): Promise<void>;
+}
+
+/**
+ * The sections of the demo, in order. Each protocol adds its session (`src/<protocol>/demo.ts`);
+ * the transports section shows a simulator served on TCP and on a pty.
+ */
+export const demoSections: readonly DemoSection[] = [formatDemoTransports];
+
+export async function runDemo(io: CliIo, options: { quiet: boolean }): Promise<number> {
+  let failed = 0;
+  for (const section of demoSections) {
+    io.stdout.write(`\n== ${section.title} ==\n`);
+    const say = (line: string): void => {
+      if (!options.quiet) io.stdout.write(`  ${line}\n`);
+    };
+    try {
+      await section.run(say, io.signal);
+      io.stdout.write(`  ok\n`);
+    } catch (error) {
+      failed += 1;
+      io.stdout.write(`  FAILED: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  }
+  io.stdout.write(`\n${failed === 0 ? 'demo finished' : `demo finished with ${failed} failed section(s)`}\n`);
+  return failed === 0 ? 0 : 1;
+}

@@ -1,0 +1,7 @@
+import type { ProtocolCli } from './types.js';
+
+/**
+ * The protocols that contribute CLI commands. Each protocol folder exports its `ProtocolCli` from
+ * `src/<protocol>/cli.ts`; add it here.
+ */
+export const protocols: readonly ProtocolCli[] = [];

@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util';
+import { PtyBridgeTransport } from '../transport/pty.js';
+import { serveTcp } from '../transport/tcp.js';
+import type { Transport } from '../transport/types.js';
+import { UsageError, type CliIo } from './types.js';
+
+/** Options every `simulate` command takes. */
+export const SERVE_OPTIONS = {
+  tcp: { type: 'string' },
+  pty: { type: 'string' },
+} as const;
+
+export const SERVE_USAGE = `  --tcp HOST:PORT   serve on a TCP port (one client at a time; PORT 0 picks a free one)
+  --pty PATH        serve on a pseudo-terminal at PATH (needs socat)`;
+
+export interface ServeTarget {
+  tcp?: string | undefined;
+  pty?: string | undefined;
+}
+
+function parseHostPort(text: string): { host: string; port: number } {
+  const match = /^(?:(.*):)?(\d+)$/.exec(text);
+  const port = Number(match?.[2]);
+  if (!match || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--tcp expects HOST:PORT or PORT, got "${text}"`);
+  }
+  return { host: match[1] ?? '127.0.0.1', port };
+}
+
+/**
+ * Serves a device simulator on TCP or a pty until the CLI's signal aborts. `attach` wires the simulator
+ * to a fresh transport (one per TCP client, one for the pty) and returns a function that detaches it.
+ */
+export async function serveUntilAborted(
+  target: ServeTarget,
+  attach: (transport: Transport) => () => void,
+  io: CliIo,
+  label: string,
+): Promise<number> {
+  if ((target.tcp === undefined) === (target.pty === undefined)) {
+    throw new UsageError('give exactly one of --tcp HOST:PORT or --pty PATH');
+  }
+  const stopped = new Promise<void>((resolve) => {
+    if (io.signal.aborted) resolve();
+    else
+      io.signal.addEventListener(
+        'abort',
+        () => {
+          resolve();
+        },
+        { once: true },
+      );
+  });
+  if (target.tcp !== undefined) {
+    const detachers = new Set<() => void>();
+    const server = await serveTcp(parseHostPort(target.tcp), (transport) => {
+      io.stderr.write(`client connected (${transport.description})\n`);
+      const detach = attach(transport);
+      detachers.add(detach);
+      transport.once('close', () => {
+        detach();
+        detachers.delete(detach);
+        io.stderr.write('client left\n');
+      });
+    });
+    io.stdout.write(`${label} listening on ${server.url}\n`);
+    await stopped;
+    for (const detach of detachers) detach();
+    await server.close();
+    return 0;
+  }
+  const pty = new PtyBridgeTransport({ path: target.pty ?? '' });
+  await pty.open();
+  const detach = attach(pty);
+  io.stdout.write(`${label} on pty ${target.pty ?? ''} (socat pid ${pty.pid ?? '?'})\n`);
+  await stopped;
+  detach();
+  await pty.close();
+  return 0;
+}
+
+export function parseServeArgs(args: string[]): ServeTarget {
+  const { values } = parseArgs({ args, options: SERVE_OPTIONS, strict: false, allowPositionals: true });
+  return { tcp: values.tcp as string | undefined, pty: values.pty as string | undefined };
+}

@@ -1,0 +1,36 @@
+import type { Readable, Writable } from 'node:stream';
+
+/** Where a CLI command reads and writes; tests pass their own streams and an AbortSignal to stop it. */
+export interface CliIo {
+  stdout: Writable;
+  stderr: Writable;
+  stdin: Readable;
+  /** Aborted on SIGINT/SIGTERM (or by a test): long-running commands (watch, simulate) stop and resolve. */
+  signal: AbortSignal;
+}
+
+/** One runnable (sub)command. `run` resolves to the process exit code. */
+export interface CliCommand {
+  /** One line for the command list. */
+  summary: string;
+  /** Full help text shown by `--help`. */
+  usage: string;
+  run(args: string[], io: CliIo): Promise<number>;
+}
+
+/** What a protocol adds to the CLI: `kioskbus decode <name>`, `watch <name>`, `simulate <name>`. */
+export interface ProtocolCli {
+  name: string;
+  decode?: CliCommand;
+  watch?: CliCommand;
+  simulate?: CliCommand;
+  /** Extra protocol commands, e.g. `probe`. */
+  probe?: CliCommand;
+}
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

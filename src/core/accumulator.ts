@@ -1,0 +1,90 @@
+/**
+ * A growing receive buffer for streaming framers: chunks are appended into spare capacity (amortised
+ * doubling), consumed bytes are skipped by moving an offset, and the live region is compacted only when
+ * the buffer would otherwise grow. No per-byte copying or concatenation.
+ */
+export class ByteAccumulator {
+  private buf: Uint8Array;
+  private start = 0;
+  private end = 0;
+
+  constructor(initialCapacity = 256) {
+    this.buf = new Uint8Array(initialCapacity);
+  }
+
+  /** Number of unconsumed bytes. */
+  get length(): number {
+    return this.end - this.start;
+  }
+
+  append(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    if (this.end + chunk.length > this.buf.length) {
+      const live = this.end - this.start;
+      if (live + chunk.length <= this.buf.length && this.start > 0) {
+        this.buf.copyWithin(0, this.start, this.end);
+      } else {
+        let capacity = this.buf.length * 2;
+        while (capacity < live + chunk.length) capacity *= 2;
+        const next = new Uint8Array(capacity);
+        next.set(this.buf.subarray(this.start, this.end));
+        this.buf = next;
+      }
+      this.start = 0;
+      this.end = live;
+    }
+    this.buf.set(chunk, this.end);
+    this.end += chunk.length;
+  }
+
+  /** Byte at `index` relative to the first unconsumed byte (undefined past the end). */
+  at(index: number): number | undefined {
+    const i = this.start + index;
+    return i < this.end ? this.buf[i] : undefined;
+  }
+
+  /** A view (not a copy) of unconsumed bytes `[from, to)`; valid until the next `append`. */
+  view(from = 0, to = this.length): Uint8Array {
+    return this.buf.subarray(this.start + from, this.start + Math.min(to, this.length));
+  }
+
+  /** A copy of unconsumed bytes `[from, to)`. */
+  copy(from = 0, to = this.length): Uint8Array {
+    return this.view(from, to).slice();
+  }
+
+  /** Index (relative) of the first occurrence of `byte` at or after `from`, or -1. */
+  indexOf(byte: number, from = 0): number {
+    const i = this.buf.subarray(0, this.end).indexOf(byte, this.start + from);
+    return i < 0 ? -1 : i - this.start;
+  }
+
+  consume(n: number): void {
+    this.start = Math.min(this.start + n, this.end);
+    if (this.start === this.end) {
+      this.start = 0;
+      this.end = 0;
+    }
+  }
+
+  clear(): void {
+    this.start = 0;
+    this.end = 0;
+  }
+}
+
+/** Counters every framer keeps and reports. */
+export interface FramerStats {
+  /** Frames decoded with a good check value. */
+  frames: number;
+  /** Frames dropped for a bad CRC. */
+  crcErrors: number;
+  /** Frames dropped for an impossible length or a bad end marker. */
+  badFrames: number;
+  /** Bytes skipped while hunting for a start byte. */
+  garbageBytes: number;
+}
+
+export function emptyFramerStats(): FramerStats {
+  return { frames: 0, crcErrors: 0, badFrames: 0, garbageBytes: 0 };
+}
