@@ -1,0 +1,319 @@
+/**
+ * eSSP / SSP framing: `STX(0x7F) | SEQ/ID | LEN | DATA[LEN] | CRC-16/SSP low byte | high byte`.
+ *
+ * - SEQ/ID: bit 7 is the sequence flag, bits 6..0 the slave address (0..0x7D).
+ * - LEN counts the DATA bytes only (1..255).
+ * - The CRC (poly 0x8005, init 0xFFFF, not reflected) covers SEQ/ID..DATA before stuffing and is sent low byte first.
+ * - Every 0x7F after the STX (SEQ, LEN, DATA and CRC bytes alike) is sent as `7F 7F`. A receiver seeing a lone 0x7F
+ *   (followed by anything other than 0x7F) inside a frame starts a new frame there.
+ */
+import { ByteAccumulator, emptyFramerStats, type FramerStats } from '../core/accumulator.js';
+import { CRC16_SSP } from '../core/crc.js';
+import { ErrorCode, KioskbusError } from '../core/errors.js';
+
+export const SSP_STX = 0x7f;
+/** Highest valid slave address (0x7E is STEX, 0x7F is STX). */
+export const SSP_MAX_ADDRESS = 0x7d;
+/** Largest DATA length a frame can carry. */
+export const SSP_MAX_DATA = 255;
+
+export interface SspFrame {
+  /** Slave address 0..0x7D. */
+  address: number;
+  /** Sequence flag (bit 7 of the SEQ/ID byte). */
+  seq: 0 | 1;
+  /** LEN bytes: a command code or generic reply code first, then the payload; encrypted frames start with 0x7E. */
+  data: Uint8Array;
+}
+
+export interface SspFrameHandlers {
+  /** A frame with a good CRC. `raw` is the frame as received (stuffed, STX included). */
+  frame: (frame: SspFrame, raw: Uint8Array) => void;
+  /** A dropped frame (bad CRC, impossible length or address, interrupted by a new STX); the stream goes on. */
+  error?: (error: KioskbusError) => void;
+}
+
+function checkFrame(frame: SspFrame): void {
+  if (!Number.isInteger(frame.address) || frame.address < 0 || frame.address > SSP_MAX_ADDRESS) {
+    throw new KioskbusError(ErrorCode.InvalidArgument, `eSSP address must be 0..0x7D, got ${String(frame.address)}`);
+  }
+  if ((frame.seq as number) !== 0 && (frame.seq as number) !== 1) {
+    throw new KioskbusError(ErrorCode.InvalidArgument, `eSSP sequence flag must be 0 or 1, got ${String(frame.seq)}`);
+  }
+  if (frame.data.length < 1 || frame.data.length > SSP_MAX_DATA) {
+    throw new KioskbusError(
+      ErrorCode.InvalidArgument,
+      `eSSP frame data must be 1..255 bytes, got ${frame.data.length}`,
+      frame.data.length > 0 ? { raw: frame.data } : {},
+    );
+  }
+}
+
+/** The SEQ/ID byte for an address and sequence flag. */
+export function seqId(address: number, seq: 0 | 1): number {
+  return (seq << 7) | (address & 0x7f);
+}
+
+/** Encodes a frame: STX, SEQ/ID, LEN, DATA, CRC low, CRC high, with every 0x7F after the STX stuffed as `7F 7F`. */
+export function encodeFrame(frame: SspFrame): Uint8Array {
+  checkFrame(frame);
+  const data = frame.data;
+  const len = data.length;
+  const body = new Uint8Array(len + 4);
+  body[0] = seqId(frame.address, frame.seq);
+  body[1] = len;
+  body.set(data, 2);
+  const crc = CRC16_SSP.compute(body, 0, len + 2);
+  body[len + 2] = crc & 0xff;
+  body[len + 3] = crc >>> 8;
+  let stuffed = 0;
+  for (let i = 0; i < body.length; i++) if (body[i] === SSP_STX) stuffed++;
+  const out = new Uint8Array(1 + body.length + stuffed);
+  out[0] = SSP_STX;
+  if (stuffed === 0) {
+    out.set(body, 1);
+    return out;
+  }
+  let o = 1;
+  for (let i = 0; i < body.length; i++) {
+    const b = body[i] ?? 0;
+    out[o++] = b;
+    if (b === SSP_STX) out[o++] = SSP_STX;
+  }
+  return out;
+}
+
+const enum Step {
+  /** Looking for a STX. */
+  Hunt,
+  /** Inside a frame, reading unstuffed bytes. */
+  Body,
+}
+
+/**
+ * Streaming frame decoder. Accepts any chunking (a frame split over many pushes, many frames in one push), unstuffs,
+ * restarts on a lone 0x7F, and after a bad or interrupted frame resumes the hunt at the byte after that frame's STX, so
+ * a good frame hidden behind garbage is not lost. Counts frames, CRC errors, bad frames and skipped garbage bytes in `stats`.
+ */
+export class SspFrameDecoder {
+  readonly stats: FramerStats = emptyFramerStats();
+  private readonly acc = new ByteAccumulator(1024);
+  /** Unstuffed SEQ..CRC of the frame being read. */
+  private readonly body = new Uint8Array(SSP_MAX_DATA + 4);
+  private step = Step.Hunt;
+  /** Raw read position, relative to the accumulator start (the candidate STX is at 0 while in Body). */
+  private pos = 0;
+  /** Unstuffed bytes collected into `body`. */
+  private count = 0;
+  /** Whether the current frame has seen a stuffed pair (raw differs from SEQ..CRC). */
+  private hadStuffing = false;
+
+  constructor(private readonly handlers: SspFrameHandlers) {}
+
+  reset(): void {
+    this.acc.clear();
+    this.step = Step.Hunt;
+    this.pos = 0;
+    this.count = 0;
+    this.hadStuffing = false;
+  }
+
+  /** Bytes held back waiting for the rest of a frame. */
+  get pending(): number {
+    return this.acc.length;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.acc.append(chunk);
+    this.run();
+  }
+
+  private run(): void {
+    const stats = this.stats;
+    const body = this.body;
+    for (;;) {
+      // The view is re-taken after every consume: consume() may reset the accumulator's offsets.
+      const v = this.acc.view();
+      const n = v.length;
+      if (this.step === Step.Hunt) {
+        // A STX is a 0x7F followed by something else. In a run of 0x7F bytes the last one is the candidate: the
+        // run may be stuffed pairs of a frame we are not synchronised to, or a stray 0x7F just before a real STX.
+        let i = v.indexOf(SSP_STX);
+        while (i >= 0 && i + 1 < n && v[i + 1] === SSP_STX) i++;
+        if (i < 0) {
+          stats.garbageBytes += n;
+          this.acc.clear();
+          return;
+        }
+        if (i > 0) {
+          stats.garbageBytes += i;
+          this.acc.consume(i);
+        }
+        if (i + 1 >= n) return; // a lone 7F at the end: wait for the next byte
+        this.step = Step.Body;
+        this.pos = 1;
+        this.count = 0;
+        this.hadStuffing = false;
+        continue;
+      }
+
+      // Body: the candidate STX is at v[0]; collect unstuffed bytes from v[pos].
+      let pos = this.pos;
+      let count = this.count;
+      let need = count >= 2 ? (body[1] ?? 0) + 4 : 4;
+      let restartAt = -1;
+      while (count < need && pos < n) {
+        let b = v[pos] ?? 0;
+        if (b === SSP_STX) {
+          if (pos + 1 >= n) break; // cannot tell a stuffed pair from a new STX yet
+          if (v[pos + 1] !== SSP_STX) {
+            restartAt = pos;
+            break;
+          }
+          this.hadStuffing = true;
+          pos += 2;
+        } else {
+          pos += 1;
+        }
+        body[count++] = b;
+        if (count === 2) {
+          b = body[1] ?? 0;
+          if (b === 0) break; // LEN 0: impossible
+          need = b + 4;
+        }
+      }
+      this.pos = pos;
+      this.count = count;
+
+      if (restartAt >= 0) {
+        // A lone 0x7F inside the frame: the partial frame is abandoned, a new one starts there.
+        stats.badFrames++;
+        this.emitError(ErrorCode.BadFrame, 'eSSP frame interrupted by a new STX', v.slice(0, restartAt));
+        this.resyncAfterBadFrame();
+        continue;
+      }
+      if (count >= 2 && body[1] === 0) {
+        stats.badFrames++;
+        this.emitError(ErrorCode.BadFrame, 'eSSP frame with LEN 0', v.slice(0, pos));
+        this.resyncAfterBadFrame();
+        continue;
+      }
+      if (count < need) {
+        // Waiting for more bytes. If the candidate is a false STX (a stray 0x7F in garbage) it may have swallowed a
+        // complete real frame: look for one further on, so that it is delivered now rather than after the false
+        // frame's announced length has gone by.
+        const later = findCompleteFrame(v, 1);
+        if (later < 0) return;
+        stats.badFrames++;
+        stats.garbageBytes += later;
+        this.emitError(ErrorCode.BadFrame, 'eSSP frame start without a valid frame skipped', v.slice(0, later));
+        this.acc.consume(later);
+        this.step = Step.Hunt;
+        continue;
+      }
+
+      const len = body[1] ?? 0;
+      const crc = CRC16_SSP.compute(body, 0, len + 2);
+      if ((crc & 0xff) !== body[len + 2] || crc >>> 8 !== body[len + 3]) {
+        stats.crcErrors++;
+        this.emitError(ErrorCode.CrcMismatch, 'eSSP frame with a bad CRC dropped', v.slice(0, pos));
+        this.resyncAfterBadFrame();
+        continue;
+      }
+      const address = (body[0] ?? 0) & 0x7f;
+      if (address > SSP_MAX_ADDRESS) {
+        stats.badFrames++;
+        this.emitError(
+          ErrorCode.BadFrame,
+          `eSSP frame for impossible address 0x${address.toString(16)}`,
+          v.slice(0, pos),
+        );
+        this.resyncAfterBadFrame();
+        continue;
+      }
+      const raw = v.slice(0, pos);
+      const data = this.hadStuffing ? body.slice(2, 2 + len) : raw.subarray(3, 3 + len);
+      const seq = (body[0] ?? 0) & 0x80 ? 1 : 0;
+      stats.frames++;
+      this.acc.consume(pos);
+      this.step = Step.Hunt;
+      this.handlers.frame({ address, seq, data }, raw);
+    }
+  }
+
+  /**
+   * Drops the false STX only and hunts again from the next byte: a real frame may start inside the bad one (for example
+   * a real STX right after a stray 0x7F reads as a stuffed pair inside the false frame).
+   */
+  private resyncAfterBadFrame(): void {
+    this.stats.garbageBytes++;
+    this.acc.consume(1);
+    this.step = Step.Hunt;
+  }
+
+  private emitError(code: ErrorCode, message: string, raw: Uint8Array): void {
+    this.handlers.error?.(new KioskbusError(code, message, { raw }));
+  }
+}
+
+/**
+ * Index of the first STX candidate at or after `from` that starts a complete, CRC-valid frame inside `v`, or -1.
+ * Candidates follow the hunt rule (a 0x7F followed by something else, the last of a run).
+ */
+function findCompleteFrame(v: Uint8Array, from: number): number {
+  const n = v.length;
+  let c = v.indexOf(SSP_STX, from);
+  while (c >= 0 && c + 4 < n) {
+    while (c + 1 < n && v[c + 1] === SSP_STX) c++;
+    if (c + 4 >= n) return -1;
+    if (parsesAt(v, c)) return c;
+    c = v.indexOf(SSP_STX, c + 1);
+  }
+  return -1;
+}
+
+const scratch = new Uint8Array(SSP_MAX_DATA + 4);
+
+/** Whether a complete frame with a good CRC and a valid address starts at `v[c]` (a STX). */
+function parsesAt(v: Uint8Array, c: number): boolean {
+  const n = v.length;
+  let pos = c + 1;
+  let count = 0;
+  let need = 4;
+  while (count < need) {
+    if (pos >= n) return false;
+    const b = v[pos] ?? 0;
+    if (b === SSP_STX) {
+      if (pos + 1 >= n || v[pos + 1] !== SSP_STX) return false;
+      pos += 2;
+    } else {
+      pos += 1;
+    }
+    scratch[count++] = b;
+    if (count === 2) {
+      if (b === 0) return false;
+      need = b + 4;
+    }
+  }
+  if (((scratch[0] ?? 0) & 0x7f) > SSP_MAX_ADDRESS) return false;
+  const len = scratch[1] ?? 0;
+  const crc = CRC16_SSP.compute(scratch, 0, len + 2);
+  return (crc & 0xff) === scratch[len + 2] && crc >>> 8 === scratch[len + 3];
+}
+
+/** Decodes every frame in a complete byte string (a capture); returns the frames and the decoder's counters. */
+export function decodeFrames(bytes: Uint8Array): {
+  frames: { frame: SspFrame; raw: Uint8Array }[];
+  errors: KioskbusError[];
+  stats: FramerStats;
+} {
+  const frames: { frame: SspFrame; raw: Uint8Array }[] = [];
+  const errors: KioskbusError[] = [];
+  const decoder = new SspFrameDecoder({
+    frame: (frame, raw) => frames.push({ frame, raw }),
+    error: (error) => errors.push(error),
+  });
+  decoder.push(bytes);
+  return { frames, errors, stats: { ...decoder.stats } };
+}
