@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    pool: 'threads',
+    pool: 'forks',
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },
