@@ -1,2 +1,4 @@
 export * from './frame.js';
 export * from './crypto.js';
+export * from './link.js';
+export * from './bus.js';
