@@ -1,0 +1,346 @@
+/**
+ * ControllerBox UART framing: `78 | PROTOCOL_ID | DATA_LEN | DATA | CHECK_SUM(2) | 79`.
+ *
+ * There is no byte stuffing, so 0x78 and 0x79 occur freely inside DATA and the check sum. The framer
+ * therefore never scans for the stop byte: it reads DATA_LEN, waits for the whole frame, then checks the
+ * stop byte and the CRC. A frame that fails either check is reported and the framer resynchronises on the
+ * next 0x78 *inside* the bad frame, so a good frame that followed a false start byte is never lost.
+ *
+ * The CRC is not settled by the documentation (research note §5): the algorithm (CRC-16/ARC or
+ * CRC-16/XMODEM), the bytes it covers and the order of the two CRC bytes are all options, and `auto`
+ * narrows the 12 combinations down to the one variant the device uses.
+ */
+import { ByteAccumulator, emptyFramerStats, type FramerStats } from '../core/accumulator.js';
+import { CRC16_ARC, CRC16_XMODEM, type Crc16 } from '../core/crc.js';
+import { ErrorCode, KioskbusError } from '../core/errors.js';
+
+export const START_BYTE = 0x78;
+export const STOP_BYTE = 0x79;
+/** Bytes around DATA: start, id, length before; CRC (2) and stop after. */
+export const FRAME_OVERHEAD = 6;
+export const MAX_DATA_LENGTH = 255;
+
+export type CrcAlgorithm = 'arc' | 'xmodem';
+/** Which bytes the CRC covers: DATA only, PROTOCOL_ID+DATA_LEN+DATA, or START_BYTE through DATA. */
+export type CrcCoverage = 'data' | 'id+len+data' | 'start..data';
+/** Order of the two CRC bytes on the wire: `be` = high byte first. */
+export type CrcByteOrder = 'be' | 'le';
+
+export interface CrcVariant {
+  readonly algorithm: CrcAlgorithm;
+  readonly coverage: CrcCoverage;
+  readonly order: CrcByteOrder;
+}
+
+/** A fixed variant, or `auto`: detect it from the first frames received. */
+export type CrcSetting = CrcVariant | 'auto';
+
+export const CRC_ALGORITHMS: readonly CrcAlgorithm[] = ['arc', 'xmodem'];
+export const CRC_COVERAGES: readonly CrcCoverage[] = ['data', 'id+len+data', 'start..data'];
+export const CRC_BYTE_ORDERS: readonly CrcByteOrder[] = ['be', 'le'];
+
+/** The documented algorithm (CRC-16/ARC) with the coverage and byte order of the author's firmware family. */
+export const DEFAULT_CRC_VARIANT: CrcVariant = Object.freeze({ algorithm: 'arc', coverage: 'data', order: 'be' });
+
+/** All 12 combinations, the default first. */
+export const ALL_CRC_VARIANTS: readonly CrcVariant[] = Object.freeze(
+  CRC_ALGORITHMS.flatMap((algorithm) =>
+    CRC_COVERAGES.flatMap((coverage) =>
+      CRC_BYTE_ORDERS.map((order): CrcVariant => Object.freeze({ algorithm, coverage, order })),
+    ),
+  ),
+);
+
+const ENGINES: Readonly<Record<CrcAlgorithm, Crc16>> = { arc: CRC16_ARC, xmodem: CRC16_XMODEM };
+
+/** `arc/data/be` */
+export function crcVariantName(variant: CrcVariant): string {
+  return `${variant.algorithm}/${variant.coverage}/${variant.order}`;
+}
+
+export function sameCrcVariant(a: CrcVariant, b: CrcVariant): boolean {
+  return a.algorithm === b.algorithm && a.coverage === b.coverage && a.order === b.order;
+}
+
+/**
+ * Builds a variant from user text: `auto`, `arc`, `xmodem`, or `algorithm/coverage/order` (any part may be
+ * omitted from the right; missing parts take the default). Throws `INVALID_ARGUMENT` on anything else.
+ */
+export function parseCrcSetting(
+  text: string,
+  overrides: { coverage?: string | undefined; order?: string | undefined } = {},
+): CrcSetting {
+  const parts = text.trim().toLowerCase().split('/');
+  if (parts[0] === 'auto' && parts.length === 1) {
+    if (overrides.coverage !== undefined || overrides.order !== undefined) {
+      throw new KioskbusError(ErrorCode.InvalidArgument, 'CRC coverage and byte order cannot be combined with auto');
+    }
+    return 'auto';
+  }
+  const [algorithm, coverage = overrides.coverage ?? DEFAULT_CRC_VARIANT.coverage] = parts;
+  const order = parts[2] ?? overrides.order ?? DEFAULT_CRC_VARIANT.order;
+  if (parts.length > 3 || !CRC_ALGORITHMS.includes(algorithm as CrcAlgorithm)) {
+    throw new KioskbusError(
+      ErrorCode.InvalidArgument,
+      `unknown CRC "${text}" (auto, arc, xmodem or algorithm/coverage/order such as arc/data/be)`,
+    );
+  }
+  if (!CRC_COVERAGES.includes(coverage as CrcCoverage)) {
+    throw new KioskbusError(
+      ErrorCode.InvalidArgument,
+      `unknown CRC coverage "${coverage}" (one of ${CRC_COVERAGES.join(', ')})`,
+    );
+  }
+  if (!CRC_BYTE_ORDERS.includes(order as CrcByteOrder)) {
+    throw new KioskbusError(ErrorCode.InvalidArgument, `unknown CRC byte order "${order}" (be or le)`);
+  }
+  return {
+    algorithm: algorithm as CrcAlgorithm,
+    coverage: coverage as CrcCoverage,
+    order: order as CrcByteOrder,
+  };
+}
+
+/** Completes a partial variant with the defaults. */
+export function crcVariant(partial: Partial<CrcVariant> = {}): CrcVariant {
+  return { ...DEFAULT_CRC_VARIANT, ...partial };
+}
+
+/**
+ * CRC of a frame laid out from `offset` (the start byte) in `bytes`, for a DATA of `dataLength` bytes.
+ */
+export function frameCrc(variant: CrcVariant, bytes: Uint8Array, offset: number, dataLength: number): number {
+  const dataEnd = offset + 3 + dataLength;
+  const from = variant.coverage === 'data' ? offset + 3 : variant.coverage === 'id+len+data' ? offset + 1 : offset;
+  return ENGINES[variant.algorithm].compute(bytes, from, dataEnd);
+}
+
+function crcMatches(variant: CrcVariant, bytes: Uint8Array, offset: number, dataLength: number): boolean {
+  const crc = frameCrc(variant, bytes, offset, dataLength);
+  const at = offset + 3 + dataLength;
+  const first = bytes[at] ?? -1;
+  const second = bytes[at + 1] ?? -1;
+  return variant.order === 'be'
+    ? first === crc >>> 8 && second === (crc & 0xff)
+    : first === (crc & 0xff) && second === crc >>> 8;
+}
+
+/** Encodes one frame (one buffer, so it can be written in a single call as the firmware expects). */
+export function encodeFrame(id: number, data: Uint8Array, variant: CrcVariant = DEFAULT_CRC_VARIANT): Uint8Array {
+  if (!Number.isInteger(id) || id < 0 || id > 0xff) {
+    throw new KioskbusError(ErrorCode.InvalidArgument, `protocol id must be a byte, got ${String(id)}`);
+  }
+  if (data.length > MAX_DATA_LENGTH) {
+    throw new KioskbusError(
+      ErrorCode.InvalidArgument,
+      `DATA is ${data.length} bytes, a frame carries at most ${MAX_DATA_LENGTH}`,
+    );
+  }
+  const out = new Uint8Array(data.length + FRAME_OVERHEAD);
+  out[0] = START_BYTE;
+  out[1] = id;
+  out[2] = data.length;
+  out.set(data, 3);
+  const crc = frameCrc(variant, out, 0, data.length);
+  const at = 3 + data.length;
+  out[at] = variant.order === 'be' ? crc >>> 8 : crc & 0xff;
+  out[at + 1] = variant.order === 'be' ? crc & 0xff : crc >>> 8;
+  out[at + 2] = STOP_BYTE;
+  return out;
+}
+
+/** One good frame. `data` is a view into `raw` (both are the frame's own copy). */
+export interface ControllerBoxFrame {
+  readonly id: number;
+  readonly data: Uint8Array;
+  readonly raw: Uint8Array;
+}
+
+export type FrameErrorKind =
+  /** CRC did not match (stop byte was right). */
+  | 'crc'
+  /** No stop byte where DATA_LEN says the frame ends (a false start byte, an over-long or cut frame). */
+  | 'stop'
+  /** DATA_LEN above the configured maximum. */
+  | 'length'
+  /** The input ended (or went silent) in the middle of a frame. */
+  | 'truncated'
+  /** Bytes outside any frame. */
+  | 'garbage';
+
+export interface FrameError {
+  readonly kind: FrameErrorKind;
+  readonly raw: Uint8Array;
+  /** PROTOCOL_ID of a frame that was recognised as one (all kinds except garbage, when present). */
+  readonly id?: number;
+}
+
+export interface FramerOptions {
+  /** A fixed CRC variant, or `auto` (default: the default variant `arc/data/be`). */
+  crc?: CrcSetting;
+  /** Frames whose DATA_LEN exceeds this are rejected at once (default 255: no limit). */
+  maxDataLength?: number;
+  /**
+   * In auto mode: after this many consecutive frames that fail the detected variant but match another,
+   * detection starts over (default 3). Protects against a wrong lock from one corrupted frame.
+   */
+  relockAfter?: number;
+  onFrame: (frame: ControllerBoxFrame) => void;
+  onError?: (error: FrameError) => void;
+  /** Auto mode: called when the candidates narrow to one variant. */
+  onCrcDetected?: (variant: CrcVariant) => void;
+}
+
+/**
+ * Streaming, resynchronising ControllerBox framer. Feed it any chunks with `push`; call `flush` when the
+ * input ends or the line goes silent to drop (and report) a cut frame and parse what is behind it.
+ */
+export class ControllerBoxFramer {
+  readonly stats: FramerStats = emptyFramerStats();
+  readonly auto: boolean;
+  private readonly buffer = new ByteAccumulator(512);
+  private active: readonly CrcVariant[];
+  private mismatchStreak = 0;
+  private readonly maxDataLength: number;
+  private readonly relockAfter: number;
+
+  constructor(private readonly options: FramerOptions) {
+    const crc = options.crc ?? DEFAULT_CRC_VARIANT;
+    this.auto = crc === 'auto';
+    this.active = crc === 'auto' ? ALL_CRC_VARIANTS : [crc];
+    this.maxDataLength = options.maxDataLength ?? MAX_DATA_LENGTH;
+    this.relockAfter = options.relockAfter ?? 3;
+  }
+
+  /** The variant in use: the fixed one, or in auto mode the detected one (undefined while detecting). */
+  get variant(): CrcVariant | undefined {
+    return this.active.length === 1 ? this.active[0] : undefined;
+  }
+
+  /** Variants still possible (auto mode narrows this list as frames arrive). */
+  get candidates(): readonly CrcVariant[] {
+    return this.active;
+  }
+
+  /** What to send with: the detected variant, else the default if still possible, else the first candidate. */
+  get sendVariant(): CrcVariant {
+    const known = this.variant;
+    if (known) return known;
+    return this.active.find((v) => sameCrcVariant(v, DEFAULT_CRC_VARIANT)) ?? this.active[0] ?? DEFAULT_CRC_VARIANT;
+  }
+
+  /** Bytes held waiting for the rest of a frame. */
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  push(chunk: Uint8Array): void {
+    this.buffer.append(chunk);
+    this.parse(false);
+  }
+
+  /** Treats the input as ended: a cut frame is reported as `truncated`, the bytes behind it are parsed. */
+  flush(): void {
+    this.parse(true);
+  }
+
+  /** Drops buffered bytes (not reported) and, in auto mode, restarts detection. */
+  reset(): void {
+    this.buffer.clear();
+    if (this.auto) this.active = ALL_CRC_VARIANTS;
+    this.mismatchStreak = 0;
+  }
+
+  private report(error: FrameError): void {
+    this.options.onError?.(error);
+  }
+
+  /** Drops the candidate frame of `length` bytes up to the next start byte inside it, reporting it. */
+  private dropCandidate(kind: FrameErrorKind, length: number): void {
+    const buffer = this.buffer;
+    const raw = buffer.copy(0, length);
+    const next = buffer.indexOf(START_BYTE, 1);
+    buffer.consume(next > 0 && next < length ? next : length);
+    if (kind === 'crc') this.stats.crcErrors += 1;
+    else this.stats.badFrames += 1;
+    const id = raw[1];
+    this.report(id === undefined ? { kind, raw } : { kind, raw, id });
+  }
+
+  private parse(ending: boolean): void {
+    const buffer = this.buffer;
+    for (;;) {
+      const available = buffer.length;
+      if (available === 0) return;
+      if (buffer.at(0) !== START_BYTE) {
+        const next = buffer.indexOf(START_BYTE);
+        const skip = next < 0 ? available : next;
+        this.stats.garbageBytes += skip;
+        const raw = this.options.onError ? buffer.copy(0, skip) : undefined;
+        buffer.consume(skip);
+        if (raw) this.report({ kind: 'garbage', raw });
+        continue;
+      }
+      if (available < 3) {
+        if (ending) this.dropCandidate('truncated', available);
+        else return;
+        continue;
+      }
+      const dataLength = buffer.at(2) ?? 0;
+      if (dataLength > this.maxDataLength) {
+        this.dropCandidate('length', 3);
+        continue;
+      }
+      const total = dataLength + FRAME_OVERHEAD;
+      if (available < total) {
+        if (ending) this.dropCandidate('truncated', available);
+        else return;
+        continue;
+      }
+      if (buffer.at(total - 1) !== STOP_BYTE) {
+        this.dropCandidate('stop', total);
+        continue;
+      }
+      const view = buffer.view(0, total);
+      if (!this.checkCrc(view, dataLength)) {
+        this.dropCandidate('crc', total);
+        continue;
+      }
+      const raw = view.slice();
+      buffer.consume(total);
+      this.stats.frames += 1;
+      this.options.onFrame({ id: raw[1] ?? 0, data: raw.subarray(3, 3 + dataLength), raw });
+    }
+  }
+
+  private checkCrc(frame: Uint8Array, dataLength: number): boolean {
+    const active = this.active;
+    if (active.length === 1 && active[0] && crcMatches(active[0], frame, 0, dataLength)) {
+      this.mismatchStreak = 0;
+      return true;
+    }
+    if (!this.auto) return false;
+    const matches = active.length === 1 ? [] : active.filter((v) => crcMatches(v, frame, 0, dataLength));
+    if (matches.length > 0) {
+      this.mismatchStreak = 0;
+      this.narrow(matches);
+      return true;
+    }
+    // nothing still possible matches: a corrupted frame, or an earlier wrong narrowing
+    const any = ALL_CRC_VARIANTS.filter((v) => crcMatches(v, frame, 0, dataLength));
+    if (any.length === 0) return false;
+    this.mismatchStreak += 1;
+    if (this.mismatchStreak < this.relockAfter) return false;
+    this.mismatchStreak = 0;
+    this.active = ALL_CRC_VARIANTS;
+    this.narrow(any);
+    return true;
+  }
+
+  private narrow(matches: readonly CrcVariant[]): void {
+    const wasKnown = this.active.length === 1;
+    this.active = matches;
+    const found = matches.length === 1 ? matches[0] : undefined;
+    if (found && !wasKnown) this.options.onCrcDetected?.(found);
+  }
+}

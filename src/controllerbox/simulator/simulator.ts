@@ -1,0 +1,410 @@
+/**
+ * A simulated ControllerBox: answers every command of the message table, reports its statuses while status
+ * polling is on, and can be told to accept a bill, read an RFID card, dispense or take back a card, raise
+ * errors and run a card dispenser (TCD) low or empty.
+ */
+import { EventEmitter } from 'node:events';
+import { systemClock, type Clock, type TimerHandle } from '../../core/clock.js';
+import { ErrorCode, KioskbusError, toKioskbusError } from '../../core/errors.js';
+import { createLogger } from '../../core/log.js';
+import type { Transport } from '../../transport/types.js';
+import { DEFAULT_CRC_VARIANT, type ControllerBoxFrame, type CrcVariant, type FrameError } from '../frame.js';
+import { ControllerBoxLink } from '../link.js';
+import {
+  LEGACY_STATUS_ID,
+  MessageTable,
+  RESULT_CRC_INVALID,
+  RESULT_ERROR,
+  RESULT_ID_INVALID,
+  RESULT_SUCCESS,
+  type CodecOptions,
+  type CommandName,
+  type MessageName,
+  type MessageOf,
+  type StatusOrEventName,
+  type UpdateRfidPayload,
+  type VersionTriple,
+} from '../messages.js';
+
+const log = createLogger('controllerbox:sim');
+
+export interface TcdState {
+  cards: number;
+  error: boolean;
+}
+
+export interface ControllerBoxSimulatorOptions {
+  /** CRC variant the box uses (default `arc/data/be`). */
+  crc?: CrcVariant;
+  firmware?: VersionTriple;
+  board?: VersionTriple;
+  /** Number of card dispensers (default 2). */
+  tcds?: number;
+  /** Cards in each TCD at start (default 50). */
+  cardsPerTcd?: number;
+  /** A TCD reports `low` at or below this many cards (default 5). */
+  lowThreshold?: number;
+  /** Period of the status reports while polling is on (default 1000 ms). */
+  statusIntervalMs?: number;
+  /** Time from a DISPENSE_CARD reply to its CARD_EVENT (default 100 ms). */
+  dispenseDelayMs?: number;
+  /** Encode statuses/events with the field-list lengths (default) or the documented DATA_LEN values. */
+  layout?: CodecOptions['layout'];
+  /** Send every status with the seed tables' id 0x37 instead of 0x30..0x32 (default false). */
+  legacyStatusIds?: boolean;
+  ids?: Partial<Record<MessageName, number>>;
+  codec?: Partial<CodecOptions>;
+  rxIdleMs?: number;
+  clock?: Clock;
+}
+
+export interface SimulatorCommandEvent {
+  name: CommandName;
+  message: unknown;
+  result: number;
+}
+
+export interface ControllerBoxSimulatorEventMap {
+  /** A command was received and answered. */
+  command: [event: SimulatorCommandEvent];
+  /** The host answered a status or event. */
+  ack: [event: { id: number; result: number }];
+  /** A bad frame arrived from the host. */
+  frameError: [error: FrameError];
+  error: [error: KioskbusError];
+}
+
+export interface TapRfidOptions {
+  rfid: Uint8Array;
+  /** MONEY in protocol units. */
+  money: number;
+  issueDate?: Uint8Array;
+  /** RFID error code (0 success, 0x71 invalid format, 0x73 authentication failed). */
+  error?: number;
+}
+
+/** The simulator's view of the box; tests and the CLI read it. */
+export interface ControllerBoxSimulatorState {
+  statusPolling: boolean;
+  errorFlags: number;
+  billAcceptorStatus: number;
+  tcds: TcdState[];
+  /** Audio indexes played, oldest first. */
+  audio: number[];
+  /** Last select mask, and the level of every IO driven so far. */
+  io: { select: number; level: number };
+  /** UPDATE_RFID requests received, oldest first. */
+  rfidWrites: UpdateRfidPayload[];
+  resets: number;
+  acks: number;
+}
+
+export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorEventMap> {
+  readonly table: MessageTable;
+  readonly crc: CrcVariant;
+  readonly state: ControllerBoxSimulatorState;
+  private readonly firmware: VersionTriple;
+  private readonly board: VersionTriple;
+  private readonly lowThreshold: number;
+  private readonly statusIntervalMs: number;
+  private readonly dispenseDelayMs: number;
+  private readonly legacyStatusIds: boolean;
+  private readonly rxIdleMs: number | undefined;
+  private readonly clock: Clock;
+  private readonly links = new Set<ControllerBoxLink>();
+  private readonly timers = new Set<TimerHandle>();
+  private statusTimer: TimerHandle | undefined;
+  private readonly injected = new Map<CommandName, number[]>();
+
+  constructor(options: ControllerBoxSimulatorOptions = {}) {
+    super();
+    const tableOptions: ConstructorParameters<typeof MessageTable>[0] = {
+      codec: { ...options.codec, layout: options.layout ?? 'fields' },
+    };
+    if (options.ids) tableOptions.ids = options.ids;
+    this.table = new MessageTable(tableOptions);
+    this.crc = options.crc ?? DEFAULT_CRC_VARIANT;
+    this.firmware = options.firmware ?? { major: 1, minor: 4, patch: 2 };
+    this.board = options.board ?? { major: 2, minor: 0, patch: 1 };
+    this.lowThreshold = options.lowThreshold ?? 5;
+    this.statusIntervalMs = options.statusIntervalMs ?? 1000;
+    this.dispenseDelayMs = options.dispenseDelayMs ?? 100;
+    this.legacyStatusIds = options.legacyStatusIds ?? false;
+    this.rxIdleMs = options.rxIdleMs;
+    this.clock = options.clock ?? systemClock;
+    const tcds = options.tcds ?? 2;
+    const cards = options.cardsPerTcd ?? 50;
+    this.state = {
+      statusPolling: false,
+      errorFlags: 0,
+      billAcceptorStatus: 0,
+      tcds: Array.from({ length: tcds }, () => ({ cards, error: false })),
+      audio: [],
+      io: { select: 0, level: 0 },
+      rfidWrites: [],
+      resets: 0,
+      acks: 0,
+    };
+  }
+
+  /** Serves the box on a transport (several may be attached); returns a function that detaches it. */
+  attach(transport: Transport): () => void {
+    const linkOptions: ConstructorParameters<typeof ControllerBoxLink>[1] = {
+      crc: this.crc,
+      clock: this.clock,
+      name: 'box',
+    };
+    if (this.rxIdleMs !== undefined) linkOptions.rxIdleMs = this.rxIdleMs;
+    const link = new ControllerBoxLink(transport, linkOptions);
+    link.on('frame', (frame) => {
+      this.onFrame(link, frame);
+    });
+    link.on('frameError', (error) => {
+      this.onFrameError(link, error);
+    });
+    this.links.add(link);
+    return () => {
+      link.detach();
+      this.links.delete(link);
+    };
+  }
+
+  /** Stops timers and detaches every transport. */
+  close(): void {
+    this.setPolling(false);
+    for (const t of this.timers) this.clock.clearTimeout(t);
+    this.timers.clear();
+    for (const link of this.links) link.detach();
+    this.links.clear();
+  }
+
+  /** Answers the next `count` commands `name` with `result` instead of executing them. */
+  injectResult(name: CommandName, result: number, count = 1): void {
+    const list = this.injected.get(name) ?? [];
+    for (let i = 0; i < count; i++) list.push(result);
+    this.injected.set(name, list);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // things that happen at the box
+
+  /** A bill was accepted: sends BILL_ACCEPTED (value in protocol units, status default 0). */
+  acceptBill(value: number, status = 0): Promise<void> {
+    return this.broadcast('BILL_ACCEPTED', { value, status });
+  }
+
+  /** A card was held to the RFID reader: sends RFID_DETECTED. */
+  tapRfid(options: TapRfidOptions): Promise<void> {
+    return this.broadcast('RFID_DETECTED', {
+      rfid: options.rfid,
+      money: options.money,
+      issueDate: options.issueDate ?? Uint8Array.of(24, 1, 1),
+      error: options.error ?? 0,
+    });
+  }
+
+  /** A card left TCD `tcd` (also used by DISPENSE_CARD): one card fewer, CARD_EVENT out, TCD status on change. */
+  async dispense(tcd: number): Promise<void> {
+    const state = this.tcd(tcd);
+    if (state.cards === 0) throw new KioskbusError(ErrorCode.InvalidArgument, `TCD ${tcd} is empty`);
+    const before = this.tcdFlags(tcd);
+    state.cards -= 1;
+    await this.broadcast('CARD_EVENT', { tcd, direction: 0 });
+    await this.reportTcdIfChanged(tcd, before);
+  }
+
+  /** A dispensed card was taken back into TCD `tcd`: CARD_EVENT callback. */
+  async callbackCard(tcd: number): Promise<void> {
+    const state = this.tcd(tcd);
+    const before = this.tcdFlags(tcd);
+    state.cards += 1;
+    await this.broadcast('CARD_EVENT', { tcd, direction: 1 });
+    await this.reportTcdIfChanged(tcd, before);
+  }
+
+  /** Sets the ERROR_FLAG bits and reports DEVICE_ERROR at once. */
+  raiseError(flags: number): Promise<void> {
+    this.state.errorFlags = flags & 0xffff;
+    return this.broadcastStatus('DEVICE_ERROR', { flags: this.state.errorFlags });
+  }
+
+  /** Sets the bill acceptor status and reports it at once. */
+  setBillAcceptorStatus(code: number): Promise<void> {
+    this.state.billAcceptorStatus = code;
+    return this.broadcastStatus('BILL_ACCEPTOR_STATUS', { code });
+  }
+
+  /** Changes a TCD (card count, error) and reports its status at once. */
+  setTcd(tcd: number, change: Partial<TcdState>): Promise<void> {
+    const state = this.tcd(tcd);
+    if (change.cards !== undefined) state.cards = change.cards;
+    if (change.error !== undefined) state.error = change.error;
+    return this.broadcastStatus('TCD_STATUS', this.tcdFlags(tcd));
+  }
+
+  /** Sends one round of statuses now (DEVICE_ERROR, BILL_ACCEPTOR_STATUS, TCD_STATUS per TCD). */
+  async reportStatus(): Promise<void> {
+    await this.broadcastStatus('DEVICE_ERROR', { flags: this.state.errorFlags });
+    await this.broadcastStatus('BILL_ACCEPTOR_STATUS', { code: this.state.billAcceptorStatus });
+    for (let i = 0; i < this.state.tcds.length; i++) await this.broadcastStatus('TCD_STATUS', this.tcdFlags(i));
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private tcd(index: number): TcdState {
+    const state = this.state.tcds[index];
+    if (!state)
+      throw new KioskbusError(ErrorCode.InvalidArgument, `no TCD ${index} (box has ${this.state.tcds.length})`);
+    return state;
+  }
+
+  private tcdFlags(tcd: number): MessageOf<'TCD_STATUS'> {
+    const state = this.tcd(tcd);
+    return { tcd, error: state.error, low: state.cards <= this.lowThreshold, empty: state.cards === 0 };
+  }
+
+  private async reportTcdIfChanged(tcd: number, before: MessageOf<'TCD_STATUS'>): Promise<void> {
+    const after = this.tcdFlags(tcd);
+    if (after.low !== before.low || after.empty !== before.empty || after.error !== before.error) {
+      await this.broadcastStatus('TCD_STATUS', after);
+    }
+  }
+
+  private setPolling(on: boolean): void {
+    this.state.statusPolling = on;
+    this.clock.clearTimeout(this.statusTimer);
+    this.statusTimer = undefined;
+    if (on) this.schedulePoll();
+  }
+
+  private schedulePoll(): void {
+    this.statusTimer = this.clock.setTimeout(() => {
+      this.statusTimer = undefined;
+      if (!this.state.statusPolling) return;
+      this.schedulePoll();
+      this.reportStatus().catch((error: unknown) => {
+        this.fail(error);
+      });
+    }, this.statusIntervalMs);
+  }
+
+  private fail(error: unknown): void {
+    const wrapped = toKioskbusError(error, ErrorCode.TransportError);
+    log('error: %s', wrapped.message);
+    if (this.listenerCount('error') > 0) this.emit('error', wrapped);
+  }
+
+  private later(ms: number, fn: () => Promise<void>): void {
+    const handle = this.clock.setTimeout(() => {
+      this.timers.delete(handle);
+      fn().catch((error: unknown) => {
+        this.fail(error);
+      });
+    }, ms);
+    this.timers.add(handle);
+  }
+
+  private async broadcastStatus<N extends 'DEVICE_ERROR' | 'BILL_ACCEPTOR_STATUS' | 'TCD_STATUS'>(
+    name: N,
+    message: MessageOf<N>,
+  ): Promise<void> {
+    // the seed's tables print 0x37 for every status; a legacy box can only be told apart by DATA_LEN
+    const id = this.legacyStatusIds ? LEGACY_STATUS_ID : this.table.idOf(name);
+    await this.sendAll(id, this.table.encode(name, message));
+  }
+
+  private async broadcast<N extends StatusOrEventName>(name: N, message: MessageOf<N>): Promise<void> {
+    await this.sendAll(this.table.idOf(name), this.table.encode(name, message));
+  }
+
+  private async sendAll(id: number, data: Uint8Array): Promise<void> {
+    const links = [...this.links].filter((l) => l.transport.isOpen);
+    await Promise.all(links.map((l) => l.send(id, data)));
+  }
+
+  private reply(link: ControllerBoxLink, id: number, data: Uint8Array): void {
+    link.send(id, data).catch((error: unknown) => {
+      this.fail(error);
+    });
+  }
+
+  private onFrameError(link: ControllerBoxLink, error: FrameError): void {
+    this.emit('frameError', error);
+    // a complete frame with a bad CRC for a command: say so, as the result code table allows
+    if (error.kind === 'crc' && error.id !== undefined) {
+      const resolved = this.table.resolve(error.id, 0);
+      if (resolved?.codec.kind === 'command') this.reply(link, error.id, Uint8Array.of(RESULT_CRC_INVALID));
+    }
+  }
+
+  private onFrame(link: ControllerBoxLink, frame: ControllerBoxFrame): void {
+    if (this.table.isUnsolicited(frame.id)) {
+      this.state.acks += 1;
+      this.emit('ack', { id: frame.id, result: frame.data[0] ?? -1 });
+      return;
+    }
+    const resolved = this.table.resolve(frame.id, frame.data.length);
+    if (!resolved) {
+      this.reply(link, frame.id, Uint8Array.of(RESULT_ID_INVALID));
+      return;
+    }
+    const name = resolved.name as CommandName;
+    let message: unknown;
+    try {
+      message = resolved.codec.decode(frame.data, this.table.codec);
+    } catch {
+      this.reply(link, frame.id, Uint8Array.of(RESULT_ERROR));
+      this.emit('command', { name, message: undefined, result: RESULT_ERROR });
+      return;
+    }
+    const injected = this.injected.get(name)?.shift();
+    const result = injected ?? this.execute(name, message);
+    const data =
+      name === 'REQUEST_VERSION' && result === RESULT_SUCCESS
+        ? this.table.encodeResponse('REQUEST_VERSION', { result, firmware: this.firmware, board: this.board })
+        : Uint8Array.of(result);
+    this.reply(link, frame.id, data);
+    this.emit('command', { name, message, result });
+  }
+
+  /** Carries out a command; returns its RESULT_CODE. */
+  private execute(name: CommandName, message: unknown): number {
+    switch (name) {
+      case 'RESET':
+        this.state.resets += 1;
+        this.setPolling(false);
+        return RESULT_SUCCESS;
+      case 'REQUEST_VERSION':
+        return RESULT_SUCCESS;
+      case 'SETTING':
+        this.setPolling((message as MessageOf<'SETTING'>).statusPolling);
+        return RESULT_SUCCESS;
+      case 'DISPENSE_CARD': {
+        const { tcd } = message as MessageOf<'DISPENSE_CARD'>;
+        const state = this.state.tcds[tcd];
+        if (!state || state.error || state.cards === 0) return RESULT_ERROR;
+        // reserve the card now so that two quick requests cannot both take the last one
+        const before = this.tcdFlags(tcd);
+        state.cards -= 1;
+        this.later(this.dispenseDelayMs, async () => {
+          await this.broadcast('CARD_EVENT', { tcd, direction: 0 });
+          await this.reportTcdIfChanged(tcd, before);
+        });
+        return RESULT_SUCCESS;
+      }
+      case 'UPDATE_RFID':
+        this.state.rfidWrites.push(message as MessageOf<'UPDATE_RFID'>);
+        return RESULT_SUCCESS;
+      case 'PLAY_AUDIO':
+        this.state.audio.push((message as MessageOf<'PLAY_AUDIO'>).audioIndex);
+        return RESULT_SUCCESS;
+      case 'CONTROL_IO': {
+        const { selectMask, levelMask } = message as MessageOf<'CONTROL_IO'>;
+        const io = this.state.io;
+        io.select = selectMask;
+        io.level = (io.level & ~selectMask) | (levelMask & selectMask);
+        return RESULT_SUCCESS;
+      }
+    }
+  }
+}
