@@ -1,0 +1,710 @@
+/**
+ * A simulated ITL eSSP device (slave side), byte-exact on any Transport.
+ *
+ * Link rules (research/essp.md §3.1-3.2, ecosystem.md §3):
+ * - A frame with the same sequence flag as the last answered one is a retransmission: the last reply is sent again,
+ *   byte for byte, and the command is not executed again (so a credit is never reported twice).
+ * - SYNC is accepted with either sequence flag (the older JS library sends it with 0) and is always executed; the
+ *   command after it is new whatever its flag.
+ * - Encrypted frames (0x7E ...) are decrypted with the negotiated key; the packet counter must equal the device's
+ *   count, the reply carries count + 1 (the ITL SDK rule). A packet that fails its inner CRC or carries another count
+ *   is dropped without a reply, like a corrupted frame.
+ * - Replies are encrypted exactly when the command was. Commands the tables mark "encryption required" answer
+ *   KEY_NOT_SET (0xFA) when sent in plain; devices with `requiresKey` (payout devices) answer every command but SYNC
+ *   and the key exchange with KEY_NOT_SET until a key is negotiated.
+ * - No command for 10 s: the device disables itself and rejects a note held in escrow.
+ */
+import { EventEmitter } from 'node:events';
+import { bytesEqual, ByteReader, u64le } from '../../core/bytes.js';
+import { systemClock, type Clock, type TimerHandle } from '../../core/clock.js';
+import { ErrorCode, KioskbusError, toKioskbusError } from '../../core/errors.js';
+import { createLogger } from '../../core/log.js';
+import { MemoryTransport } from '../../transport/memory.js';
+import type { Transport } from '../../transport/types.js';
+import { commandByCode, type SspContext } from '../commands.js';
+import {
+  buildAesKey,
+  decryptPacket,
+  DEFAULT_FIXED_KEY,
+  encryptPacket,
+  isProbablePrime,
+  slaveKeyExchange,
+  SSP_MAX_ENCRYPTED_DATA,
+  SSP_STEX,
+} from '../crypto.js';
+import { encodeBuildRevision, encodeSerialNumber, encodeVersionText } from '../decoders.js';
+import { encodeEvent, eventSpecByName, type SspEvent } from '../events.js';
+import { encodeFrame, SspFrameDecoder, type SspFrame } from '../frame.js';
+import {
+  Generic,
+  okReply,
+  type PowerUpOptions,
+  type SimBehaviour,
+  type SimCommand,
+  type SimCore,
+  type SimReply,
+} from './behaviour.js';
+import { EventQueue, type SimEvent } from './event-queue.js';
+import {
+  DEFAULT_TIMING,
+  profileFor,
+  type DeviceProfile,
+  type NoteTiming,
+  type SimChannel,
+  type SimDeviceName,
+} from './profiles.js';
+import { NoteValidator, type InsertNoteOptions, type InsertResult, type ValidatorState } from './validator.js';
+
+const log = createLogger('essp:sim');
+
+const OK = Generic.Ok;
+const UNKNOWN_COMMAND = Generic.UnknownCommand;
+const WRONG_PARAMETERS = Generic.WrongParameters;
+const PARAMETER_OUT_OF_RANGE = Generic.ParameterOutOfRange;
+const CANNOT_PROCESS = Generic.CannotProcess;
+const FAIL = Generic.Fail;
+const KEY_NOT_SET = Generic.KeyNotSet;
+
+const SYNC = 0x11;
+/** Commands a `requiresKey` device answers without a key: SYNC and the key exchange. */
+const ALLOWED_WITHOUT_KEY = new Set([0x11, 0x4a, 0x4b, 0x4c]);
+
+/** Default reply latency on real links (serial, TCP, pty): a 6-byte reply at 9600 8N2 takes ~7 ms. */
+export const DEFAULT_REPLY_LATENCY_MS = 5;
+export const WATCHDOG_MS = 10_000;
+
+export interface SspSimulatorOptions {
+  device: SimDeviceName;
+  /** SSP address (default: the profile's, 0 for validators). */
+  address?: number;
+  /**
+   * Delay before each reply, on the clock. Default: 0 on an in-memory transport, 5 ms on real links (the older JS
+   * library loses replies that come back faster than its drain callback).
+   */
+  replyLatencyMs?: number;
+  /** Alias of `replyLatencyMs` (contract name). */
+  latencyMs?: number;
+  clock?: Clock;
+  /** Fixed part of the AES key (default 0x0123456701234567). */
+  fixedKey?: bigint;
+  /** Replaces the profile's channel set. */
+  channels?: SimChannel[];
+  /** Protocol version at power-up (default min(6, max)); HOST_PROTOCOL_VERSION may raise it up to the max. */
+  protocolVersion?: number;
+  /** Highest protocol version accepted (default: the profile's). */
+  maxProtocolVersion?: number;
+  serialNumber?: number;
+  /** 4 ASCII digits of SETUP_REQUEST ("0430"). */
+  firmware?: string;
+  /** Random source in [0, 1) for the DH secret and the packet packing (tests: deterministic). */
+  random?: () => number;
+  /** Note path timing overrides (ms). */
+  timing?: Partial<NoteTiming>;
+  /** No-command watchdog (default 10 000 ms). */
+  watchdogMs?: number;
+  /** Notes in the cashbox before STACKER_FULL. */
+  cashboxCapacity?: number;
+}
+
+export interface SimulatorStats {
+  /** Frames addressed to this device (good CRC). */
+  frames: number;
+  /** Commands executed (not replayed). */
+  commands: number;
+  /** Retransmissions answered with the stored reply. */
+  replays: number;
+  /** Retransmissions whose bytes differed from the first transmission (answered with the stored reply anyway). */
+  replaysWithOtherBytes: number;
+  syncs: number;
+  /** Encrypted packets dropped: bad inner CRC or length. */
+  decryptErrors: number;
+  /** Encrypted packets dropped: wrong eCOUNT. */
+  countErrors: number;
+  /** Frames for other addresses. */
+  otherAddress: number;
+  /** Frames received while the device was rebooting. */
+  whileResetting: number;
+  /** Frames dropped by the decoders (bad CRC, bad frame). */
+  badFrames: number;
+}
+
+export interface SimulatorState {
+  device: SimDeviceName;
+  model: string;
+  address: number;
+  /** False while the device reboots (RESET, power cycle). */
+  powered: boolean;
+  enabled: boolean;
+  protocolVersion: number;
+  /** A key is negotiated. */
+  encrypted: boolean;
+  /** The eCOUNT the next encrypted command must carry. */
+  count: number;
+  /** Sequence flag of the last answered command (undefined after SYNC and power-up). */
+  lastSeq: 0 | 1 | undefined;
+  validator: ValidatorState;
+  pendingEvents: readonly SimEvent[];
+  awaitingAck: readonly SimEvent[];
+}
+
+export interface SimulatorEventMap {
+  /** A command was executed (`replayed` ones were answered from the stored reply). */
+  command: [info: { name: string; code: number; encrypted: boolean; replayed: boolean; reply: number | undefined }];
+  /** An event was queued for the next poll. */
+  event: [event: SimEvent];
+  /** Something happened to the device (human-readable, for the CLI). */
+  note: [message: string];
+  /** Bad bytes from the host (framing, decryption, counter); the device goes on. */
+  error: [error: KioskbusError];
+}
+
+function randomBytesFrom(random: () => number): (n: number) => Uint8Array {
+  return (n) => {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = Math.floor(random() * 256) & 0xff;
+    return out;
+  };
+}
+
+/** Maps a SimEvent to the tables' SspEvent shape for encodeEvent. */
+function toSspEvent(event: SimEvent): SspEvent {
+  const spec = eventSpecByName(event.name);
+  const code = spec?.code ?? 0;
+  // The name/channel pair is one of the table's shapes (simple or channel events); the table validates it.
+  return (
+    event.channel === undefined ? { name: event.name, code } : { name: event.name, code, channel: event.channel }
+  ) as SspEvent;
+}
+
+export class SspSimulator extends EventEmitter<SimulatorEventMap> {
+  readonly profile: DeviceProfile;
+  readonly address: number;
+  readonly stats: SimulatorStats = {
+    frames: 0,
+    commands: 0,
+    replays: 0,
+    replaysWithOtherBytes: 0,
+    syncs: 0,
+    decryptErrors: 0,
+    countErrors: 0,
+    otherAddress: 0,
+    whileResetting: 0,
+    badFrames: 0,
+  };
+
+  private readonly clock: Clock;
+  private readonly timing: NoteTiming;
+  private readonly events: EventQueue;
+  private readonly behaviours: SimBehaviour[];
+  private readonly validator: NoteValidator;
+  private readonly randomBytes: ((n: number) => Uint8Array) | undefined;
+  private readonly maxProtocol: number;
+  private readonly defaultProtocol: number;
+  private readonly latency: number | undefined;
+  private readonly watchdogMs: number;
+  private readonly serialNumber: number;
+  private readonly core: SimCore;
+
+  private fixedKey: bigint;
+  private protocol: number;
+  private enabled = false;
+  private powered = true;
+  private lastSeq: 0 | 1 | undefined;
+  private lastRaw: Uint8Array | undefined;
+  private lastReply: Uint8Array | undefined;
+  private generator: bigint | undefined;
+  private modulus: bigint | undefined;
+  private key: Uint8Array | undefined;
+  private count = 0;
+  private readonly timers = new Set<TimerHandle>();
+  private watchdog: TimerHandle | undefined;
+
+  constructor(options: SspSimulatorOptions) {
+    super();
+    const base = profileFor(options.device);
+    this.profile = {
+      ...base,
+      channels: options.channels ?? base.channels,
+      maxProtocolVersion: options.maxProtocolVersion ?? base.maxProtocolVersion,
+      serialNumber: options.serialNumber ?? base.serialNumber,
+      firmware: options.firmware ?? base.firmware,
+      cashboxCapacity: options.cashboxCapacity ?? base.cashboxCapacity,
+    };
+    const address = options.address ?? base.address;
+    if (!Number.isInteger(address) || address < 0 || address > 0x7d) {
+      throw new KioskbusError(ErrorCode.InvalidArgument, `eSSP address must be 0..0x7D, got ${String(address)}`);
+    }
+    this.address = address;
+    this.clock = options.clock ?? systemClock;
+    this.timing = { ...DEFAULT_TIMING, ...options.timing };
+    this.maxProtocol = this.profile.maxProtocolVersion;
+    this.defaultProtocol = options.protocolVersion ?? Math.min(6, this.maxProtocol);
+    if (this.defaultProtocol < 1 || this.defaultProtocol > this.maxProtocol) {
+      throw new KioskbusError(
+        ErrorCode.InvalidArgument,
+        `protocolVersion ${this.defaultProtocol} is outside 1..${this.maxProtocol} for ${this.profile.model}`,
+      );
+    }
+    this.protocol = this.defaultProtocol;
+    const latency = options.replyLatencyMs ?? options.latencyMs;
+    if (latency !== undefined && (!Number.isFinite(latency) || latency < 0)) {
+      throw new KioskbusError(ErrorCode.InvalidArgument, `replyLatencyMs must be >= 0, got ${String(latency)}`);
+    }
+    this.latency = latency;
+    this.watchdogMs = options.watchdogMs ?? WATCHDOG_MS;
+    this.serialNumber = this.profile.serialNumber;
+    this.fixedKey = options.fixedKey ?? DEFAULT_FIXED_KEY;
+    this.randomBytes = options.random ? randomBytesFrom(options.random) : undefined;
+    this.events = new EventQueue((event) => this.emit('event', event));
+
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the core is a view onto this simulator
+    const self = this;
+    this.core = {
+      profile: this.profile,
+      clock: this.clock,
+      timing: this.timing,
+      events: this.events,
+      get enabled() {
+        return self.enabled;
+      },
+      set enabled(value: boolean) {
+        self.enabled = value;
+      },
+      get protocolVersion() {
+        return self.protocol;
+      },
+      schedule: (ms, fn) => {
+        this.schedule(ms, fn);
+      },
+      note: (message) => {
+        log('%s: %s', this.profile.model, message);
+        this.emit('note', message);
+      },
+    };
+    this.validator = new NoteValidator(this.core, this.profile.channels, this.profile.cashboxCapacity);
+    this.behaviours = [this.validator];
+    this.events.push({ name: 'SLAVE_RESET' });
+  }
+
+  // ---- serving ---------------------------------------------------------------------------------------------------
+
+  /** Serves on a transport (memory pair end, TCP client, pty). Returns a function that stops serving it. */
+  attach(transport: Transport): () => void {
+    const latency = this.latency ?? (transport instanceof MemoryTransport ? 0 : DEFAULT_REPLY_LATENCY_MS);
+    const send = (bytes: Uint8Array): void => {
+      transport.write(bytes).catch((error: unknown) => {
+        this.emit('error', toKioskbusError(error, ErrorCode.TransportError, { raw: bytes }));
+      });
+    };
+    const decoder = new SspFrameDecoder({
+      frame: (frame, raw) => {
+        const reply = this.respond(frame, raw);
+        if (!reply) return;
+        if (latency > 0) {
+          this.clock.setTimeout(() => {
+            send(reply);
+          }, latency);
+        } else send(reply);
+      },
+      error: (error) => {
+        this.stats.badFrames += 1;
+        if (this.listenerCount('error') > 0) this.emit('error', error);
+      },
+    });
+    const onData = (chunk: Uint8Array): void => {
+      decoder.push(chunk);
+    };
+    transport.on('data', onData);
+    return () => {
+      transport.off('data', onData);
+    };
+  }
+
+  /**
+   * Handles one decoded frame and returns the reply frame bytes, or undefined when the device stays silent (another
+   * address, rebooting, undecryptable). `attach` uses this; tests may call it directly.
+   */
+  respond(frame: SspFrame, raw?: Uint8Array): Uint8Array | undefined {
+    if (frame.address !== this.address) {
+      this.stats.otherAddress += 1;
+      return undefined;
+    }
+    if (!this.powered) {
+      this.stats.whileResetting += 1;
+      return undefined;
+    }
+    this.stats.frames += 1;
+    this.kickWatchdog();
+    const data = frame.data;
+    const rawBytes = raw ?? encodeFrame(frame);
+
+    if (data[0] === SYNC) {
+      // SYNC with either flag; always executed; the next command is new whatever its flag.
+      this.stats.syncs += 1;
+      this.lastSeq = undefined;
+      this.lastReply = undefined;
+      this.lastRaw = undefined;
+      this.emit('command', { name: 'SYNC', code: SYNC, encrypted: false, replayed: false, reply: OK });
+      return encodeFrame({ address: this.address, seq: frame.seq, data: Uint8Array.of(OK) });
+    }
+
+    if (this.lastSeq === frame.seq && this.lastReply) {
+      this.stats.replays += 1;
+      if (this.lastRaw && !bytesEqual(this.lastRaw, rawBytes)) this.stats.replaysWithOtherBytes += 1;
+      this.emit('command', {
+        name: 'retransmission',
+        code: data[0] ?? 0,
+        encrypted: data[0] === SSP_STEX,
+        replayed: true,
+        reply: undefined,
+      });
+      return this.lastReply;
+    }
+
+    let commandData = data;
+    let encrypted = false;
+    if (data[0] === SSP_STEX) {
+      const key = this.key;
+      if (!key) {
+        return this.finish(frame, rawBytes, Uint8Array.of(KEY_NOT_SET));
+      }
+      let packet;
+      try {
+        packet = decryptPacket(key, data);
+      } catch (error) {
+        this.stats.decryptErrors += 1;
+        if (this.listenerCount('error') > 0)
+          this.emit('error', toKioskbusError(error, ErrorCode.DecryptFailed, { raw: data }));
+        return undefined;
+      }
+      if (packet.count !== this.count) {
+        this.stats.countErrors += 1;
+        if (this.listenerCount('error') > 0) {
+          this.emit(
+            'error',
+            new KioskbusError(
+              ErrorCode.CountMismatch,
+              `eCOUNT ${packet.count} received, ${this.count} expected: packet dropped`,
+            ),
+          );
+        }
+        return undefined;
+      }
+      if (packet.data.length === 0) {
+        this.stats.decryptErrors += 1;
+        return undefined;
+      }
+      this.count = (this.count + 1) >>> 0;
+      commandData = packet.data;
+      encrypted = true;
+    }
+
+    const keyBefore = this.key;
+    const replyData = this.execute(commandData, encrypted);
+    let out = replyData;
+    if (encrypted && keyBefore) {
+      out = encryptPacket(keyBefore, this.count, replyData, this.randomBytes);
+    }
+    return this.finish(frame, rawBytes, out);
+  }
+
+  private finish(frame: SspFrame, raw: Uint8Array, data: Uint8Array): Uint8Array {
+    const bytes = encodeFrame({ address: this.address, seq: frame.seq, data });
+    this.lastSeq = frame.seq;
+    this.lastRaw = raw;
+    this.lastReply = bytes;
+    const after = this.afterReply;
+    this.afterReply = undefined;
+    after?.();
+    return bytes;
+  }
+
+  /** Work done once the reply is built (key switch after REQUEST_KEY_EXCHANGE, reboot after RESET). */
+  private afterReply: (() => void) | undefined;
+
+  // ---- commands --------------------------------------------------------------------------------------------------
+
+  private context(): SspContext {
+    return { protocolVersion: this.protocol, unitType: this.profile.unitType, channels: this.profile.channels };
+  }
+
+  private execute(data: Uint8Array, encrypted: boolean): SimReply {
+    const code = data[0] ?? 0;
+    const args = data.subarray(1);
+    const spec = commandByCode(code);
+    const name = spec?.name ?? `0x${code.toString(16).padStart(2, '0')}`;
+    this.stats.commands += 1;
+    let reply: SimReply;
+    if (!spec || !this.profile.commands.has(code)) {
+      reply = Uint8Array.of(UNKNOWN_COMMAND);
+    } else if (this.profile.features.requiresKey && !this.key && !ALLOWED_WITHOUT_KEY.has(code)) {
+      reply = Uint8Array.of(KEY_NOT_SET);
+    } else if (spec.encryption === 'required' && !encrypted) {
+      reply = Uint8Array.of(KEY_NOT_SET);
+    } else {
+      reply = this.dispatch({ code, name, args, encrypted });
+    }
+    this.emit('command', { name, code, encrypted, replayed: false, reply: reply[0] });
+    return reply;
+  }
+
+  private dispatch(command: SimCommand): SimReply {
+    const generic = this.handleGeneric(command);
+    if (generic) return generic;
+    for (const behaviour of this.behaviours) {
+      try {
+        const reply = behaviour.handle?.(command);
+        if (reply) return reply;
+      } catch (error) {
+        log('%s failed in %s: %o', command.name, behaviour.name, error);
+        return Uint8Array.of(WRONG_PARAMETERS);
+      }
+    }
+    return Uint8Array.of(UNKNOWN_COMMAND);
+  }
+
+  private handleGeneric(command: SimCommand): SimReply | undefined {
+    const { args } = command;
+    switch (command.name) {
+      case 'RESET':
+        this.afterReply = () => {
+          this.reboot({});
+        };
+        return Uint8Array.of(OK);
+      case 'HOST_PROTOCOL_VERSION': {
+        if (args.length !== 1) return Uint8Array.of(WRONG_PARAMETERS);
+        const version = args[0] ?? 0;
+        if (version < 1 || version > this.maxProtocol) return Uint8Array.of(FAIL);
+        this.protocol = version;
+        return Uint8Array.of(OK);
+      }
+      case 'POLL':
+      case 'POLL_WITH_ACK':
+        return this.poll(command.name === 'POLL' ? 'poll' : 'pollWithAck', command.encrypted);
+      case 'EVENT_ACK':
+        return Uint8Array.of(this.events.ack() ? OK : CANNOT_PROCESS);
+      case 'ENABLE':
+        if (this.validator.state.jam) return Uint8Array.of(CANNOT_PROCESS);
+        this.enabled = true;
+        return Uint8Array.of(OK);
+      case 'DISABLE':
+        this.enabled = false;
+        for (const b of this.behaviours) b.disabled?.();
+        return Uint8Array.of(OK);
+      case 'GET_SERIAL_NUMBER':
+        if (args.length > 1) return Uint8Array.of(WRONG_PARAMETERS);
+        if (args.length === 1 && args[0] !== 0) return Uint8Array.of(PARAMETER_OUT_OF_RANGE);
+        return okReply(encodeSerialNumber(this.serialNumber));
+      case 'GET_FIRMWARE_VERSION':
+        return okReply(encodeVersionText(this.profile.firmwareVersion));
+      case 'GET_DATASET_VERSION':
+        return okReply(encodeVersionText(this.profile.datasetVersion));
+      case 'GET_BUILD_REVISION':
+        return okReply(
+          encodeBuildRevision(this.profile.buildRevision.map((b) => ({ unitType: b.type, revision: b.revision }))),
+        );
+      case 'SET_BAUD_RATE': {
+        if (args.length !== 2) return Uint8Array.of(WRONG_PARAMETERS);
+        if ((args[0] ?? 0) > 2 || (args[1] ?? 0) > 1) return Uint8Array.of(PARAMETER_OUT_OF_RANGE);
+        return Uint8Array.of(OK); // the simulated line has no baud rate
+      }
+      case 'SET_GENERATOR':
+      case 'SET_MODULUS': {
+        if (args.length !== 8) return Uint8Array.of(WRONG_PARAMETERS);
+        const value = new ByteReader(args).u64le();
+        if (value < 2n || !isProbablePrime(value)) return Uint8Array.of(PARAMETER_OUT_OF_RANGE);
+        if (command.name === 'SET_GENERATOR') this.generator = value;
+        else this.modulus = value;
+        return Uint8Array.of(OK);
+      }
+      case 'REQUEST_KEY_EXCHANGE': {
+        if (args.length !== 8) return Uint8Array.of(WRONG_PARAMETERS);
+        const generator = this.generator;
+        const modulus = this.modulus;
+        if (generator === undefined || modulus === undefined) return Uint8Array.of(FAIL);
+        const hostInter = new ByteReader(args).u64le();
+        const secret = this.randomBytes ? bytesToBigInt(this.randomBytes(4)) | 2n : undefined;
+        let result;
+        try {
+          result = slaveKeyExchange(generator, modulus, hostInter, secret);
+        } catch {
+          return Uint8Array.of(FAIL);
+        }
+        const aesKey = buildAesKey(this.fixedKey, result.key);
+        this.afterReply = () => {
+          this.key = aesKey;
+          this.count = 0;
+          this.core.note('key negotiated, encryption on (eCOUNT 0)');
+        };
+        return okReply(u64le(result.slaveInterKey));
+      }
+      case 'SET_FIXED_ENCRYPTION_KEY':
+        if (args.length !== 8) return Uint8Array.of(WRONG_PARAMETERS);
+        this.fixedKey = new ByteReader(args).u64le();
+        return Uint8Array.of(OK);
+      case 'RESET_FIXED_ENCRYPTION_KEY':
+        this.fixedKey = DEFAULT_FIXED_KEY;
+        this.afterReply = () => {
+          this.reboot({});
+        };
+        return Uint8Array.of(OK);
+      default:
+        return undefined;
+    }
+  }
+
+  private poll(mode: 'poll' | 'pollWithAck', encrypted: boolean): SimReply {
+    for (const b of this.behaviours) b.beforePoll?.();
+    const status: SimEvent[] = [];
+    for (const b of this.behaviours) status.push(...(b.statusEvents?.() ?? []));
+    if (!this.enabled) status.push({ name: 'DISABLED' });
+    const ctx = this.context();
+    const maxBytes = (encrypted ? SSP_MAX_ENCRYPTED_DATA : 255) - 1;
+    const taken = this.events.take(mode, status, (e) => encodeEvent(toSspEvent(e), ctx), maxBytes);
+    for (const b of this.behaviours) b.afterPoll?.(taken.events);
+    let size = 1;
+    for (const part of taken.bytes) size += part.length;
+    const out = new Uint8Array(size);
+    out[0] = OK;
+    let at = 1;
+    for (const part of taken.bytes) {
+      out.set(part, at);
+      at += part.length;
+    }
+    return out;
+  }
+
+  // ---- timers, watchdog, power -----------------------------------------------------------------------------------
+
+  private schedule(ms: number, fn: () => void): void {
+    const handle = this.clock.setTimeout(() => {
+      this.timers.delete(handle);
+      fn();
+    }, ms);
+    this.timers.add(handle);
+  }
+
+  private cancelTimers(): void {
+    for (const handle of this.timers) this.clock.clearTimeout(handle);
+    this.timers.clear();
+    this.clock.clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+  }
+
+  private kickWatchdog(): void {
+    this.clock.clearTimeout(this.watchdog);
+    this.watchdog = this.clock.setTimeout(() => {
+      this.watchdog = undefined;
+      this.watchdogExpired();
+    }, this.watchdogMs);
+  }
+
+  private watchdogExpired(): void {
+    if (!this.powered) return;
+    this.core.note(`no command for ${this.watchdogMs} ms: disabled`);
+    this.enabled = false;
+    for (const b of this.behaviours) b.watchdogExpired?.();
+  }
+
+  /** Power goes off now and comes back after the reset time (RESET command, powerCycle). */
+  private reboot(options: PowerUpOptions, offMs = this.timing.resetMs): void {
+    this.cancelTimers();
+    this.powered = false;
+    this.core.note('rebooting');
+    const up = (): void => {
+      this.powerUp(options);
+    };
+    if (offMs > 0) this.schedule(offMs, up);
+    else up();
+  }
+
+  private powerUp(options: PowerUpOptions): void {
+    this.powered = true;
+    this.enabled = false;
+    this.protocol = this.defaultProtocol;
+    this.key = undefined;
+    this.count = 0;
+    this.generator = undefined;
+    this.modulus = undefined;
+    this.lastSeq = undefined;
+    this.lastReply = undefined;
+    this.lastRaw = undefined;
+    this.events.clear();
+    this.events.push({ name: 'SLAVE_RESET' });
+    for (const b of this.behaviours) b.powerUp?.(options);
+    this.core.note('powered up');
+  }
+
+  // ---- scripting -------------------------------------------------------------------------------------------------
+
+  insertNote(channel: number, options?: InsertNoteOptions): InsertResult {
+    return this.validator.insertNote(channel, options);
+  }
+
+  jam(kind: 'safe' | 'unsafe'): void {
+    this.validator.jam(kind);
+  }
+
+  clearJam(): void {
+    this.validator.clearJam();
+  }
+
+  fraud(channel?: number): void {
+    this.validator.fraud(channel);
+  }
+
+  removeCashbox(): void {
+    this.validator.removeCashbox();
+  }
+
+  replaceCashbox(options?: { empty?: boolean }): void {
+    this.validator.replaceCashbox(options);
+  }
+
+  setCashboxLevel(notes: number): void {
+    this.validator.setCashboxLevel(notes);
+  }
+
+  setNotePathOpen(open: boolean): void {
+    this.validator.setNotePathOpen(open);
+  }
+
+  /**
+   * Power off and on. The device answers nothing for `offMs` (default: the reset time), then reports SLAVE_RESET,
+   * the fate of a note left inside (NOTE_CLEARED_FROM_FRONT / NOTE_CLEARED_TO_CASHBOX) and DISABLED; the key, the
+   * protocol version and the inhibits are gone.
+   */
+  powerCycle(options: PowerUpOptions & { offMs?: number } = {}): void {
+    const { offMs, ...rest } = options;
+    this.reboot(rest, offMs ?? this.timing.resetMs);
+  }
+
+  /** Stops all timers (call when the simulator is thrown away). */
+  close(): void {
+    this.cancelTimers();
+  }
+
+  get state(): SimulatorState {
+    const v = this.validator.state;
+    return {
+      device: this.profile.name,
+      model: this.profile.model,
+      address: this.address,
+      powered: this.powered,
+      enabled: this.enabled,
+      protocolVersion: this.protocol,
+      encrypted: this.key !== undefined,
+      count: this.count,
+      lastSeq: this.lastSeq,
+      validator: structuredClone(v),
+      pendingEvents: [...this.events.pending],
+      awaitingAck: [...this.events.awaitingAck],
+    };
+  }
+}
+
+function bytesToBigInt(bytes: Uint8Array): bigint {
+  let v = 0n;
+  for (const b of bytes) v = (v << 8n) | BigInt(b);
+  return v;
+}
