@@ -1,0 +1,471 @@
+/**
+ * Host side of the bill validator (03) and the Bill-to-Bill unit (01): every command of the spec as a
+ * method, a POLL loop that turns state changes into typed events (a credit is reported exactly once, even
+ * when the device repeats an unacknowledged reply), escrow with `hold()` kept alive, barcode coupons.
+ */
+import { EventEmitter } from 'node:events';
+import { delay, type Clock, type TimerHandle } from '../../core/clock.js';
+import { ErrorCode, isKioskbusError, KioskbusError } from '../../core/errors.js';
+import { bytesEqual } from '../../core/bytes.js';
+import type { Money } from '../../core/money.js';
+import type { CcnetBus } from '../bus.js';
+import type { DenominationWord, Identification } from '../codec.js';
+import {
+  BILL_COMMANDS,
+  type BarcodeParameters,
+  type BillStatusReply,
+  type CassetteStatus,
+  type CommandDef,
+  type DispenseItem,
+  type DownloadWriteArgs,
+  type RecyclingCassetteStatus,
+  type SetCassetteTypeArgs,
+  type Statistics,
+  type UnloadArgs,
+} from '../commands.js';
+import { BARCODE_BILL_TYPE, decodeBillState, type BillState } from '../states.js';
+import { PollLoop, type PollLoopOptions } from './poll-loop.js';
+
+export interface BillCredit {
+  billType: number;
+  /** Value from the bill table (undefined when the table has no usable entry for the type). */
+  value: Money | undefined;
+  denomination: DenominationWord | undefined;
+  raw: Uint8Array;
+}
+
+export interface EscrowInfo extends BillCredit {
+  /** Barcode of a coupon (bill type 23), when it could be read. */
+  barcode?: string;
+}
+
+export interface BillDeviceEventMap {
+  /** Every change of the POLL answer. */
+  state: [state: BillState, previous: BillState | undefined];
+  /** A bill was stacked: money in. Exactly once per bill. */
+  credit: [credit: BillCredit];
+  /** A bill waits in escrow: call `stack()`, `returnBill()` or `hold()`. */
+  escrow: [escrow: EscrowInfo];
+  returned: [bill: BillCredit];
+  rejected: [state: BillState];
+  /** A barcode coupon was stacked (type 23): not money. */
+  coupon: [coupon: { barcode: string | undefined; raw: Uint8Array }];
+  /** Drop cassette full/removed, jams, cheated, failures (41H–48H). */
+  fault: [state: BillState];
+  busy: [ms: number];
+  /** B2B: dispensing progress (`atBezel` once the bundle waits for the customer). */
+  dispensing: [progress: { atBezel: boolean; raw: Uint8Array }];
+  /** B2B: a B2B operation finished (DISPENSED, UNLOADED, CASSETTE_TYPE_SET, CUSTOM_BILLS_RETURNED, RECYCLING_CASSETTE_UNLOADED). */
+  completed: [state: BillState];
+  offline: [error: KioskbusError];
+  online: [];
+  /** A poll or follow-up command failed (never thrown from the loop). */
+  problem: [error: KioskbusError];
+}
+
+export interface BillDeviceOptions extends PollLoopOptions {
+  address?: number;
+  /** HOLD is re-sent this often while a bill is held (device returns it after 10 s). Default 5000 ms. */
+  holdRefreshMs?: number;
+  /** How long `initialize()` waits for the device to leave INITIALIZE. Default 40 000 ms. */
+  initializeTimeoutMs?: number;
+}
+
+const FAULT_CODES = new Set([0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48]);
+const B2B_COMPLETIONS = new Set([0x25, 0x26, 0x27, 0x28, 0x29]);
+
+export class BillDevice extends EventEmitter<BillDeviceEventMap> {
+  readonly address: number;
+  readonly clock: Clock;
+  readonly loop: PollLoop;
+  identification: Identification | undefined;
+  billTable: DenominationWord[] = [];
+  /** Last POLL answer. */
+  state: BillState | undefined;
+  private enableArgs: { enabled: number[]; escrow: number[] } | undefined;
+  private holdTimer: TimerHandle | undefined;
+  private escrowBarcode: string | undefined;
+  private readonly holdRefreshMs: number;
+  private readonly initializeTimeoutMs: number;
+  private readonly stateWaiters = new Set<(s: BillState) => void>();
+
+  constructor(
+    readonly bus: CcnetBus,
+    readonly b2b: boolean,
+    options: BillDeviceOptions = {},
+  ) {
+    super();
+    this.address = options.address ?? (b2b ? 0x01 : 0x03);
+    this.clock = bus.clock;
+    this.holdRefreshMs = Math.min(options.holdRefreshMs ?? 5000, 9000);
+    this.initializeTimeoutMs = options.initializeTimeoutMs ?? 40_000;
+    this.loop = new PollLoop(
+      this.clock,
+      {
+        poll: async () => {
+          await this.poll();
+        },
+        reset: () => this.reset(),
+        offline: (error) => {
+          this.stopHolding();
+          this.emit('offline', error);
+        },
+        online: async () => {
+          this.emit('online');
+          this.state = undefined;
+          await this.waitReady();
+          if (this.enableArgs) await this.enableBillTypes(this.enableArgs.enabled, this.enableArgs.escrow);
+        },
+        problem: (error) => this.emit('problem', error),
+      },
+      options,
+    );
+  }
+
+  /** Runs one table command against this device; ILLEGAL COMMAND errors name the current state. */
+  call<A, R>(def: CommandDef<A, R>, args: A, signal?: AbortSignal): Promise<R> {
+    return this.bus.execute(this.address, def, args, {
+      describeState: () =>
+        this.state ? `${this.state.name} (${this.state.code.toString(16).toUpperCase()}H)` : undefined,
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  // ---- raw commands -----------------------------------------------------------------------
+
+  reset(): Promise<void> {
+    return this.call(BILL_COMMANDS.reset, undefined);
+  }
+
+  getStatus(): Promise<BillStatusReply> {
+    return this.call(BILL_COMMANDS.getStatus, undefined);
+  }
+
+  setSecurity(highSecurityTypes: number[]): Promise<void> {
+    return this.call(BILL_COMMANDS.setSecurity, highSecurityTypes);
+  }
+
+  /** One POLL: decodes the state and emits events for what changed. */
+  async poll(): Promise<BillState> {
+    const data = await this.call(BILL_COMMANDS.poll, undefined);
+    this.loop.answered();
+    const state = decodeBillState(data, this.b2b);
+    await this.handleState(state);
+    return state;
+  }
+
+  /** Enables bill types (empty: disable); `escrow` types stop in escrow until stack/return. */
+  async enableBillTypes(enabled: number[], escrow: number[] = []): Promise<void> {
+    await this.call(BILL_COMMANDS.enableBillTypes, { enabled, escrow });
+    this.enableArgs = { enabled: [...enabled], escrow: [...escrow] };
+  }
+
+  /** Enables every type of the bill table (or `types`), escrow for `escrow` (true: all enabled types). */
+  enable(options: { types?: number[]; escrow?: boolean | number[] } = {}): Promise<void> {
+    const types = options.types ?? this.billTable.map((w) => w.type);
+    const escrow =
+      options.escrow === true ? types : options.escrow === false || options.escrow === undefined ? [] : options.escrow;
+    return this.enableBillTypes(types, escrow);
+  }
+
+  disable(): Promise<void> {
+    return this.enableBillTypes([], []);
+  }
+
+  async stack(): Promise<void> {
+    this.stopHolding();
+    await this.call(BILL_COMMANDS.stack, undefined);
+  }
+
+  async returnBill(): Promise<void> {
+    this.stopHolding();
+    await this.call(BILL_COMMANDS.return, undefined);
+  }
+
+  /**
+   * Holds the bill in escrow: sends HOLD now and again every `holdRefreshMs` (before the device's 10 s
+   * limit) until `stack()`, `returnBill()` or the bill leaves escrow.
+   */
+  async hold(): Promise<void> {
+    await this.call(BILL_COMMANDS.hold, undefined);
+    this.clock.clearTimeout(this.holdTimer);
+    const refresh = (): void => {
+      this.holdTimer = this.clock.setTimeout(() => {
+        this.call(BILL_COMMANDS.hold, undefined).then(refresh, (error: unknown) => {
+          this.holdTimer = undefined;
+          if (isKioskbusError(error)) this.emit('problem', error);
+        });
+      }, this.holdRefreshMs);
+    };
+    refresh();
+  }
+
+  /** True while `hold()` keeps re-sending HOLD. */
+  get holding(): boolean {
+    return this.holdTimer !== undefined;
+  }
+
+  private stopHolding(): void {
+    this.clock.clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+  }
+
+  async identify(): Promise<Identification> {
+    this.identification = await this.call(BILL_COMMANDS.identification, undefined);
+    return this.identification;
+  }
+
+  setBarcodeParameters(params: BarcodeParameters): Promise<void> {
+    return this.call(BILL_COMMANDS.setBarcodeParameters, params);
+  }
+
+  extractBarcodeData(): Promise<string> {
+    return this.call(BILL_COMMANDS.extractBarcodeData, undefined);
+  }
+
+  async getBillTable(): Promise<DenominationWord[]> {
+    this.billTable = await this.call(BILL_COMMANDS.getBillTable, undefined);
+    return this.billTable;
+  }
+
+  getCrc32(): Promise<number> {
+    return this.call(BILL_COMMANDS.getCrc32, undefined);
+  }
+
+  requestStatistics(): Promise<Statistics> {
+    return this.call(BILL_COMMANDS.requestStatistics, undefined);
+  }
+
+  /** DOWNLOAD (50H): enter the boot loader. */
+  download(): Promise<void> {
+    return this.call(BILL_COMMANDS.download, undefined);
+  }
+
+  downloadStatus(): Promise<number> {
+    return this.call(BILL_COMMANDS.downloadStatus, undefined);
+  }
+
+  downloadBlockSize(): Promise<number> {
+    return this.call(BILL_COMMANDS.downloadBlockSize, undefined);
+  }
+
+  downloadWrite(args: DownloadWriteArgs): Promise<number> {
+    return this.call(BILL_COMMANDS.downloadWrite, args);
+  }
+
+  downloadExit(): Promise<number> {
+    return this.call(BILL_COMMANDS.downloadExit, undefined);
+  }
+
+  // ---- session ----------------------------------------------------------------------------
+
+  /** RESET, wait until initialised, read identification and bill table. Does not enable. */
+  async initialize(): Promise<{ identification: Identification; billTable: DenominationWord[] }> {
+    await this.reset();
+    this.state = undefined;
+    await this.waitReady();
+    const identification = await this.identify();
+    const billTable = await this.getBillTable();
+    return { identification, billTable };
+  }
+
+  private async waitReady(): Promise<void> {
+    const deadline = this.clock.now() + this.initializeTimeoutMs;
+    for (;;) {
+      const s = await this.poll();
+      if (![0x10, 0x11, 0x12, 0x13, 0x1b].includes(s.code)) return;
+      if (this.clock.now() >= deadline) {
+        throw new KioskbusError(
+          ErrorCode.Timeout,
+          `device ${this.address} still ${s.name} after ${this.initializeTimeoutMs} ms`,
+          {
+            address: this.address,
+            raw: s.raw,
+          },
+        );
+      }
+      await delay(s.busyMs ?? this.loop.pollIntervalMs, this.clock);
+    }
+  }
+
+  /** Starts the POLL loop (events flow). */
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): void {
+    this.loop.stop();
+    this.stopHolding();
+  }
+
+  /** Resolves with the next state whose name is in `names` (the POLL loop must be running). */
+  waitForState(names: readonly string[], timeoutMs = 30_000): Promise<BillState> {
+    if (this.state && names.includes(this.state.name)) return Promise.resolve(this.state);
+    return new Promise((resolve, reject) => {
+      const timer = this.clock.setTimeout(() => {
+        this.stateWaiters.delete(check);
+        reject(
+          new KioskbusError(ErrorCode.Timeout, `no ${names.join('/')} from device ${this.address} in ${timeoutMs} ms`),
+        );
+      }, timeoutMs);
+      const check = (s: BillState): void => {
+        if (!names.includes(s.name)) return;
+        this.clock.clearTimeout(timer);
+        this.stateWaiters.delete(check);
+        resolve(s);
+      };
+      this.stateWaiters.add(check);
+    });
+  }
+
+  private describe(billType: number, raw: Uint8Array): BillCredit {
+    const denomination = this.billTable.find((w) => w.type === billType);
+    return { billType, value: denomination?.value, denomination, raw };
+  }
+
+  private async handleState(state: BillState): Promise<void> {
+    const previous = this.state;
+    // a repeated answer (the device did not see our ACK) is the same event: report it once
+    if (previous && bytesEqual(previous.raw, state.raw)) return;
+    this.state = state;
+    this.emit('state', state, previous);
+    for (const w of [...this.stateWaiters]) w(state);
+    if (state.code !== 0x80 && state.code !== 0x1a) this.stopHolding();
+    switch (state.code) {
+      case 0x80: {
+        const t = state.billType ?? -1;
+        const info: EscrowInfo = this.describe(t, state.raw);
+        if (t === BARCODE_BILL_TYPE && !this.b2b) {
+          try {
+            info.barcode = await this.extractBarcodeData();
+            this.escrowBarcode = info.barcode;
+          } catch (error) {
+            if (isKioskbusError(error)) this.emit('problem', error);
+          }
+        }
+        this.emit('escrow', info);
+        break;
+      }
+      case 0x81: {
+        const t = state.billType ?? -1;
+        if (t === BARCODE_BILL_TYPE) {
+          let barcode = this.escrowBarcode;
+          if (barcode === undefined && !this.b2b) {
+            try {
+              barcode = await this.extractBarcodeData();
+            } catch (error) {
+              if (isKioskbusError(error)) this.emit('problem', error);
+            }
+          }
+          this.escrowBarcode = undefined;
+          this.emit('coupon', { barcode, raw: state.raw });
+        } else this.emit('credit', this.describe(t, state.raw));
+        break;
+      }
+      case 0x82:
+        this.escrowBarcode = undefined;
+        this.emit('returned', this.describe(state.billType ?? -1, state.raw));
+        break;
+      case 0x1c:
+        this.emit('rejected', state);
+        break;
+      case 0x1b:
+        this.emit('busy', state.busyMs ?? 0);
+        break;
+      case 0x1d:
+        this.emit('dispensing', { atBezel: state.sub === 1, raw: state.raw });
+        break;
+      default:
+        if (FAULT_CODES.has(state.code)) this.emit('fault', state);
+        else if (this.b2b && B2B_COMPLETIONS.has(state.code)) this.emit('completed', state);
+    }
+  }
+}
+
+export class BillValidator extends BillDevice {
+  constructor(bus: CcnetBus, options: BillDeviceOptions = {}) {
+    super(bus, false, options);
+  }
+}
+
+export interface BillToBillOptions extends BillDeviceOptions {
+  /** DISPENSE layout the unit's firmware understands: rev 2.3.1 `mask` (default) or newer `pairs`. */
+  dispenseFormat?: 'mask' | 'pairs';
+}
+
+export class BillToBill extends BillDevice {
+  readonly dispenseFormat: 'mask' | 'pairs';
+
+  constructor(bus: CcnetBus, options: BillToBillOptions = {}) {
+    super(bus, true, options);
+    this.dispenseFormat = options.dispenseFormat ?? 'mask';
+  }
+
+  cassetteStatus(): Promise<CassetteStatus[]> {
+    return this.call(BILL_COMMANDS.cassetteStatus, undefined);
+  }
+
+  /** DISPENSE (unit must be disabled); the layout follows the device profile. Progress: `dispensing`, `completed`. */
+  dispense(items: DispenseItem[]): Promise<void> {
+    return this.call(this.dispenseFormat === 'pairs' ? BILL_COMMANDS.dispensePairs : BILL_COMMANDS.dispense, items);
+  }
+
+  /** Dispense and wait for DISPENSED (the POLL loop must be running). */
+  async dispenseAndWait(items: DispenseItem[], timeoutMs = 60_000): Promise<BillState> {
+    const done = this.waitForState(['DISPENSED'], timeoutMs);
+    await this.dispense(items);
+    return done;
+  }
+
+  /**
+   * Bills that make up `amount` from the recycling cassettes (largest first), using the bill table and
+   * a fresh CASSETTE STATUS. Throws CANNOT_PAY_EXACT when the cassettes cannot pay it exactly.
+   */
+  async planPayout(amount: Money): Promise<DispenseItem[]> {
+    const cassettes = await this.cassetteStatus();
+    const stock = new Map<number, number>();
+    for (const c of cassettes) {
+      if (c.present && typeof c.type === 'number') stock.set(c.type, (stock.get(c.type) ?? 0) + c.count);
+    }
+    const kinds = this.billTable
+      .filter((w) => w.value?.currency === amount.currency && stock.has(w.type))
+      .sort((a, b) => (b.value?.amount ?? 0) - (a.value?.amount ?? 0));
+    let left = amount.amount;
+    const items: DispenseItem[] = [];
+    for (const w of kinds) {
+      const v = w.value?.amount ?? 0;
+      const n = Math.min(Math.floor(left / v), stock.get(w.type) ?? 0);
+      if (n > 0) {
+        items.push({ billType: w.type, count: n });
+        left -= n * v;
+      }
+    }
+    if (left !== 0) {
+      throw new KioskbusError(
+        ErrorCode.CannotPayExact,
+        `cannot pay ${amount.amount} ${amount.currency} exactly from the recycling cassettes`,
+        {
+          address: this.address,
+        },
+      );
+    }
+    return items;
+  }
+
+  unload(args: UnloadArgs): Promise<void> {
+    return this.call(BILL_COMMANDS.unload, args);
+  }
+
+  recyclingCassetteStatus(): Promise<RecyclingCassetteStatus> {
+    return this.call(BILL_COMMANDS.recyclingCassetteStatus, undefined);
+  }
+
+  /** RECYCLING CASSETTE UNLOAD: return `count` bills to the customer, or move one bill to its cassette. */
+  recyclingCassetteUnload(toCustomer: boolean, count = 0): Promise<void> {
+    return this.call(BILL_COMMANDS.recyclingCassetteUnload, { toCustomer, count });
+  }
+
+  setCassetteType(args: SetCassetteTypeArgs): Promise<void> {
+    return this.call(BILL_COMMANDS.setCassetteType, args);
+  }
+}

@@ -1,0 +1,551 @@
+/**
+ * Bill validator (03) and Bill-to-Bill unit (01) simulator. Bills are inserted by the test or CLI
+ * (`insertBill`), go through ACCEPTING, ESCROW_POSITION (when escrow is enabled for the type) or straight
+ * to STACKING, and are reported as BILL_STACKED / BILL_RETURNED. Every transient state is shown until the
+ * controller ACKs one POLL reply carrying it, so a lost ACK repeats the event (as on a real device) and the
+ * host must not count it twice. The B2B adds recycling cassettes that fill with routed bills and dispense.
+ */
+import { asciiBytes } from '../../core/bytes.js';
+import type { TimerHandle } from '../../core/clock.js';
+import { encodeTypeMask, typesToMask, type DenominationInput, type Identification } from '../codec.js';
+import {
+  BILL_COMMANDS,
+  DOWNLOAD_OK,
+  DOWNLOAD_READY,
+  encodeCassetteByte,
+  type CommandDef,
+  type DispenseItem,
+  type Statistics,
+} from '../commands.js';
+import { BARCODE_BILL_TYPE, encodeBillState } from '../states.js';
+import {
+  ACK,
+  illegal,
+  PeripheralSimulator,
+  type SimAnswer,
+  type SimulatorEventMap,
+  type SimulatorOptions,
+} from './base.js';
+
+export interface BillSimulatorEventMap extends SimulatorEventMap {
+  /** A bill went into a cassette (drop or recycling): the simulator's own ledger. */
+  stacked: [billType: number, where: 'drop' | number];
+  returned: [billType: number];
+  dispensed: [items: DispenseItem[]];
+}
+
+export interface SimCassette {
+  /** Bill type 0..23, 'NULL' (unassigned) or 'ESCROW'. */
+  type: number | 'NULL' | 'ESCROW';
+  count: number;
+  capacity: number;
+  present: boolean;
+}
+
+export interface BillSimulatorOptions extends SimulatorOptions {
+  /** 0x03 bill validator (default) or 0x01 Bill-to-Bill. */
+  kind?: 'bill-validator' | 'b2b';
+  /** Bill table (default: EUR 5, 10, 20, 50, 100, 200, 500 at types 0–6). */
+  billTable?: DenominationInput[];
+  identification?: Identification;
+  /** POLLs in INITIALIZE after RESET (default 2). */
+  initializePolls?: number;
+  /** Escrow auto-return time (default 10 000 ms). */
+  escrowTimeoutMs?: number;
+  /** B2B DISPENSE layout: rev 2.3.1 mask + counts (default) or type/count pairs. */
+  dispenseFormat?: 'mask' | 'pairs';
+  /** B2B recycling cassettes (default: 3 cassettes for EUR 10, 20 and ESCROW, empty). */
+  cassettes?: SimCassette[];
+  /** Bills the drop cassette holds (default 1000). */
+  dropCapacity?: number;
+  /** POLLs a dispensed bundle waits at the bezel before the customer takes it (default 1). */
+  bezelPolls?: number;
+  /** Answer IDENTIFICATION with the long (109-byte) B2B layout. */
+  extendedIdentification?: boolean;
+  crc32?: number;
+}
+
+export const DEFAULT_EUR_TABLE: DenominationInput[] = [
+  { type: 0, digits: 5, country: 'EUR', exponent: 0 },
+  { type: 1, digits: 10, country: 'EUR', exponent: 0 },
+  { type: 2, digits: 20, country: 'EUR', exponent: 0 },
+  { type: 3, digits: 50, country: 'EUR', exponent: 0 },
+  { type: 4, digits: 1, country: 'EUR', exponent: 2 },
+  { type: 5, digits: 2, country: 'EUR', exponent: 2 },
+  { type: 6, digits: 5, country: 'EUR', exponent: 2 },
+];
+
+interface Step {
+  bytes: Uint8Array;
+  /** Runs once when the controller ACKs a POLL reply carrying this step. */
+  after?: () => void;
+}
+
+/** States in which IDENTIFICATION, GET BILL TABLE, DOWNLOAD, STATISTICS and CRC32 are valid. */
+const SERVICE_STATES = new Set([0x10, 0x13, 0x19, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47]);
+
+export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
+  readonly kind: 'bill-validator' | 'b2b';
+  enabled = 0;
+  escrowEnabled = 0;
+  highSecurity = 0;
+  barcode = { format: 1, length: 18 };
+  billTable: DenominationInput[];
+  identification: Identification;
+  cassettes: SimCassette[];
+  dropCount = 0;
+  dropCapacity: number;
+  /** Every bill that went into a cassette, in order (the simulator's ledger). */
+  readonly stackedBills: number[] = [];
+  readonly returnedBills: number[] = [];
+  readonly dispensedBills: number[] = [];
+  crc32: number;
+  statistics: Statistics | undefined;
+
+  /** Steady state shown when no step is queued. */
+  private current: Uint8Array = encodeBillState('POWER_UP');
+  private readonly steps: Step[] = [];
+  private escrowType: number | undefined;
+  private escrowTimer: TimerHandle | undefined;
+  private lastBarcode: string | undefined;
+  private lastBillWasCoupon = false;
+  private pendingBarcode: string | undefined;
+  private downloadMode = false;
+  private downloadStatus = DOWNLOAD_READY;
+  private fault: Uint8Array | undefined;
+  private busyUntil = -Infinity;
+  private readonly opts: BillSimulatorOptions;
+
+  constructor(options: BillSimulatorOptions = {}) {
+    const kind = options.kind ?? 'bill-validator';
+    super(kind === 'b2b' ? 0x01 : 0x03, kind, options);
+    this.kind = kind;
+    this.opts = options;
+    this.billTable = options.billTable ?? DEFAULT_EUR_TABLE;
+    this.identification = options.identification ?? {
+      partNumber: kind === 'b2b' ? 'B2B-300-EU' : 'SM-EU3245',
+      serialNumber: kind === 'b2b' ? '21KB00012345' : '07KI41AS7482',
+      assetNumber: '75ed8dc8033f7b',
+      ...(options.extendedIdentification
+        ? {
+            extended: {
+              validatorBoot: 'BB0101',
+              validatorVersion: 'SM-EU3245-V1.21',
+              cpuBoot: 'CB0102',
+              cpuVersion: 'C01.05',
+              dispenserBoot: 'DB0101',
+              dispenserVersion: 'D01.03',
+              cassette1Boot: 'KB0101',
+              cassette2Boot: 'KB0101',
+              cassette3Boot: 'KB0101',
+              cassetteVersion: 'K01.02',
+            },
+          }
+        : {}),
+    };
+    this.cassettes =
+      options.cassettes?.map((c) => ({ ...c })) ??
+      (kind === 'b2b'
+        ? [
+            { type: 1, count: 0, capacity: 100, present: true },
+            { type: 2, count: 0, capacity: 100, present: true },
+            { type: 'ESCROW', count: 0, capacity: 20, present: true },
+          ]
+        : []);
+    this.dropCapacity = options.dropCapacity ?? 1000;
+    this.crc32 = options.crc32 ?? 0x1a2b3c4d;
+  }
+
+  protected override get dispenseFormat(): 'mask' | 'pairs' {
+    return this.opts.dispenseFormat ?? 'mask';
+  }
+
+  /** Current POLL answer (what the next POLL returns). */
+  get stateBytes(): Uint8Array {
+    return this.pollData();
+  }
+
+  get stateCode(): number {
+    return this.pollData()[0] ?? 0;
+  }
+
+  private get b2b(): boolean {
+    return this.kind === 'b2b';
+  }
+
+  protected isPoll(p: Uint8Array): boolean {
+    return p.length === 1 && p[0] === 0x33;
+  }
+
+  private pollData(): Uint8Array {
+    if (this.clock.now() < this.busyUntil) {
+      return Uint8Array.of(0x1b, Math.ceil((this.busyUntil - this.clock.now()) / 100));
+    }
+    return this.steps[0]?.bytes ?? this.fault ?? this.current;
+  }
+
+  protected acked(key: string, reply: Uint8Array): void {
+    if (key !== 'poll') return;
+    const head = this.steps[0];
+    if (head && head.bytes === reply) {
+      this.steps.shift();
+      head.after?.();
+    }
+  }
+
+  private idleState(): Uint8Array {
+    return encodeBillState(this.enabled !== 0 ? 'IDLING' : 'UNIT_DISABLED');
+  }
+
+  private get steadyName(): number {
+    return this.current[0] ?? 0;
+  }
+
+  private ready(): boolean {
+    return this.steps.length === 0 && this.fault === undefined && !this.downloadMode;
+  }
+
+  // ---- scripting API ------------------------------------------------------------------------
+
+  /** A customer inserts a bill of `billType`. Returns false when the device does not take bills now. */
+  insertBill(billType: number, options: { reject?: number } = {}): boolean {
+    if (!this.ready() || this.steadyName !== 0x14) return false;
+    const enabled = (this.enabled & (1 << billType)) !== 0;
+    this.steps.push({ bytes: encodeBillState('ACCEPTING') });
+    if (!enabled || options.reject !== undefined) {
+      this.steps.push({ bytes: encodeBillState('REJECTING', options.reject ?? 0x68) });
+      return true;
+    }
+    if (this.escrowEnabled & (1 << billType)) {
+      this.steps.push({
+        bytes: encodeBillState('ACCEPTING'),
+        after: () => {
+          this.enterEscrow(billType);
+        },
+      });
+    } else {
+      this.stackNow(billType);
+    }
+    return true;
+  }
+
+  /** A barcode coupon (bill type 23) with `code`. */
+  insertCoupon(code: string): boolean {
+    if (!this.ready() || this.steadyName !== 0x14) return false;
+    this.pendingBarcode = code;
+    this.steps.push({ bytes: encodeBillState('ACCEPTING') });
+    this.steps.push({
+      bytes: encodeBillState('ACCEPTING'),
+      after: () => {
+        this.lastBarcode = this.pendingBarcode;
+        this.lastBillWasCoupon = true;
+        this.enterEscrow(BARCODE_BILL_TYPE);
+      },
+    });
+    return true;
+  }
+
+  private enterEscrow(billType: number): void {
+    this.escrowType = billType;
+    this.current = encodeBillState('ESCROW_POSITION', billType);
+    this.armEscrowTimer();
+  }
+
+  private armEscrowTimer(): void {
+    this.clock.clearTimeout(this.escrowTimer);
+    this.escrowTimer = this.clock.setTimeout(() => {
+      this.escrowTimer = undefined;
+      this.returnFromEscrow();
+    }, this.opts.escrowTimeoutMs ?? 10_000);
+  }
+
+  private leaveEscrow(): number | undefined {
+    this.clock.clearTimeout(this.escrowTimer);
+    this.escrowTimer = undefined;
+    const t = this.escrowType;
+    this.escrowType = undefined;
+    this.current = this.idleState();
+    return t;
+  }
+
+  private returnFromEscrow(): void {
+    const t = this.leaveEscrow();
+    if (t === undefined) return;
+    this.returnedBills.push(t);
+    this.emit('returned', t);
+    this.steps.push({ bytes: encodeBillState('RETURNING') });
+    this.steps.push({ bytes: encodeBillState('BILL_RETURNED', t) });
+  }
+
+  /** Puts the bill in a cassette now (ledger), then shows STACKING and BILL_STACKED. */
+  private stackNow(billType: number): void {
+    let where: 'drop' | number = 'drop';
+    if (billType !== BARCODE_BILL_TYPE && this.b2b) {
+      const i = this.cassettes.findIndex((c) => c.present && c.type === billType && c.count < c.capacity);
+      if (i >= 0) {
+        const c = this.cassettes[i];
+        if (c) c.count += 1;
+        where = i + 1;
+      }
+    }
+    if (where === 'drop') this.dropCount += 1;
+    this.stackedBills.push(billType);
+    this.emit('stacked', billType, where);
+    this.steps.push({ bytes: encodeBillState('STACKING') });
+    this.steps.push({
+      bytes: encodeBillState('BILL_STACKED', billType),
+      after: () => {
+        if (this.dropCount >= this.dropCapacity) this.fault = encodeBillState('DROP_CASSETTE_FULL');
+      },
+    });
+  }
+
+  /** The escrowed bill is taken back by the device after the escrow time (or call to force it now). */
+  expireEscrow(): void {
+    this.returnFromEscrow();
+  }
+
+  /** Raises a fault state (VALIDATOR_JAMMED, DROP_CASSETTE_OUT_OF_POSITION, FAILURE 0x50, JAMMED 0x73, ...). */
+  setFault(name: string, sub?: number): void {
+    this.fault = encodeBillState(name, sub);
+  }
+
+  clearFault(): void {
+    this.fault = undefined;
+  }
+
+  removeDropCassette(): void {
+    this.setFault('DROP_CASSETTE_OUT_OF_POSITION');
+  }
+
+  /** Answer `1B YH` to POLL for `ms`. */
+  setBusy(ms: number): void {
+    this.busyUntil = this.clock.now() + ms;
+  }
+
+  /** Appends a raw POLL state (e.g. `CHEATED`, `PAUSE`) shown once. */
+  pushState(name: string, sub?: number): void {
+    this.steps.push({ bytes: encodeBillState(name, sub) });
+  }
+
+  // ---- commands -----------------------------------------------------------------------------
+
+  protected handle(key: string, def: CommandDef<never, unknown>, data: Uint8Array): SimAnswer {
+    const state = this.pollData()[0] ?? 0;
+    if (this.downloadMode && def.code !== 0x50) return illegal('download mode: only DOWNLOAD sub-commands');
+    switch (key) {
+      case 'reset':
+        this.clock.clearTimeout(this.escrowTimer);
+        if (this.escrowType !== undefined) this.returnedBills.push(this.escrowType);
+        this.escrowType = undefined;
+        this.steps.length = 0;
+        this.enabled = 0;
+        this.escrowEnabled = 0;
+        this.downloadMode = false;
+        this.current = encodeBillState('INITIALIZE');
+        for (let i = 1; i < (this.opts.initializePolls ?? 2); i++)
+          this.steps.push({ bytes: encodeBillState('INITIALIZE') });
+        this.steps.push({
+          bytes: encodeBillState('INITIALIZE'),
+          after: () => {
+            this.current = this.idleState();
+          },
+        });
+        return ACK;
+      case 'getStatus':
+        return {
+          data: BILL_COMMANDS.getStatus.encodeReply({
+            enabled: maskTypes(this.enabled),
+            highSecurity: maskTypes(this.highSecurity),
+            ...(this.b2b ? { routing: this.routingTypes() } : {}),
+          }),
+        };
+      case 'setSecurity':
+        this.highSecurity = typesToMask(BILL_COMMANDS.setSecurity.decodeArgs(data));
+        return ACK;
+      case 'poll':
+        return { data: this.pollData() };
+      case 'enableBillTypes': {
+        const a = BILL_COMMANDS.enableBillTypes.decodeArgs(data);
+        this.enabled = typesToMask(a.enabled);
+        this.escrowEnabled = typesToMask(a.escrow);
+        if (this.current[0] === 0x14 || this.current[0] === 0x19) this.current = this.idleState();
+        return ACK;
+      }
+      case 'stack': {
+        if (this.escrowType === undefined || this.steps.length > 0) return illegal('no bill in escrow');
+        const t = this.leaveEscrow();
+        if (t !== undefined) this.stackNow(t);
+        return ACK;
+      }
+      case 'return':
+        if (this.escrowType === undefined || this.steps.length > 0) return illegal('no bill in escrow');
+        this.returnFromEscrow();
+        return ACK;
+      case 'hold':
+        if (this.escrowType === undefined || this.steps.length > 0) return illegal('no bill in escrow');
+        this.current = encodeBillState('HOLDING');
+        this.armEscrowTimer();
+        return ACK;
+      case 'identification':
+        if (!SERVICE_STATES.has(state)) return illegal(`not in state ${state.toString(16)}`);
+        return { data: BILL_COMMANDS.identification.encodeReply(this.identification) };
+      case 'setBarcodeParameters':
+        if (this.b2b) return illegal('no barcode reader');
+        this.barcode = BILL_COMMANDS.setBarcodeParameters.decodeArgs(data);
+        return ACK;
+      case 'extractBarcodeData':
+        if (this.b2b || !this.lastBillWasCoupon || this.lastBarcode === undefined) return illegal('no barcode read');
+        return { data: asciiBytes(this.lastBarcode.slice(0, this.barcode.length)) };
+      case 'getBillTable':
+        if (!SERVICE_STATES.has(state)) return illegal(`not in state ${state.toString(16)}`);
+        return {
+          data: BILL_COMMANDS.getBillTable.encodeReply(
+            this.billTable.map((w) => ({ ...w, text: '', currency: '', value: undefined })),
+          ),
+        };
+      case 'getCrc32':
+        if (this.b2b || !SERVICE_STATES.has(state)) return illegal('not available');
+        return { data: BILL_COMMANDS.getCrc32.encodeReply(this.crc32) };
+      case 'requestStatistics':
+        if (this.b2b || !SERVICE_STATES.has(state)) return illegal('not available');
+        if (!this.statistics) return { data: Uint8Array.of(0x31) }; // INVALID STATISTIC DATA
+        return { data: BILL_COMMANDS.requestStatistics.encodeReply(this.statistics) };
+      case 'download':
+        if (this.b2b || !SERVICE_STATES.has(state)) return illegal('download not available');
+        this.downloadMode = true;
+        this.downloadStatus = DOWNLOAD_READY;
+        return ACK;
+      case 'downloadStatus':
+        if (!this.downloadMode) return illegal('not in download mode');
+        return { data: Uint8Array.of(this.downloadStatus) };
+      case 'downloadBlockSize':
+        if (!this.downloadMode) return illegal('not in download mode');
+        return { data: Uint8Array.of(7) };
+      case 'downloadWrite':
+        if (!this.downloadMode) return illegal('not in download mode');
+        this.downloadStatus = DOWNLOAD_OK;
+        return { data: Uint8Array.of(DOWNLOAD_OK) };
+      case 'downloadExit':
+        if (!this.downloadMode) return illegal('not in download mode');
+        this.downloadMode = false;
+        this.current = encodeBillState('POWER_UP');
+        return { data: Uint8Array.of(DOWNLOAD_OK) };
+      default:
+        return this.b2b ? this.handleB2b(key, data) : illegal(`${key} is a Bill-to-Bill command`);
+    }
+  }
+
+  private routingTypes(): number[] {
+    const out = new Set<number>();
+    for (const c of this.cassettes) if (c.present && typeof c.type === 'number') out.add(c.type);
+    return [...out].sort((a, b) => a - b);
+  }
+
+  private cassetteStatusBytes(): Uint8Array {
+    const out = new Uint8Array(Math.max(3, this.cassettes.length) * 2);
+    this.cassettes.forEach((c, i) => {
+      out[i * 2] = encodeCassetteByte(c.present, c.type);
+      out[i * 2 + 1] = c.count;
+    });
+    return out;
+  }
+
+  private handleB2b(key: string, data: Uint8Array): SimAnswer {
+    const disabled = this.ready() && this.current[0] === 0x19;
+    switch (key) {
+      case 'cassetteStatus':
+        return { data: this.cassetteStatusBytes() };
+      case 'dispense':
+      case 'dispensePairs': {
+        if (!disabled) return illegal('DISPENSE only in UNIT_DISABLED');
+        const items = (key === 'dispense' ? BILL_COMMANDS.dispense : BILL_COMMANDS.dispensePairs).decodeArgs(data);
+        const total = items.reduce((n, i) => n + i.count, 0);
+        if (total === 0 || total > 20) return illegal('0 or more than 20 bills');
+        // check availability first: all or nothing
+        const take = new Map<number, number>();
+        for (const item of items) {
+          let need = item.count;
+          this.cassettes.forEach((c, i) => {
+            if (need > 0 && c.present && c.type === item.billType) {
+              const n = Math.min(need, c.count - (take.get(i) ?? 0));
+              take.set(i, (take.get(i) ?? 0) + n);
+              need -= n;
+            }
+          });
+          if (need > 0) return illegal(`not enough bills of type ${item.billType}`);
+        }
+        for (const [i, n] of take) {
+          const c = this.cassettes[i];
+          if (c) c.count -= n;
+        }
+        for (const item of items) for (let k = 0; k < item.count; k++) this.dispensedBills.push(item.billType);
+        this.emit('dispensed', items);
+        for (let k = 0; k < total; k++) this.steps.push({ bytes: encodeBillState('DISPENSING', 0) });
+        for (let k = 0; k < (this.opts.bezelPolls ?? 1); k++)
+          this.steps.push({ bytes: encodeBillState('DISPENSING', 1) });
+        this.steps.push({ bytes: encodeBillState('DISPENSED') });
+        return ACK;
+      }
+      case 'unload': {
+        if (!disabled) return illegal('UNLOAD only in UNIT_DISABLED');
+        const a = BILL_COMMANDS.unload.decodeArgs(data);
+        const c = this.cassettes[a.cassette - 1];
+        if (!c?.present) return illegal(`no cassette ${a.cassette}`);
+        const n = Math.min(a.count, c.count);
+        c.count -= n;
+        this.dropCount += n;
+        for (let k = 0; k < Math.max(1, n); k++) this.steps.push({ bytes: encodeBillState('UNLOADING') });
+        this.steps.push({ bytes: encodeBillState('UNLOADED') });
+        return ACK;
+      }
+      case 'recyclingCassetteStatus': {
+        const c = this.cassettes.find((x) => x.type === 'ESCROW');
+        if (!c?.present) return { data: Uint8Array.of(0x80) };
+        return { data: Uint8Array.of((c.count >= c.capacity ? 0x80 : 0) | (c.count & 0x7f)) };
+      }
+      case 'recyclingCassetteUnload': {
+        if (!disabled) return illegal('only in UNIT_DISABLED');
+        const a = BILL_COMMANDS.recyclingCassetteUnload.decodeArgs(data);
+        const c = this.cassettes.find((x) => x.type === 'ESCROW');
+        if (!c?.present || c.count === 0) return illegal('escrow cassette empty');
+        if (a.toCustomer) {
+          const n = Math.min(a.count, c.count, 20);
+          c.count -= n;
+          for (let k = 0; k < n; k++) this.steps.push({ bytes: encodeBillState('CUSTOM_RETURNING') });
+          this.steps.push({ bytes: encodeBillState('CUSTOM_BILLS_RETURNED') });
+        } else {
+          c.count -= 1;
+          this.dropCount += 1;
+          this.steps.push({ bytes: encodeBillState('RECYCLING_UNLOADING') });
+          this.steps.push({ bytes: encodeBillState('RECYCLING_CASSETTE_UNLOADED') });
+        }
+        return ACK;
+      }
+      case 'setCassetteType': {
+        if (!disabled) return illegal('SET CASSETTE TYPE only in UNIT_DISABLED');
+        const a = BILL_COMMANDS.setCassetteType.decodeArgs(data);
+        const c = this.cassettes[a.cassette - 1];
+        if (!c?.present) return illegal(`no cassette ${a.cassette}`);
+        this.dropCount += c.count;
+        for (let k = 0; k < Math.max(1, Math.ceil(c.count / 10)); k++) {
+          this.steps.push({ bytes: encodeBillState('SETTING_CASSETTE_TYPE') });
+        }
+        c.count = 0;
+        c.type = a.type;
+        this.steps.push({ bytes: encodeBillState('CASSETTE_TYPE_SET') });
+        return ACK;
+      }
+      default:
+        return illegal(`unknown command ${key}`);
+    }
+  }
+}
+
+function maskTypes(mask: number): number[] {
+  const out: number[] = [];
+  for (let t = 0; t < 24; t++) if (mask & (1 << t)) out.push(t);
+  return out;
+}
+
+export { encodeTypeMask };
