@@ -201,6 +201,12 @@ export class ControllerBoxFramer {
   private readonly buffer = new ByteAccumulator(512);
   private active: readonly CrcVariant[];
   private mismatchStreak = 0;
+  /**
+   * True right after a good frame: the next start byte is trusted and waited for. After garbage or a bad
+   * frame a start byte may be a false one, so an incomplete candidate gives way to a complete, valid frame
+   * that begins later in the buffer (instead of holding it back until the idle timeout).
+   */
+  private synced = false;
   private readonly maxDataLength: number;
   private readonly relockAfter: number;
 
@@ -247,6 +253,7 @@ export class ControllerBoxFramer {
   /** Drops buffered bytes (not reported) and, in auto mode, restarts detection. */
   reset(): void {
     this.buffer.clear();
+    this.synced = false;
     if (this.auto) this.active = ALL_CRC_VARIANTS;
     this.mismatchStreak = 0;
   }
@@ -258,6 +265,7 @@ export class ControllerBoxFramer {
   /** Drops the candidate frame of `length` bytes up to the next start byte inside it, reporting it. */
   private dropCandidate(kind: FrameErrorKind, length: number): void {
     const buffer = this.buffer;
+    this.synced = false;
     const raw = buffer.copy(0, length);
     const next = buffer.indexOf(START_BYTE, 1);
     buffer.consume(next > 0 && next < length ? next : length);
@@ -275,6 +283,7 @@ export class ControllerBoxFramer {
       if (buffer.at(0) !== START_BYTE) {
         const next = buffer.indexOf(START_BYTE);
         const skip = next < 0 ? available : next;
+        this.synced = false;
         this.stats.garbageBytes += skip;
         const raw = this.options.onError ? buffer.copy(0, skip) : undefined;
         buffer.consume(skip);
@@ -294,6 +303,7 @@ export class ControllerBoxFramer {
       const total = dataLength + FRAME_OVERHEAD;
       if (available < total) {
         if (ending) this.dropCandidate('truncated', available);
+        else if (!this.synced && this.completeFrameBehind(available)) this.dropCandidate('truncated', available);
         else return;
         continue;
       }
@@ -306,11 +316,26 @@ export class ControllerBoxFramer {
         this.dropCandidate('crc', total);
         continue;
       }
+      this.synced = true;
       const raw = view.slice();
       buffer.consume(total);
       this.stats.frames += 1;
       this.options.onFrame({ id: raw[1] ?? 0, data: raw.subarray(3, 3 + dataLength), raw });
     }
+  }
+
+  /** Whether a complete frame with a good stop byte and CRC starts after offset 0 within `available` bytes. */
+  private completeFrameBehind(available: number): boolean {
+    const buffer = this.buffer;
+    for (let k = buffer.indexOf(START_BYTE, 1); k > 0 && k + FRAME_OVERHEAD <= available;) {
+      const total = (buffer.at(k + 2) ?? 0) + FRAME_OVERHEAD;
+      if (k + total <= available && buffer.at(k + total - 1) === STOP_BYTE) {
+        const view = buffer.view(k, k + total);
+        if (this.active.some((v) => crcMatches(v, view, 0, total - FRAME_OVERHEAD))) return true;
+      }
+      k = buffer.indexOf(START_BYTE, k + 1);
+    }
+    return false;
   }
 
   private checkCrc(frame: Uint8Array, dataLength: number): boolean {

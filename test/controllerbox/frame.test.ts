@@ -244,14 +244,31 @@ describe('ControllerBoxFramer', () => {
 
   it('reports a truncated frame on flush and parses what is behind its start', () => {
     const { framer, frames, errors } = collect();
-    framer.push(Uint8Array.from([0x78, 0x50, 0xf0, ...frameA]));
-    expect(frames).toHaveLength(0); // waiting for 240 bytes of DATA
+    // right after a good frame a start byte is trusted: the framer waits for its 240 bytes of DATA
+    framer.push(Uint8Array.from([...frameB, 0x78, 0x50, 0xf0, ...frameA]));
+    expect(frames.map((f) => f.id)).toEqual([0x51]);
     framer.flush();
-    expect(frames.map((f) => f.id)).toEqual([0x13]);
+    expect(frames.map((f) => f.id)).toEqual([0x51, 0x13]);
     expect(errors[0]?.kind).toBe('truncated');
     framer.push(frameB.subarray(0, 4));
     framer.flush();
     expect(errors.at(-1)).toEqual({ kind: 'truncated', raw: frameB.subarray(0, 4), id: 0x51 });
+    expect(framer.pending).toBe(0);
+  });
+
+  it('after garbage or a bad frame, gives up a cut candidate as soon as a complete good frame follows it', () => {
+    const { framer, frames, errors } = collect();
+    // unsynchronised (start of stream): 78 50 f0 would need 246 bytes, but a valid frame is already here
+    framer.push(Uint8Array.from([0x78, 0x50, 0xf0, ...frameA.subarray(0, 3)]));
+    expect(frames).toHaveLength(0);
+    framer.push(frameA.subarray(3));
+    expect(frames.map((f) => f.id)).toEqual([0x13]);
+    expect(errors.map((e) => e.kind)).toEqual(['truncated']);
+    // the same after a CRC error in the middle of a stream
+    const bad = frameB.slice();
+    bad[5] = 0x78;
+    framer.push(Uint8Array.from([...bad, ...frameC, ...frameA]));
+    expect(frames.map((f) => f.id)).toEqual([0x13, 0x50, 0x13]);
     expect(framer.pending).toBe(0);
   });
 
