@@ -83,20 +83,16 @@ export class CcnetBus {
       }
       return def.decodeReply(new Uint8Array(0));
     }
-    if (reply.kind !== 'data') {
-      throw new KioskbusError(ErrorCode.UnexpectedReply, `${def.name}: expected data from device ${address}, got ACK`, {
-        address,
-        command: def.name,
-      });
-    }
+    // a one-byte answer 00 (e.g. DOWNLOAD status "ready") is indistinguishable from an ACK on the wire
+    const answer = reply.kind === 'data' ? reply.data : Uint8Array.of(0x00);
     try {
-      return def.decodeReply(reply.data);
+      return def.decodeReply(answer);
     } catch (error) {
       if (error instanceof KioskbusError) {
         throw new KioskbusError(error.code, `${def.name} reply from device ${address}: ${error.message}`, {
           address,
           command: def.name,
-          raw: reply.frame.raw,
+          raw: reply.kind === 'data' ? reply.frame.raw : answer,
         });
       }
       throw error;

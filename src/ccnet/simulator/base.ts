@@ -192,10 +192,7 @@ export abstract class PeripheralSimulator<E extends SimulatorEventMap = Simulato
 }
 
 /** Several simulators on one port (one per address). Returns a function that detaches them. */
-export function attachSimulators(
-  transport: Transport,
-  simulators: readonly PeripheralSimulator[],
-): () => void {
+export function attachSimulators(transport: Transport, simulators: readonly PeripheralSimulator[]): () => void {
   const byAddress = new Map(simulators.map((s) => [s.address, s]));
   const decoder = new CcnetDecoder({
     onProblem: (problem) => {
