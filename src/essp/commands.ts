@@ -43,6 +43,7 @@ import {
   type SetupRequestResult,
   type UnitDataResult,
 } from './decoders.js';
+import { parseFixedKey } from './crypto.js';
 import { decodeEvents, encodeEvents, type SspEvent } from './events.js';
 import {
   argError,
@@ -352,7 +353,8 @@ function raw(
       return a.data instanceof Uint8Array ? a.data.slice() : EMPTY;
     },
     decodeArgs: (data) => ({ data: data.slice() }),
-    encodeReply: (result) => result.slice(),
+    // the simulator may answer with no data at all
+    encodeReply: (result: Uint8Array | undefined) => (result ? result.slice() : EMPTY),
     decodeReply: (data) => data.slice(),
   };
 }
@@ -612,10 +614,12 @@ function u64Command<A extends string, R extends string | undefined>(
   };
 }
 
-function parseFixedKeyArg(name: string, key: unknown): bigint {
-  if (typeof key === 'bigint' && key >= 0n && key < 1n << 64n) return key;
-  if (typeof key === 'string' && /^[0-9a-fA-F]{16}$/.test(key)) return BigInt(`0x${key}`);
-  throw argError(name, '"fixedKey" must be a bigint or 16 hex digits');
+
+function fixedKeyArg(key: unknown): bigint {
+  if (typeof key !== 'bigint' && typeof key !== 'string') {
+    throw argError('SET_FIXED_ENCRYPTION_KEY', '"fixedKey" must be a bigint or 16 hex digits');
+  }
+  return parseFixedKey(key);
 }
 
 function textReply(): Pick<CommandSpec<unknown, VersionResult>, 'encodeReply' | 'decodeReply'> {
@@ -797,7 +801,7 @@ export const COMMANDS = {
     encryption: 'optional',
     description: 'channel values (v>=6 with currencies and full values)',
     ...noArgs('CHANNEL_VALUE_REQUEST'),
-    encodeReply: (result: ChannelValuesResult) => encodeChannelValues(result),
+    encodeReply: (result: ChannelValuesResult, ctx: SspContext) => encodeChannelValues(result, ctx),
     decodeReply: (data: Uint8Array, ctx: SspContext) => decodeChannelValues(data, ctx),
   } satisfies CommandSpec<void, ChannelValuesResult>,
   CHANNEL_SECURITY_DATA: {
@@ -1377,7 +1381,7 @@ export const COMMANDS = {
     description: 'change the fixed half of the eSSP key (u64 LE)',
     encodeArgs: (args: FixedKeyArgs) =>
       new ByteWriter()
-        .u64le(parseFixedKeyArg('SET_FIXED_ENCRYPTION_KEY', argsObject('SET_FIXED_ENCRYPTION_KEY', args).fixedKey))
+        .u64le(fixedKeyArg(argsObject('SET_FIXED_ENCRYPTION_KEY', args).fixedKey))
         .finish(),
     decodeArgs: (data: Uint8Array) =>
       decodeStrict('SET_FIXED_ENCRYPTION_KEY', data, (r) => ({ fixedKey: r.u64le('key') })),
