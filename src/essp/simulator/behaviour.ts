@@ -7,6 +7,7 @@
  * SETUP_REQUEST differently, add PAYOUT_AMOUNT, ...), without touching the link layer or the note path.
  */
 import type { Clock } from '../../core/clock.js';
+import type { SspContext } from '../commands.js';
 import type { EventQueue, SimEvent } from './event-queue.js';
 import type { DeviceProfile, NoteTiming } from './profiles.js';
 
@@ -28,6 +29,8 @@ export interface SimCore {
   enabled: boolean;
   /** The protocol version in use (HOST_PROTOCOL_VERSION). */
   readonly protocolVersion: number;
+  /** The codec context of the tables (protocol version, unit type, channels). */
+  context(): SspContext;
   /** Schedules `fn` on the device clock; all pending timers are cancelled on reset/power cycle. */
   schedule(ms: number, fn: () => void): void;
   /** Reports a device-level happening to observers of the simulator (for logs and the CLI). */

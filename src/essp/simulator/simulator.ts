@@ -273,6 +273,7 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
       get protocolVersion() {
         return self.protocol;
       },
+      context: () => this.context(),
       schedule: (ms, fn) => {
         this.schedule(ms, fn);
       },

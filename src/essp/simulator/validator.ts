@@ -424,12 +424,15 @@ export class NoteValidator implements SimBehaviour {
       case 'CHANNEL_VALUE_REQUEST': {
         const setup = this.setup();
         return okReply(
-          encodeChannelValues({
-            channelValues: setup.channelValues,
-            ...(setup.channelCurrencies ? { channelCurrencies: setup.channelCurrencies } : {}),
-            ...(setup.expandedValues ? { expandedValues: setup.expandedValues } : {}),
-            channels: [],
-          }),
+          encodeChannelValues(
+            {
+              channelValues: setup.channelValues,
+              ...(setup.channelCurrencies ? { channelCurrencies: setup.channelCurrencies } : {}),
+              ...(setup.expandedValues ? { expandedValues: setup.expandedValues } : {}),
+              channels: [],
+            },
+            this.core.context(),
+          ),
         );
       }
       case 'CHANNEL_SECURITY_DATA':
