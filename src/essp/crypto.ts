@@ -5,7 +5,7 @@
  * DH is done with BigInt arithmetic: node's `crypto.createDiffieHellman` refuses the small primes the devices use
  * ("modulus too small" on OpenSSL 3). Key material never goes into an error message or a log line.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, type Cipher, type Decipher } from 'node:crypto';
 import { u32le, u64le } from '../core/bytes.js';
 import { CRC16_SSP } from '../core/crc.js';
 import { ErrorCode, KioskbusError } from '../core/errors.js';
@@ -61,6 +61,38 @@ function checkKey(key: Uint8Array): void {
   }
 }
 
+interface CipherPair {
+  /** The key bytes the ciphers were made with (to notice a caller changing the array in place). */
+  bytes: Uint8Array;
+  enc: Cipher;
+  dec: Decipher;
+}
+
+/**
+ * ECB ciphers per key object: creating a cipher costs far more than encrypting a packet. ECB keeps no state between
+ * whole blocks, so one long-lived cipher serves every packet. Keyed by the array object (weakly), never by its value.
+ */
+const ciphers = new WeakMap<Uint8Array, CipherPair>();
+
+function cipherFor(key: Uint8Array): CipherPair {
+  checkKey(key);
+  let pair = ciphers.get(key);
+  if (!pair || !sameBytes(pair.bytes, key)) {
+    pair = {
+      bytes: key.slice(),
+      enc: createCipheriv('aes-128-ecb', key, null).setAutoPadding(false),
+      dec: createDecipheriv('aes-128-ecb', key, null).setAutoPadding(false),
+    };
+    ciphers.set(key, pair);
+  }
+  return pair;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * Encrypts `data` (command code + args, or a reply) with packet counter `count`. Packing bytes come from `random`
  * (crypto random by default) so that the packet is a whole number of AES blocks.
@@ -72,7 +104,7 @@ export function encryptPacket(
   data: Uint8Array,
   random: RandomBytes = defaultRandom,
 ): Uint8Array {
-  checkKey(key);
+  const { enc } = cipherFor(key);
   if (data.length > SSP_MAX_ENCRYPTED_DATA) {
     throw new KioskbusError(
       ErrorCode.InvalidArgument,
@@ -98,10 +130,9 @@ export function encryptPacket(
   const crc = CRC16_SSP.compute(plain, 0, total - 2);
   plain[total - 2] = crc & 0xff;
   plain[total - 1] = crc >>> 8;
-  const cipher = createCipheriv('aes-128-ecb', key, null).setAutoPadding(false);
   const out = new Uint8Array(1 + total);
   out[0] = SSP_STEX;
-  out.set(cipher.update(plain), 1);
+  out.set(enc.update(plain), 1);
   return out;
 }
 
@@ -118,7 +149,7 @@ export interface DecryptedPacket {
  * or an inner CRC mismatch (which is also what a wrong key looks like). The caller checks eCOUNT.
  */
 export function decryptPacket(key: Uint8Array, packet: Uint8Array): DecryptedPacket {
-  checkKey(key);
+  const { dec } = cipherFor(key);
   if (packet[0] !== SSP_STEX || packet.length < 17 || (packet.length - 1) % 16 !== 0) {
     throw new KioskbusError(
       ErrorCode.DecryptFailed,
@@ -126,8 +157,7 @@ export function decryptPacket(key: Uint8Array, packet: Uint8Array): DecryptedPac
       { raw: packet },
     );
   }
-  const decipher = createDecipheriv('aes-128-ecb', key, null).setAutoPadding(false);
-  const plain = new Uint8Array(decipher.update(packet.subarray(1)));
+  const plain = new Uint8Array(dec.update(packet.subarray(1)));
   const total = plain.length;
   const crc = CRC16_SSP.compute(plain, 0, total - 2);
   if ((crc & 0xff) !== plain[total - 2] || crc >>> 8 !== plain[total - 1]) {

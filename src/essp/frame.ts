@@ -125,120 +125,172 @@ export class SspFrameDecoder {
 
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
+    if (this.running) {
+      // A handler pushed more bytes (re-entrant call): take them after the current pass.
+      this.acc.append(chunk);
+      this.again = true;
+      return;
+    }
     this.acc.append(chunk);
-    this.run();
+    this.running = true;
+    try {
+      do {
+        this.again = false;
+        this.run();
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by a re-entrant push() in run()
+      } while (this.again);
+    } finally {
+      this.running = false;
+    }
   }
 
+  private running = false;
+  private again = false;
+
+  /**
+   * One pass over the buffered bytes. Works on one view with a moving `base` (the candidate STX) and consumes once at
+   * the end, so a frame costs no buffer bookkeeping beyond its own copy.
+   */
   private run(): void {
     const stats = this.stats;
     const body = this.body;
-    for (;;) {
-      // The view is re-taken after every consume: consume() may reset the accumulator's offsets.
-      const v = this.acc.view();
-      const n = v.length;
-      if (this.step === Step.Hunt) {
-        // A STX is a 0x7F followed by something else. In a run of 0x7F bytes the last one is the candidate: the
-        // run may be stuffed pairs of a frame we are not synchronised to, or a stray 0x7F just before a real STX.
-        let i = v.indexOf(SSP_STX);
-        while (i >= 0 && i + 1 < n && v[i + 1] === SSP_STX) i++;
-        if (i < 0) {
-          stats.garbageBytes += n;
-          this.acc.clear();
-          return;
-        }
-        if (i > 0) {
-          stats.garbageBytes += i;
-          this.acc.consume(i);
-        }
-        if (i + 1 >= n) return; // a lone 7F at the end: wait for the next byte
-        this.step = Step.Body;
-        this.pos = 1;
-        this.count = 0;
-        this.hadStuffing = false;
-        continue;
-      }
-
-      // Body: the candidate STX is at v[0]; collect unstuffed bytes from v[pos].
-      let pos = this.pos;
-      let count = this.count;
-      let need = count >= 2 ? (body[1] ?? 0) + 4 : 4;
-      let restartAt = -1;
-      while (count < need && pos < n) {
-        let b = v[pos] ?? 0;
-        if (b === SSP_STX) {
-          if (pos + 1 >= n) break; // cannot tell a stuffed pair from a new STX yet
-          if (v[pos + 1] !== SSP_STX) {
-            restartAt = pos;
-            break;
+    const v = this.acc.view();
+    const n = v.length;
+    let base = 0;
+    try {
+      for (;;) {
+        if (this.step === Step.Hunt) {
+          // A STX is a 0x7F followed by something else. In a run of 0x7F bytes the last one is the candidate: the
+          // run may be stuffed pairs of a frame we are not synchronised to, or a stray 0x7F just before a real STX.
+          let i = v.indexOf(SSP_STX, base);
+          while (i >= 0 && i + 1 < n && v[i + 1] === SSP_STX) i++;
+          if (i < 0) {
+            stats.garbageBytes += n - base;
+            base = n;
+            return;
           }
-          this.hadStuffing = true;
-          pos += 2;
-        } else {
-          pos += 1;
-        }
-        body[count++] = b;
-        if (count === 2) {
-          b = body[1] ?? 0;
-          if (b === 0) break; // LEN 0: impossible
-          need = b + 4;
-        }
-      }
-      this.pos = pos;
-      this.count = count;
+          stats.garbageBytes += i - base;
+          base = i;
+          if (i + 1 >= n) return; // a 0x7F at the end: wait for the next byte
+          this.step = Step.Body;
+          this.pos = 1;
+          this.count = 0;
+          this.hadStuffing = false;
 
-      if (restartAt >= 0) {
-        // A lone 0x7F inside the frame: the partial frame is abandoned, a new one starts there.
-        stats.badFrames++;
-        this.emitError(ErrorCode.BadFrame, 'eSSP frame interrupted by a new STX', v.slice(0, restartAt));
-        this.resyncAfterBadFrame();
-        continue;
-      }
-      if (count >= 2 && body[1] === 0) {
-        stats.badFrames++;
-        this.emitError(ErrorCode.BadFrame, 'eSSP frame with LEN 0', v.slice(0, pos));
-        this.resyncAfterBadFrame();
-        continue;
-      }
-      if (count < need) {
-        // Waiting for more bytes. If the candidate is a false STX (a stray 0x7F in garbage) it may have swallowed a
-        // complete real frame: look for one further on, so that it is delivered now rather than after the false
-        // frame's announced length has gone by.
-        const later = findCompleteFrame(v, 1);
-        if (later < 0) return;
-        stats.badFrames++;
-        stats.garbageBytes += later;
-        this.emitError(ErrorCode.BadFrame, 'eSSP frame start without a valid frame skipped', v.slice(0, later));
-        this.acc.consume(later);
+          // Fast path: the whole frame is here and holds no 0x7F after the STX (no stuffing, no restart).
+          const len = v[base + 2];
+          if (len !== undefined && len !== 0 && len !== SSP_STX) {
+            const end = base + len + 5;
+            if (end <= n) {
+              const next = v.indexOf(SSP_STX, base + 1);
+              if (next < 0 || next >= end) {
+                const crc = CRC16_SSP.compute(v, base + 1, end - 2);
+                if ((crc & 0xff) === v[end - 2] && crc >>> 8 === v[end - 1]) {
+                  const address = (v[base + 1] ?? 0) & 0x7f;
+                  if (address <= SSP_MAX_ADDRESS) {
+                    const raw = v.slice(base, end);
+                    // data is its own copy: a subarray of a small typed array forces V8 to move it off the heap
+                    const data = v.slice(base + 3, base + 3 + len);
+                    const seq = (v[base + 1] ?? 0) & 0x80 ? 1 : 0;
+                    stats.frames++;
+                    base = end;
+                    this.step = Step.Hunt;
+                    this.handlers.frame({ address, seq, data }, raw);
+                    continue;
+                  }
+                }
+                // bad CRC or address: the slow path below reports it
+              }
+            }
+          }
+          continue;
+        }
+
+        // Body: the candidate STX is at v[base]; collect unstuffed bytes from v[base + pos].
+        let pos = base + this.pos;
+        let count = this.count;
+        let need = count >= 2 ? (body[1] ?? 0) + 4 : 4;
+        let restartAt = -1;
+        while (count < need && pos < n) {
+          let b = v[pos] ?? 0;
+          if (b === SSP_STX) {
+            if (pos + 1 >= n) break; // cannot tell a stuffed pair from a new STX yet
+            if (v[pos + 1] !== SSP_STX) {
+              restartAt = pos;
+              break;
+            }
+            this.hadStuffing = true;
+            pos += 2;
+          } else {
+            pos += 1;
+          }
+          body[count++] = b;
+          if (count === 2) {
+            b = body[1] ?? 0;
+            if (b === 0) break; // LEN 0: impossible
+            need = b + 4;
+          }
+        }
+        this.pos = pos - base;
+        this.count = count;
+
+        if (restartAt >= 0) {
+          // A lone 0x7F inside the frame: the partial frame is abandoned, a new one starts there.
+          stats.badFrames++;
+          this.emitError(ErrorCode.BadFrame, 'eSSP frame interrupted by a new STX', v.slice(base, restartAt));
+          base = this.resync(base);
+          continue;
+        }
+        if (count >= 2 && body[1] === 0) {
+          stats.badFrames++;
+          this.emitError(ErrorCode.BadFrame, 'eSSP frame with LEN 0', v.slice(base, pos));
+          base = this.resync(base);
+          continue;
+        }
+        if (count < need) {
+          // Waiting for more bytes. If the candidate is a false STX (a stray 0x7F in garbage) it may have swallowed a
+          // complete real frame: look for one further on, so that it is delivered now rather than after the false
+          // frame's announced length has gone by.
+          const later = findCompleteFrame(v, base + 1);
+          if (later < 0) return;
+          stats.badFrames++;
+          stats.garbageBytes += later - base;
+          this.emitError(ErrorCode.BadFrame, 'eSSP frame start without a valid frame skipped', v.slice(base, later));
+          base = later;
+          this.step = Step.Hunt;
+          continue;
+        }
+
+        const len = body[1] ?? 0;
+        const crc = CRC16_SSP.compute(body, 0, len + 2);
+        if ((crc & 0xff) !== body[len + 2] || crc >>> 8 !== body[len + 3]) {
+          stats.crcErrors++;
+          this.emitError(ErrorCode.CrcMismatch, 'eSSP frame with a bad CRC dropped', v.slice(base, pos));
+          base = this.resync(base);
+          continue;
+        }
+        const address = (body[0] ?? 0) & 0x7f;
+        if (address > SSP_MAX_ADDRESS) {
+          stats.badFrames++;
+          this.emitError(
+            ErrorCode.BadFrame,
+            `eSSP frame for impossible address 0x${address.toString(16)}`,
+            v.slice(base, pos),
+          );
+          base = this.resync(base);
+          continue;
+        }
+        const raw = v.slice(base, pos);
+        const data = body.slice(2, 2 + len);
+        const seq = (body[0] ?? 0) & 0x80 ? 1 : 0;
+        stats.frames++;
+        base = pos;
         this.step = Step.Hunt;
-        continue;
+        this.handlers.frame({ address, seq, data }, raw);
       }
-
-      const len = body[1] ?? 0;
-      const crc = CRC16_SSP.compute(body, 0, len + 2);
-      if ((crc & 0xff) !== body[len + 2] || crc >>> 8 !== body[len + 3]) {
-        stats.crcErrors++;
-        this.emitError(ErrorCode.CrcMismatch, 'eSSP frame with a bad CRC dropped', v.slice(0, pos));
-        this.resyncAfterBadFrame();
-        continue;
-      }
-      const address = (body[0] ?? 0) & 0x7f;
-      if (address > SSP_MAX_ADDRESS) {
-        stats.badFrames++;
-        this.emitError(
-          ErrorCode.BadFrame,
-          `eSSP frame for impossible address 0x${address.toString(16)}`,
-          v.slice(0, pos),
-        );
-        this.resyncAfterBadFrame();
-        continue;
-      }
-      const raw = v.slice(0, pos);
-      const data = this.hadStuffing ? body.slice(2, 2 + len) : raw.subarray(3, 3 + len);
-      const seq = (body[0] ?? 0) & 0x80 ? 1 : 0;
-      stats.frames++;
-      this.acc.consume(pos);
-      this.step = Step.Hunt;
-      this.handlers.frame({ address, seq, data }, raw);
+    } finally {
+      // Runs on return and if a handler throws: the bytes handled so far are never seen again.
+      this.acc.consume(base);
     }
   }
 
@@ -246,10 +298,10 @@ export class SspFrameDecoder {
    * Drops the false STX only and hunts again from the next byte: a real frame may start inside the bad one (for example
    * a real STX right after a stray 0x7F reads as a stuffed pair inside the false frame).
    */
-  private resyncAfterBadFrame(): void {
+  private resync(base: number): number {
     this.stats.garbageBytes++;
-    this.acc.consume(1);
     this.step = Step.Hunt;
+    return base + 1;
   }
 
   private emitError(code: ErrorCode, message: string, raw: Uint8Array): void {

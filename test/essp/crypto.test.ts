@@ -137,6 +137,16 @@ describe('eSSP encrypted packets', () => {
     expect(() => decryptPacket(key, flipped)).toThrow(/inner CRC/);
   });
 
+  it('notices a key array changed in place (cipher cache)', () => {
+    const key = buildAesKey(DEFAULT_FIXED_KEY, 1n);
+    const first = encryptPacket(key, 0, Uint8Array.of(7), zeros);
+    key.set(buildAesKey(DEFAULT_FIXED_KEY, 2n));
+    const second = encryptPacket(key, 0, Uint8Array.of(7), zeros);
+    expect(toHex(second)).not.toBe(toHex(first));
+    expect(toHex(second)).toBe(toHex(encryptPacket(buildAesKey(DEFAULT_FIXED_KEY, 2n), 0, Uint8Array.of(7), zeros)));
+    expect(decryptPacket(key, second).data).toEqual(Uint8Array.of(7));
+  });
+
   it('rejects a key of the wrong size', () => {
     expect(() => encryptPacket(zeros(8), 0, Uint8Array.of(1))).toThrow(/16 bytes/);
   });

@@ -273,6 +273,42 @@ describe('eSSP streaming decoder', () => {
     expect(frames).toHaveLength(1);
   });
 
+  it('takes bytes pushed from inside a frame handler after the current pass', () => {
+    const a = parseHex('7F 80 01 F0 23 80');
+    const b = parseHex('7F 80 04 F0 EE 01 EB B9 48');
+    const seen: string[] = [];
+    let pushed = false;
+    const decoder: SspFrameDecoder = new SspFrameDecoder({
+      frame: (_frame, raw) => {
+        seen.push(toHex(raw));
+        if (!pushed) {
+          pushed = true;
+          decoder.push(b);
+        }
+      },
+    });
+    decoder.push(concatBytes([a, a]));
+    // bytes pushed by the handler arrive after everything pushed before them
+    expect(seen).toEqual([toHex(a), toHex(a), toHex(b)]);
+  });
+
+  it('a throwing handler does not make the decoder see the same frame twice', () => {
+    const a = parseHex('7F 80 01 F0 23 80');
+    let calls = 0;
+    const decoder = new SspFrameDecoder({
+      frame: () => {
+        calls++;
+        throw new Error('handler bug');
+      },
+    });
+    expect(() => {
+      decoder.push(a);
+    }).toThrow('handler bug');
+    decoder.push(parseHex('00'));
+    expect(calls).toBe(1);
+    expect(decoder.pending).toBe(0);
+  });
+
   it('delivers a copy that later input does not change', () => {
     const { decoder, frames } = collect();
     decoder.push(parseHex('7F 80 04 F0 EE 01 EB B9 48'));
