@@ -614,7 +614,6 @@ function u64Command<A extends string, R extends string | undefined>(
   };
 }
 
-
 function fixedKeyArg(key: unknown): bigint {
   if (typeof key !== 'bigint' && typeof key !== 'string') {
     throw argError('SET_FIXED_ENCRYPTION_KEY', '"fixedKey" must be a bigint or 16 hex digits');
@@ -706,7 +705,7 @@ function readRtc(r: ByteReader): RtcTime {
 // ---------------------------------------------------------------------------------------------------------------
 // the table
 
-export const COMMANDS = {
+const TABLE = {
   RESET: simple('RESET', 0x01, 'hard reset of the device (drops encryption and baud rate)'),
   SET_CHANNEL_INHIBITS: {
     name: 'SET_CHANNEL_INHIBITS',
@@ -1380,9 +1379,7 @@ export const COMMANDS = {
     encryption: 'required',
     description: 'change the fixed half of the eSSP key (u64 LE)',
     encodeArgs: (args: FixedKeyArgs) =>
-      new ByteWriter()
-        .u64le(fixedKeyArg(argsObject('SET_FIXED_ENCRYPTION_KEY', args).fixedKey))
-        .finish(),
+      new ByteWriter().u64le(fixedKeyArg(argsObject('SET_FIXED_ENCRYPTION_KEY', args).fixedKey)).finish(),
     decodeArgs: (data: Uint8Array) =>
       decodeStrict('SET_FIXED_ENCRYPTION_KEY', data, (r) => ({ fixedKey: r.u64le('key') })),
     ...okReply,
@@ -1459,10 +1456,21 @@ export const COMMANDS = {
   } satisfies CommandSpec<EscrowSizeArgs, void>,
 } as const;
 
-export type SspCommands = typeof COMMANDS;
+/** Each entry as a full CommandSpec with its argument and result types (every method takes the context). */
+type SpecOf<T> = T extends {
+  encodeArgs: (args: infer A, ctx: never) => Uint8Array;
+  decodeReply: (data: Uint8Array, ctx: never) => infer R;
+}
+  ? CommandSpec<A, R>
+  : never;
+
+export type SspCommands = { readonly [K in keyof typeof TABLE]: SpecOf<(typeof TABLE)[K]> };
+
+/** The command table, by the seed library's command names. */
+export const COMMANDS: SspCommands = TABLE;
 export type SspCommandName = keyof SspCommands;
-export type CommandArgs<N extends SspCommandName> = Parameters<SspCommands[N]['encodeArgs']>[0];
-export type CommandResult<N extends SspCommandName> = ReturnType<SspCommands[N]['decodeReply']>;
+export type CommandArgs<N extends SspCommandName> = SspCommands[N] extends CommandSpec<infer A> ? A : never;
+export type CommandResult<N extends SspCommandName> = SspCommands[N] extends CommandSpec<unknown, infer R> ? R : never;
 
 const ALL: readonly CommandSpec[] = Object.values(COMMANDS);
 const BY_CODE = new Map<number, CommandSpec>(ALL.map((c) => [c.code, c]));

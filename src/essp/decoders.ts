@@ -343,11 +343,11 @@ export function decodeChannelValues(data: Uint8Array, ctx: SspContext): ChannelV
   };
 }
 
-/** At protocol < 6 the currencies and full values are not sent, even when `result` has them. */
-export function encodeChannelValues(result: ChannelValuesResult, ctx: SspContext): Uint8Array {
+/** With a context at protocol < 6 the currencies and full values are not sent, even when `result` has them. */
+export function encodeChannelValues(result: ChannelValuesResult, ctx?: SspContext): Uint8Array {
   const w = new ByteWriter().u8(result.channelValues.length);
   for (const v of result.channelValues) w.u8(v);
-  if (ctx.protocolVersion >= 6 && result.channelCurrencies && result.expandedValues) {
+  if ((ctx === undefined || ctx.protocolVersion >= 6) && result.channelCurrencies && result.expandedValues) {
     for (const c of result.channelCurrencies) writeCurrency(w, c);
     for (const v of result.expandedValues) w.u32le(v);
   }

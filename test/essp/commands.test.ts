@@ -8,6 +8,7 @@ import {
   COMMANDS,
   encodeCommand,
   UnitType,
+  type CommandArgs,
   type CommandSpec,
   type SspCommandName,
   type SspContext,
@@ -20,12 +21,7 @@ const v6: SspContext = { protocolVersion: 6, unitType: UnitType.SmartPayout, cur
 const hopper5: SspContext = { protocolVersion: 5, unitType: UnitType.SmartHopper, currency: 'EUR' };
 
 /** The whole host frame (seq 1, address 0) of a command, to compare with the manual's frames. */
-function frameOf<N extends SspCommandName>(
-  name: N,
-  args: Parameters<(typeof COMMANDS)[N]['encodeArgs']>[0],
-  ctx: SspContext,
-  address = 0,
-): Uint8Array {
+function frameOf<N extends SspCommandName>(name: N, args: CommandArgs<N>, ctx: SspContext, address = 0): Uint8Array {
   return encodeFrame({ address, seq: 1, data: encodeCommand(name, args, ctx) });
 }
 
