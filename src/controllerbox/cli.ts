@@ -1,0 +1,279 @@
+/**
+ * `kioskbus decode|watch|simulate controllerbox ...`
+ */
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { parseHex } from '../core/bytes.js';
+import { isKioskbusError, KioskbusError } from '../core/errors.js';
+import { parseServeArgs, SERVE_OPTIONS, SERVE_USAGE, serveUntilAborted } from '../cli/serve.js';
+import { UsageError, type CliCommand, type CliIo, type ProtocolCli } from '../cli/types.js';
+import { createTransport } from '../transport/open.js';
+import { decodeCapture } from './decode.js';
+import { crcVariantName, parseCrcSetting, type CrcSetting } from './frame.js';
+import { ControllerBoxHost, CONTROLLERBOX_SERIAL_DEFAULTS, type ControllerBoxHostEventMap } from './host.js';
+import { runScriptLine, SCRIPT_HELP } from './simulator/script.js';
+import { ControllerBoxSimulator, type ControllerBoxSimulatorOptions } from './simulator/simulator.js';
+
+const CRC_USAGE = `  --crc CRC             auto, arc, xmodem, or algorithm/coverage/order such as xmodem/id+len+data/le
+  --crc-coverage C      data (default), id+len+data or start..data
+  --crc-order O         be (default, high byte first) or le`;
+
+const CRC_OPTIONS = {
+  crc: { type: 'string' },
+  'crc-coverage': { type: 'string' },
+  'crc-order': { type: 'string' },
+} as const;
+
+function crcFromArgs(values: { crc?: string; 'crc-coverage'?: string; 'crc-order'?: string }, fallback: string) {
+  try {
+    return parseCrcSetting(values.crc ?? fallback, {
+      coverage: values['crc-coverage'],
+      order: values['crc-order'],
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function intOption(text: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(`--${name} must be an integer ${min}..${max}, got "${text}"`);
+  }
+  return value;
+}
+
+async function readAll(io: CliIo): Promise<string> {
+  let text = '';
+  for await (const chunk of io.stdin) text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+  return text;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const DECODE_USAGE = `kioskbus decode controllerbox [--crc auto] [--from host|box|any] [HEX... | -]
+
+Decodes a ControllerBox UART capture (hex bytes as arguments, or on stdin with - or no argument) into one JSON
+line per frame: message name, kind, fields with names (read as the first frame of an exchange and/or as its
+response), bad CRCs, bad frames and garbage. With --crc auto (default) the CRC variant is detected.
+${CRC_USAGE}
+  --from WHO            who wrote the bytes: host, box or any (default any: both readings)`;
+
+export const decode: CliCommand = {
+  summary: 'decode a ControllerBox UART capture',
+  usage: DECODE_USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...CRC_OPTIONS, from: { type: 'string' } },
+      strict: true,
+      allowPositionals: true,
+    });
+    const crc = crcFromArgs(values, 'auto');
+    const from = values.from ?? 'any';
+    if (from !== 'host' && from !== 'box' && from !== 'any') {
+      throw new UsageError(`--from must be host, box or any, got "${from}"`);
+    }
+    const text =
+      positionals.length === 0 || (positionals.length === 1 && positionals[0] === '-')
+        ? await readAll(io)
+        : positionals.join(' ');
+    const bytes = parseHex(text);
+    let frames = 0;
+    let problems = 0;
+    for (const record of decodeCapture(bytes, { crc, from })) {
+      if (record.type === 'frame') frames++;
+      else if (record.type !== 'crc-detected') problems++;
+      io.stdout.write(`${JSON.stringify(record)}\n`);
+    }
+    io.stderr.write(`${bytes.length} bytes: ${frames} frame(s), ${problems} problem(s)\n`);
+    return 0;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+
+const WATCH_USAGE = `kioskbus watch controllerbox <path-or-url> [options]
+
+Opens the ControllerBox (a serial port path, serial://...?baudRate=N or tcp://host:port), reads its versions,
+switches status polling on and prints every status and event as a JSON line until Ctrl-C.
+${CRC_USAGE}
+  --baud N              serial baud rate (default ${CONTROLLERBOX_SERIAL_DEFAULTS.baudRate}: the document gives none)
+  --polling on|off      switch status polling on at start (default on)
+  --currency CODE       currency of money values (default VND)`;
+
+const WATCHED_EVENTS: (keyof ControllerBoxHostEventMap)[] = [
+  'deviceError',
+  'billAcceptorStatus',
+  'tcdStatus',
+  'rfidDetected',
+  'billAccepted',
+  'cardEvent',
+  'unknown',
+  'frameError',
+  'crcDetected',
+  'error',
+];
+
+export const watch: CliCommand = {
+  summary: 'print ControllerBox statuses and events as JSON lines',
+  usage: WATCH_USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...CRC_OPTIONS, baud: { type: 'string' }, polling: { type: 'string' }, currency: { type: 'string' } },
+      strict: true,
+      allowPositionals: true,
+    });
+    const [target, ...extra] = positionals;
+    if (target === undefined || extra.length > 0) throw new UsageError('give one port path or URL');
+    const crc: CrcSetting = crcFromArgs(values, 'auto');
+    const polling = values.polling ?? 'on';
+    if (polling !== 'on' && polling !== 'off') throw new UsageError('--polling must be on or off');
+    const baudRate = intOption(values.baud, 'baud', 50, 4_000_000) ?? CONTROLLERBOX_SERIAL_DEFAULTS.baudRate;
+    const transport = createTransport(target, { ...CONTROLLERBOX_SERIAL_DEFAULTS, baudRate });
+    const host = new ControllerBoxHost(transport, {
+      crc,
+      ...(values.currency === undefined ? {} : { currency: values.currency }),
+    });
+    const print = (record: object): void => {
+      io.stdout.write(
+        `${JSON.stringify(record, (_, v: unknown) => (v instanceof KioskbusError ? { code: v.code, message: v.message } : v))}\n`,
+      );
+    };
+    for (const name of WATCHED_EVENTS) {
+      (host.on as (n: string, l: (e: unknown) => void) => unknown).call(host, name, (event: unknown) => {
+        print(event instanceof KioskbusError ? { event: name, error: event } : { event: name, ...(event as object) });
+      });
+    }
+    const stopped = new Promise<void>((resolve) => {
+      if (io.signal.aborted) resolve();
+      else
+        io.signal.addEventListener(
+          'abort',
+          () => {
+            resolve();
+          },
+          { once: true },
+        );
+    });
+    try {
+      await host.open();
+      try {
+        print({ event: 'version', ...(await host.version()) });
+      } catch (error) {
+        print({ event: 'error', error: isKioskbusError(error) ? error : String(error), command: 'REQUEST_VERSION' });
+      }
+      if (polling === 'on' && !io.signal.aborted) {
+        try {
+          await host.setStatusPolling(true);
+        } catch (error) {
+          print({ event: 'error', error: isKioskbusError(error) ? error : String(error), command: 'SETTING' });
+        }
+      }
+      await stopped;
+      const variant = host.crcVariant;
+      io.stderr.write(
+        `stopped; CRC ${variant ? crcVariantName(variant) : 'not detected'}; ${JSON.stringify(host.stats)}\n`,
+      );
+      return 0;
+    } finally {
+      await host.close();
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+
+const SIMULATE_USAGE = `kioskbus simulate controllerbox (--tcp HOST:PORT | --pty PATH) [options]
+
+Serves a simulated ControllerBox (commands answered, statuses reported while polling is on, card dispensers,
+bill acceptor, RFID reader) until Ctrl-C.
+${SERVE_USAGE}
+${CRC_USAGE.replace('auto, arc', 'arc')}
+  --tcds N              card dispensers (default 2)
+  --cards N             cards per dispenser (default 50)
+  --status-interval MS  status report period while polling is on (default 1000)
+  --layout L            fields (default) or documented: DATA_LEN values as printed in the document
+  --legacy-status-ids   send statuses with id 0x37 as the document's tables do
+  --quiet               do not print the commands received
+
+While it runs, type commands on stdin:
+${SCRIPT_HELP.replace(/^commands \(one per line\):\n/, '')}`;
+
+function readScript(sim: ControllerBoxSimulator, io: CliIo): () => void {
+  const rl = createInterface({ input: io.stdin, terminal: false });
+  rl.on('line', (line) => {
+    runScriptLine(sim, line).then(
+      (out) => {
+        if (out !== '') io.stdout.write(`${out}\n`);
+      },
+      (error: unknown) => {
+        io.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      },
+    );
+  });
+  return () => {
+    rl.close();
+  };
+}
+
+export const simulate: CliCommand = {
+  summary: 'serve a simulated ControllerBox',
+  usage: SIMULATE_USAGE,
+  async run(args, io) {
+    const target = parseServeArgs(args);
+    const { values, positionals } = parseArgs({
+      args,
+      options: {
+        ...SERVE_OPTIONS,
+        ...CRC_OPTIONS,
+        tcds: { type: 'string' },
+        cards: { type: 'string' },
+        'status-interval': { type: 'string' },
+        layout: { type: 'string' },
+        'legacy-status-ids': { type: 'boolean' },
+        quiet: { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0] ?? ''}"`);
+    const crc = crcFromArgs(values, 'arc');
+    if (crc === 'auto') throw new UsageError('the simulator needs a fixed CRC (arc, xmodem, ...), not auto');
+    const layout = values.layout ?? 'fields';
+    if (layout !== 'fields' && layout !== 'documented') throw new UsageError('--layout must be fields or documented');
+    const options: ControllerBoxSimulatorOptions = {
+      crc,
+      layout,
+      legacyStatusIds: values['legacy-status-ids'] ?? false,
+    };
+    const tcds = intOption(values.tcds, 'tcds', 1, 255);
+    if (tcds !== undefined) options.tcds = tcds;
+    const cards = intOption(values.cards, 'cards', 0, 0xffff);
+    if (cards !== undefined) options.cardsPerTcd = cards;
+    const interval = intOption(values['status-interval'], 'status-interval', 10, 3_600_000);
+    if (interval !== undefined) options.statusIntervalMs = interval;
+    const sim = new ControllerBoxSimulator(options);
+    if (!values.quiet) {
+      sim.on('command', (c) => {
+        io.stderr.write(`[box] ${c.name} -> 0x${c.result.toString(16).padStart(2, '0')}\n`);
+      });
+    }
+    const stopScript = readScript(sim, io);
+    try {
+      return await serveUntilAborted(
+        target,
+        (transport) => sim.attach(transport),
+        io,
+        `ControllerBox simulator (CRC ${crcVariantName(crc)})`,
+      );
+    } finally {
+      stopScript();
+      sim.close();
+    }
+  },
+};
+
+export const controllerboxCli: ProtocolCli = { name: 'controllerbox', decode, watch, simulate };
