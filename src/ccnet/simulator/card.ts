@@ -1,0 +1,218 @@
+/**
+ * Card reader (04) simulator: INACTIVE → SETUP → DISABLED → ENABLE → IDLING; a card tapped with wallets
+ * (currency, balance, decimals); BEGIN SESSION → READY FOR TRANSACTION; VEND REQUEST → VENDING → VEND OK
+ * (balance drawn) or VEND FAILED (insufficient funds or `denyNext`); refunds, cancel, session complete. A
+ * VEND REQUEST whose accumulated amount was already processed (host resend) is not drawn twice.
+ */
+import { CARD_COMMANDS, type CommandDef, type VendRequestArgs } from '../commands.js';
+import type { Identification } from '../codec.js';
+import { cardStateCode } from '../states.js';
+import {
+  ACK,
+  illegal,
+  PeripheralSimulator,
+  type SimAnswer,
+  type SimulatorEventMap,
+  type SimulatorOptions,
+} from './base.js';
+
+export interface SimWallet {
+  currency: string;
+  /** Composite balance (binary, `decimals` places). */
+  balance: number;
+  decimals: number;
+}
+
+export interface SimCard {
+  /** Stored value card (wallets) or a no-value card (bank card: approval by the reader). */
+  storedValue: boolean;
+  wallets: SimWallet[];
+}
+
+export interface CardSimulatorEventMap extends SimulatorEventMap {
+  vend: [result: 'approved' | 'denied', amount: number, wallet: number];
+  refund: [amount: number, wallet: number];
+}
+
+export interface CardSimulatorOptions extends SimulatorOptions {
+  identification?: Identification;
+  /** SETUP reply options: refunds possible (b0), continuous payment (b1). Default refunds. */
+  fundRestoring?: boolean;
+  continuousPayment?: boolean;
+  /** POLLs in VENDING before the result (default 1). */
+  vendPolls?: number;
+}
+
+const S = (name: string): Uint8Array => Uint8Array.of(cardStateCode(name));
+
+export class CardReaderSimulator extends PeripheralSimulator<CardSimulatorEventMap> {
+  card: SimCard | undefined;
+  identification: Identification;
+  /** The next vend is denied whatever the funds (bank declined). */
+  denyNext = false;
+  enabledFlag = false;
+  readonly vends: { wallet: number; amount: number; result: 'approved' | 'denied' }[] = [];
+  private current: Uint8Array = S('INACTIVE');
+  private readonly steps: Uint8Array[] = [];
+  private sessionOpen = false;
+  private readonly processed = new Map<number, number>();
+  private pendingVend: (VendRequestArgs & { refund: boolean }) | undefined;
+  private readonly opts: CardSimulatorOptions;
+
+  constructor(options: CardSimulatorOptions = {}) {
+    super(0x04, 'card-reader', options);
+    this.opts = options;
+    this.identification = options.identification ?? {
+      partNumber: 'CR-100-EU',
+      serialNumber: '55CR00000001',
+      assetNumber: '00000000000001',
+    };
+  }
+
+  protected isPoll(p: Uint8Array): boolean {
+    return p.length === 1 && p[0] === 0x33;
+  }
+
+  get stateName(): number {
+    return this.pollData()[0] ?? 0;
+  }
+
+  private pollData(): Uint8Array {
+    return this.steps[0] ?? this.current;
+  }
+
+  protected acked(key: string, reply: Uint8Array): void {
+    if (key !== 'poll' || this.steps[0] !== reply) return;
+    this.steps.shift();
+    if (this.steps.length === 0 && this.pendingVend) this.finishVend();
+  }
+
+  /** A card is presented (before or after BEGIN SESSION). */
+  tapCard(card: SimCard): void {
+    this.card = { storedValue: card.storedValue, wallets: card.wallets.map((w) => ({ ...w })) };
+    if (this.sessionOpen && this.current[0] === 0x06) this.current = S('READY_FOR_TRANSACTION');
+  }
+
+  /** The stored value card is taken away. */
+  removeCard(): void {
+    this.card = undefined;
+    if (this.current[0] === 0x07) {
+      this.current = S('IDLING');
+      this.sessionOpen = false;
+    }
+  }
+
+  /** Reports MALFUNCTION with error byte `code` (e.g. 0x81: reader failure, sub-code 1) until cleared. */
+  setMalfunction(code: number | undefined): void {
+    this.current = code === undefined ? S(this.enabledFlag ? 'IDLING' : 'DISABLED') : Uint8Array.of(0x09, code);
+  }
+
+  private finishVend(): void {
+    const v = this.pendingVend;
+    this.pendingVend = undefined;
+    if (!v) return;
+    const wallet = this.card?.wallets[v.wallet];
+    let ok: boolean;
+    if (v.refund) {
+      ok = this.opts.fundRestoring !== false;
+      if (ok && wallet) wallet.balance += v.amount;
+      if (ok) this.emit('refund', v.amount, v.wallet);
+    } else {
+      ok = !this.denyNext && (!this.card?.storedValue || (wallet !== undefined && wallet.balance >= v.amount));
+      this.denyNext = false;
+      if (ok && wallet && this.card?.storedValue) wallet.balance -= v.amount;
+      this.vends.push({ wallet: v.wallet, amount: v.amount, result: ok ? 'approved' : 'denied' });
+      this.emit('vend', ok ? 'approved' : 'denied', v.amount, v.wallet);
+    }
+    this.current = S('READY_FOR_TRANSACTION');
+    this.steps.push(S(ok ? 'VEND_OK' : 'VEND_FAILED'));
+  }
+
+  protected handle(key: string, _def: CommandDef<never, unknown>, data: Uint8Array): SimAnswer {
+    const state = this.pollData()[0] ?? 0;
+    switch (key) {
+      case 'reset':
+        if ([0x08, 0x11, 0x12, 0x13].includes(state)) return illegal('RESET not valid while vending');
+        this.steps.length = 0;
+        this.current = S('INACTIVE');
+        this.sessionOpen = false;
+        this.enabledFlag = false;
+        this.pendingVend = undefined;
+        return ACK;
+      case 'setup':
+        if (this.current[0] === 0x01) this.current = S('DISABLED');
+        return {
+          data: CARD_COMMANDS.setup.encodeReply({
+            level: 1,
+            options: 0,
+            fundRestoring: this.opts.fundRestoring ?? true,
+            continuousPayment: this.opts.continuousPayment ?? false,
+          }),
+        };
+      case 'poll':
+        return { data: this.pollData() };
+      case 'enableDisable': {
+        const enable = CARD_COMMANDS.enableDisable.decodeArgs(data);
+        if (enable && state === 0x05) this.current = S('IDLING');
+        else if (!enable && state === 0x06) this.current = S('DISABLED');
+        else return illegal(`cannot ${enable ? 'enable' : 'disable'} in state ${state.toString(16)}`);
+        this.enabledFlag = enable;
+        return ACK;
+      }
+      case 'identification':
+        return { data: CARD_COMMANDS.identification.encodeReply(this.identification) };
+      case 'vendBeginSession':
+        if (state !== 0x06) return illegal('BEGIN SESSION only in IDLING');
+        this.sessionOpen = true;
+        this.processed.clear();
+        if (this.card) this.current = S('READY_FOR_TRANSACTION');
+        return ACK;
+      case 'vendGetFunds': {
+        if (state !== 0x07) return illegal('GET FUNDS only in READY FOR TRANSACTION');
+        const card = this.card;
+        if (!card?.storedValue) return { data: Uint8Array.of(0xe8) };
+        return {
+          data: CARD_COMMANDS.vendGetFunds.encodeReply({
+            flag: 0xe0,
+            storedValue: true,
+            wallets: card.wallets.map((w, index) => ({
+              index,
+              currency: w.currency,
+              raw: w.balance,
+              decimals: w.decimals,
+              balance: undefined,
+            })),
+          }),
+        };
+      }
+      case 'vendRequest':
+      case 'vendRefund': {
+        if (state !== 0x07) return illegal('VEND REQUEST only in READY FOR TRANSACTION');
+        const a = CARD_COMMANDS.vendRequest.decodeArgs(data);
+        if (this.processed.get(a.wallet) === a.accumulated) return ACK; // retransmission: already drawn
+        this.processed.set(a.wallet, a.accumulated);
+        this.pendingVend = { ...a, refund: key === 'vendRefund' };
+        this.current = S('VENDING');
+        for (let i = 0; i < (this.opts.vendPolls ?? 1); i++) this.steps.push(S('VENDING'));
+        return ACK;
+      }
+      case 'vendCancel':
+        if (state !== 0x08 || !this.pendingVend) return illegal('CANCEL only while VENDING');
+        this.pendingVend = undefined;
+        this.steps.length = 0;
+        this.current = S('IDLING');
+        this.sessionOpen = false;
+        return { data: Uint8Array.of(0x06) };
+      case 'vendSessionComplete':
+        if (![0x07, 0x12, 0x13].includes(state) && !this.sessionOpen) return illegal('no session');
+        this.steps.length = 0;
+        this.sessionOpen = false;
+        this.current = S(this.enabledFlag ? 'IDLING' : 'DISABLED');
+        return ACK;
+      case 'download':
+        return illegal('DOWNLOAD not defined for card readers');
+      default:
+        return illegal(`unknown ${key}`);
+    }
+  }
+}

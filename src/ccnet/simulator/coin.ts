@@ -1,0 +1,219 @@
+/**
+ * Coin changer (02) simulator: coin types with tubes that fill (coins routed to a tube while it has room,
+ * otherwise to the cash box), DISPENSE from the tubes, manual dispense, fault states. Codes for the
+ * spec's duplicated 13H/14H states follow our reading in `COIN_STATES`.
+ */
+import { typesToMask, type DenominationInput } from '../codec.js';
+import { COIN_COMMANDS, type CoinIdentification, type CommandDef } from '../commands.js';
+import { coinStateCode } from '../states.js';
+import { encodeDenominationTable } from '../codec.js';
+import {
+  ACK,
+  illegal,
+  PeripheralSimulator,
+  type SimAnswer,
+  type SimulatorEventMap,
+  type SimulatorOptions,
+} from './base.js';
+
+export interface CoinSimulatorEventMap extends SimulatorEventMap {
+  coin: [coinType: number, route: 'cashbox' | 'tube' | 'rejected'];
+  paidOut: [coinType: number, count: number];
+}
+
+export interface SimTube {
+  count: number;
+  capacity: number;
+}
+
+export interface CoinSimulatorOptions extends SimulatorOptions {
+  coinTable?: DenominationInput[];
+  /** Tubes by coin type (default: types 0–3 have tubes of 50, empty). */
+  tubes?: Record<number, SimTube>;
+  identification?: CoinIdentification;
+  initializePolls?: number;
+}
+
+export const DEFAULT_EUR_COINS: DenominationInput[] = [
+  { type: 0, digits: 5, country: 'EUR', exponent: 0x82 },
+  { type: 1, digits: 10, country: 'EUR', exponent: 0x82 },
+  { type: 2, digits: 20, country: 'EUR', exponent: 0x82 },
+  { type: 3, digits: 50, country: 'EUR', exponent: 0x82 },
+  { type: 4, digits: 1, country: 'EUR', exponent: 0 },
+  { type: 5, digits: 2, country: 'EUR', exponent: 0 },
+];
+
+interface Step {
+  bytes: Uint8Array;
+}
+
+export class CoinSimulator extends PeripheralSimulator<CoinSimulatorEventMap> {
+  enabled = 0;
+  manualDispenseEnabled = 0;
+  coinTable: DenominationInput[];
+  tubes: Map<number, SimTube>;
+  identification: CoinIdentification;
+  cashbox = 0;
+  /** Coins credited (to tube or cash box), in order. */
+  readonly acceptedCoins: number[] = [];
+  readonly paidOutCoins: number[] = [];
+  private current: Uint8Array = Uint8Array.of(coinStateCode('POWER_UP'));
+  private readonly steps: Step[] = [];
+  private fault: Uint8Array | undefined;
+  private readonly initializePolls: number;
+
+  constructor(options: CoinSimulatorOptions = {}) {
+    super(0x02, 'coin-changer', options);
+    this.coinTable = options.coinTable ?? DEFAULT_EUR_COINS;
+    const tubes = options.tubes ?? {
+      0: { count: 0, capacity: 50 },
+      1: { count: 0, capacity: 50 },
+      2: { count: 0, capacity: 50 },
+      3: { count: 0, capacity: 50 },
+    };
+    this.tubes = new Map(Object.entries(tubes).map(([k, v]) => [Number(k), { ...v }]));
+    this.identification = options.identification ?? {
+      model: 'CC-01',
+      serialNumber: '1234567',
+      version: '0102',
+      country: 'EUR',
+    };
+    this.initializePolls = options.initializePolls ?? 2;
+  }
+
+  protected isPoll(p: Uint8Array): boolean {
+    return p.length === 1 && p[0] === 0x0b;
+  }
+
+  get stateBytes(): Uint8Array {
+    return this.pollData();
+  }
+
+  private pollData(): Uint8Array {
+    return this.steps[0]?.bytes ?? this.fault ?? this.current;
+  }
+
+  protected acked(key: string, reply: Uint8Array): void {
+    if (key === 'poll' && this.steps[0]?.bytes === reply) this.steps.shift();
+  }
+
+  private idle(): Uint8Array {
+    return Uint8Array.of(coinStateCode(this.enabled !== 0 ? 'IDLING' : 'UNIT_DISABLED'));
+  }
+
+  /** A customer inserts a coin of `coinType` (0–15). */
+  insertCoin(coinType: number): boolean {
+    if (this.fault || this.current[0] !== 0x12) return false;
+    this.steps.push({ bytes: Uint8Array.of(coinStateCode('ACCEPTING')) });
+    const tube = this.tubes.get(coinType);
+    if (!(this.enabled & (1 << coinType))) {
+      this.steps.push({ bytes: Uint8Array.of(0x70 | coinType, tube?.count ?? 0) });
+      this.emit('coin', coinType, 'rejected');
+      return true;
+    }
+    this.acceptedCoins.push(coinType);
+    if (tube && tube.count < tube.capacity) {
+      tube.count += 1;
+      this.steps.push({ bytes: Uint8Array.of(0x50 | coinType, tube.count) });
+      this.emit('coin', coinType, 'tube');
+    } else {
+      this.cashbox += 1;
+      this.steps.push({ bytes: Uint8Array.of(0x40 | coinType, tube?.count ?? 0) });
+      this.emit('coin', coinType, 'cashbox');
+    }
+    return true;
+  }
+
+  /** Coins paid out with the inventory switch (needs manual dispense enabled for the type). */
+  manualDispense(coinType: number, count: number): boolean {
+    const tube = this.tubes.get(coinType);
+    if (!tube || !(this.manualDispenseEnabled & (1 << coinType)) || tube.count < count || count < 1 || count > 7) {
+      return false;
+    }
+    tube.count -= count;
+    this.steps.push({ bytes: Uint8Array.of(0x80 | (count << 4) | coinType, tube.count) });
+    return true;
+  }
+
+  /** Raises a state such as COIN_JAM, TUBE_JAM, ACCEPTOR_ERROR (until `clearFault`). */
+  setFault(name: string): void {
+    this.fault = Uint8Array.of(coinStateCode(name));
+  }
+
+  clearFault(): void {
+    this.fault = undefined;
+  }
+
+  /** Shows a state once (DOUBLE_ARRIVAL, NO_CREDIT, ESCROW_REQUEST...). */
+  pushState(name: string): void {
+    this.steps.push({ bytes: Uint8Array.of(coinStateCode(name)) });
+  }
+
+  protected handle(key: string, _def: CommandDef<never, unknown>, data: Uint8Array): SimAnswer {
+    const state = this.pollData()[0] ?? 0;
+    switch (key) {
+      case 'reset':
+        this.steps.length = 0;
+        this.enabled = 0;
+        this.manualDispenseEnabled = 0;
+        this.current = Uint8Array.of(coinStateCode('INITIALIZE'));
+        for (let i = 0; i < this.initializePolls; i++) this.steps.push({ bytes: this.current });
+        this.steps.push({ bytes: this.current });
+        this.current = Uint8Array.of(coinStateCode('UNIT_DISABLED'));
+        return ACK;
+      case 'getStatus': {
+        const routing = [...this.tubes.keys()];
+        return {
+          data: COIN_COMMANDS.getStatus.encodeReply({ enabled: maskTypes(this.enabled), routing }),
+        };
+      }
+      case 'tubeStatus': {
+        const full: number[] = [];
+        const counts: number[] = [];
+        for (const [t, tube] of this.tubes) {
+          if (tube.count >= tube.capacity) full.push(t);
+          counts[t] = tube.count;
+        }
+        return { data: COIN_COMMANDS.tubeStatus.encodeReply({ full, counts, bad: [], layout: '3+24' }) };
+      }
+      case 'poll':
+        return { data: this.pollData() };
+      case 'enableCoinTypes': {
+        const a = COIN_COMMANDS.enableCoinTypes.decodeArgs(data);
+        this.enabled = typesToMask(a.enabled);
+        this.manualDispenseEnabled = typesToMask(a.manualDispense);
+        if (this.current[0] === 0x12 || this.current[0] === 0x14) this.current = this.idle();
+        return ACK;
+      }
+      case 'dispense': {
+        const a = COIN_COMMANDS.dispense.decodeArgs(data);
+        const tube = this.tubes.get(a.coinType);
+        if (state !== 0x12 && state !== 0x14) return illegal('busy');
+        if (!tube || tube.count < a.count) return illegal(`not enough coins of type ${a.coinType}`);
+        tube.count -= a.count;
+        for (let i = 0; i < a.count; i++) this.paidOutCoins.push(a.coinType);
+        this.emit('paidOut', a.coinType, a.count);
+        for (let i = 0; i < Math.max(1, Math.ceil(a.count / 2)); i++) {
+          this.steps.push({ bytes: Uint8Array.of(coinStateCode('PAYOUT_BUSY')) });
+        }
+        return ACK;
+      }
+      case 'identification':
+        if (![0x10, 0x11, 0x14].includes(state)) return illegal('only in power up, initialise or disabled');
+        return { data: COIN_COMMANDS.identification.encodeReply(this.identification) };
+      case 'getCoinTable':
+        if (![0x10, 0x11, 0x14].includes(state)) return illegal('only in power up, initialise or disabled');
+        return { data: encodeDenominationTable(this.coinTable) };
+      case 'download':
+        return illegal('DOWNLOAD not implemented (spec: always INV)');
+      default:
+        return illegal(`unknown ${key}`);
+    }
+  }
+}
+
+function maskTypes(mask: number): number[] {
+  const out: number[] = [];
+  for (let t = 0; t < 24; t++) if (mask & (1 << t)) out.push(t);
+  return out;
+}

@@ -1,0 +1,131 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createMemoryPair } from '../../src/transport/memory.js';
+import { CcnetBus } from '../../src/ccnet/bus.js';
+import { CoinChanger, type CoinEvent } from '../../src/ccnet/devices/coin-changer.js';
+import { CoinSimulator, type CoinSimulatorOptions } from '../../src/ccnet/simulator/coin.js';
+import { decodeCoinState, type CoinState } from '../../src/ccnet/states.js';
+import { decodeTubeStatus } from '../../src/ccnet/commands.js';
+import { settle } from './helpers.js';
+
+async function setup(options: CoinSimulatorOptions = {}) {
+  const [host, device] = createMemoryPair();
+  const sim = new CoinSimulator(options);
+  sim.attach(device);
+  const cc = new CoinChanger(new CcnetBus(host));
+  const coins: (CoinEvent & { route: string })[] = [];
+  cc.on('coin', (c) => coins.push(c));
+  await settle(cc.initialize(), 2000);
+  return { sim, cc, coins };
+}
+
+describe('coin changer host against the simulator', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('initialises: identification (19 ASCII bytes) and coin table with fractional values', async () => {
+    const { cc } = await setup();
+    expect(cc.identification).toEqual({ model: 'CC-01', serialNumber: '1234567', version: '0102', country: 'EUR' });
+    expect(cc.coinTable.map((w) => `${w.text}=${w.value?.amount}`)).toEqual([
+      '0.05=5',
+      '0.1=10',
+      '0.2=20',
+      '0.5=50',
+      '1=100',
+      '2=200',
+    ]);
+    expect(cc.state?.name).toBe('UNIT_DISABLED');
+  });
+
+  it('coins go to tubes until full, then to the cash box; each credited once', async () => {
+    const { cc, sim, coins } = await setup({ tubes: { 3: { count: 0, capacity: 1 } } });
+    await settle(cc.enable());
+    cc.start();
+    await vi.advanceTimersByTimeAsync(300);
+    sim.faults.loseAcks = 10;
+    sim.insertCoin(3);
+    await vi.advanceTimersByTimeAsync(2000);
+    sim.insertCoin(3);
+    await vi.advanceTimersByTimeAsync(2000);
+    sim.insertCoin(4);
+    await vi.advanceTimersByTimeAsync(2000);
+    cc.stop();
+    expect(coins.map((c) => [c.coinType, c.route, c.value?.amount])).toEqual([
+      [3, 'tube', 50],
+      [3, 'cashbox', 50],
+      [4, 'cashbox', 100],
+    ]);
+    expect(sim.acceptedCoins).toEqual([3, 3, 4]);
+    const tubes = await settle(cc.tubeStatus());
+    expect(tubes.full).toEqual([3]);
+    expect(tubes.counts[3]).toBe(1);
+    expect(tubes.layout).toBe('3+24');
+  });
+
+  it('rejects disabled coins; dispense pays out of a tube; manual dispense event', async () => {
+    const { cc, sim } = await setup({ tubes: { 1: { count: 10, capacity: 50 } } });
+    const rejected: number[] = [];
+    const manual: number[][] = [];
+    cc.on('rejected', (c) => rejected.push(c.coinType));
+    cc.on('manualDispense', (c) => manual.push([c.coinType, c.count, c.tubeCount ?? -1]));
+    await settle(cc.enableCoinTypes([0, 1, 2], [1]));
+    cc.start();
+    await vi.advanceTimersByTimeAsync(300);
+    sim.insertCoin(5);
+    await vi.advanceTimersByTimeAsync(1000);
+    await settle(cc.dispense(1, 3), 1000);
+    expect(sim.manualDispense(1, 2)).toBe(true);
+    await vi.advanceTimersByTimeAsync(1000);
+    cc.stop();
+    expect(rejected).toEqual([5]);
+    expect(sim.paidOutCoins).toEqual([1, 1, 1]);
+    expect(manual).toEqual([[1, 2, 5]]);
+    await expect(settle(cc.dispense(1, 50))).rejects.toThrow(/ILLEGAL COMMAND/);
+  });
+
+  it('GET STATUS (09H) returns enables and tube routing', async () => {
+    const { cc } = await setup();
+    await settle(cc.enableCoinTypes([0, 4, 17]));
+    const st = await settle(cc.getStatus());
+    expect(st.enabled).toEqual([0, 4, 17]);
+    expect(st.routing).toEqual([0, 1, 2, 3]);
+  });
+
+  it('fault states keep raw bytes and mark the spec contradictions', async () => {
+    const { cc, sim } = await setup();
+    const faults: CoinState[] = [];
+    cc.on('fault', (s) => faults.push(s));
+    cc.start();
+    await vi.advanceTimersByTimeAsync(300);
+    sim.setFault('COIN_JAM');
+    await vi.advanceTimersByTimeAsync(500);
+    sim.clearFault();
+    sim.pushState('DOUBLE_ARRIVAL');
+    await vi.advanceTimersByTimeAsync(500);
+    cc.stop();
+    expect(faults.map((f) => [f.name, f.ambiguous ?? false, f.raw[0]])).toEqual([
+      ['COIN_JAM', true, 0x1d],
+      ['DOUBLE_ARRIVAL', false, 0x18],
+    ]);
+    expect(decodeCoinState(Uint8Array.of(0x14)).ambiguous).toBe(true);
+    expect(decodeCoinState(Uint8Array.of(0xa3, 7))).toMatchObject({
+      name: 'MANUAL_DISPENSE',
+      coinType: 3,
+      dispensed: 2,
+    });
+  });
+
+  it('TUBE STATUS is parsed by length (27 = 3 + 24, 18 = MDB-style 2 + 16)', () => {
+    const mdb = Uint8Array.from([0x00, 0x02, 5, 9, ...new Array<number>(14).fill(0)]);
+    expect(decodeTubeStatus(mdb)).toMatchObject({
+      layout: '2+16',
+      full: [1],
+      counts: [5, 9, ...new Array<number>(14).fill(0)],
+    });
+    const spec = Uint8Array.from([0, 0, 0x01, 0, ...new Array<number>(23).fill(0)]);
+    expect(decodeTubeStatus(spec)).toMatchObject({ layout: '3+24', full: [0], bad: [0] });
+  });
+});
