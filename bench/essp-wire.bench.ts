@@ -2,7 +2,9 @@ import { createRequire } from 'node:module';
 import type { Transform } from 'node:stream';
 import { concatBytes, parseHex } from '../src/core/bytes.js';
 import { buildAesKey, DEFAULT_FIXED_KEY, encryptPacket } from '../src/essp/crypto.js';
+import { SspBus } from '../src/essp/bus.js';
 import { encodeFrame, SspFrameDecoder } from '../src/essp/frame.js';
+import { startSimulatorPair } from '../src/essp/simulator/pair.js';
 import { measure, measureBytes, type BenchCase } from './types.js';
 
 /** A long stream of realistic address-0 traffic: polls, event replies, setup replies, encrypted packets. */
@@ -132,6 +134,37 @@ const encryptCase: BenchCase = {
   },
 };
 
+/** Host bus <-> the real simulator over an in-memory link, every POLL encrypted (eCOUNT, AES both ways). */
+function roundTripCase(encrypt: boolean): BenchCase {
+  return {
+    name: `eSSP ${encrypt ? 'encrypted ' : ''}POLL round trips, SspBus <-> SspSimulator (memory link)`,
+    unit: 'ops/s',
+    ...(encrypt ? { target: 5000 } : {}),
+    run: async () => {
+      const pair = startSimulatorPair({ device: 'nv200' });
+      const bus = new SspBus(pair.host, { encryptAll: encrypt });
+      try {
+        await bus.sync(0);
+        if (encrypt) await bus.negotiateKey(0);
+        const poll = Uint8Array.of(0x07);
+        for (let i = 0; i < 3000; i++) await bus.exchange(0, poll); // JIT warm-up
+        let n = 0;
+        const start = performance.now();
+        let now = start;
+        while (now - start < 500) {
+          for (let i = 0; i < 50; i++) await bus.exchange(0, poll);
+          n += 50;
+          now = performance.now();
+        }
+        return { value: (n * 1000) / (now - start), note: `${bus.stats.retransmits} resends` };
+      } finally {
+        await bus.close();
+        await pair.close();
+      }
+    },
+  };
+}
+
 const cases: BenchCase[] = [
   kioskbusCase(4096),
   kioskbusCase(64),
@@ -139,6 +172,8 @@ const cases: BenchCase[] = [
   olderLibraryCase(64),
   encodeCase,
   encryptCase,
+  roundTripCase(true),
+  roundTripCase(false),
 ];
 
 export default cases;
