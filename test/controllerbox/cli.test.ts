@@ -6,6 +6,7 @@ import { toHex } from '../../src/core/bytes.js';
 import { encodeFrame, parseCrcSetting, type CrcVariant } from '../../src/controllerbox/frame.js';
 import { ControllerBoxSimulator } from '../../src/controllerbox/simulator/simulator.js';
 import { runScriptLine } from '../../src/controllerbox/simulator/script.js';
+import { controllerboxDemo } from '../../src/controllerbox/demo.js';
 
 function memoryIo(input: string | Readable = '') {
   const stdout = new PassThrough();
@@ -21,7 +22,14 @@ function memoryIo(input: string | Readable = '') {
     stdin: typeof input === 'string' ? Readable.from(input === '' ? [] : [Buffer.from(input)]) : input,
     signal: controller.signal,
   };
-  return { io, out: () => out, err: () => err, abort: () => controller.abort() };
+  return {
+    io,
+    out: () => out,
+    err: () => err,
+    abort: () => {
+      controller.abort();
+    },
+  };
 }
 
 function lines(text: string): Record<string, unknown>[] {
@@ -213,5 +221,16 @@ describe('simulator script lines', () => {
     await expect(runScriptLine(sim, 'tcd 9')).rejects.toThrow(/no TCD 9/);
     await expect(runScriptLine(sim, 'bill -5')).rejects.toThrow(/VALUE must be/);
     await expect(runScriptLine(sim, 'tcd 0 colour red')).rejects.toThrow(/cards C/);
+  });
+});
+
+describe('controllerbox demo section', () => {
+  it('runs a card-vending session against the simulator', async () => {
+    const said: string[] = [];
+    await controllerboxDemo.run((line) => said.push(line), new AbortController().signal);
+    expect(said).toContain('bill accepted: 50000 VND (status SUCCESS)');
+    expect(said).toContain('card event: TCD 0 out');
+    expect(said.some((l) => l.startsWith('RFID updated: balance 50000'))).toBe(true);
+    expect(said[0]).toBe("CRC variant detected from the box's frames: xmodem/data/be");
   });
 });
