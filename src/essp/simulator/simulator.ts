@@ -218,6 +218,7 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
   private count = 0;
   private readonly timers = new Set<TimerHandle>();
   private watchdog: TimerHandle | undefined;
+  private lastCommandAt = 0;
 
   constructor(options: SspSimulatorOptions) {
     super();
@@ -345,7 +346,9 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
       this.lastSeq = undefined;
       this.lastReply = undefined;
       this.lastRaw = undefined;
-      this.emit('command', { name: 'SYNC', code: SYNC, encrypted: false, replayed: false, reply: OK });
+      if (this.listenerCount('command') > 0) {
+        this.emit('command', { name: 'SYNC', code: SYNC, encrypted: false, replayed: false, reply: OK });
+      }
       return encodeFrame({ address: this.address, seq: frame.seq, data: Uint8Array.of(OK) });
     }
 
@@ -445,7 +448,9 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
     } else {
       reply = this.dispatch({ code, name, args, encrypted });
     }
-    this.emit('command', { name, code, encrypted, replayed: false, reply: reply[0] });
+    if (this.listenerCount('command') > 0) {
+      this.emit('command', { name, code, encrypted, replayed: false, reply: reply[0] });
+    }
     return reply;
   }
 
@@ -592,12 +597,22 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
     this.watchdog = undefined;
   }
 
+  /**
+   * Restarts the no-command watchdog. One timer stays armed; it re-arms itself for the rest of the period when
+   * commands came meanwhile (cheaper than a new timer per frame at thousands of frames per second).
+   */
   private kickWatchdog(): void {
-    this.clock.clearTimeout(this.watchdog);
-    this.watchdog = this.clock.setTimeout(() => {
-      this.watchdog = undefined;
-      this.watchdogExpired();
-    }, this.watchdogMs);
+    this.lastCommandAt = this.clock.now();
+    if (this.watchdog !== undefined) return;
+    const arm = (ms: number): void => {
+      this.watchdog = this.clock.setTimeout(() => {
+        this.watchdog = undefined;
+        const idle = this.clock.now() - this.lastCommandAt;
+        if (idle < this.watchdogMs) arm(this.watchdogMs - idle);
+        else this.watchdogExpired();
+      }, ms);
+    };
+    arm(this.watchdogMs);
   }
 
   private watchdogExpired(): void {
