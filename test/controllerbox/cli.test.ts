@@ -1,7 +1,8 @@
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/types.js';
+import { UsageError, type CliIo } from '../../src/cli/types.js';
+import { isKioskbusError } from '../../src/core/errors.js';
+import { controllerboxCli } from '../../src/controllerbox/cli.js';
 import { toHex } from '../../src/core/bytes.js';
 import { encodeFrame, parseCrcSetting, type CrcVariant } from '../../src/controllerbox/frame.js';
 import { ControllerBoxSimulator } from '../../src/controllerbox/simulator/simulator.js';
@@ -30,6 +31,31 @@ function memoryIo(input: string | Readable = '') {
       controller.abort();
     },
   };
+}
+
+/**
+ * Runs `kioskbus <verb> controllerbox ...` with the exit codes of src/cli/main.ts (usage error 2, device or
+ * input error 1), calling the protocol's commands directly so that other protocols' files are not loaded.
+ */
+async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [verb, protocol, ...args] = argv;
+  expect(protocol).toBe('controllerbox');
+  const command =
+    verb === 'decode' ? controllerboxCli.decode : verb === 'watch' ? controllerboxCli.watch : controllerboxCli.simulate;
+  if (!command) throw new Error(`no ${verb ?? ''} command`);
+  try {
+    return await command.run(args, io);
+  } catch (error) {
+    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error)) {
+      io.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    if (isKioskbusError(error)) {
+      io.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
 }
 
 function lines(text: string): Record<string, unknown>[] {
