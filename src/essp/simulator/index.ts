@@ -1,0 +1,37 @@
+/** The eSSP device simulator: `SspSimulator`, its profiles and scripting, and `startSimulatorPair` for tests and demos. */
+export {
+  SspSimulator,
+  DEFAULT_REPLY_LATENCY_MS,
+  WATCHDOG_MS,
+  type SspSimulatorOptions,
+  type SimulatorStats,
+  type SimulatorState,
+  type SimulatorEventMap,
+} from './simulator.js';
+export { startSimulatorPair, type SimulatorPair } from './pair.js';
+export {
+  PROFILES as SIM_PROFILES,
+  SIM_DEVICE_NAMES,
+  DEFAULT_TIMING,
+  profileFor,
+  type DeviceProfile,
+  type DeviceFeatures,
+  type NoteTiming,
+  type SimChannel,
+  type SimDeviceName,
+  type ValidatorDeviceName,
+} from './profiles.js';
+export {
+  NoteValidator,
+  RejectCode as SimRejectCode,
+  type InsertNoteOptions,
+  type InsertResult,
+  type NoteInPath,
+  type NotePhase,
+  type ValidatorCounters,
+  type ValidatorState,
+} from './validator.js';
+export { EventQueue, ACKED_EVENTS, type SimEvent, type SimEventName } from './event-queue.js';
+export type { SimBehaviour, SimCommand, SimCore, SimReply, PowerUpOptions, NoteInsideAtPowerUp } from './behaviour.js';
+export { runScriptLine, describeState, SCRIPT_HELP } from './script.js';
+export { simulate as simulateCommand, parseSimulateArgs, SIMULATE_USAGE } from './cli.js';
