@@ -3,3 +3,8 @@ export * from './crypto.js';
 export * from './link.js';
 export * from './bus.js';
 export * from './simulator/index.js';
+export * from './commands.js';
+export * from './events.js';
+export * from './generic.js';
+export * from './decoders.js';
+export { decodeCapture, recordToJson, type DecodeOptions, type DecodeRecord } from './decode.js';

@@ -1,0 +1,354 @@
+/**
+ * Offline decoder of eSSP captures: frames (good and bad), host commands with their arguments, replies decoded in
+ * the context of the command before them (POLL replies as events), encrypted frames decrypted with a given key.
+ * Used by `kioskbus decode essp`. Never throws on capture bytes: everything odd becomes a record.
+ */
+import { parseArgs } from 'node:util';
+import { UsageError, type CliCommand, type CliIo } from '../cli/types.js';
+import { bytesEqual, parseHex, toHex } from '../core/bytes.js';
+import { ErrorCode, isKioskbusError, type KioskbusError } from '../core/errors.js';
+import { commandByCode, type CommandSpec, type SspContext } from './commands.js';
+import { decryptPacket, SSP_STEX } from './crypto.js';
+import { contextFromSetup, type SetupRequestResult } from './decoders.js';
+import type { SspEvent } from './events.js';
+import { SspFrameDecoder } from './frame.js';
+import { genericName, replyError } from './generic.js';
+
+export interface DecodeOptions {
+  /** 16-byte AES key (fixed key u64 LE ‖ negotiated key u64 LE) to decrypt encrypted frames. */
+  key?: Uint8Array;
+  /** Protocol version; inferred from lengths (and HOST_PROTOCOL_VERSION, SETUP_REQUEST) when not given. */
+  protocolVersion?: number;
+}
+
+/** One JSON line of `kioskbus decode essp`. */
+export type DecodeRecord = Record<string, unknown>;
+
+interface AddressState {
+  ctx: SspContext;
+  /** True once the protocol version is known (given, HOST_PROTOCOL_VERSION, SETUP_REQUEST or unambiguous lengths). */
+  versionKnown: boolean;
+  inferred: boolean;
+  pending?: { spec: CommandSpec; args: unknown };
+}
+
+function errorRecord(error: unknown): { code: string; message: string } {
+  if (isKioskbusError(error)) return { code: error.code, message: error.message };
+  return { code: 'ERROR', message: error instanceof Error ? error.message : String(error) };
+}
+
+/**
+ * Decodes with the known protocol version; when it is not known yet, tries the v>=6 and v<6 layouts: when exactly one
+ * fits, that version is learnt for the address; when both fit, the current guess is used.
+ */
+function withVersion<T>(
+  state: AddressState,
+  run: (ctx: SspContext) => T,
+  fits: (value: T) => boolean,
+): { value: T; protocolVersion: number } | { error: unknown } {
+  const attempt = (ctx: SspContext): { value: T; protocolVersion: number } | { error: unknown } => {
+    try {
+      return { value: run(ctx), protocolVersion: ctx.protocolVersion };
+    } catch (error) {
+      return { error };
+    }
+  };
+  if (state.versionKnown) return attempt(state.ctx);
+  const current = state.ctx.protocolVersion;
+  const other = current >= 6 ? 5 : 6;
+  const a = attempt(state.ctx);
+  const b = attempt({ ...state.ctx, protocolVersion: other });
+  const aFits = 'value' in a && fits(a.value);
+  const bFits = 'value' in b && fits(b.value);
+  if (bFits && !aFits) {
+    state.ctx = { ...state.ctx, protocolVersion: other };
+    state.versionKnown = true;
+    state.inferred = true;
+    return b;
+  }
+  if (aFits && !bFits) {
+    state.versionKnown = true;
+    state.inferred = true;
+  }
+  return a;
+}
+
+function eventsFit(events: SspEvent[]): boolean {
+  return !events.some((e) => e.name === 'UNKNOWN' && e.reason === 'truncated');
+}
+
+/** Decodes a whole capture into one record per frame (and per stretch of garbage), in capture order. */
+export function decodeCapture(bytes: Uint8Array, options: DecodeOptions = {}): DecodeRecord[] {
+  const records: DecodeRecord[] = [];
+  const states = new Map<number, AddressState>();
+  const fixed = options.protocolVersion !== undefined;
+  let frameNo = 0;
+  let cursor = 0;
+  let lastStart = -1;
+
+  const stateOf = (address: number): AddressState => {
+    let s = states.get(address);
+    if (!s) {
+      s = { ctx: { protocolVersion: options.protocolVersion ?? 6 }, versionKnown: fixed, inferred: false };
+      states.set(address, s);
+    }
+    return s;
+  };
+
+  /** Reports the bytes between the last located piece and `raw` as garbage, and moves past `raw`. */
+  const locate = (raw: Uint8Array): void => {
+    let at = indexOf(bytes, raw, cursor);
+    if (at < 0) at = indexOf(bytes, raw, lastStart + 1);
+    if (at < 0) return;
+    if (at > cursor) records.push({ garbage: toHex(bytes.subarray(cursor, at)), bytes: at - cursor });
+    lastStart = at;
+    cursor = Math.max(cursor, at + raw.length);
+  };
+
+  const onError = (error: KioskbusError): void => {
+    const raw = error.context.raw;
+    if (raw instanceof Uint8Array) locate(raw);
+    const record: DecodeRecord = {
+      frame: ++frameNo,
+      crc: error.code === ErrorCode.CrcMismatch ? 'bad' : 'n/a',
+      error: errorRecord(error),
+    };
+    if (raw instanceof Uint8Array) {
+      record.raw = toHex(raw);
+      const seqId = raw[1];
+      if (seqId !== undefined && seqId !== SSP_STEX + 1) {
+        record.address = seqId & 0x7f;
+        record.seq = seqId >> 7;
+      }
+    }
+    records.push(record);
+  };
+
+  const decoder = new SspFrameDecoder({
+    frame: (frame, raw) => {
+      locate(raw);
+      records.push(
+        decodeFrame(frame.address, frame.seq, frame.data, stateOf(frame.address), ++frameNo, options, fixed),
+      );
+    },
+    error: onError,
+  });
+  decoder.push(bytes);
+  if (cursor < bytes.length) {
+    records.push({
+      garbage: toHex(bytes.subarray(cursor)),
+      bytes: bytes.length - cursor,
+      note: 'incomplete frame or trailing bytes',
+    });
+  }
+  return records;
+}
+
+function decodeFrame(
+  address: number,
+  seq: 0 | 1,
+  data: Uint8Array,
+  state: AddressState,
+  frameNo: number,
+  options: DecodeOptions,
+  fixed: boolean,
+): DecodeRecord {
+  const record: DecodeRecord = { frame: frameNo, address, seq, crc: 'ok' };
+  let inner = data;
+  if (data[0] === SSP_STEX && data.length >= 17 && (data.length - 1) % 16 === 0) {
+    record.encrypted = true;
+    if (!options.key) {
+      record.data = toHex(data);
+      record.note = 'encrypted: pass --key to decrypt';
+      return record;
+    }
+    try {
+      const plain = decryptPacket(options.key, data);
+      record.eCount = plain.count;
+      inner = plain.data;
+    } catch (error) {
+      record.data = toHex(data);
+      record.error = errorRecord(error);
+      return record;
+    }
+  }
+  const first = inner[0];
+  if (first === undefined) {
+    record.error = { code: 'EMPTY', message: 'no data' };
+    return record;
+  }
+  if (first >= 0xf0) return decodeReplyFrame(record, inner, state, fixed);
+  return decodeHostFrame(record, inner, state);
+}
+
+function decodeHostFrame(record: DecodeRecord, inner: Uint8Array, state: AddressState): DecodeRecord {
+  const code = inner[0] ?? 0;
+  const spec = commandByCode(code);
+  record.direction = 'host';
+  record.code = `0x${code.toString(16).padStart(2, '0')}`;
+  record.data = toHex(inner);
+  if (!spec) {
+    record.command = 'UNKNOWN';
+    delete state.pending;
+    return record;
+  }
+  record.command = spec.name;
+  const body = inner.subarray(1);
+  const decoded = withVersion(
+    state,
+    (ctx) => spec.decodeArgs(body, ctx),
+    () => true,
+  );
+  if ('error' in decoded) {
+    record.argsError = errorRecord(decoded.error);
+    state.pending = { spec, args: undefined };
+  } else {
+    if (decoded.value !== undefined && body.length > 0) record.args = decoded.value;
+    state.pending = { spec, args: decoded.value };
+  }
+  return record;
+}
+
+function decodeReplyFrame(record: DecodeRecord, inner: Uint8Array, state: AddressState, fixed: boolean): DecodeRecord {
+  record.direction = 'reply';
+  const generic = inner[0] ?? 0;
+  record.status = genericName(generic);
+  record.data = toHex(inner);
+  const pending = state.pending;
+  delete state.pending;
+  if (!pending) {
+    if (inner.length > 1) record.note = 'no command before this reply: data not decoded';
+    return record;
+  }
+  const { spec, args } = pending;
+  record.command = spec.name;
+  const error = replyError(spec, inner, state.ctx);
+  if (error) {
+    record.error = errorRecord(error);
+    return record;
+  }
+  const body = inner.subarray(1);
+  const isPoll = spec.name === 'POLL' || spec.name === 'POLL_WITH_ACK';
+  const decoded = withVersion(
+    state,
+    (ctx) => spec.decodeReply(body, ctx),
+    (value) => !isPoll || eventsFit(value as SspEvent[]),
+  );
+  if ('error' in decoded) {
+    record.replyError = errorRecord(decoded.error);
+    return record;
+  }
+  learn(spec.name, args, decoded.value, state, fixed);
+  if (isPoll) record.events = decoded.value;
+  else if (decoded.value !== undefined) record.result = decoded.value;
+  if (body.length > 0 && !fixed) {
+    record.protocolVersion = decoded.protocolVersion;
+    if (state.inferred) record.inferred = true;
+  }
+  return record;
+}
+
+/** What an OK reply teaches about the device: protocol version, unit type, channels, value reporting. */
+function learn(name: string, args: unknown, result: unknown, state: AddressState, fixed: boolean): void {
+  if (name === 'HOST_PROTOCOL_VERSION' && !fixed) {
+    const version = (args as { version?: number } | undefined)?.version;
+    if (version !== undefined) {
+      state.ctx = { ...state.ctx, protocolVersion: version };
+      state.versionKnown = true;
+      state.inferred = false;
+    }
+  } else if (name === 'SETUP_REQUEST') {
+    const setup = result as SetupRequestResult;
+    state.ctx = contextFromSetup(setup, state.ctx);
+    if (!fixed && 'protocolVersion' in setup) {
+      state.ctx.protocolVersion = setup.protocolVersion;
+      state.versionKnown = true;
+      state.inferred = false;
+    }
+  } else if (name === 'SET_VALUE_REPORTING_TYPE') {
+    const reportBy = (args as { reportBy?: 'value' | 'channel' } | undefined)?.reportBy;
+    if (reportBy) state.ctx = { ...state.ctx, valueReporting: reportBy };
+  }
+}
+
+function indexOf(haystack: Uint8Array, needle: Uint8Array, from: number): number {
+  if (needle.length === 0) return -1;
+  const first = needle[0];
+  for (let i = Math.max(0, from); i + needle.length <= haystack.length; i++) {
+    if (haystack[i] === first && bytesEqual(haystack.subarray(i, i + needle.length), needle)) return i;
+  }
+  return -1;
+}
+
+/** JSON with bytes as hex and bigints as decimal strings. */
+export function recordToJson(record: DecodeRecord): string {
+  return JSON.stringify(record, (_key, value: unknown) => {
+    if (value instanceof Uint8Array) return toHex(value);
+    if (typeof value === 'bigint') return value.toString();
+    return value;
+  });
+}
+
+async function readAll(io: CliIo): Promise<string> {
+  let text = '';
+  io.stdin.setEncoding('utf8');
+  for await (const chunk of io.stdin) text += String(chunk);
+  return text;
+}
+
+/** `kioskbus decode essp [--key HEX32] [--protocol-version N] [HEX... | -]` */
+export const decodeCommand: CliCommand = {
+  summary: 'decode an eSSP hex capture into one JSON line per frame',
+  usage: `kioskbus decode essp [--key HEX32] [--protocol-version N] [HEX... | -]
+
+Decodes an eSSP capture given as hex (arguments, or stdin when none or "-"; spaces optional) into one JSON line
+per frame: address, seq, CRC ok/bad, the command of host frames with its arguments, and each reply decoded in the
+context of the command before it (POLL replies as events, e.g. CREDIT_NOTE with its channel). Garbage, bad CRCs and
+cut frames are reported as lines of their own.
+
+  --key HEX32               the 16-byte AES key (fixed key u64 LE, then the negotiated key u64 LE) in hex:
+                            encrypted frames are decrypted and their eCOUNT shown
+  --protocol-version N      the protocol version (default: inferred from HOST_PROTOCOL_VERSION, SETUP_REQUEST
+                            and the lengths of the data)
+
+Example: kioskbus decode essp 7F8001071202 7F8004F0EE01EBB948`,
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { key: { type: 'string' }, 'protocol-version': { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    const options: DecodeOptions = {};
+    if (values.key !== undefined) {
+      let key: Uint8Array;
+      try {
+        key = parseHex(values.key);
+      } catch {
+        throw new UsageError('--key must be 32 hex digits (16 bytes)');
+      }
+      // never echo the key
+      if (key.length !== 16) throw new UsageError(`--key must be 16 bytes (32 hex digits), got ${key.length} bytes`);
+      options.key = key;
+    }
+    if (values['protocol-version'] !== undefined) {
+      const v = Number(values['protocol-version']);
+      if (!Number.isInteger(v) || v < 1 || v > 255)
+        throw new UsageError('--protocol-version must be an integer 1..255');
+      options.protocolVersion = v;
+    }
+    const text =
+      positionals.length === 0 || (positionals.length === 1 && positionals[0] === '-')
+        ? await readAll(io)
+        : positionals.join(' ');
+    let bytes: Uint8Array;
+    try {
+      bytes = parseHex(text);
+    } catch (error) {
+      if (isKioskbusError(error)) throw new UsageError(`the capture is not hex: ${error.message}`);
+      throw error;
+    }
+    for (const record of decodeCapture(bytes, options)) io.stdout.write(`${recordToJson(record)}\n`);
+    return 0;
+  },
+};
