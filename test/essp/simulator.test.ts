@@ -433,6 +433,23 @@ describe('SspSimulator: encryption', () => {
     expect(host.sim.state.count).toBe(2);
   });
 
+  it('an encrypted SYNC (older library after key exchange) resets the flag; a resent one is replayed', () => {
+    const host = new TestHost();
+    host.sync();
+    host.negotiate();
+    const seq = host.nextSeq;
+    const packet = encryptPacket(host.key ?? new Uint8Array(16), host.count, Uint8Array.of(0x11));
+    const first = host.sendFrame(packet, seq);
+    expect(host.sendFrame(packet, seq)?.raw).toEqual(first?.raw); // retransmission: same bytes back
+    host.count += 1;
+    const syncs = host.sim.stats.syncs;
+    // the next command goes out with the same flag (the library forces it after SYNC): executed, not replayed
+    host.nextSeq = seq;
+    expect(toHex(host.cmd([0x0c], { encrypt: true }))).toBe('f0 00 1c 96 2c');
+    expect(host.sim.stats.syncs).toBe(syncs);
+    expect(host.sim.stats.replays).toBe(1);
+  });
+
   it('drops a packet with the wrong eCOUNT or a bad inner CRC, without a reply', () => {
     const host = new TestHost();
     host.sync();

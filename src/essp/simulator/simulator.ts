@@ -219,6 +219,8 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
   private readonly timers = new Set<TimerHandle>();
   private watchdog: TimerHandle | undefined;
   private lastCommandAt = 0;
+  /** The last answered command was an encrypted SYNC: the next command is new whatever its flag. */
+  private syncedEncrypted = false;
 
   constructor(options: SspSimulatorOptions) {
     super();
@@ -352,7 +354,12 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
       return encodeFrame({ address: this.address, seq: frame.seq, data: Uint8Array.of(OK) });
     }
 
-    if (this.lastSeq === frame.seq && this.lastReply) {
+    // After an encrypted SYNC only the identical frame is a retransmission; anything else is new.
+    const replay =
+      this.lastSeq === frame.seq &&
+      this.lastReply !== undefined &&
+      (!this.syncedEncrypted || (this.lastRaw !== undefined && bytesEqual(this.lastRaw, rawBytes)));
+    if (replay && this.lastReply) {
       this.stats.replays += 1;
       if (this.lastRaw && !bytesEqual(this.lastRaw, rawBytes)) this.stats.replaysWithOtherBytes += 1;
       this.emit('command', {
@@ -417,6 +424,7 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
     this.lastSeq = frame.seq;
     this.lastRaw = raw;
     this.lastReply = bytes;
+    this.syncedEncrypted = false;
     const after = this.afterReply;
     this.afterReply = undefined;
     after?.();
@@ -472,6 +480,13 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
   private handleGeneric(command: SimCommand): SimReply | undefined {
     const { args } = command;
     switch (command.name) {
+      case 'SYNC':
+        // SYNC inside an encrypted packet (the older library encrypts every command once it has a key)
+        this.stats.syncs += 1;
+        this.afterReply = () => {
+          this.syncedEncrypted = true;
+        };
+        return Uint8Array.of(OK);
       case 'RESET':
         this.afterReply = () => {
           this.reboot({});
