@@ -1,3 +1,4 @@
+import { ccnetDemo } from '../ccnet/demo.js';
 import { controllerboxDemo } from '../controllerbox/demo.js';
 import { formatDemoTransports } from './demo-transports.js';
 import type { CliIo } from './types.js';
@@ -12,7 +13,7 @@ export interface DemoSection {
  * The sections of the demo, in order. Each protocol adds its session (`src/<protocol>/demo.ts`);
  * the transports section shows a simulator served on TCP and on a pty.
  */
-export const demoSections: readonly DemoSection[] = [formatDemoTransports, controllerboxDemo];
+export const demoSections: readonly DemoSection[] = [formatDemoTransports, ccnetDemo, controllerboxDemo];
 
 export async function runDemo(io: CliIo, options: { quiet: boolean }): Promise<number> {
   let failed = 0;

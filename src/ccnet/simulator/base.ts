@@ -191,8 +191,17 @@ export abstract class PeripheralSimulator<E extends SimulatorEventMap = Simulato
   }
 }
 
+/** What any device-class simulator offers (the structural view used by the port and the CLI). */
+export interface CcnetSimulator {
+  readonly address: number;
+  readonly faults: SimFaults;
+  readonly executed: Map<string, number>;
+  receive(frame: CcnetFrame): Uint8Array | undefined;
+  attach(transport: Transport): () => void;
+}
+
 /** Several simulators on one port (one per address). Returns a function that detaches them. */
-export function attachSimulators(transport: Transport, simulators: readonly PeripheralSimulator[]): () => void {
+export function attachSimulators(transport: Transport, simulators: readonly CcnetSimulator[]): () => void {
   const byAddress = new Map(simulators.map((s) => [s.address, s]));
   const decoder = new CcnetDecoder({
     onProblem: (problem) => {

@@ -1,0 +1,137 @@
+/**
+ * Human-readable descriptions of CCNET frames for `kioskbus decode ccnet` and traces. Commands and replies
+ * look alike on the wire (`30` is RESET or ILLEGAL COMMAND, `41` GET BILL TABLE or DROP CASSETTE FULL), so
+ * a capture is read in order: a frame from an address that was just sent a command is that command's reply.
+ */
+import { toHex } from '../core/bytes.js';
+import { CcnetDecoder, type CcnetFrame } from './frame.js';
+import { deviceClassOf, findCommand, type CommandDef, type DeviceClass } from './commands.js';
+import { decodeBillState, decodeCardState, decodeCoinState } from './states.js';
+
+export interface FrameDescription {
+  type: 'frame';
+  address: number;
+  device: DeviceClass | 'unknown';
+  crc: 'ok';
+  wide?: number;
+  kind: 'ACK' | 'NAK' | 'ILLEGAL_COMMAND' | 'command' | 'reply' | 'state' | 'unknown';
+  /** Command name (`POLL`, `ENABLE_BILL_TYPES`) for commands and replies. */
+  command?: string;
+  args?: unknown;
+  /** POLL state name (`ESCROW_POSITION`, `BILL_STACKED`) and its fields. */
+  state?: string;
+  fields?: Record<string, unknown>;
+  reply?: unknown;
+  error?: string;
+  hex: string;
+}
+
+export interface ProblemDescription {
+  type: 'garbage' | 'bad-crc' | 'bad-length';
+  hex: string;
+}
+
+export type CaptureLine = FrameDescription | ProblemDescription;
+
+/** JSON replacer: byte arrays as hex strings. */
+export function jsonBytes(_key: string, value: unknown): unknown {
+  return value instanceof Uint8Array ? toHex(value) : value;
+}
+
+function pollState(cls: DeviceClass, data: Uint8Array): { state: string; fields: Record<string, unknown> } {
+  const s =
+    cls === 'coin-changer'
+      ? decodeCoinState(data)
+      : cls === 'card-reader'
+        ? decodeCardState(data)
+        : decodeBillState(data, cls === 'b2b');
+  const fields: Record<string, unknown> = { ...s };
+  for (const k of ['name', 'raw', 'code', 'description']) Reflect.deleteProperty(fields, k);
+  const name = s.name;
+  return { state: name, fields };
+}
+
+/** Reads a capture in order and describes each frame; keeps the last command per address. */
+export class CaptureDescriber {
+  private readonly awaiting = new Map<number, { key: string; def: CommandDef<never, unknown> }>();
+  private readonly decoder: CcnetDecoder;
+  private problems: ProblemDescription[] = [];
+
+  constructor(private readonly options: { dispenseFormat?: 'mask' | 'pairs' } = {}) {
+    this.decoder = new CcnetDecoder({
+      onProblem: (p) => {
+        const type = p.kind === 'crc' ? 'bad-crc' : p.kind === 'length' ? 'bad-length' : 'garbage';
+        const last = this.problems.at(-1);
+        if (type === 'garbage' && last?.type === 'garbage') last.hex += ` ${toHex(p.raw)}`;
+        else this.problems.push({ type, hex: toHex(p.raw) });
+      },
+    });
+  }
+
+  get stats(): CcnetDecoder['stats'] {
+    return this.decoder.stats;
+  }
+
+  /** Feeds bytes; returns descriptions in wire order (problems are reported as they are found). */
+  push(bytes: Uint8Array): CaptureLine[] {
+    const out: CaptureLine[] = [];
+    const frames = this.decoder.push(bytes);
+    out.push(...this.problems.splice(0));
+    for (const f of frames) out.push(this.describe(f));
+    return out;
+  }
+
+  /** Reports a trailing partial frame. */
+  end(): CaptureLine[] {
+    this.decoder.reset();
+    return this.problems.splice(0);
+  }
+
+  describe(frame: CcnetFrame): FrameDescription {
+    const cls = deviceClassOf(frame.address);
+    const p = frame.payload;
+    const base: FrameDescription = {
+      type: 'frame',
+      address: frame.address,
+      device: cls ?? 'unknown',
+      crc: 'ok',
+      kind: 'unknown',
+      hex: toHex(frame.raw),
+    };
+    if (frame.wide !== 0) base.wide = frame.wide;
+    const awaited = this.awaiting.get(frame.address);
+    if (p.length === 1 && p[0] === 0xff) return { ...base, kind: 'NAK' };
+    if (p.length === 1 && p[0] === 0x00 && (!awaited || awaited.def.reply === 'ack')) {
+      this.awaiting.delete(frame.address);
+      return { ...base, kind: 'ACK', ...(awaited ? { command: awaited.def.name } : {}) };
+    }
+    if (!cls) return base;
+    if (awaited) {
+      this.awaiting.delete(frame.address);
+      const name = awaited.def.name;
+      if (p.length === 1 && p[0] === 0x30 && name !== 'POLL')
+        return { ...base, kind: 'ILLEGAL_COMMAND', command: name };
+      if (name === 'POLL') return { ...base, kind: 'state', command: name, ...pollState(cls, p) };
+      try {
+        return { ...base, kind: 'reply', command: name, reply: awaited.def.decodeReply(p) };
+      } catch (error) {
+        return { ...base, kind: 'reply', command: name, error: error instanceof Error ? error.message : String(error) };
+      }
+    }
+    const found = findCommand(cls, p, this.options.dispenseFormat ?? 'mask');
+    if (found) {
+      this.awaiting.set(frame.address, { key: found.key, def: found.def });
+      const d: FrameDescription = { ...base, kind: 'command', command: found.def.name };
+      if (found.data.length > 0) {
+        try {
+          d.args = found.def.decodeArgs(found.data);
+        } catch (error) {
+          d.error = error instanceof Error ? error.message : String(error);
+        }
+      }
+      return d;
+    }
+    // no command with this code: a POLL answer seen without its POLL
+    return { ...base, kind: 'state', ...pollState(cls, p) };
+  }
+}

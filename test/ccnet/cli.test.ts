@@ -1,0 +1,135 @@
+import { PassThrough, Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { ccnetCli, scriptSimulator } from '../../src/ccnet/cli.js';
+import { BillSimulator } from '../../src/ccnet/simulator/bill.js';
+import { CoinSimulator } from '../../src/ccnet/simulator/coin.js';
+import { CardReaderSimulator } from '../../src/ccnet/simulator/card.js';
+import { serveTcp } from '../../src/transport/tcp.js';
+import type { CliIo } from '../../src/cli/types.js';
+import { VECTORS } from './vectors.js';
+
+function io(stdin = '', signal = new AbortController().signal) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const value: CliIo = { stdout, stderr, stdin: Readable.from([stdin]), signal };
+  return {
+    io: value,
+    lines: () =>
+      out
+        .trim()
+        .split('\n')
+        .filter((l) => l.length > 0)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    err: () => err,
+  };
+}
+
+const decode = ccnetCli.decode;
+if (!decode) throw new Error('no decode command');
+
+describe('kioskbus decode ccnet', () => {
+  it('decodes a session in order: command, state reply, ACK, identification fields', async () => {
+    const ident = VECTORS.find((v) => v.meaning.startsWith('IDENT reply'))?.hex ?? '';
+    const t = io();
+    const code = await decode.run(
+      [
+        '02 03 06 33 DA 81',
+        '02 03 07 81 03 CF 18',
+        '02 03 06 00 C2 82',
+        '02 03 06 37 FE C7',
+        ident,
+        '02 03 06 00 C2 82',
+      ],
+      t.io,
+    );
+    expect(code).toBe(0);
+    const lines = t.lines();
+    expect(lines.map((l) => [l.kind, l.command, l.state])).toEqual([
+      ['command', 'POLL', undefined],
+      ['state', 'POLL', 'BILL_STACKED'],
+      ['ACK', undefined, undefined],
+      ['command', 'IDENTIFICATION', undefined],
+      ['reply', 'IDENTIFICATION', undefined],
+      ['ACK', undefined, undefined],
+      [undefined, undefined, undefined],
+    ]);
+    expect(lines[1]?.fields).toMatchObject({ billType: 3 });
+    expect(lines[4]?.reply).toEqual({
+      partNumber: 'FLS-EU10-693639',
+      serialNumber: '07KI41AS7482',
+      assetNumber: '75ed8dc8033f7b',
+    });
+    expect(lines[6]).toMatchObject({ type: 'summary', frames: 6, crcErrors: 0 });
+  });
+
+  it('reads stdin, decodes arguments (ENABLE mask, escrow state) and reports garbage and bad CRCs without crashing', async () => {
+    const t = io('ff ee 02 03 0C 34 00 00 FC 00 00 00 08 EC\n02 03 07 81 03 CF 19 02 03 06 33 DA 81 02 03 07 80 05 zz');
+    expect(await decode.run(['-'], t.io)).toBe(0);
+    const lines = t.lines();
+    expect(lines[0]).toMatchObject({ type: 'error' });
+    expect(lines.find((l) => l.command === 'ENABLE_BILL_TYPES')?.args).toEqual({
+      enabled: [2, 3, 4, 5, 6, 7],
+      escrow: [],
+    });
+    expect(lines.some((l) => l.type === 'garbage' && l.hex === 'ff ee')).toBe(true);
+    expect(lines.some((l) => l.type === 'bad-crc')).toBe(true);
+    const summary = lines.at(-1);
+    expect(summary).toMatchObject({ type: 'summary', crcErrors: 1, frames: 2, badInput: 1 });
+  });
+
+  it('never crashes on random input', async () => {
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 256;
+    const hex = Array.from({ length: 3000 }, () => (rnd() < 40 ? '02' : rnd().toString(16).padStart(2, '0'))).join(' ');
+    const t = io();
+    expect(await decode.run([hex], t.io)).toBe(0);
+    expect(t.lines().at(-1)).toMatchObject({ type: 'summary' });
+  });
+});
+
+describe('kioskbus watch ccnet against a TCP simulator', () => {
+  it('initialises, prints typed events as JSON lines, stops on the signal', async () => {
+    const sim = new BillSimulator();
+    const server = await serveTcp({ port: 0 }, (t) => {
+      sim.attach(t);
+    });
+    const controller = new AbortController();
+    const t = io('', controller.signal);
+    const watch = ccnetCli.watch;
+    if (!watch) throw new Error('no watch');
+    const done = watch.run([server.url, '--address', '3'], t.io);
+    const until = async (pred: () => boolean): Promise<void> => {
+      for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 20));
+    };
+    await until(() => t.lines().some((l) => l.event === 'state' && (l.data as { name?: string }).name === 'IDLING'));
+    sim.insertBill(2);
+    await until(() => t.lines().some((l) => l.event === 'credit'));
+    controller.abort();
+    expect(await done).toBe(0);
+    await server.close();
+    const lines = t.lines();
+    expect(lines.find((l) => l.event === 'initialized')).toMatchObject({ address: 3 });
+    const credits = lines.filter((l) => l.event === 'credit');
+    expect(credits).toHaveLength(1);
+    expect((credits[0]?.data as { value: unknown }).value).toEqual({ amount: 2000, currency: 'EUR' });
+  });
+});
+
+describe('simulator scripting lines', () => {
+  it('act on each device class', () => {
+    const bv = new BillSimulator();
+    expect(scriptSimulator(bv, 'bill 3')).toBe('not accepting bills now');
+    expect(scriptSimulator(bv, 'jam')).toBe('jammed');
+    expect(bv.stateBytes[0]).toBe(0x43);
+    const coin = new CoinSimulator();
+    expect(scriptSimulator(coin, 'coin 1')).toBe('not accepting coins now');
+    const card = new CardReaderSimulator();
+    expect(scriptSimulator(card, 'tap EUR 1250 2')).toContain('tapped');
+    expect(card.card?.wallets[0]).toEqual({ currency: 'EUR', balance: 1250, decimals: 2 });
+    expect(scriptSimulator(card, 'fly')).toContain('unknown');
+  });
+});
