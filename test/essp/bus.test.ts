@@ -11,6 +11,7 @@ import {
   slaveKeyExchange,
 } from '../../src/essp/crypto.js';
 import { encodeFrame, SspFrameDecoder, type SspFrame } from '../../src/essp/frame.js';
+import { SspSimulator } from '../../src/essp/simulator/simulator.js';
 import { createMemoryPair, type MemoryTransport } from '../../src/transport/memory.js';
 
 /**
@@ -348,5 +349,41 @@ describe('SspBus with two addresses on one port', () => {
     });
     expect(() => new SspBus(createMemoryPair()[0], { retries: -1 })).toThrow(/retries/);
     await bus.close();
+  });
+});
+
+describe('SspBus against two SspSimulators on one cable', () => {
+  it('talks encrypted to 0x00 and 0x10; a silent device does not disturb the other', async () => {
+    vi.useFakeTimers();
+    const [host, cable] = createMemoryPair();
+    const validator = new SspSimulator({ device: 'nv200', address: 0x00 });
+    const second = new SspSimulator({ device: 'nv9usb', address: 0x10 });
+    validator.attach(cable);
+    const detachSecond = second.attach(cable);
+    const bus = new SspBus(host, { retries: 2, encryptAll: true });
+    for (const address of [0x00, 0x10]) {
+      await bus.sync(address);
+      await bus.negotiateKey(address);
+    }
+    const poll = async (address: number): Promise<number[]> => [...(await bus.exchange(address, Uint8Array.of(0x07)))];
+    expect(await poll(0x00)).toEqual([0xf0, 0xf1, 0xe8]); // SLAVE_RESET once, DISABLED
+    expect(await poll(0x10)).toEqual([0xf0, 0xf1, 0xe8]);
+    expect(await poll(0x00)).toEqual([0xf0, 0xe8]); // DISABLED from now on
+    expect(validator.state.count).toBe(bus.link(0x00).count);
+    expect(second.state.count).toBe(bus.link(0x10).count);
+
+    detachSecond();
+    const lost = bus.exchange(0x10, Uint8Array.of(0x07)).catch((error: unknown) => error as KioskbusError);
+    const meanwhile = poll(0x00);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect((await lost).code).toBe(ErrorCode.Timeout);
+    expect(await meanwhile).toEqual([0xf0, 0xe8]);
+    expect(await poll(0x00)).toEqual([0xf0, 0xe8]);
+    expect(validator.state.count).toBe(bus.link(0x00).count);
+    expect(validator.stats.countErrors + validator.stats.decryptErrors).toBe(0);
+    expect(bus.stats).toMatchObject({ crcErrors: 0, badFrames: 0, duplicates: 0 });
+    await bus.close();
+    validator.close();
+    second.close();
   });
 });
