@@ -3,7 +3,9 @@ import { parseHex, toHex } from '../../src/core/bytes.js';
 import { encryptPacket } from '../../src/essp/crypto.js';
 import { decodeChannelValues, decodeCounters, decodeSetupRequest, decodeUnitData } from '../../src/essp/decoders.js';
 import { encodeFrame } from '../../src/essp/frame.js';
-import { PROFILES, SIM_DEVICE_NAMES } from '../../src/essp/simulator/profiles.js';
+import { PROFILES, type ValidatorDeviceName } from '../../src/essp/simulator/profiles.js';
+
+const VALIDATORS: readonly ValidatorDeviceName[] = ['nv200', 'nv9usb', 'nv10usb', 'bv20', 'bv50', 'bv100'];
 import { TestHost } from './simulator-harness.js';
 
 beforeEach(() => {
@@ -105,7 +107,7 @@ describe('SspSimulator: device data', () => {
     expect(Buffer.from(host.cmd([0x21]).subarray(1)).toString('latin1')).toBe(PROFILES.nv9usb.datasetVersion);
   });
 
-  it.each(SIM_DEVICE_NAMES)('%s: SETUP_REQUEST at v6 carries the profile channels', (device) => {
+  it.each(VALIDATORS)('%s: SETUP_REQUEST at v6 carries the profile channels', (device) => {
     const host = new TestHost({ device });
     host.sync();
     host.cmd([0x06, 6]);
