@@ -102,6 +102,23 @@ function response(table: MessageTable, name: MessageName, data: Uint8Array, extr
   return { ...(jsonify(decoded) as { [key: string]: JsonValue }), resultName: resultName(decoded.result, extra) };
 }
 
+/** Whether a frame reads as a known message or as the answer to one (used to steer CRC auto detection). */
+export function plausibleMessage(table: MessageTable, id: number, data: Uint8Array): boolean {
+  const resolved = table.resolve(id, data.length);
+  if (!resolved) return false;
+  const { codec } = resolved;
+  const readings = [() => codec.decode(data, table.codec), () => codec.decodeResponse(data, table.codec)];
+  for (const read of readings) {
+    try {
+      read();
+      return true;
+    } catch {
+      // try the other reading
+    }
+  }
+  return false;
+}
+
 export interface DecodeCaptureOptions extends MessageTableOptions {
   /** CRC variant or `auto` (default). */
   crc?: CrcSetting;
@@ -117,6 +134,7 @@ export function decodeCapture(bytes: Uint8Array, options: DecodeCaptureOptions =
   const records: DecodedRecord[] = [];
   const framer = new ControllerBoxFramer({
     crc: options.crc ?? 'auto',
+    plausible: (id, data) => plausibleMessage(table, id, data),
     onCrcDetected: (variant) => records.push({ type: 'crc-detected', variant: crcVariantName(variant) }),
     onError: (error) => {
       const record: DecodedProblemRecord = {
@@ -163,6 +181,6 @@ export function decodeCapture(bytes: Uint8Array, options: DecodeCaptureOptions =
     },
   });
   framer.push(bytes);
-  framer.flush();
+  framer.end();
   return records;
 }

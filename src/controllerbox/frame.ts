@@ -181,10 +181,17 @@ export interface FramerOptions {
   /** Frames whose DATA_LEN exceeds this are rejected at once (default 255: no limit). */
   maxDataLength?: number;
   /**
-   * In auto mode: after this many consecutive frames that fail the detected variant but match another,
-   * detection starts over (default 3). Protects against a wrong lock from one corrupted frame.
+   * In auto mode: after this many consecutive plausible frames that fail the detected variant but match
+   * another, detection starts over and those frames are delivered (default 3). Protects against a wrong
+   * lock caused by noise that happened to pass a CRC.
    */
   relockAfter?: number;
+  /**
+   * Auto mode: whether a frame is a plausible message (known id, possible length). Only plausible frames
+   * narrow the CRC candidates or trigger a re-detection (default: every frame). The link passes the
+   * message table's opinion.
+   */
+  plausible?: (id: number, data: Uint8Array) => boolean;
   onFrame: (frame: ControllerBoxFrame) => void;
   onError?: (error: FrameError) => void;
   /** Auto mode: called when the candidates narrow to one variant. */
@@ -200,7 +207,7 @@ export class ControllerBoxFramer {
   readonly auto: boolean;
   private readonly buffer = new ByteAccumulator(512);
   private active: readonly CrcVariant[];
-  private mismatchStreak = 0;
+  private held: { raw: Uint8Array; matches: readonly CrcVariant[] }[] = [];
   /**
    * True right after a good frame: the next start byte is trusted and waited for. After garbage or a bad
    * frame a start byte may be a false one, so an incomplete candidate gives way to a complete, valid frame
@@ -250,12 +257,18 @@ export class ControllerBoxFramer {
     this.parse(true);
   }
 
+  /** The input has ended for good: `flush`, and report frames held back in auto mode as CRC errors. */
+  end(): void {
+    this.parse(true);
+    this.releaseHeld(false);
+  }
+
   /** Drops buffered bytes (not reported) and, in auto mode, restarts detection. */
   reset(): void {
     this.buffer.clear();
     this.synced = false;
     if (this.auto) this.active = ALL_CRC_VARIANTS;
-    this.mismatchStreak = 0;
+    this.held = [];
   }
 
   private report(error: FrameError): void {
@@ -312,11 +325,16 @@ export class ControllerBoxFramer {
         continue;
       }
       const view = buffer.view(0, total);
-      if (!this.checkCrc(view, dataLength)) {
+      const verdict = this.checkCrc(view, dataLength);
+      if (verdict === 'bad') {
         this.dropCandidate('crc', total);
         continue;
       }
       this.synced = true;
+      if (verdict === 'held') {
+        buffer.consume(total);
+        continue;
+      }
       const raw = view.slice();
       buffer.consume(total);
       this.stats.frames += 1;
@@ -338,28 +356,55 @@ export class ControllerBoxFramer {
     return false;
   }
 
-  private checkCrc(frame: Uint8Array, dataLength: number): boolean {
+  /**
+   * Checks a complete frame (stop byte already verified). Auto mode narrows the candidates with frames that
+   * are plausible (known id and length, see `plausible`); a frame that only another variant accepts is held
+   * back, and after `relockAfter` such frames in a row detection starts over and the held frames are
+   * delivered (so a wrong lock loses no frame). A good frame under the current variant reports them as CRC
+   * errors instead.
+   */
+  private checkCrc(frame: Uint8Array, dataLength: number): 'ok' | 'bad' | 'held' {
     const active = this.active;
     if (active.length === 1 && active[0] && crcMatches(active[0], frame, 0, dataLength)) {
-      this.mismatchStreak = 0;
-      return true;
+      this.releaseHeld(false);
+      return 'ok';
     }
-    if (!this.auto) return false;
+    if (!this.auto) return 'bad';
+    const plausible = this.options.plausible?.(frame[1] ?? 0, frame.subarray(3, 3 + dataLength)) ?? true;
     const matches = active.length === 1 ? [] : active.filter((v) => crcMatches(v, frame, 0, dataLength));
     if (matches.length > 0) {
-      this.mismatchStreak = 0;
-      this.narrow(matches);
-      return true;
+      this.releaseHeld(false);
+      if (plausible) this.narrow(matches);
+      return 'ok';
     }
     // nothing still possible matches: a corrupted frame, or an earlier wrong narrowing
+    if (!plausible) return 'bad';
     const any = ALL_CRC_VARIANTS.filter((v) => crcMatches(v, frame, 0, dataLength));
-    if (any.length === 0) return false;
-    this.mismatchStreak += 1;
-    if (this.mismatchStreak < this.relockAfter) return false;
-    this.mismatchStreak = 0;
+    if (any.length === 0) return 'bad';
+    this.held.push({ raw: frame.slice(), matches: any });
+    if (this.held.length < this.relockAfter) return 'held';
+    let common = any;
+    for (const h of this.held) common = common.filter((v) => h.matches.includes(v));
     this.active = ALL_CRC_VARIANTS;
-    this.narrow(any);
-    return true;
+    this.narrow(common.length > 0 ? common : any);
+    this.releaseHeld(true);
+    return 'held';
+  }
+
+  /** Delivers (after a re-detection) or reports as CRC errors the frames held back. */
+  private releaseHeld(deliver: boolean): void {
+    if (this.held.length === 0) return;
+    const held = this.held;
+    this.held = [];
+    for (const { raw } of held) {
+      if (deliver) {
+        this.stats.frames += 1;
+        this.options.onFrame({ id: raw[1] ?? 0, data: raw.subarray(3, raw.length - 3), raw });
+      } else {
+        this.stats.crcErrors += 1;
+        this.report({ kind: 'crc', raw, id: raw[1] ?? 0 });
+      }
+    }
   }
 
   private narrow(matches: readonly CrcVariant[]): void {

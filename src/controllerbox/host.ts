@@ -21,6 +21,7 @@ import {
   type FrameError,
   type FrameErrorKind,
 } from './frame.js';
+import { plausibleMessage } from './decode.js';
 import { ControllerBoxLink, type LinkOptions } from './link.js';
 import {
   BILL_ACCEPTOR_STATUS_CODES,
@@ -295,12 +296,18 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
   ) {
     super();
     const clock: Clock = options.clock ?? systemClock;
-    this.link = new ControllerBoxLink(transport, { ...options, clock, name: options.name ?? 'host' });
     const tableOptions: ConstructorParameters<typeof MessageTable>[0] = {};
     if (options.ids) tableOptions.ids = options.ids;
     if (options.legacyStatusId !== undefined) tableOptions.legacyStatusId = options.legacyStatusId;
     if (options.codec) tableOptions.codec = options.codec;
-    this.table = new MessageTable(tableOptions);
+    const table = new MessageTable(tableOptions);
+    this.table = table;
+    this.link = new ControllerBoxLink(transport, {
+      plausible: (id, data) => plausibleMessage(table, id, data),
+      ...options,
+      clock,
+      name: options.name ?? 'host',
+    });
     this.queue = new CommandQueue(clock);
     this.timeoutMs = options.timeoutMs ?? 1000;
     this.resetTimeoutMs = options.resetTimeoutMs ?? 3000;

@@ -29,6 +29,8 @@ export interface LinkOptions {
   maxDataLength?: number;
   /** Auto mode: re-detect after this many consecutive frames that only another variant accepts (default 3). */
   relockAfter?: number;
+  /** Auto mode: which frames are plausible messages (only those steer the detection; default all). */
+  plausible?: (id: number, data: Uint8Array) => boolean;
   clock?: Clock;
   /** Names the side in debug logs (`host`, `box`). */
   name?: string;
@@ -80,6 +82,7 @@ export class ControllerBoxLink extends EventEmitter<LinkEventMap> {
     if (options.crc !== undefined) framerOptions.crc = options.crc;
     if (options.maxDataLength !== undefined) framerOptions.maxDataLength = options.maxDataLength;
     if (options.relockAfter !== undefined) framerOptions.relockAfter = options.relockAfter;
+    if (options.plausible !== undefined) framerOptions.plausible = options.plausible;
     this.framer = new ControllerBoxFramer(framerOptions);
     transport.on('data', this.onData);
   }

@@ -333,7 +333,42 @@ describe('CRC auto detection', () => {
     framer.push(encodeFrame(0x31, Uint8Array.of(0x09), real));
     expect(framer.variant).toEqual(real);
     expect(detected).toEqual([wrong, real]);
-    expect(frames.map((f) => f.data[0])).toEqual([0x05, 0x09]);
+    // the frames held back while the wrong variant was locked are delivered, none is lost
+    expect(frames.map((f) => f.data[0])).toEqual([0x05, 0x07, 0x08, 0x09]);
+  });
+
+  it('reports held frames as CRC errors when the locked variant is confirmed', () => {
+    const real = v('arc/data/be');
+    const { framer, frames, errors } = collect('auto');
+    framer.push(encodeFrame(0x31, Uint8Array.of(0x05), real));
+    expect(framer.variant).toEqual(real);
+    framer.push(encodeFrame(0x31, Uint8Array.of(0x07), v('xmodem/data/le')));
+    expect(errors).toEqual([]);
+    framer.push(encodeFrame(0x31, Uint8Array.of(0x08), real));
+    expect(frames.map((f) => f.data[0])).toEqual([0x05, 0x08]);
+    expect(errors.map((e) => [e.kind, e.raw[3]])).toEqual([['crc', 0x07]]);
+    framer.push(encodeFrame(0x31, Uint8Array.of(0x09), v('xmodem/data/le')));
+    framer.end();
+    expect(errors.map((e) => [e.kind, e.raw[3]])).toEqual([
+      ['crc', 0x07],
+      ['crc', 0x09],
+    ]);
+    expect(framer.stats.crcErrors).toBe(2);
+  });
+
+  it('only lets plausible frames steer the detection', () => {
+    const frames: number[] = [];
+    const framer = new ControllerBoxFramer({
+      crc: 'auto',
+      plausible: (id) => id !== 0x99,
+      onFrame: (f) => frames.push(f.id),
+    });
+    framer.push(encodeFrame(0x99, Uint8Array.of(1, 2, 3), v('xmodem/id+len+data/le')));
+    expect(framer.variant).toBeUndefined();
+    expect(framer.candidates).toHaveLength(12);
+    framer.push(encodeFrame(0x13, Uint8Array.of(1, 2, 3), v('arc/start..data/be')));
+    expect(framer.variant).toEqual(v('arc/start..data/be'));
+    expect(frames).toEqual([0x99, 0x13]);
   });
 
   it('never re-detects with a fixed variant', () => {
