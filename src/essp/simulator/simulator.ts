@@ -64,6 +64,7 @@ const PARAMETER_OUT_OF_RANGE = Generic.ParameterOutOfRange;
 const CANNOT_PROCESS = Generic.CannotProcess;
 const FAIL = Generic.Fail;
 const KEY_NOT_SET = Generic.KeyNotSet;
+const SOFTWARE_ERROR = 0xf6;
 
 const SYNC = 0x11;
 /** Commands a `requiresKey` device answers without a key: SYNC and the key exchange. */
@@ -411,7 +412,19 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
     }
 
     const keyBefore = this.key;
-    const replyData = this.execute(commandData, encrypted);
+    let replyData: Uint8Array;
+    try {
+      replyData = this.execute(commandData, encrypted);
+    } catch (error) {
+      // A bug or a table refusal must not take the device down: answer SOFTWARE_ERROR, as firmware would.
+      this.afterReply = undefined;
+      log('command 0x%s failed: %o', (commandData[0] ?? 0).toString(16), error);
+      if (this.listenerCount('error') > 0) {
+        this.emit('error', toKioskbusError(error, ErrorCode.SoftwareError, { raw: commandData }));
+      }
+      replyData = Uint8Array.of(SOFTWARE_ERROR);
+    }
+    if (encrypted && replyData.length > SSP_MAX_ENCRYPTED_DATA) replyData = Uint8Array.of(SOFTWARE_ERROR);
     let out = replyData;
     if (encrypted && keyBefore) {
       out = encryptPacket(keyBefore, this.count, replyData, this.randomBytes);
