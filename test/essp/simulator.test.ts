@@ -6,7 +6,9 @@ import { encodeFrame } from '../../src/essp/frame.js';
 import { PROFILES, type ValidatorDeviceName } from '../../src/essp/simulator/profiles.js';
 
 const VALIDATORS: readonly ValidatorDeviceName[] = ['nv200', 'nv9usb', 'nv10usb', 'bv20', 'bv50', 'bv100'];
-import { TestHost } from './simulator-harness.js';
+import { startSimulatorPair } from '../../src/essp/simulator/pair.js';
+import { SspSimulator } from '../../src/essp/simulator/simulator.js';
+import { CaptureTransport, TestHost } from './simulator-harness.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -525,6 +527,34 @@ describe('SspSimulator: POLL_WITH_ACK', () => {
     expect(host.cmd([0x57], { encrypt: true })).toEqual(Uint8Array.of(0xf0));
     expect(host.pollNames({ encrypt: true, withAck: true })).toEqual([]);
     expect(host.cmd([0x57], { encrypt: true })).toEqual(Uint8Array.of(0xf5));
+  });
+});
+
+describe('SspSimulator: reply latency', () => {
+  it('delays replies by replyLatencyMs on the clock; 5 ms by default on real links, 0 on memory pairs', async () => {
+    const slow = new TestHost({ replyLatencyMs: 3 });
+    expect(slow.feed(parseHex('7F 80 01 11 65 82'))).toEqual([]);
+    vi.advanceTimersByTime(2);
+    expect(slow.transport.written).toHaveLength(0);
+    vi.advanceTimersByTime(1);
+    expect(slow.transport.written.map((w) => toHex(w))).toEqual(['7f 80 01 f0 23 80']);
+
+    const defaults = new SspSimulator({ device: 'nv9usb' });
+    const capture = new CaptureTransport();
+    defaults.attach(capture);
+    capture.emit('data', parseHex('7F 80 01 11 65 82'));
+    vi.advanceTimersByTime(4);
+    expect(capture.written).toHaveLength(0);
+    vi.advanceTimersByTime(1);
+    expect(capture.written).toHaveLength(1);
+
+    const pair = startSimulatorPair();
+    const got: Uint8Array[] = [];
+    pair.host.on('data', (d) => got.push(d));
+    await pair.host.write(parseHex('7F 80 01 11 65 82'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(got.map((g) => toHex(g))).toEqual(['7f 80 01 f0 23 80']);
+    await pair.close();
   });
 });
 
