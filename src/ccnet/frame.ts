@@ -35,15 +35,35 @@ export const MAX_WIDE_FRAME_LENGTH = 0xffff;
 export type WideCase = 0 | 1 | 2 | 3;
 
 export interface CcnetFrame {
-  address: number;
+  readonly address: number;
   /**
    * The bytes between the length field(s) and the CRC, with a wide frame's two length bytes taken out:
    * `CMD [SUBCMD] DATA` for a command, `DATA` for a reply (`00` = ACK, `FF` = NAK, `30` = ILLEGAL COMMAND).
    */
-  payload: Uint8Array;
-  wide: WideCase;
-  /** The whole frame as received (a copy). */
-  raw: Uint8Array;
+  readonly payload: Uint8Array;
+  readonly wide: WideCase;
+  /** The whole frame as received (byte-identical; rebuilt from the payload on first use, then cached). */
+  readonly raw: Uint8Array;
+}
+
+/** A decoded frame; `raw` is rebuilt lazily (a frame's bytes follow from address, payload and layout). */
+class DecodedFrame implements CcnetFrame {
+  private rawBytes: Uint8Array | undefined;
+
+  constructor(
+    readonly address: number,
+    readonly payload: Uint8Array,
+    readonly wide: WideCase,
+  ) {}
+
+  get raw(): Uint8Array {
+    this.rawBytes ??= encodeFrame(this.address, this.payload, { wide: this.wide });
+    return this.rawBytes;
+  }
+
+  toJSON(): { address: number; payload: Uint8Array; wide: WideCase; raw: Uint8Array } {
+    return { address: this.address, payload: this.payload, wide: this.wide, raw: this.raw };
+  }
 }
 
 /** Position of the two-byte length inside a wide frame, per case. */
@@ -202,6 +222,7 @@ export class CcnetDecoder {
     const out: CcnetFrame[] = [];
     this.acc.append(chunk);
     for (;;) {
+      this.fastPath(out);
       const n = this.acc.length;
       if (n === 0) break;
       if (this.acc.at(0) !== SYNC) {
@@ -228,6 +249,24 @@ export class CcnetDecoder {
       break;
     }
     return out;
+  }
+
+  /** Takes every complete, good, ordinary frame at the head with one view of the buffer (the common case). */
+  private fastPath(out: CcnetFrame[]): void {
+    const v = this.acc.view();
+    const n = v.length;
+    let pos = 0;
+    while (pos + 3 <= n && v[pos] === SYNC) {
+      const adr = v[pos + 1] ?? 0;
+      const lng = v[pos + 2] ?? 0;
+      if (lng < MIN_FRAME_LENGTH || adr === 0 || adr > 0x0f || pos + lng > n) break;
+      const crc = CRC16_KERMIT.compute(v, pos, pos + lng - 2);
+      if (v[pos + lng - 2] !== (crc & 0xff) || v[pos + lng - 1] !== crc >>> 8) break;
+      out.push(new DecodedFrame(adr, v.slice(pos + 3, pos + lng - 2), 0));
+      this.stats.frames += 1;
+      pos += lng;
+    }
+    if (pos > 0) this.consume(pos);
   }
 
   private lookAhead(): number {
@@ -287,14 +326,14 @@ export class CcnetDecoder {
     this.consume(length);
     this.stats.frames += 1;
     let payload: Uint8Array;
-    if (wide === 0) payload = raw.subarray(3, length - 2);
+    if (wide === 0) payload = raw.slice(3, length - 2);
     else {
       const at = wideLengthOffset(wide);
       payload = new Uint8Array(length - 7);
       payload.set(raw.subarray(3, at));
       payload.set(raw.subarray(at + 2, length - 2), at - 3);
     }
-    return { address: raw[1] ?? 0, payload, wide, raw };
+    return new DecodedFrame(raw[1] ?? 0, payload, wide);
   }
 
   private fail(c: { why: 'crc' | 'length' | 'garbage'; length: number }): void {
