@@ -8,3 +8,5 @@ export * from './events.js';
 export * from './generic.js';
 export * from './decoders.js';
 export { decodeCapture, recordToJson, type DecodeOptions, type DecodeRecord } from './decode.js';
+export * from './devices/runtime.js';
+export * from './devices/validator.js';

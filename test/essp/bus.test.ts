@@ -14,6 +14,11 @@ import { encodeFrame, SspFrameDecoder, type SspFrame } from '../../src/essp/fram
 import { SspSimulator } from '../../src/essp/simulator/simulator.js';
 import { createMemoryPair, type MemoryTransport } from '../../src/transport/memory.js';
 
+/** For `.then(unexpected, (e) => e)`: a request that should fail but resolved. */
+const unexpected = (): never => {
+  throw new Error('expected a rejection');
+};
+
 /**
  * A small eSSP slave for bus tests, built only from frame.ts and crypto.ts: replays its last reply on a repeated
  * flag, negotiates keys (slave side), checks and advances eCOUNT, answers in the mode of the command.
@@ -222,7 +227,7 @@ describe('SspBus with two addresses on one port', () => {
     bus.on('offline', offline);
     const lost = bus
       .exchange(0x10, Uint8Array.of(0x07), { encrypt: true })
-      .catch((error: unknown) => error as KioskbusError);
+      .then(unexpected, (error: unknown) => error as KioskbusError);
     const queued = bus.exchange(0x00, Uint8Array.of(0x07), { encrypt: true });
     await vi.advanceTimersByTimeAsync(3000);
     expect((await lost).code).toBe(ErrorCode.Timeout);
@@ -334,7 +339,7 @@ describe('SspBus with two addresses on one port', () => {
     vi.useFakeTimers();
     const caught = bus
       .exchange(0, Uint8Array.of(0x07), { encrypt: true, retries: 1 })
-      .catch((error: unknown) => error as KioskbusError);
+      .then(unexpected, (error: unknown) => error as KioskbusError);
     await vi.advanceTimersByTimeAsync(2000);
     expect((await caught).code).toBe(ErrorCode.Timeout);
     await bus.close();
@@ -373,7 +378,7 @@ describe('SspBus against two SspSimulators on one cable', () => {
     expect(second.state.count).toBe(bus.link(0x10).count);
 
     detachSecond();
-    const lost = bus.exchange(0x10, Uint8Array.of(0x07)).catch((error: unknown) => error as KioskbusError);
+    const lost = bus.exchange(0x10, Uint8Array.of(0x07)).then(unexpected, (error: unknown) => error as KioskbusError);
     const meanwhile = poll(0x00);
     await vi.advanceTimersByTimeAsync(3000);
     expect((await lost).code).toBe(ErrorCode.Timeout);

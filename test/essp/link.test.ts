@@ -7,6 +7,11 @@ import { SspBus } from '../../src/essp/bus.js';
 import { SspLink } from '../../src/essp/link.js';
 import { createMemoryPair, type MemoryTransport } from '../../src/transport/memory.js';
 
+/** For `.then(unexpected, (e) => e)`: a request that should fail but resolved. */
+const unexpected = (): never => {
+  throw new Error('expected a rejection');
+};
+
 const KEY = buildAesKey(DEFAULT_FIXED_KEY, 0x5eadbeefn);
 
 describe('SspLink (pure state)', () => {
@@ -158,7 +163,7 @@ describe('link timing and matching over a bus (fake timers)', () => {
     const offline = vi.fn();
     bus.on('offline', offline);
     const result = bus.exchange(0, Uint8Array.of(0x07), { label: 'POLL' });
-    const caught = result.catch((error: unknown) => error as KioskbusError);
+    const caught = result.then(unexpected, (error: unknown) => error as KioskbusError);
     await vi.advanceTimersByTimeAsync(4000);
     const error = await caught;
     expect(isKioskbusError(error, ErrorCode.Timeout)).toBe(true);
@@ -175,7 +180,7 @@ describe('link timing and matching over a bus (fake timers)', () => {
 
   it('uses 20 retries and 1000 ms by default', async () => {
     const { bus, device } = setup();
-    const caught = bus.exchange(0, Uint8Array.of(0x07)).catch((error: unknown) => error as KioskbusError);
+    const caught = bus.exchange(0, Uint8Array.of(0x07)).then(unexpected, (error: unknown) => error as KioskbusError);
     await vi.advanceTimersByTimeAsync(20_999);
     expect(device.frames).toHaveLength(21);
     await vi.advanceTimersByTimeAsync(1);
@@ -188,12 +193,12 @@ describe('link timing and matching over a bus (fake timers)', () => {
     const { bus, device } = setup({ retries: 2, offlineRetries: 0 });
     const online = vi.fn();
     bus.on('online', online);
-    const first = bus.exchange(0, Uint8Array.of(0x07)).catch((error: unknown) => error as KioskbusError);
+    const first = bus.exchange(0, Uint8Array.of(0x07)).then(unexpected, (error: unknown) => error as KioskbusError);
     await vi.advanceTimersByTimeAsync(3000);
     expect((await first).code).toBe(ErrorCode.Timeout);
     expect(device.frames).toHaveLength(3);
     // offline: one transmission only (of the automatic SYNC), then TIMEOUT
-    const second = bus.exchange(0, Uint8Array.of(0x07)).catch((error: unknown) => error as KioskbusError);
+    const second = bus.exchange(0, Uint8Array.of(0x07)).then(unexpected, (error: unknown) => error as KioskbusError);
     await vi.advanceTimersByTimeAsync(1000);
     expect((await second).code).toBe(ErrorCode.Timeout);
     expect(device.frames).toHaveLength(4);
@@ -255,7 +260,7 @@ describe('link timing and matching over a bus (fake timers)', () => {
     bus.setKey(0, KEY);
     const caught = bus
       .exchange(0, Uint8Array.of(0x07), { encrypt: true })
-      .catch((error: unknown) => error as KioskbusError);
+      .then(unexpected, (error: unknown) => error as KioskbusError);
     await flush();
     const wrongKey = buildAesKey(DEFAULT_FIXED_KEY, 0x1111n);
     device.answer(encryptPacket(wrongKey, 1, Uint8Array.of(0xf0)));
@@ -284,7 +289,7 @@ describe('link timing and matching over a bus (fake timers)', () => {
     const controller = new AbortController();
     const caught = bus
       .exchange(0, Uint8Array.of(0x07), { signal: controller.signal })
-      .catch((error: unknown) => error as KioskbusError);
+      .then(unexpected, (error: unknown) => error as KioskbusError);
     await vi.advanceTimersByTimeAsync(1500);
     controller.abort();
     expect((await caught).code).toBe(ErrorCode.Cancelled);
@@ -295,8 +300,8 @@ describe('link timing and matching over a bus (fake timers)', () => {
 
   it('close() rejects the running and the queued requests', async () => {
     const { bus } = setup();
-    const a = bus.exchange(0, Uint8Array.of(0x07)).catch((error: unknown) => error as KioskbusError);
-    const b = bus.exchange(0, Uint8Array.of(0x07)).catch((error: unknown) => error as KioskbusError);
+    const a = bus.exchange(0, Uint8Array.of(0x07)).then(unexpected, (error: unknown) => error as KioskbusError);
+    const b = bus.exchange(0, Uint8Array.of(0x07)).then(unexpected, (error: unknown) => error as KioskbusError);
     await flush();
     await bus.close();
     expect((await a).code).toBe(ErrorCode.Closed);
@@ -308,7 +313,7 @@ describe('link timing and matching over a bus (fake timers)', () => {
     const [host, dev] = createMemoryPair();
     const bus = new SspBus(host);
     new ManualDevice(dev);
-    const caught = bus.exchange(0, Uint8Array.of(0x07)).catch((error: unknown) => error as KioskbusError);
+    const caught = bus.exchange(0, Uint8Array.of(0x07)).then(unexpected, (error: unknown) => error as KioskbusError);
     await flush();
     host.disconnect();
     expect((await caught).code).toBe(ErrorCode.Disconnected);
