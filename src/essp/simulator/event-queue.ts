@@ -11,6 +11,8 @@
  * A reply holds at most `maxBytes` of event data; what does not fit stays queued for the next poll.
  */
 
+import { EVENT_SPECS, type SspEvent, type SspEventName } from '../events.js';
+
 /** Event names as in the seed library and the eSSP tables (src/essp/events.ts). */
 export type SimEventName =
   | 'SLAVE_RESET'
@@ -34,15 +36,18 @@ export type SimEventName =
 
 /** A device event before encoding: the name and, for channel events, the channel (0 = unknown / still reading). */
 export interface SimEvent {
-  name: SimEventName;
+  name: SimEventName | SspEventName;
   channel?: number;
+  /** Payout devices: the complete table event (values, items), encoded as it is. */
+  event?: SspEvent;
 }
 
-/** Events repeated by POLL_WITH_ACK until EVENT_ACK (GA138 event pages, "Poll with Ack: yes"). */
-export const ACKED_EVENTS: ReadonlySet<SimEventName> = new Set<SimEventName>([
+/** Events repeated by POLL_WITH_ACK until EVENT_ACK (GA138 event pages, "Poll with Ack: yes"; the tables' `ack`). */
+export const ACKED_EVENTS: ReadonlySet<string> = new Set<string>([
   'CREDIT_NOTE',
   'NOTE_CLEARED_TO_CASHBOX',
   'FRAUD_ATTEMPT',
+  ...EVENT_SPECS.filter((spec) => spec.ack === true).map((spec) => spec.name),
 ]);
 
 function sameEvent(a: SimEvent, b: SimEvent): boolean {

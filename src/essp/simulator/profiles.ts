@@ -8,6 +8,10 @@
  * and set `requiresKey`, so every command but the key exchange answers KEY_NOT_SET until a key is negotiated.
  */
 import { ErrorCode, KioskbusError } from '../../core/errors.js';
+import type { SimBehaviour, SimCore } from './behaviour.js';
+import { PAYOUT_DEVICE_NAMES, PAYOUT_PROFILES, type PayoutDeviceName } from './payout/profiles.js';
+import type { SspSimulatorOptions } from './simulator.js';
+import type { NoteValidator } from './validator.js';
 
 /** One note channel: 1-based, value in minor units, ISO 4217 currency. Same shape as the tables' ChannelInfo. */
 export interface SimChannel {
@@ -17,9 +21,17 @@ export interface SimChannel {
 }
 
 export type ValidatorDeviceName = 'nv200' | 'nv9usb' | 'nv10usb' | 'bv20' | 'bv50' | 'bv100';
-export type SimDeviceName = ValidatorDeviceName;
+export type SimDeviceName = ValidatorDeviceName | PayoutDeviceName;
 
-export const SIM_DEVICE_NAMES: readonly SimDeviceName[] = ['nv200', 'nv9usb', 'nv10usb', 'bv20', 'bv50', 'bv100'];
+export const SIM_DEVICE_NAMES: readonly SimDeviceName[] = [
+  'nv200',
+  'nv9usb',
+  'nv10usb',
+  'bv20',
+  'bv50',
+  'bv100',
+  ...PAYOUT_DEVICE_NAMES,
+];
 
 /** Durations of the note path, in ms on the injected clock. */
 export interface NoteTiming {
@@ -79,6 +91,8 @@ export interface DeviceProfile {
   serialNumber: number;
   /** GET_BUILD_REVISION blocks (type, revision). */
   buildRevision: readonly { type: number; revision: number }[];
+  /** Payout devices: behaviours placed before the note path (see behaviour.ts and payout/). */
+  behaviours?: (core: SimCore, validator: NoteValidator, options: SspSimulatorOptions) => SimBehaviour[];
 }
 
 /** Command codes every validator in GA138 implements (SYNC .. encryption key commands). */
@@ -230,6 +244,7 @@ export const PROFILES: Readonly<Record<SimDeviceName, DeviceProfile>> = {
     serialNumber: 4100100,
     buildRevision: [],
   },
+  ...PAYOUT_PROFILES,
 };
 
 /** The profile for a device name; unknown names get a clear INVALID_ARGUMENT error listing the known ones. */

@@ -53,6 +53,7 @@ import {
   type SimChannel,
   type SimDeviceName,
 } from './profiles.js';
+import type { PayoutSimOptions } from './payout/types.js';
 import { NoteValidator, type InsertNoteOptions, type InsertResult, type ValidatorState } from './validator.js';
 
 const log = createLogger('essp:sim');
@@ -105,6 +106,8 @@ export interface SspSimulatorOptions {
   watchdogMs?: number;
   /** Notes in the cashbox before STACKER_FULL. */
   cashboxCapacity?: number;
+  /** Payout devices: initial levels, routes, timing (see payout/types.ts). */
+  payout?: PayoutSimOptions;
 }
 
 export interface SimulatorStats {
@@ -169,6 +172,7 @@ function randomBytesFrom(random: () => number): (n: number) => Uint8Array {
 
 /** Maps a SimEvent to the tables' SspEvent shape for encodeEvent. */
 function toSspEvent(event: SimEvent): SspEvent {
+  if (event.event) return event.event;
   const spec = eventSpecByName(event.name);
   const code = spec?.code ?? 0;
   // The name/channel pair is one of the table's shapes (simple or channel events); the table validates it.
@@ -287,7 +291,8 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
       },
     };
     this.validator = new NoteValidator(this.core, this.profile.channels, this.profile.cashboxCapacity);
-    this.behaviours = [this.validator];
+    // Payout devices put their behaviours before the note path (profiles' `behaviours`, see behaviour.ts).
+    this.behaviours = [...(this.profile.behaviours?.(this.core, this.validator, options) ?? []), this.validator];
     this.events.push({ name: 'SLAVE_RESET' });
   }
 
@@ -527,7 +532,14 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
         return Uint8Array.of(OK);
       case 'GET_SERIAL_NUMBER':
         if (args.length > 1) return Uint8Array.of(WRONG_PARAMETERS);
-        if (args.length === 1 && args[0] !== 0) return Uint8Array.of(PARAMETER_OUT_OF_RANGE);
+        if (args.length === 1 && args[0] !== 0) {
+          // sub-devices (NV4000 recyclers, SMART Payout module, ...) are answered by the behaviours
+          for (const b of this.behaviours) {
+            const reply = b.handle?.(command);
+            if (reply) return reply;
+          }
+          return Uint8Array.of(PARAMETER_OUT_OF_RANGE);
+        }
         return okReply(encodeSerialNumber(this.serialNumber));
       case 'GET_FIRMWARE_VERSION':
         return okReply(encodeVersionText(this.profile.firmwareVersion));
@@ -721,6 +733,11 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
   powerCycle(options: PowerUpOptions & { offMs?: number } = {}): void {
     const { offMs, ...rest } = options;
     this.reboot(rest, offMs ?? this.timing.resetMs);
+  }
+
+  /** The behaviour named `name` (payout devices: 'smart-payout', 'smart-hopper', ...), for scripting. */
+  behaviour(name: string): SimBehaviour | undefined {
+    return this.behaviours.find((b) => b.name === name);
   }
 
   /** Stops all timers (call when the simulator is thrown away). */

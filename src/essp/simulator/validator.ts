@@ -107,6 +107,10 @@ function initialCounters(): ValidatorCounters {
 export class NoteValidator implements SimBehaviour {
   readonly name = 'validator';
   readonly state: ValidatorState;
+  /** Payout devices: takes an accepted note into the payout store instead of the cashbox (true when it did). */
+  storeNote: ((channel: number) => boolean) | undefined;
+  /** Payout devices: told of every note that goes into the cashbox (money accounting). */
+  onCashbox: ((channel: number) => void) | undefined;
 
   constructor(
     private readonly core: SimCore,
@@ -298,6 +302,7 @@ export class NoteValidator implements SimBehaviour {
     this.core.schedule(stackMs, () => {
       if (s.note !== note || note.phase !== 'stacking' || !note.credited) return;
       s.note = undefined;
+      if (this.storeNote?.(note.channel)) return;
       this.intoCashbox(note.channel);
       this.core.events.push({ name: 'NOTE_STACKED' });
       if (s.cashbox.notes >= s.cashbox.capacity) this.markFull();
@@ -309,6 +314,7 @@ export class NoteValidator implements SimBehaviour {
     s.cashbox.notes += 1;
     s.cashbox.byChannel[channel] = (s.cashbox.byChannel[channel] ?? 0) + 1;
     s.counters.stacked += 1;
+    this.onCashbox?.(channel);
   }
 
   private markFull(): void {

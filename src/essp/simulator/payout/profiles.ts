@@ -1,0 +1,197 @@
+/**
+ * Profiles of the simulated payout devices. Command sets follow the per-device tables of GA138; firmware strings,
+ * serial numbers and capacities are synthetic but shaped like real ones. Every payout device sets `requiresKey`:
+ * everything but SYNC and the key exchange answers KEY_NOT_SET until a key is negotiated (M222 p.8).
+ *
+ * NV4000 facts: unit type 0x12, recycler routes 0x11-0x14, cassette 0x15 and sub-device serial numbers 0x11-0x15
+ * come from the NV4000 fork and the NV9USB manual extract (research §3.10); everything else about it (capacities,
+ * protocol version, that it behaves like a SMART Payout otherwise) is inferred. See docs/essp-payout.md.
+ */
+import type { DeviceFeatures, DeviceProfile, SimChannel } from '../profiles.js';
+import { CoinHopper } from './coins.js';
+import { NoteRecycler, Nv11Float } from './notes.js';
+import { ROUTE_BYTES } from './engine.js';
+
+export type PayoutDeviceName = 'smart-payout' | 'smart-hopper' | 'nv11' | 'nv4000' | 'smart-system';
+export const PAYOUT_DEVICE_NAMES: readonly PayoutDeviceName[] = [
+  'smart-payout',
+  'smart-hopper',
+  'nv11',
+  'nv4000',
+  'smart-system',
+];
+
+const BASE = [
+  0x11, 0x01, 0x05, 0x06, 0x07, 0x09, 0x0a, 0x0c, 0x0d, 0x20, 0x21, 0x4a, 0x4b, 0x4c, 0x56, 0x57, 0x60, 0x61,
+];
+/** Note validator commands (SET_INHIBITS, display, channel data, reject, last reject, hold, counters, bezel). */
+const VALIDATOR = [0x02, 0x03, 0x04, 0x08, 0x0e, 0x0f, 0x17, 0x18, 0x4d, 0x4f, 0x58, 0x59];
+/** SMART Payout / NV4000: levels, refill, payout and float family, routes, empty, limits, payout enable. */
+const NOTE_PAYOUT = [
+  0x22, 0x30, 0x33, 0x35, 0x38, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x44, 0x46, 0x4e, 0x52, 0x53, 0x5b, 0x5c,
+];
+/** NV11: note positions, payout/stack note, value reporting, routes, empty, payout enable. */
+const NV11 = [0x3b, 0x3c, 0x3f, 0x41, 0x42, 0x43, 0x45, 0x52, 0x53, 0x5b, 0x5c];
+/** SMART Hopper: levels, payout/float family, routes, coin mech, options, empty, limits, build revision. */
+const HOPPER = [
+  0x22, 0x33, 0x34, 0x35, 0x38, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x40, 0x44, 0x46, 0x49, 0x4e, 0x4f, 0x50, 0x51, 0x52,
+  0x53, 0x5a,
+];
+
+const PAYOUT_FEATURES: DeviceFeatures = {
+  cashboxDetection: true,
+  fraud: true,
+  clearedFromFront: true,
+  clearedIntoCashbox: true,
+  notePathOpen: true,
+  requiresKey: true,
+};
+const COIN_FEATURES: DeviceFeatures = {
+  cashboxDetection: false,
+  fraud: false,
+  clearedFromFront: false,
+  clearedIntoCashbox: false,
+  notePathOpen: false,
+  requiresKey: true,
+};
+
+function channels(currency: string, values: readonly number[]): SimChannel[] {
+  return values.map((value, i) => ({ channel: i + 1, value, currency }));
+}
+
+const EURO_NOTES = channels('EUR', [500, 1000, 2000, 5000, 10000, 20000, 50000]);
+const EURO_COINS = channels('EUR', [5, 10, 20, 50, 100, 200]);
+
+export const PAYOUT_PROFILES: Readonly<Record<PayoutDeviceName, DeviceProfile>> = {
+  'smart-payout': {
+    name: 'smart-payout',
+    model: 'SMART Payout',
+    unitType: 0x06,
+    address: 0x00,
+    firmware: '0430',
+    firmwareVersion: 'NV02004301498000',
+    datasetVersion: 'EUR01610',
+    country: 'EUR',
+    channels: EURO_NOTES,
+    maxProtocolVersion: 8,
+    commands: new Set([...BASE, ...VALIDATOR, ...NOTE_PAYOUT]),
+    features: PAYOUT_FEATURES,
+    cashboxCapacity: 1000,
+    serialNumber: 2722471,
+    buildRevision: [
+      { type: 0x00, revision: 430 },
+      { type: 0x06, revision: 416 },
+    ],
+    behaviours: (core, validator, options) => [
+      new NoteRecycler(core, validator, options.payout ?? {}, {
+        name: 'smart-payout',
+        containers: 1,
+        capacity: 80,
+        lifo: false,
+        routes: [ROUTE_BYTES.payout, ROUTE_BYTES.cashbox],
+        payoutByDefault: (value) => value <= 2000,
+        subDeviceSerials: { 0x01: 5522001 },
+      }),
+    ],
+  },
+  nv4000: {
+    name: 'nv4000',
+    model: 'NV4000',
+    unitType: 0x12,
+    address: 0x00,
+    firmware: '0100',
+    firmwareVersion: 'NV40001001001000',
+    datasetVersion: 'EUR01610',
+    country: 'EUR',
+    channels: EURO_NOTES,
+    maxProtocolVersion: 8,
+    commands: new Set([...BASE, ...VALIDATOR, ...NOTE_PAYOUT]),
+    features: PAYOUT_FEATURES,
+    cashboxCapacity: 2000,
+    serialNumber: 4000001,
+    buildRevision: [{ type: 0x12, revision: 100 }],
+    behaviours: (core, validator, options) => [
+      new NoteRecycler(core, validator, options.payout ?? {}, {
+        name: 'nv4000',
+        containers: 4,
+        capacity: 100,
+        lifo: false,
+        routes: [
+          ROUTE_BYTES.payout,
+          ROUTE_BYTES.cashbox,
+          ROUTE_BYTES.recycler1,
+          ROUTE_BYTES.recycler2,
+          ROUTE_BYTES.recycler3,
+          ROUTE_BYTES.recycler4,
+          ROUTE_BYTES.cassette,
+        ],
+        payoutByDefault: (value) => value <= 5000,
+        subDeviceSerials: { 0x11: 4000011, 0x12: 4000012, 0x13: 4000013, 0x14: 4000014, 0x15: 4000015 },
+      }),
+    ],
+  },
+  nv11: {
+    name: 'nv11',
+    model: 'NV11',
+    unitType: 0x07,
+    address: 0x00,
+    firmware: '0333',
+    firmwareVersion: 'NV01103331234000',
+    datasetVersion: 'EUR01610',
+    country: 'EUR',
+    channels: EURO_NOTES.slice(0, 4),
+    maxProtocolVersion: 8,
+    commands: new Set([...BASE, ...VALIDATOR, ...NV11]),
+    features: { ...PAYOUT_FEATURES, fraud: false, notePathOpen: false, cashboxDetection: false },
+    cashboxCapacity: 300,
+    serialNumber: 1100011,
+    buildRevision: [],
+    behaviours: (core, validator, options) => [
+      new Nv11Float(core, validator, options.payout ?? {}, {
+        name: 'nv11',
+        containers: 1,
+        capacity: 30,
+        lifo: true,
+        routes: [ROUTE_BYTES.payout, ROUTE_BYTES.cashbox],
+        payoutByDefault: (value) => value === 1000,
+        subDeviceSerials: { 0x01: 1100012 },
+      }),
+    ],
+  },
+  'smart-hopper': {
+    name: 'smart-hopper',
+    model: 'SMART Hopper',
+    unitType: 0x03,
+    address: 0x10,
+    firmware: '0609',
+    firmwareVersion: 'SH00036091234000',
+    datasetVersion: 'EUR00610',
+    country: 'EUR',
+    channels: EURO_COINS,
+    maxProtocolVersion: 7,
+    commands: new Set([...BASE, ...HOPPER]),
+    features: COIN_FEATURES,
+    cashboxCapacity: 0,
+    serialNumber: 3300123,
+    buildRevision: [{ type: 0x03, revision: 609 }],
+    behaviours: (core, _validator, options) => [new CoinHopper(core, options.payout ?? {})],
+  },
+  'smart-system': {
+    name: 'smart-system',
+    model: 'SMART System',
+    unitType: 0x09,
+    address: 0x10,
+    firmware: '0112',
+    firmwareVersion: 'SS00091121234000',
+    datasetVersion: 'EUR00610',
+    country: 'EUR',
+    channels: EURO_COINS,
+    maxProtocolVersion: 7,
+    commands: new Set([...BASE, ...HOPPER]),
+    features: COIN_FEATURES,
+    cashboxCapacity: 0,
+    serialNumber: 9900123,
+    buildRevision: [{ type: 0x09, revision: 112 }],
+    behaviours: (core, _validator, options) => [new CoinHopper(core, options.payout ?? {}, 'smart-system')],
+  },
+};
