@@ -10,6 +10,7 @@ import { commandByName, type SspContext } from '../../src/essp/commands.js';
 import type { ValidatorSetup } from '../../src/essp/decoders.js';
 import { decodeEvents, type SspEvent } from '../../src/essp/events.js';
 import { startSimulatorPair, type SimulatorPair } from '../../src/essp/simulator/pair.js';
+import { SspSimulator } from '../../src/essp/simulator/simulator.js';
 import { seeded } from './simulator-harness.js';
 
 const POLL = Uint8Array.of(0x07);
@@ -243,5 +244,39 @@ describe('SspBus <-> SspSimulator', () => {
     expect(credits).toEqual(inserted);
     expect(bus.stats.retransmits).toBeGreaterThan(0);
     expect(pair.simulator.stats.replays).toBe(bus.stats.retransmits);
+  });
+
+  it('two simulators on one line (multi-drop): each answers only its address, credits stay apart', async () => {
+    setup({ device: 'nv9usb' });
+    const second = new SspSimulator({ device: 'nv200', address: 0x01, random: seeded(8) });
+    const detach = second.attach(pair.device);
+    try {
+      await bus.sync(0);
+      await bus.sync(1);
+      expect(toHex(await bus.exchange(0, Uint8Array.of(0x0c)))).toBe('f0 00 1c 96 2c');
+      expect(toHex(await bus.exchange(1, Uint8Array.of(0x0c)))).toBe('f0 00 29 8a a6');
+      await bus.negotiateKey(1);
+      for (const address of [0, 1]) {
+        const encrypt = address === 1;
+        await bus.exchange(address, Uint8Array.of(0x02, 0xff), { encrypt });
+        await bus.exchange(address, Uint8Array.of(0x0a), { encrypt });
+      }
+      pair.simulator.insertNote(4);
+      second.insertNote(2);
+      const seen: string[] = [];
+      for (let t = 0; t < 3000; t += 200) {
+        for (const address of [0, 1]) {
+          const reply = await bus.exchange(address, POLL, { encrypt: address === 1 });
+          seen.push(...names(decodeEvents(reply.subarray(1), ctx)).map((n) => `${address}:${n}`));
+        }
+        await vi.advanceTimersByTimeAsync(200);
+      }
+      expect(seen.filter((n) => n.includes('CREDIT_NOTE'))).toEqual(['0:CREDIT_NOTE 4', '1:CREDIT_NOTE 2']);
+      expect(pair.simulator.stats.otherAddress).toBeGreaterThan(0);
+      expect(second.stats.otherAddress).toBeGreaterThan(0);
+    } finally {
+      detach();
+      second.close();
+    }
   });
 });
