@@ -262,7 +262,10 @@ export class CcnetDecoder {
       if (lng < MIN_FRAME_LENGTH || adr === 0 || adr > 0x0f || pos + lng > n) break;
       const crc = CRC16_KERMIT.compute(v, pos, pos + lng - 2);
       if (v[pos + lng - 2] !== (crc & 0xff) || v[pos + lng - 1] !== crc >>> 8) break;
-      out.push(new DecodedFrame(adr, v.slice(pos + 3, pos + lng - 2), 0));
+      // a plain allocation and copy loop beats slice() (species lookup) for these small payloads
+      const payload = new Uint8Array(lng - 5);
+      for (let i = 0, j = pos + 3; i < payload.length; i++, j++) payload[i] = v[j] ?? 0;
+      out.push(new DecodedFrame(adr, payload, 0));
       this.stats.frames += 1;
       pos += lng;
     }
