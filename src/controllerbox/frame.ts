@@ -149,11 +149,29 @@ export function encodeFrame(id: number, data: Uint8Array, variant: CrcVariant = 
   return out;
 }
 
-/** One good frame. `data` is a view into `raw` (both are the frame's own copy). */
+/** One good frame: the frame's own copy of its bytes, and its DATA. */
 export interface ControllerBoxFrame {
   readonly id: number;
   readonly data: Uint8Array;
   readonly raw: Uint8Array;
+}
+
+/**
+ * The framer's frames. DATA is copied out of `raw` on first use: a view into a small, freshly copied typed
+ * array forces V8 to move its bytes off the heap, which costs more than the whole rest of the parse.
+ */
+class ReceivedFrame implements ControllerBoxFrame {
+  private dataCopy: Uint8Array | undefined;
+
+  constructor(readonly raw: Uint8Array) {}
+
+  get id(): number {
+    return this.raw[1] ?? 0;
+  }
+
+  get data(): Uint8Array {
+    return (this.dataCopy ??= this.raw.slice(3, this.raw.length - 3));
+  }
 }
 
 export type FrameErrorKind =
@@ -208,6 +226,9 @@ export class ControllerBoxFramer {
   private readonly buffer = new ByteAccumulator(512);
   private active: readonly CrcVariant[];
   private held: { raw: Uint8Array; matches: readonly CrcVariant[] }[] = [];
+  private parsing = false;
+  /** Counts pushes, so that the parse loop notices bytes pushed from inside a callback. */
+  private generation = 0;
   /**
    * True right after a good frame: the next start byte is trusted and waited for. After garbage or a bad
    * frame a start byte may be a false one, so an incomplete candidate gives way to a complete, valid frame
@@ -249,6 +270,7 @@ export class ControllerBoxFramer {
 
   push(chunk: Uint8Array): void {
     this.buffer.append(chunk);
+    this.generation += 1;
     this.parse(false);
   }
 
@@ -275,70 +297,96 @@ export class ControllerBoxFramer {
     this.options.onError?.(error);
   }
 
-  /** Drops the candidate frame of `length` bytes up to the next start byte inside it, reporting it. */
-  private dropCandidate(kind: FrameErrorKind, length: number): void {
+  /** Drops the candidate frame of `length` bytes up to the next start byte inside it, reporting it; returns bytes consumed. */
+  private dropCandidate(kind: FrameErrorKind, length: number): number {
     const buffer = this.buffer;
     this.synced = false;
     const raw = buffer.copy(0, length);
-    const next = buffer.indexOf(START_BYTE, 1);
-    buffer.consume(next > 0 && next < length ? next : length);
+    const next = raw.indexOf(START_BYTE, 1);
+    const consumed = next > 0 ? next : length;
+    buffer.consume(consumed);
     if (kind === 'crc') this.stats.crcErrors += 1;
     else this.stats.badFrames += 1;
     const id = raw[1];
     this.report(id === undefined ? { kind, raw } : { kind, raw, id });
+    return consumed;
   }
 
   private parse(ending: boolean): void {
+    // a push from inside a callback only appends; the running parse picks the bytes up
+    if (this.parsing) return;
+    this.parsing = true;
+    try {
+      this.parseLoop(ending);
+    } finally {
+      this.parsing = false;
+    }
+  }
+
+  /**
+   * The hot loop works on one view of the buffered bytes with a moving base index (no per-frame views or
+   * method calls for single bytes); the accumulator is told what was consumed as it goes, so that a callback
+   * may push more bytes (the view is then taken again).
+   */
+  private parseLoop(ending: boolean): void {
     const buffer = this.buffer;
+    const stats = this.stats;
+    let generation = this.generation;
+    let bytes = buffer.view();
+    let base = 0;
     for (;;) {
-      const available = buffer.length;
-      if (available === 0) return;
-      if (buffer.at(0) !== START_BYTE) {
-        const next = buffer.indexOf(START_BYTE);
-        const skip = next < 0 ? available : next;
+      if (generation !== this.generation) {
+        generation = this.generation;
+        bytes = buffer.view();
+        base = 0;
+      }
+      const available = bytes.length - base;
+      if (available <= 0) return;
+      if (bytes[base] !== START_BYTE) {
+        const next = bytes.indexOf(START_BYTE, base);
+        const skip = next < 0 ? available : next - base;
         this.synced = false;
-        this.stats.garbageBytes += skip;
-        const raw = this.options.onError ? buffer.copy(0, skip) : undefined;
+        stats.garbageBytes += skip;
+        const raw = this.options.onError ? bytes.slice(base, base + skip) : undefined;
         buffer.consume(skip);
+        base += skip;
         if (raw) this.report({ kind: 'garbage', raw });
         continue;
       }
       if (available < 3) {
-        if (ending) this.dropCandidate('truncated', available);
-        else return;
+        if (!ending) return;
+        base += this.dropCandidate('truncated', available);
         continue;
       }
-      const dataLength = buffer.at(2) ?? 0;
+      const dataLength = bytes[base + 2] ?? 0;
       if (dataLength > this.maxDataLength) {
-        this.dropCandidate('length', 3);
+        base += this.dropCandidate('length', 3);
         continue;
       }
       const total = dataLength + FRAME_OVERHEAD;
       if (available < total) {
-        if (ending) this.dropCandidate('truncated', available);
-        else if (!this.synced && this.completeFrameBehind(available)) this.dropCandidate('truncated', available);
-        else return;
+        if (ending || (!this.synced && this.completeFrameBehind(available))) {
+          base += this.dropCandidate('truncated', available);
+          continue;
+        }
+        return;
+      }
+      if (bytes[base + total - 1] !== STOP_BYTE) {
+        base += this.dropCandidate('stop', total);
         continue;
       }
-      if (buffer.at(total - 1) !== STOP_BYTE) {
-        this.dropCandidate('stop', total);
-        continue;
-      }
-      const view = buffer.view(0, total);
-      const verdict = this.checkCrc(view, dataLength);
+      const verdict = this.checkCrc(bytes, base, dataLength);
       if (verdict === 'bad') {
-        this.dropCandidate('crc', total);
+        base += this.dropCandidate('crc', total);
         continue;
       }
       this.synced = true;
-      if (verdict === 'held') {
-        buffer.consume(total);
-        continue;
-      }
-      const raw = view.slice();
       buffer.consume(total);
-      this.stats.frames += 1;
-      this.options.onFrame({ id: raw[1] ?? 0, data: raw.subarray(3, 3 + dataLength), raw });
+      const from = base;
+      base += total;
+      if (verdict === 'held') continue;
+      stats.frames += 1;
+      this.options.onFrame(new ReceivedFrame(bytes.slice(from, from + total)));
     }
   }
 
@@ -363,13 +411,15 @@ export class ControllerBoxFramer {
    * delivered (so a wrong lock loses no frame). A good frame under the current variant reports them as CRC
    * errors instead.
    */
-  private checkCrc(frame: Uint8Array, dataLength: number): 'ok' | 'bad' | 'held' {
-    const active = this.active;
-    if (active.length === 1 && active[0] && crcMatches(active[0], frame, 0, dataLength)) {
-      this.releaseHeld(false);
+  private checkCrc(bytes: Uint8Array, offset: number, dataLength: number): 'ok' | 'bad' | 'held' {
+    const locked = this.active.length === 1 ? this.active[0] : undefined;
+    if (locked && crcMatches(locked, bytes, offset, dataLength)) {
+      if (this.held.length > 0) this.releaseHeld(false);
       return 'ok';
     }
     if (!this.auto) return 'bad';
+    const active = this.active;
+    const frame = bytes.subarray(offset, offset + dataLength + FRAME_OVERHEAD);
     const plausible = this.options.plausible?.(frame[1] ?? 0, frame.subarray(3, 3 + dataLength)) ?? true;
     const matches = active.length === 1 ? [] : active.filter((v) => crcMatches(v, frame, 0, dataLength));
     if (matches.length > 0) {
@@ -399,7 +449,7 @@ export class ControllerBoxFramer {
     for (const { raw } of held) {
       if (deliver) {
         this.stats.frames += 1;
-        this.options.onFrame({ id: raw[1] ?? 0, data: raw.subarray(3, raw.length - 3), raw });
+        this.options.onFrame(new ReceivedFrame(raw));
       } else {
         this.stats.crcErrors += 1;
         this.report({ kind: 'crc', raw, id: raw[1] ?? 0 });
