@@ -84,6 +84,9 @@ export function encodeFrame(
   if (!Number.isInteger(address) || address < 0 || address > 0xff) {
     throw new KioskbusError(ErrorCode.InvalidArgument, `CCNET address must be a byte, got ${address}`);
   }
+  if (payload.length === 0) {
+    throw new KioskbusError(ErrorCode.InvalidArgument, 'a CCNET frame carries at least one byte (CMD or DATA)');
+  }
   let wide = options.wide;
   if (wide === undefined) {
     if (payload.length + 5 <= MAX_SHORT_FRAME_LENGTH) wide = 0;

@@ -35,6 +35,8 @@ export interface CcnetLinkOptions {
   maxTries?: number;
   /** Silence after which a partial frame is dropped (spec t-inter-byte 5 ms). Default 50 ms. */
   interByteTimeoutMs?: number;
+  /** Longest reply accepted (REQUEST STATISTICS is 4363 bytes). Default 8192. */
+  maxFrameLength?: number;
 }
 
 export type LinkReply =
@@ -97,8 +99,10 @@ export class CcnetLink extends EventEmitter<CcnetLinkEventMap> {
       tFreeMs: options.tFreeMs ?? 20,
       maxTries: Math.max(1, options.maxTries ?? 3),
       interByteTimeoutMs: options.interByteTimeoutMs ?? 50,
+      maxFrameLength: options.maxFrameLength ?? 8192,
     };
     this.decoder = new CcnetDecoder({
+      maxFrameLength: this.options.maxFrameLength,
       onProblem: (p) => {
         this.emit('problem', p);
         if (p.kind === 'crc' && this.waiter) {
