@@ -10,7 +10,14 @@ import {
   type ControllerBoxHostEventMap,
   type ControllerBoxHostOptions,
 } from '../../src/controllerbox/host.js';
-import { DEFAULT_CRC_VARIANT, encodeFrame, parseCrcSetting, type CrcVariant } from '../../src/controllerbox/frame.js';
+import {
+  ALL_CRC_VARIANTS,
+  crcVariantName,
+  DEFAULT_CRC_VARIANT,
+  encodeFrame,
+  parseCrcSetting,
+  type CrcVariant,
+} from '../../src/controllerbox/frame.js';
 import {
   ControllerBoxSimulator,
   type ControllerBoxSimulatorOptions,
@@ -416,9 +423,7 @@ describe('ControllerBox host <-> simulator: statuses and events', () => {
 });
 
 describe('ControllerBox host: CRC variants', () => {
-  const variants = ['arc/data/be', 'xmodem/data/be', 'arc/id+len+data/le', 'xmodem/start..data/le'].map(
-    (t) => parseCrcSetting(t) as CrcVariant,
-  );
+  const variants = ALL_CRC_VARIANTS;
 
   it.each(variants.map((v) => [`${v.algorithm}/${v.coverage}/${v.order}`, v] as const))(
     'runs every command and event with the fixed variant %s',
@@ -443,6 +448,19 @@ describe('ControllerBox host: CRC variants', () => {
       // bill, rfid, card event, device error, bill acceptor status, 2 TCD statuses
       expect(sim.state.acks).toBe(7);
       expect(host.crcVariant).toEqual(crc);
+    },
+  );
+
+  it.each(ALL_CRC_VARIANTS.map((v) => [crcVariantName(v), v] as const))(
+    'auto mode talks to a box using %s',
+    async (_, crc) => {
+      const { host, sim, events } = rig({ crc: 'auto' }, { crc });
+      await host.playAudio(2);
+      const version = await host.version();
+      expect(version.firmware).toEqual({ major: 1, minor: 4, patch: 2 });
+      expect(host.crcVariant).toEqual(crc);
+      expect(events.crcDetected?.map((e) => e.variant)).toEqual([crc]);
+      expect(sim.state.audio).toEqual([2]);
     },
   );
 
