@@ -30,7 +30,7 @@ function roundTrip(host: Transport, bytes: Uint8Array): Promise<Uint8Array> {
   });
 }
 
-export const formatDemoTransports: DemoSection = {
+export const transportsDemo: DemoSection = {
   title: 'transports: a device served on TCP and on a pseudo-terminal',
   async run(say) {
     const probe = Uint8Array.of(0x7f, 0x80, 0x01, 0x11, 0x65, 0x82);

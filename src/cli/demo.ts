@@ -1,6 +1,7 @@
 import { ccnetDemo } from '../ccnet/demo.js';
 import { controllerboxDemo } from '../controllerbox/demo.js';
-import { formatDemoTransports } from './demo-transports.js';
+import { esspDemo } from '../essp/demo.js';
+import { transportsDemo } from './demo-transports.js';
 import type { CliIo } from './types.js';
 
 /** One part of `kioskbus demo`: prints through `say` and throws when something does not work. */
@@ -13,7 +14,7 @@ export interface DemoSection {
  * The sections of the demo, in order. Each protocol adds its session (`src/<protocol>/demo.ts`);
  * the transports section shows a simulator served on TCP and on a pty.
  */
-export const demoSections: readonly DemoSection[] = [formatDemoTransports, ccnetDemo, controllerboxDemo];
+export const demoSections: readonly DemoSection[] = [esspDemo, ccnetDemo, controllerboxDemo, transportsDemo];
 
 export async function runDemo(io: CliIo, options: { quiet: boolean }): Promise<number> {
   let failed = 0;
