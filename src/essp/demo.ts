@@ -16,7 +16,7 @@ function describeNote(note: NoteInfo): string {
   return `channel ${note.channel} (${value})`;
 }
 
-/** Resolves on the first `event` of `emitter` that `accept` approves, or rejects after `ms`. */
+/** Resolves with the arguments of the first call of the listener that `subscribe` installs; rejects after `ms`. */
 function next<T extends unknown[]>(
   subscribe: (listener: (...args: T) => void) => () => void,
   ms: number,
