@@ -68,7 +68,7 @@ describe('kioskbus simulate essp', () => {
       await bus.negotiateKey(0);
       await bus.exchange(0, Uint8Array.of(0x02, 0xff), { encrypt: true });
       await bus.exchange(0, Uint8Array.of(0x0a), { encrypt: true });
-      stdin.write('insert 2\nstate\nbogus\n');
+      stdin.write('wait 30\ninsert 2\nstate\nbogus\n');
       await waitFor(() => stdout().includes('note reading ch 2'));
       expect(stdout()).toContain('note 2 inserted');
       expect(stderr()).toContain('unknown command "bogus"');

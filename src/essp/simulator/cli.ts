@@ -6,12 +6,12 @@
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { isKioskbusError } from '../../core/errors.js';
+import { delay, systemClock } from '../../core/clock.js';
 import { parseServeArgs, SERVE_OPTIONS, SERVE_USAGE, serveUntilAborted } from '../../cli/serve.js';
 import { UsageError, type CliCommand, type CliIo } from '../../cli/types.js';
 import { parseFixedKey } from '../crypto.js';
 import { SIM_DEVICE_NAMES, type SimDeviceName } from './profiles.js';
-import { runScriptLine, SCRIPT_HELP } from './script.js';
+import { runScriptLine, SCRIPT_HELP, scriptDelayMs } from './script.js';
 import { SspSimulator, type SspSimulatorOptions } from './simulator.js';
 
 export const SIMULATE_USAGE = `kioskbus simulate essp --device ${SIM_DEVICE_NAMES.join('|')} (--tcp HOST:PORT | --pty PATH) [options]
@@ -74,16 +74,31 @@ export function parseSimulateArgs(args: string[]): SspSimulatorOptions & { quiet
   return options;
 }
 
-/** Reads script lines from stdin until the signal aborts; answers on stdout, errors on stderr. */
+/**
+ * Reads script lines from stdin until the signal aborts; answers on stdout, errors on stderr. Lines run in order;
+ * `wait MS` holds the following lines back, so a piped file can script a whole session.
+ */
 function readScript(sim: SspSimulator, io: CliIo): () => void {
   const rl = createInterface({ input: io.stdin, terminal: false });
+  let chain: Promise<void> = Promise.resolve();
+  const report = (error: unknown): void => {
+    io.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  };
   rl.on('line', (line) => {
-    try {
-      const out = runScriptLine(sim, line);
-      if (out !== '') io.stdout.write(`${out}\n`);
-    } catch (error) {
-      io.stderr.write(`${isKioskbusError(error) || error instanceof Error ? error.message : String(error)}\n`);
-    }
+    chain = chain.then(async () => {
+      if (io.signal.aborted) return;
+      try {
+        const ms = scriptDelayMs(line);
+        if (ms !== undefined) {
+          await delay(ms, systemClock, io.signal).catch(() => undefined);
+          return;
+        }
+        const out = runScriptLine(sim, line);
+        if (out !== '') io.stdout.write(`${out}\n`);
+      } catch (error) {
+        report(error);
+      }
+    });
   });
   return () => {
     rl.close();

@@ -15,6 +15,7 @@ export const SCRIPT_HELP = `commands (one per line):
   path open|close                         open or close the note path (NV200)
   power-cycle [front CH | cashbox CH | none]   power off and on, optionally with a note left inside
   state                                   print the device state
+  wait MS                                 (stdin/CLI only) hold the next lines back for MS milliseconds
   help                                    this text`;
 
 function parseNumber(text: string | undefined, what: string): number {
@@ -43,6 +44,17 @@ export function describeState(sim: SspSimulator): string {
     `pending [${s.pendingEvents.map((e) => (e.channel === undefined ? e.name : `${e.name} ${e.channel}`)).join(', ')}]`,
   ];
   return parts.filter((p) => p !== undefined).join('; ');
+}
+
+/** For `wait MS` lines: the delay in ms; undefined for every other line. Bad numbers throw INVALID_ARGUMENT. */
+export function scriptDelayMs(line: string): number | undefined {
+  const [verb, arg, extra] = line.replace(/#.*$/, '').trim().split(/\s+/);
+  if (verb?.toLowerCase() !== 'wait') return undefined;
+  const ms = parseNumber(arg, 'wait time (ms)');
+  if (extra !== undefined || ms > 3_600_000) {
+    throw new KioskbusError(ErrorCode.InvalidArgument, 'wait: expected one number of milliseconds (at most 3600000)');
+  }
+  return ms;
 }
 
 /** Runs one script line; returns the text to show. Bad lines throw INVALID_ARGUMENT with a hint. */
