@@ -19,6 +19,7 @@ let bus: SspBus;
 let validator: SspValidator;
 let log: string[];
 let commands: string[];
+let progress: string[];
 
 async function setup(
   options: SspValidatorOptions = {},
@@ -30,6 +31,9 @@ async function setup(
   bus = new SspBus(pair.host);
   validator = new SspValidator(bus, options);
   log = [];
+  progress = [];
+  validator.on('reading', () => progress.push('reading'));
+  validator.on('stacking', () => progress.push('stacking'));
   const note = (n: NoteInfo): string => `${n.channel}:${String(n.value)} ${String(n.currency)}`;
   validator.on('escrow', (n) => log.push(`escrow ${note(n)}`));
   validator.on('credit', (n) => log.push(`credit ${note(n)}`));
@@ -121,6 +125,7 @@ describe('SspValidator notes', () => {
     pair.simulator.insertNote(2);
     await vi.advanceTimersByTimeAsync(5000);
     expect(log).toEqual(['escrow 2:1000 EUR', 'credit 2:1000 EUR', 'stacked']);
+    expect(progress).toEqual(['reading', 'stacking']); // once per state, not once per poll
     expect(pair.simulator.state.validator.cashbox.notes).toBe(1);
   });
 

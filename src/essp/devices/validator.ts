@@ -75,6 +75,9 @@ export class SspValidator extends SspDevice<SspValidatorEvents> {
   private deviceDisabled: boolean | undefined;
   private acceptValues: readonly number[] | undefined;
   private acceptChannels: readonly number[] | undefined;
+  /** Progress events (reading, stacking, rejecting) of the previous poll: they repeat while the state lasts. */
+  private previousProgress = new Set<string>();
+  private currentProgress = new Set<string>();
 
   constructor(bus: SspBus, options: SspValidatorOptions = {}) {
     super(bus, options);
@@ -227,7 +230,7 @@ export class SspValidator extends SspDevice<SspValidatorEvents> {
     switch (event.name) {
       case 'READ_NOTE':
         if (event.channel === 0 && event.value === undefined) {
-          this.emitTyped('reading');
+          if (this.progress('reading')) this.emitTyped('reading');
           return;
         }
         if (this.escrowNote?.channel === event.channel) return; // still in escrow (reported again)
@@ -241,7 +244,7 @@ export class SspValidator extends SspDevice<SspValidatorEvents> {
         this.emitTyped('credit', this.note(event.channel, event.value));
         return;
       case 'NOTE_REJECTING':
-        this.emitTyped('rejecting');
+        if (this.progress('rejecting')) this.emitTyped('rejecting');
         return;
       case 'NOTE_REJECTED': {
         this.escrowNote = undefined;
@@ -257,7 +260,7 @@ export class SspValidator extends SspDevice<SspValidatorEvents> {
         return;
       }
       case 'NOTE_STACKING':
-        this.emitTyped('stacking');
+        if (this.progress('stacking')) this.emitTyped('stacking');
         return;
       case 'NOTE_STACKED':
         this.emitTyped('stacked');
@@ -314,8 +317,16 @@ export class SspValidator extends SspDevice<SspValidatorEvents> {
     }
   }
 
-  /** Called for every poll reply without DISABLED: the device is enabled again. */
+  /** Records a progress event of this poll; true when the previous poll did not report it (a new state). */
+  private progress(name: string): boolean {
+    this.currentProgress.add(name);
+    return !this.previousProgress.has(name);
+  }
+
+  /** Called after every POLL reply: progress bookkeeping, and DISABLED gone means enabled again. */
   protected override afterPoll(events: SspEvent[]): void {
+    this.previousProgress = this.currentProgress;
+    this.currentProgress = new Set();
     if (this.deviceDisabled === true && !events.some((e) => e.name === 'DISABLED')) {
       this.deviceDisabled = false;
       this.emitTyped('enabled');
