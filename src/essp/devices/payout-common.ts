@@ -1,0 +1,618 @@
+/**
+ * What every eSSP payout device shares on the host side (SMART Payout, NV4000, NV11, SMART Hopper, SMART System):
+ * typed payout commands (payout / float by amount or by denomination, halt, empty, smart empty, levels, routes,
+ * minimum payout, cashbox payout limit, refill mode, payout enable with options, counters, sub-device serial
+ * numbers) and the payout events with their values, in the v<6 and v>=6 (multi-currency) forms.
+ *
+ * A payout device is a device runtime (SspValidator for note recyclers, SspDevice for coin devices) plus this layer:
+ * the facade owns the runtime (`runtime`) and re-emits its events, so one object gives `credit`, `escrow`, ...
+ * and `dispensed`, `incompletePayout`, ... Status events the device repeats on every poll (DISPENSING, FLOATING,
+ * NOTE_HELD_IN_BEZEL, JAMMED, ...) are emitted when they begin or their value changes, not on every poll.
+ *
+ * Refusals are typed errors: NOT_ENOUGH_VALUE, CANNOT_PAY_EXACT, DEVICE_BUSY, DEVICE_DISABLED (from the F5 error
+ * byte, via the command table). `{ test: true }` asks the device whether it could pay, without moving money.
+ */
+import { EventEmitter } from 'node:events';
+import { ErrorCode, isKioskbusError, KioskbusError } from '../../core/errors.js';
+import { createLogger } from '../../core/log.js';
+import type {
+  CashboxPayoutDataResult,
+  CommandArgs,
+  CommandResult,
+  DenominationItem,
+  EnablePayoutArgs,
+  RouteName,
+  SspCommandName,
+  SspContext,
+} from '../commands.js';
+import type { CountersResult, DenominationLevel, SetupRequestResult } from '../decoders.js';
+import type { SspEvent, SspIncompleteItem, SspValue } from '../events.js';
+import type { SspBus } from '../bus.js';
+import { SspDevice, type ReinitialiseReason, type SspDeviceOptions } from './runtime.js';
+import { SspValidator, type NoteInfo, type SspValidatorEvents, type SspValidatorOptions } from './validator.js';
+
+const log = createLogger('essp:payout');
+
+/** Value moved so far / in total, with the amount asked for when this host started the operation. */
+export interface PayoutProgress {
+  /** The value in the operation's currency (the first value of the list). */
+  value: number;
+  currency: string;
+  /** Every value the device reported (one per currency of the dataset at v>=6). */
+  values: SspValue[];
+  /** The amount asked for, when this host started the operation (payout/float). */
+  requested?: number;
+}
+
+/** ERROR_DURING_PAYOUT: what was paid when the error happened, and why. */
+export interface PayoutErrorInfo {
+  values: SspValue[];
+  error: number;
+  reason: string;
+}
+
+/** Notes handled at power-up (NOTE_DISPENSED/PAID_INTO_STORE/PAID_INTO_STACKER_AT_POWER-UP). */
+export interface NoteAtPowerUp {
+  to: 'customer' | 'store' | 'cashbox';
+  value: SspValue;
+}
+
+export interface PayoutEvents {
+  /** A payout is running: value paid so far (emitted when it changes). */
+  dispensing: [progress: PayoutProgress];
+  /** The payout is complete. */
+  dispensed: [result: PayoutProgress];
+  /** HALT_PAYOUT stopped the payout: value paid. */
+  halted: [result: PayoutProgress];
+  /** A float is running: value moved to the cashbox so far. */
+  floating: [progress: PayoutProgress];
+  /** The float is complete: value moved to the cashbox. */
+  floated: [result: PayoutProgress];
+  /** The device could not finish the payout/float: value paid until then. */
+  timeout: [result: PayoutProgress];
+  /** The payout mechanism is jammed: value paid until then. */
+  payoutJammed: [progress: PayoutProgress];
+  /** The device recovers from a payout jam. */
+  jamRecovery: [];
+  /** Power failed during a payout: at the next start, what was paid of what was asked. */
+  incompletePayout: [items: SspIncompleteItem[]];
+  /** Power failed during a float: what was moved of what was to move. */
+  incompleteFloat: [items: SspIncompleteItem[]];
+  /** Coins were paid into the cashbox (SMART Hopper / System). */
+  cashboxPaid: [values: SspValue[]];
+  /** A coin was accepted by the attached coin mechanism: credit it (reported once). */
+  coinCredit: [coin: SspValue];
+  /** SMART System: value added by the coin feeder (information; credits come with `coinCredit`). */
+  valueAdded: [values: SspValue[]];
+  /** A note went into the payout store (NV11 at v>=6 with report-by-value: its value). */
+  noteStored: [values: SspValue[] | undefined];
+  /** A note moved from the payout store to the cashbox. */
+  noteTransferredToStacker: [note: SspValue];
+  /** A paid note waits in the bezel for the customer (v>=8; emitted once per note). */
+  noteHeldInBezel: [note: SspValue];
+  /** A note at power-up went to the customer, the store or the cashbox. Notes into the store or the cashbox are
+   * also reported as `credit` (they had not been credited before the power went). */
+  noteAtPowerUp: [note: NoteAtPowerUp];
+  errorDuringPayout: [info: PayoutErrorInfo];
+  emptying: [];
+  emptied: [];
+  smartEmptying: [progress: PayoutProgress];
+  smartEmptied: [result: PayoutProgress];
+  payoutOutOfService: [];
+  /** The payout store is full (notes go to the cashbox). */
+  deviceFull: [];
+  /** SMART System: coins are being paid in. */
+  payInActive: [];
+  coinMechJammed: [];
+  coinMechReturnPressed: [];
+  /** ccTalk error code of the attached coin mechanism (needs the coin mech option). */
+  coinMechError: [code: number];
+  coinMechEnabled: [];
+  coinMechDisabled: [];
+}
+
+/** Every event a payout facade emits: the runtime's, the validator's (note devices) and the payout ones. */
+export interface PayoutDeviceEvents extends SspValidatorEvents, PayoutEvents {}
+
+/** The answer to a test payout/float: could the device do it now? */
+export type PayoutCheck =
+  | { ok: true }
+  | { ok: false; reason: 'not-enough-value' | 'cannot-pay-exact' | 'busy' | 'disabled'; error: KioskbusError };
+
+export interface PayoutRouteSetting {
+  /** Minor units. */
+  value: number;
+  currency?: string;
+  route: RouteName;
+}
+
+export interface PayoutCommonOptions {
+  /** Routes to set at every start-up (SET_DENOMINATION_ROUTE). */
+  routes?: readonly PayoutRouteSetting[];
+}
+
+const STATUS_EVENTS = new Set([
+  'DISPENSING',
+  'FLOATING',
+  'SMART_EMPTYING',
+  'EMPTYING',
+  'NOTE_HELD_IN_BEZEL',
+  'JAMMED',
+  'JAM_RECOVERY',
+  'DEVICE_FULL',
+  'PAY_IN_ACTIVE',
+]);
+
+const CHECK_REASONS: Partial<Record<ErrorCode, Exclude<PayoutCheck, { ok: true }>['reason']>> = {
+  [ErrorCode.NotEnoughValue]: 'not-enough-value',
+  [ErrorCode.CannotPayExact]: 'cannot-pay-exact',
+  [ErrorCode.DeviceBusy]: 'busy',
+  [ErrorCode.DeviceDisabled]: 'disabled',
+};
+
+/** Hooks a payout facade gives the runtime it owns. */
+export interface RuntimeHooks {
+  emit(name: string, args: unknown[]): void;
+  configure(): Promise<void>;
+  handleEvents(events: SspEvent[]): Promise<void>;
+}
+
+/** The runtime a payout facade owns: a note validator runtime (note recyclers) or the plain device runtime (coins). */
+export type PayoutRuntime = SspValidator | SspDevice;
+
+/** A validator runtime whose events go to the facade and whose set-up and poll events include the payout's. */
+export function noteRuntime(bus: SspBus, options: SspValidatorOptions, hooks: RuntimeHooks): SspValidator {
+  class PayoutValidatorRuntime extends SspValidator {
+    protected override emitTyped(name: string, ...args: unknown[]): void {
+      hooks.emit(name, args);
+    }
+    protected override async configure(reason: ReinitialiseReason): Promise<void> {
+      await super.configure(reason);
+      await hooks.configure();
+    }
+    protected override async handleEvents(events: SspEvent[]): Promise<void> {
+      await super.handleEvents(events);
+      await hooks.handleEvents(events);
+    }
+  }
+  return new PayoutValidatorRuntime(bus, options);
+}
+
+/** The device runtime of a coin device (no note path), with the payout hooks. */
+export function coinRuntime(bus: SspBus, options: SspDeviceOptions, hooks: RuntimeHooks): SspDevice {
+  class PayoutCoinRuntime extends SspDevice {
+    protected override emitTyped(name: string, ...args: unknown[]): void {
+      hooks.emit(name, args);
+    }
+    protected override async configure(): Promise<void> {
+      await hooks.configure();
+    }
+    protected override async handleEvents(events: SspEvent[]): Promise<void> {
+      await hooks.handleEvents(events);
+    }
+  }
+  return new PayoutCoinRuntime(bus, options);
+}
+
+/**
+ * Base of the payout facades. Subclasses create the runtime (note or coin) with `hooks()` and add their commands.
+ */
+export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
+  /** The device runtime (start-up, poll loop, typed commands). */
+  abstract readonly runtime: PayoutRuntime;
+  private lastStatus = new Map<string, string>();
+  private running: { kind: 'payout' | 'float'; requested: number; currency: string } | undefined;
+
+  protected constructor(protected readonly payoutOptions: PayoutCommonOptions) {
+    super();
+  }
+
+  // ---- runtime delegation ----------------------------------------------------------------------------------------
+
+  get address(): number {
+    return this.runtime.address;
+  }
+
+  get context(): SspContext {
+    return this.runtime.context;
+  }
+
+  get setup(): SetupRequestResult | undefined {
+    return this.runtime.setup;
+  }
+
+  get protocolVersion(): number {
+    return this.runtime.protocolVersion;
+  }
+
+  get isRunning(): boolean {
+    return this.runtime.isRunning;
+  }
+
+  /** The currency of the device (SETUP_REQUEST country). */
+  get currency(): string | undefined {
+    return this.runtime.context.currency;
+  }
+
+  /** Start-up (SYNC, key, protocol version, set-up, routes, payout enable, ENABLE) and polling. */
+  start(): Promise<void> {
+    return this.runtime.start();
+  }
+
+  stop(): Promise<void> {
+    return this.runtime.stop();
+  }
+
+  close(): Promise<void> {
+    return this.runtime.close();
+  }
+
+  reinitialise(): Promise<void> {
+    return this.runtime.reinitialise();
+  }
+
+  /** Any command of the table (typed arguments and result). */
+  command<N extends SspCommandName>(
+    name: N,
+    ...rest: CommandArgs<N> extends undefined ? [args?: CommandArgs<N>] : [args: CommandArgs<N>]
+  ): Promise<CommandResult<N>> {
+    return this.runtime.command(name, ...rest);
+  }
+
+  async enable(): Promise<void> {
+    await this.command('ENABLE');
+  }
+
+  async disable(): Promise<void> {
+    await this.command('DISABLE');
+  }
+
+  // ---- payout commands -------------------------------------------------------------------------------------------
+
+  protected currencyOf(currency: string | undefined): string {
+    const c = currency ?? this.runtime.context.currency;
+    if (c === undefined) {
+      throw new KioskbusError(ErrorCode.InvalidArgument, 'no currency given and the device has not been started', {
+        address: this.address,
+      });
+    }
+    return c;
+  }
+
+  /**
+   * Pays `amount` (minor units). Resolves when the device accepted the payout; `dispensing` / `dispensed` (or
+   * `halted`, `timeout`, `incompletePayout`) follow. Refusals: NOT_ENOUGH_VALUE, CANNOT_PAY_EXACT, DEVICE_BUSY,
+   * DEVICE_DISABLED. With `{ test: true }` (protocol >= 6) nothing moves and the answer says whether it could pay.
+   */
+  payout(amount: number, currency?: string, options?: { test?: false }): Promise<void>;
+  payout(amount: number, currency: string | undefined, options: { test: true }): Promise<PayoutCheck>;
+  async payout(amount: number, currency?: string, options: { test?: boolean } = {}): Promise<void | PayoutCheck> {
+    const c = this.currencyOf(currency);
+    const run = this.command('PAYOUT_AMOUNT', { amount, currency: c, test: options.test === true });
+    if (options.test === true) return check(run);
+    await run;
+    this.running = { kind: 'payout', requested: amount, currency: c };
+  }
+
+  /** Whether the device could pay `amount` now (PAYOUT_AMOUNT in test mode, protocol >= 6). */
+  canPay(amount: number, currency?: string): Promise<PayoutCheck> {
+    return this.payout(amount, currency, { test: true });
+  }
+
+  /** Pays the given quantities of denominations (protocol >= 6). */
+  payoutByDenomination(items: readonly DenominationInput[], options?: { test?: false }): Promise<void>;
+  payoutByDenomination(items: readonly DenominationInput[], options: { test: true }): Promise<PayoutCheck>;
+  async payoutByDenomination(
+    items: readonly DenominationInput[],
+    options: { test?: boolean } = {},
+  ): Promise<void | PayoutCheck> {
+    const list = this.items(items);
+    const run = this.command('PAYOUT_BY_DENOMINATION', { items: list, test: options.test === true });
+    if (options.test === true) return check(run);
+    await run;
+    const total = list.reduce((sum, i) => sum + i.count * i.value, 0);
+    this.running = { kind: 'payout', requested: total, currency: list[0]?.currency ?? this.currencyOf(undefined) };
+  }
+
+  /**
+   * Float: keep `amount` in the device, move the rest to the cashbox, keeping `minPayout` payable. `floating` /
+   * `floated` report the value moved to the cashbox.
+   */
+  float(amount: number, options?: { minPayout?: number; currency?: string; test?: false }): Promise<void>;
+  float(amount: number, options: { minPayout?: number; currency?: string; test: true }): Promise<PayoutCheck>;
+  async float(
+    amount: number,
+    options: { minPayout?: number; currency?: string; test?: boolean } = {},
+  ): Promise<void | PayoutCheck> {
+    const c = this.currencyOf(options.currency);
+    const run = this.command('FLOAT_AMOUNT', {
+      amount,
+      minPayout: options.minPayout ?? 0,
+      currency: c,
+      test: options.test === true,
+    });
+    if (options.test === true) return check(run);
+    await run;
+    this.running = { kind: 'float', requested: amount, currency: c };
+  }
+
+  /** Float by denomination: keep these quantities, move the rest of those denominations to the cashbox. */
+  floatByDenomination(items: readonly DenominationInput[], options?: { test?: false }): Promise<void>;
+  floatByDenomination(items: readonly DenominationInput[], options: { test: true }): Promise<PayoutCheck>;
+  async floatByDenomination(
+    items: readonly DenominationInput[],
+    options: { test?: boolean } = {},
+  ): Promise<void | PayoutCheck> {
+    const run = this.command('FLOAT_BY_DENOMINATION', { items: this.items(items), test: options.test === true });
+    if (options.test === true) return check(run);
+    await run;
+  }
+
+  /** HALT_PAYOUT: the payout stops after the item in motion (`halted` follows). */
+  async halt(): Promise<void> {
+    await this.command('HALT_PAYOUT');
+  }
+
+  /** EMPTY_ALL: everything to the cashbox, levels cleared (`emptying`, `emptied`). */
+  async emptyAll(): Promise<void> {
+    await this.command('EMPTY_ALL');
+  }
+
+  /**
+   * SMART_EMPTY: everything to the cashbox, counting the value (`smartEmptying`, `smartEmptied`); then
+   * `cashboxPayoutOperationData()` tells what went there.
+   */
+  async smartEmpty(): Promise<void> {
+    await this.command('SMART_EMPTY');
+  }
+
+  /** What the last float / empty / payout moved to the cashbox, per denomination. */
+  cashboxPayoutOperationData(): Promise<CashboxPayoutDataResult> {
+    return this.command('CASHBOX_PAYOUT_OPERATION_DATA');
+  }
+
+  /** Stored level of every denomination. */
+  async levels(): Promise<DenominationLevel[]> {
+    return (await this.command('GET_ALL_LEVELS')).levels;
+  }
+
+  /** Stored level of one denomination. */
+  async level(value: number, currency?: string): Promise<number> {
+    return (await this.command('GET_DENOMINATION_LEVEL', { value, currency: this.currencyOf(currency) })).level;
+  }
+
+  async getRoute(value: number, currency?: string): Promise<RouteName | number> {
+    return (await this.command('GET_DENOMINATION_ROUTE', { value, currency: this.currencyOf(currency) })).route;
+  }
+
+  async setRoute(value: number, route: RouteName | number, currency?: string): Promise<void> {
+    await this.command('SET_DENOMINATION_ROUTE', { value, route, currency: this.currencyOf(currency) });
+  }
+
+  /** The smallest amount the device can pay now. */
+  async minimumPayout(currency?: string): Promise<number> {
+    return (await this.command('GET_MINIMUM_PAYOUT', { currency: this.currencyOf(currency) })).value;
+  }
+
+  /** Levels above which incoming notes/coins of a denomination go to the cashbox. */
+  async setCashboxPayoutLimit(limits: readonly { value: number; level: number; currency?: string }[]): Promise<void> {
+    await this.command('SET_CASHBOX_PAYOUT_LIMIT', {
+      limits: limits.map((l) => ({ level: l.level, value: l.value, currency: this.currencyOf(l.currency) })),
+    });
+  }
+
+  async counters(): Promise<CountersResult> {
+    return this.command('GET_COUNTERS');
+  }
+
+  async resetCounters(): Promise<void> {
+    await this.command('RESET_COUNTERS');
+  }
+
+  /** Serial number of the device, or of a sub-device (NV4000 0x11-0x15, SMART Payout module 1, ...). */
+  async serialNumber(subDevice?: number): Promise<number> {
+    return (await this.command('GET_SERIAL_NUMBER', subDevice === undefined ? {} : { device: subDevice })).serialNumber;
+  }
+
+  protected items(items: readonly DenominationInput[]): DenominationItem[] {
+    return items.map((i) => ({ count: i.count, value: i.value, currency: this.currencyOf(i.currency) }));
+  }
+
+  // ---- runtime hooks ---------------------------------------------------------------------------------------------
+
+  /** The hooks the owned runtime calls. */
+  protected hooks(): RuntimeHooks {
+    return {
+      emit: (name, args) => {
+        this.forward(name, args);
+      },
+      configure: () => this.configurePayout(),
+      handleEvents: (events) => this.handlePayoutEvents(events),
+    };
+  }
+
+  private forward(name: string, args: unknown[]): void {
+    const emitter = this as EventEmitter;
+    if (name === 'error' && emitter.listenerCount('error') === 0) {
+      log('address %d: %s', this.runtime.address, (args[0] as Error).message);
+      return;
+    }
+    emitter.emit(name, ...args);
+  }
+
+  /** Device set-up after SETUP_REQUEST (subclasses add theirs and call this). */
+  protected async configurePayout(): Promise<void> {
+    this.lastStatus = new Map();
+    for (const r of this.payoutOptions.routes ?? []) await this.setRoute(r.value, r.route, r.currency);
+  }
+
+  private progress(values: SspValue[], kind?: 'payout' | 'float'): PayoutProgress {
+    const first = values[0] ?? { value: 0, currency: this.runtime.context.currency ?? 'XXX' };
+    const out: PayoutProgress = { value: first.value, currency: first.currency, values };
+    const running = this.running;
+    if (running && running.kind === kind && running.currency === first.currency) out.requested = running.requested;
+    return out;
+  }
+
+  /** Payout events, oldest first. */
+  protected async handlePayoutEvents(events: SspEvent[]): Promise<void> {
+    const seen = new Map<string, string>();
+    for (const event of events) {
+      if (STATUS_EVENTS.has(event.name)) {
+        const k = statusKey(event);
+        seen.set(event.name, k);
+        if (this.lastStatus.get(event.name) === k) continue;
+      }
+      this.payoutEvent(event);
+    }
+    this.lastStatus = seen;
+    await Promise.resolve();
+  }
+
+  private payoutEvent(event: SspEvent): void {
+    switch (event.name) {
+      case 'DISPENSING':
+        this.emit('dispensing', this.progress(event.values, 'payout'));
+        return;
+      case 'DISPENSED':
+        this.emit('dispensed', this.progress(event.values, 'payout'));
+        this.running = undefined;
+        return;
+      case 'HALTED':
+        this.emit('halted', this.progress(event.values, 'payout'));
+        this.running = undefined;
+        return;
+      case 'FLOATING':
+        this.emit('floating', this.progress(event.values, 'float'));
+        return;
+      case 'FLOATED':
+        this.emit('floated', this.progress(event.values, 'float'));
+        this.running = undefined;
+        return;
+      case 'TIME_OUT':
+        this.emit('timeout', this.progress(event.values, this.running?.kind));
+        this.running = undefined;
+        return;
+      case 'JAMMED':
+        this.emit('payoutJammed', this.progress(event.values, this.running?.kind));
+        return;
+      case 'JAM_RECOVERY':
+        this.emit('jamRecovery');
+        return;
+      case 'INCOMPLETE_PAYOUT':
+        this.running = undefined;
+        this.emit('incompletePayout', event.items);
+        return;
+      case 'INCOMPLETE_FLOAT':
+        this.running = undefined;
+        this.emit('incompleteFloat', event.items);
+        return;
+      case 'CASHBOX_PAID':
+        this.emit('cashboxPaid', event.values);
+        return;
+      case 'COIN_CREDIT':
+        this.emit('coinCredit', event.value);
+        return;
+      case 'VALUE_ADDED':
+        this.emit('valueAdded', event.values);
+        return;
+      case 'NOTE_STORED_IN_PAYOUT':
+        this.emit('noteStored', event.values);
+        return;
+      case 'NOTE_TRANSFERED_TO_STACKER':
+        this.emit('noteTransferredToStacker', event.value);
+        return;
+      case 'NOTE_HELD_IN_BEZEL':
+        this.emit('noteHeldInBezel', event.value);
+        return;
+      case 'NOTE_DISPENSED_AT_POWER-UP':
+        this.emit('noteAtPowerUp', { to: 'customer', value: event.value });
+        return;
+      case 'NOTE_PAID_INTO_STORE_AT_POWER-UP':
+      case 'NOTE_PAID_INTO_STACKER_AT_POWER-UP': {
+        const to = event.name === 'NOTE_PAID_INTO_STORE_AT_POWER-UP' ? 'store' : 'cashbox';
+        this.emit('noteAtPowerUp', { to, value: event.value });
+        this.emit('credit', this.noteOf(event.value));
+        return;
+      }
+      case 'ERROR_DURING_PAYOUT':
+        this.emit('errorDuringPayout', { values: event.values, error: event.error, reason: event.reason });
+        return;
+      case 'EMPTYING':
+        this.emit('emptying');
+        return;
+      case 'EMPTIED':
+        this.emit('emptied');
+        return;
+      case 'SMART_EMPTYING':
+        this.emit('smartEmptying', this.progress(event.values));
+        return;
+      case 'SMART_EMPTIED':
+        this.emit('smartEmptied', this.progress(event.values));
+        return;
+      case 'PAYOUT_OUT_OF_SERVICE':
+        this.emit('payoutOutOfService');
+        return;
+      case 'DEVICE_FULL':
+        this.emit('deviceFull');
+        return;
+      case 'PAY_IN_ACTIVE':
+        this.emit('payInActive');
+        return;
+      case 'COIN_MECH_JAMMED':
+        this.emit('coinMechJammed');
+        return;
+      case 'COIN_MECH_RETURN_PRESSED':
+        this.emit('coinMechReturnPressed');
+        return;
+      case 'COIN_MECH_ERROR':
+        this.emit('coinMechError', event.error);
+        return;
+      case 'ATTACHED_COIN_MECH_ENABLED':
+        this.emit('coinMechEnabled');
+        return;
+      case 'ATTACHED_COIN_MECH_DISABLED':
+        this.emit('coinMechDisabled');
+        return;
+      default:
+        return;
+    }
+  }
+
+  private noteOf(value: SspValue): NoteInfo {
+    const channel = this.runtime.context.channels?.find(
+      (c) => c.value === value.value && c.currency === value.currency,
+    );
+    return { channel: channel?.channel ?? 0, value: value.value, currency: value.currency };
+  }
+
+  /** Enables the payout with its options (ENABLE_PAYOUT_DEVICE). */
+  protected async enablePayoutDevice(options: EnablePayoutArgs = {}): Promise<void> {
+    await this.command('ENABLE_PAYOUT_DEVICE', options);
+  }
+}
+
+/** A denomination quantity; the currency defaults to the device's. */
+export interface DenominationInput {
+  count: number;
+  value: number;
+  currency?: string;
+}
+
+function statusKey(event: SspEvent): string {
+  return JSON.stringify(event, (_k, v: unknown) => (v instanceof Uint8Array ? Array.from(v) : v));
+}
+
+/** A test-mode payout/float: OK, or the refusal as data. Other errors are thrown. */
+async function check(run: Promise<unknown>): Promise<PayoutCheck> {
+  try {
+    await run;
+    return { ok: true };
+  } catch (error) {
+    if (isKioskbusError(error)) {
+      const reason = CHECK_REASONS[error.code];
+      if (reason) return { ok: false, reason, error };
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * Test harness of the payout devices: the real host facade against the real simulator over an in-memory link
+ * (byte for byte, encrypted), with fake timers driving the poll loop and the simulated mechanics. Every facade
+ * event is logged as a short line so tests can assert sequences.
+ */
+import { vi } from 'vitest';
+import { SspBus, type SspBusOptions } from '../../src/essp/bus.js';
+import type { PayoutDevice, PayoutProgress } from '../../src/essp/devices/payout-common.js';
+import { SspSimulator, type SspSimulatorOptions } from '../../src/essp/simulator/simulator.js';
+import { createMemoryPair, type MemoryTransport } from '../../src/transport/memory.js';
+
+export interface Rig<D extends PayoutDevice> {
+  sims: SspSimulator[];
+  sim: SspSimulator;
+  bus: SspBus;
+  device: D;
+  host: MemoryTransport;
+  log: string[];
+  close(): Promise<void>;
+}
+
+const money = (p: PayoutProgress): string =>
+  `${String(p.value)} ${p.currency}${p.requested !== undefined ? ` of ${String(p.requested)}` : ''}`;
+
+/** Logs the payout facade's events as short lines. */
+export function record(device: PayoutDevice, log: string[], prefix = ''): void {
+  const add = (line: string): void => {
+    log.push(prefix + line);
+  };
+  device.on('credit', (n) => {
+    add(`credit ${String(n.value)} ${String(n.currency)}`);
+  });
+  device.on('coinCredit', (c) => {
+    add(`coinCredit ${String(c.value)} ${c.currency}`);
+  });
+  device.on('dispensing', (p) => {
+    add(`dispensing ${money(p)}`);
+  });
+  device.on('dispensed', (p) => {
+    add(`dispensed ${money(p)}`);
+  });
+  device.on('halted', (p) => {
+    add(`halted ${money(p)}`);
+  });
+  device.on('floating', (p) => {
+    add(`floating ${money(p)}`);
+  });
+  device.on('floated', (p) => {
+    add(`floated ${money(p)}`);
+  });
+  device.on('timeout', (p) => {
+    add(`timeout ${money(p)}`);
+  });
+  device.on('payoutJammed', (p) => {
+    add(`payoutJammed ${money(p)}`);
+  });
+  device.on('jamRecovery', () => {
+    add('jamRecovery');
+  });
+  device.on('incompletePayout', (items) => {
+    add(`incompletePayout ${items.map((i) => `${String(i.paid)}/${String(i.requested)} ${i.currency}`).join(',')}`);
+  });
+  device.on('incompleteFloat', (items) => {
+    add(`incompleteFloat ${items.map((i) => `${String(i.paid)}/${String(i.requested)} ${i.currency}`).join(',')}`);
+  });
+  device.on('cashboxPaid', (v) => {
+    add(`cashboxPaid ${v.map((x) => `${String(x.value)} ${x.currency}`).join(',')}`);
+  });
+  device.on('valueAdded', (v) => {
+    add(`valueAdded ${v.map((x) => `${String(x.value)} ${x.currency}`).join(',')}`);
+  });
+  device.on('noteStored', (v) => {
+    add(`noteStored${v ? ` ${v.map((x) => `${String(x.value)} ${x.currency}`).join(',')}` : ''}`);
+  });
+  device.on('noteTransferredToStacker', (v) => {
+    add(`noteTransferredToStacker ${String(v.value)} ${v.currency}`);
+  });
+  device.on('noteHeldInBezel', (v) => {
+    add(`noteHeldInBezel ${String(v.value)} ${v.currency}`);
+  });
+  device.on('noteAtPowerUp', (n) => {
+    add(`noteAtPowerUp ${n.to} ${String(n.value.value)} ${n.value.currency}`);
+  });
+  device.on('errorDuringPayout', (e) => {
+    add(`errorDuringPayout ${String(e.error)} ${e.reason}`);
+  });
+  device.on('emptying', () => {
+    add('emptying');
+  });
+  device.on('emptied', () => {
+    add('emptied');
+  });
+  device.on('smartEmptying', (p) => {
+    add(`smartEmptying ${money(p)}`);
+  });
+  device.on('smartEmptied', (p) => {
+    add(`smartEmptied ${money(p)}`);
+  });
+  device.on('payoutOutOfService', () => {
+    add('payoutOutOfService');
+  });
+  device.on('payInActive', () => {
+    add('payInActive');
+  });
+  device.on('coinMechEnabled', () => {
+    add('coinMechEnabled');
+  });
+  device.on('coinMechDisabled', () => {
+    add('coinMechDisabled');
+  });
+  device.on('stacked', () => {
+    add('stacked');
+  });
+  device.on('reinitialising', (r) => {
+    add(`reinitialising ${r.reason}`);
+  });
+  device.on('offline', () => {
+    add('offline');
+  });
+  device.on('online', () => {
+    add('online');
+  });
+  device.on('error', (e) => {
+    add(`error ${e.code}`);
+  });
+}
+
+/**
+ * Simulators on one in-memory link (each answers its own address), one SspBus, and a facade made by `make`;
+ * the facade is started.
+ */
+export async function rig<D extends PayoutDevice>(
+  sims: readonly SspSimulatorOptions[],
+  make: (bus: SspBus) => D,
+  busOptions: SspBusOptions = {},
+): Promise<Rig<D>> {
+  const [host, end] = createMemoryPair({ names: ['memory:payout-host', 'memory:payout-sims'] });
+  const simulators = sims.map((o) => new SspSimulator(o));
+  const detach = simulators.map((s) => s.attach(end));
+  const bus = new SspBus(host, busOptions);
+  const device = make(bus);
+  const log: string[] = [];
+  record(device, log);
+  const started = device.start();
+  await vi.advanceTimersByTimeAsync(0);
+  await started;
+  const sim = simulators[0];
+  if (!sim) throw new Error('no simulator');
+  return {
+    sims: simulators,
+    sim,
+    bus,
+    device,
+    host,
+    log,
+    async close() {
+      await device.close();
+      await bus.close();
+      for (const d of detach) d();
+      for (const s of simulators) s.close();
+      await end.close();
+    },
+  };
+}
+
+/** Lines of the log starting with one of the prefixes. */
+export function only(log: readonly string[], ...prefixes: string[]): string[] {
+  return log.filter((l) => prefixes.some((p) => l.startsWith(p)));
+}
+
+/** A small seeded PRNG (mulberry32) for randomized sessions. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
