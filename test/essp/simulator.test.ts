@@ -217,6 +217,18 @@ describe('SspSimulator: note path', () => {
     expect(toHex(host.cmd([0x17]))).toBe('f0 06');
   });
 
+  it('CHANNEL_DISABLE (protocol >= 7) when the last accepting channel is inhibited while enabled', () => {
+    const host = new TestHost({ device: 'nv9usb' });
+    host.start();
+    host.cmd([0x02, 0x00, 0x00]);
+    expect(host.pollNames()).toEqual([]); // protocol 6: no such event
+    host.cmd([0x06, 7]);
+    host.cmd([0x02, 0x03, 0x00]);
+    host.cmd([0x02, 0x00, 0x00]);
+    expect(host.pollNames()).toEqual(['CHANNEL_DISABLE']);
+    expect(host.sim.insertNote(1)).toEqual({ taken: false, reason: 'all channels inhibited' });
+  });
+
   it('REJECT returns an escrowed note (code 08); HOLD keeps it and answers F8 without a note', () => {
     const host = new TestHost();
     host.start();

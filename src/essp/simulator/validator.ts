@@ -446,7 +446,12 @@ export class NoteValidator implements SimBehaviour {
       case 'SET_CHANNEL_INHIBITS': {
         const maxBytes = Math.max(2, Math.ceil(this.channels.length / 8));
         if (args.length < 1 || args.length > Math.max(maxBytes, 4)) return Uint8Array.of(WRONG_PARAMETERS);
+        const accepting = s.inhibits.some(Boolean);
         s.inhibits = this.channels.map((_, i) => ((args[i >> 3] ?? 0) & (1 << (i & 7))) !== 0);
+        // protocol >= 7: an enabled validator whose last channel was inhibited says so once (GA138 0xB5)
+        if (accepting && !s.inhibits.some(Boolean) && this.core.enabled && this.core.protocolVersion >= 7) {
+          this.core.events.push({ name: 'CHANNEL_DISABLE' });
+        }
         return Uint8Array.of(OK);
       }
       case 'REJECT_BANKNOTE': {
