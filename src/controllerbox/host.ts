@@ -527,8 +527,16 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
     return guess === undefined ? { raw: toHex(bytes, '') } : { raw: toHex(bytes, ''), guess };
   }
 
-  /** Emits to user listeners; a throwing listener must not break the receive path. */
+  /**
+   * Emits to user listeners; a throwing listener must not break the receive path. Its error goes to the
+   * `error` listeners, or (with none) is rethrown outside the receive path, as Node does for listener bugs.
+   * An `error` event nobody listens to is only logged: a failed answer must not bring the process down.
+   */
   private safeEmit<K extends keyof ControllerBoxHostEventMap>(event: K, ...args: ControllerBoxHostEventMap[K]): void {
+    if (event === 'error' && this.listenerCount('error') === 0) {
+      log('error (no listener): %s', (args[0] as KioskbusError).message);
+      return;
+    }
     try {
       // the generic rest tuple does not narrow for EventEmitter's overloads
       (this.emit as (e: K, ...a: ControllerBoxHostEventMap[K]) => boolean)(event, ...args);

@@ -406,6 +406,18 @@ describe('ControllerBox host <-> simulator: statuses and events', () => {
     expect(events.billAcceptorStatus).toHaveLength(1);
   });
 
+  it('does not crash when an answer cannot be written and nobody listens for errors', async () => {
+    const [hostEnd, boxEnd] = createMemoryPair();
+    const host = new ControllerBoxHost(hostEnd);
+    const bills: unknown[] = [];
+    host.on('billAccepted', (e) => bills.push(e));
+    hostEnd.write = () => Promise.reject(new KioskbusError(ErrorCode.NotOpen, 'gone'));
+    await boxEnd.write(encodeFrame(0x51, Uint8Array.of(0, 0, 0, 1, 0)));
+    await settle();
+    expect(bills).toHaveLength(1);
+    await host.close();
+  });
+
   it('keeps working when an event listener throws', async () => {
     const { host, sim, events } = rig();
     const errors: KioskbusError[] = [];
