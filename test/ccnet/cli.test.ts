@@ -119,6 +119,45 @@ describe('kioskbus watch ccnet against a TCP simulator', () => {
   });
 });
 
+describe('kioskbus simulate ccnet', () => {
+  it('serves the chosen device on TCP until the signal; a host can initialise it', async () => {
+    const controller = new AbortController();
+    const t = io('jam\n', controller.signal);
+    const simulate = ccnetCli.simulate;
+    if (!simulate) throw new Error('no simulate');
+    let out = '';
+    t.io.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const done = simulate.run(['--device', 'coin-changer', '--tcp', '127.0.0.1:0'], t.io);
+    for (let i = 0; i < 100 && !/listening on (tcp:\/\/\S+)/.test(out); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const url = /listening on (tcp:\/\/\S+)/.exec(out)?.[1] ?? '';
+    const { TcpTransport } = await import('../../src/transport/tcp.js');
+    const { CcnetBus } = await import('../../src/ccnet/bus.js');
+    const { CoinChanger } = await import('../../src/ccnet/devices/coin-changer.js');
+    const u = new URL(url);
+    const transport = new TcpTransport({ host: u.hostname, port: Number(u.port) });
+    await transport.open();
+    const bus = new CcnetBus(transport);
+    const cc = new CoinChanger(bus);
+    const status = await cc.getStatus();
+    expect(status.routing).toEqual([0, 1, 2, 3]);
+    const state = await cc.poll();
+    expect(state.name).toBe('COIN_JAM');
+    bus.close();
+    await transport.close();
+    controller.abort();
+    expect(await done).toBe(0);
+    expect(out).toContain('CCNET coin-changer simulator (address 2)');
+    expect(t.err()).toContain('jammed');
+  });
+
+  it('refuses an unknown device', async () => {
+    const simulate = ccnetCli.simulate;
+    if (!simulate) throw new Error('no simulate');
+    await expect(simulate.run(['--device', 'toaster', '--tcp', '0'], io().io)).rejects.toThrow(/--device/);
+  });
+});
+
 describe('simulator scripting lines', () => {
   it('act on each device class', () => {
     const bv = new BillSimulator();
