@@ -24,11 +24,12 @@ let progress: string[];
 async function setup(
   options: SspValidatorOptions = {},
   sim: Parameters<typeof startSimulatorPair>[0] = {},
+  busOptions: ConstructorParameters<typeof SspBus>[1] = {},
 ): Promise<void> {
   pair = startSimulatorPair({ device: 'nv200', ...sim });
   commands = [];
   pair.simulator.on('command', (c) => commands.push(c.replayed ? `${c.name} (replay)` : c.name));
-  bus = new SspBus(pair.host);
+  bus = new SspBus(pair.host, busOptions);
   validator = new SspValidator(bus, options);
   log = [];
   progress = [];
@@ -270,8 +271,9 @@ describe('SspValidator device states', () => {
     cut = false;
     await vi.advanceTimersByTimeAsync(10_000);
     expect(log).toContain('online');
-    expect(log).toContain('reinitialising online');
+    expect(log.filter((l) => l === 'reinitialising online')).toHaveLength(1);
     expect(log.filter((l) => l === 'offline')).toHaveLength(1);
+    expect(log.indexOf('online')).toBeLessThan(log.indexOf('reinitialising online'));
     pair.simulator.insertNote(2);
     await vi.advanceTimersByTimeAsync(5000);
     expect(credits()).toEqual(['credit 2:1000 EUR']);
@@ -318,5 +320,27 @@ describe('SspValidator commands', () => {
     expect(credits()).toEqual(['credit 2:1000 EUR']);
     expect(commands).toContain('EVENT_ACK');
     expect(commands.filter((c) => c === 'POLL')).toEqual([]);
+  });
+
+  it('POLL_WITH_ACK: a lost EVENT_ACK makes the device repeat the credit, which is not reported twice', async () => {
+    await setup({ pollWithAck: true }, {}, { retries: 0 });
+    let dropNext = false;
+    const write = pair.host.write.bind(pair.host);
+    pair.host.write = (data: Uint8Array): Promise<void> => {
+      if (dropNext) {
+        dropNext = false;
+        return Promise.resolve();
+      }
+      return write(data);
+    };
+    validator.on('credit', () => {
+      dropNext = true; // the EVENT_ACK that follows this poll never reaches the device
+    });
+    pair.simulator.insertNote(1);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(credits()).toEqual(['credit 1:500 EUR']);
+    // the device repeated the credit after the lost acknowledgement and got its EVENT_ACK in the end
+    expect(commands.filter((c) => c === 'EVENT_ACK').length).toBeGreaterThanOrEqual(1);
+    expect(pair.simulator.state.awaitingAck).toEqual([]);
   });
 });

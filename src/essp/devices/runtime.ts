@@ -335,9 +335,11 @@ export class SspDevice<
     try {
       if (this.initialising) await this.initialising;
       if (this.wasOffline) {
-        // the device answers again (the bus reports offline only once): start over before trusting its replies
-        await this.initialise('online');
+        // Probe with SYNC (one short attempt while offline); once the device answers, start over before trusting
+        // its replies: it may have been power-cycled or swapped meanwhile.
+        await this.bus.sync(this.address);
         this.emitBase('online');
+        await this.initialise('online');
         return;
       }
       const override = this.pollCommand();
