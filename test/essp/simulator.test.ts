@@ -509,6 +509,18 @@ describe('SspSimulator: encryption', () => {
     expect(host.cmd(encryptPacket(new Uint8Array(16), 0, Uint8Array.of(0x07)))).toEqual(Uint8Array.of(0xfa));
   });
 
+  it('requiresKey profiles (payout devices) answer KEY_NOT_SET to everything but SYNC and the key exchange', () => {
+    const host = new TestHost({ device: 'smart-payout' });
+    expect(host.sync()).toEqual(Uint8Array.of(0xf0));
+    for (const command of [[0x0c], [0x05], [0x07], [0x06, 6], [0x0a]]) {
+      expect(host.cmd(command)).toEqual(Uint8Array.of(0xfa));
+    }
+    host.negotiate();
+    expect(host.cmd([0x0c], { encrypt: true })[0]).toBe(0xf0);
+    expect(host.cmd([0x0c])[0]).toBe(0xf0); // plain is accepted again once a key exists (optional commands)
+    expect(host.cmd([0x33, 0xf4, 0x01, 0, 0, 0x45, 0x55, 0x52, 0x19])).toEqual(Uint8Array.of(0xfa)); // PAYOUT_AMOUNT in plain
+  });
+
   it('a fixed key set with SET_FIXED_ENCRYPTION_KEY is used by the next exchange', () => {
     const host = new TestHost();
     host.sync();
