@@ -113,6 +113,7 @@ const WATCHED_EVENTS: (keyof ControllerBoxHostEventMap)[] = [
   'unknown',
   'frameError',
   'crcDetected',
+  'duplicate',
   'error',
 ];
 

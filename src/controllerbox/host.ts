@@ -168,6 +168,8 @@ export interface ControllerBoxHostEventMap {
   unknown: [event: UnknownFrameEvent];
   frameError: [event: FrameErrorEvent];
   crcDetected: [event: CrcDetectedEvent];
+  /** An event frame repeated within `duplicateWindowMs`: answered, not emitted as an event again. */
+  duplicate: [event: { id: number; name: string; raw: string; sinceMs: number }];
   /** Failures outside a request: an answer that could not be written, a listener that threw. */
   error: [error: KioskbusError];
 }
@@ -184,6 +186,13 @@ export interface ControllerBoxHostOptions extends LinkOptions {
   resetTimeoutMs?: number;
   /** Answer statuses and events with a response frame `78 <id> 01 <RESULT> ..` (default true). */
   ackEvents?: boolean;
+  /**
+   * An event frame (RFID detected, bill accepted, card event) byte-identical to the previous event frame and
+   * received within this many ms is answered but not emitted again: `duplicate` is emitted instead (default 0:
+   * off). For boxes that resend an event whose answer was lost. A bill acceptor needs seconds per bill, so a
+   * window of about 1000 ms cannot swallow a real second bill; the box's resend behaviour is not documented.
+   */
+  duplicateWindowMs?: number;
   /**
    * Currency of MONEY and BILL_VALUE (default `VND`: the firmware family comes from Vietnam and VND has no
    * minor unit, so one protocol unit is one dong). Set it to what your box is configured for.
@@ -276,6 +285,9 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
   private readonly resultCodes: Readonly<Record<number, string>>;
   private readonly issueDateFormat: IssueDateFormat | ((bytes: Uint8Array) => string | undefined);
   private pending: PendingReply | undefined;
+  private readonly clock: Clock;
+  private readonly duplicateWindowMs: number;
+  private lastEvent: { raw: string; at: number } | undefined;
   private closed = false;
   private readonly onTransportGone = (): void => {
     this.pending?.reject(
@@ -312,6 +324,8 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
     this.timeoutMs = options.timeoutMs ?? 1000;
     this.resetTimeoutMs = options.resetTimeoutMs ?? 3000;
     this.ackEvents = options.ackEvents ?? true;
+    this.clock = clock;
+    this.duplicateWindowMs = options.duplicateWindowMs ?? 0;
     this.currency = assertCurrency(options.currency ?? 'VND');
     this.minorUnitsPerUnit = options.minorUnitsPerUnit ?? 1;
     if (!Number.isSafeInteger(this.minorUnitsPerUnit) || this.minorUnitsPerUnit < 1) {
@@ -609,7 +623,20 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
       return;
     }
     this.ack(frame.id, RESULT_SUCCESS);
-    this.dispatch(resolved.name, payload, toHex(frame.raw, ''));
+    const raw = toHex(frame.raw, '');
+    if (resolved.codec.kind === 'event' && this.isDuplicate(frame, resolved.name, raw)) return;
+    this.dispatch(resolved.name, payload, raw);
+  }
+
+  private isDuplicate(frame: ControllerBoxFrame, name: string, raw: string): boolean {
+    if (this.duplicateWindowMs <= 0) return false;
+    const now = this.clock.now();
+    const last = this.lastEvent;
+    this.lastEvent = { raw, at: now };
+    if (last?.raw !== raw || now - last.at > this.duplicateWindowMs) return false;
+    log('duplicate %s within %d ms: %s', name, now - last.at, raw);
+    this.safeEmit('duplicate', { id: frame.id, name, raw, sinceMs: now - last.at });
+    return true;
   }
 
   private dispatch(name: MessageName, payload: unknown, raw: string): void {

@@ -348,6 +348,31 @@ describe('ControllerBox host <-> simulator: statuses and events', () => {
     expect(sim.state.acks).toBe(3);
   });
 
+  it('suppresses a repeated event frame within duplicateWindowMs (answering it), but not later ones', async () => {
+    vi.useFakeTimers();
+    const { sim, host, events } = rig({ duplicateWindowMs: 1000 });
+    const duplicates: { name: string; sinceMs: number }[] = [];
+    host.on('duplicate', (e) => duplicates.push(e));
+    await sim.acceptBill(10000);
+    await vi.advanceTimersByTimeAsync(400);
+    await sim.acceptBill(10000); // resent: same bytes within the window
+    await vi.advanceTimersByTimeAsync(1001);
+    await sim.acceptBill(10000); // a real second bill, later
+    await sim.acceptBill(20000);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(events.billAccepted?.map((e) => e.value.amount)).toEqual([10000, 10000, 20000]);
+    expect(duplicates.map((d) => [d.name, d.sinceMs])).toEqual([['BILL_ACCEPTED', 400]]);
+    expect(sim.state.acks).toBe(4);
+  });
+
+  it('reports every event frame when duplicate suppression is off (default)', async () => {
+    const { sim, events } = rig();
+    await sim.acceptBill(10000);
+    await sim.acceptBill(10000);
+    await settle();
+    expect(events.billAccepted).toHaveLength(2);
+  });
+
   it('does not answer statuses and events when ackEvents is off', async () => {
     const { sim, events, hostWrites } = rig({ ackEvents: false });
     await sim.acceptBill(1000);
