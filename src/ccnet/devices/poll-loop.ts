@@ -102,6 +102,8 @@ export class PollLoop {
           this.offlineState = false;
           await this.hooks.online();
         } catch (error) {
+          // re-initialisation failed half way: stay offline, RESET again later
+          this.offlineState = true;
           if (!isNoAnswer(error)) this.report(error);
           next = this.resetIntervalMs;
         }
