@@ -390,14 +390,23 @@ export class ControllerBoxFramer {
     }
   }
 
-  /** Whether a complete frame with a good stop byte and CRC starts after offset 0 within `available` bytes. */
+  /**
+   * Whether a complete, plausible frame with a good stop byte and CRC starts after offset 0 within `available`
+   * bytes (then the incomplete candidate at 0 is taken for a false start byte).
+   */
   private completeFrameBehind(available: number): boolean {
     const buffer = this.buffer;
     for (let k = buffer.indexOf(START_BYTE, 1); k > 0 && k + FRAME_OVERHEAD <= available;) {
       const total = (buffer.at(k + 2) ?? 0) + FRAME_OVERHEAD;
       if (k + total <= available && buffer.at(k + total - 1) === STOP_BYTE) {
         const view = buffer.view(k, k + total);
-        if (this.active.some((v) => crcMatches(v, view, 0, total - FRAME_OVERHEAD))) return true;
+        const dataLength = total - FRAME_OVERHEAD;
+        if (
+          this.active.some((v) => crcMatches(v, view, 0, dataLength)) &&
+          (this.options.plausible?.(view[1] ?? 0, view.subarray(3, 3 + dataLength)) ?? true)
+        ) {
+          return true;
+        }
       }
       k = buffer.indexOf(START_BYTE, k + 1);
     }

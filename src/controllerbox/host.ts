@@ -307,6 +307,11 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
     options: ControllerBoxHostOptions = {},
   ) {
     super();
+    this.currency = assertCurrency(options.currency ?? 'VND');
+    this.minorUnitsPerUnit = options.minorUnitsPerUnit ?? 1;
+    if (!Number.isSafeInteger(this.minorUnitsPerUnit) || this.minorUnitsPerUnit < 1) {
+      throw new KioskbusError(ErrorCode.InvalidArgument, 'minorUnitsPerUnit must be a positive integer');
+    }
     const clock: Clock = options.clock ?? systemClock;
     const tableOptions: ConstructorParameters<typeof MessageTable>[0] = {};
     if (options.ids) tableOptions.ids = options.ids;
@@ -326,11 +331,6 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
     this.ackEvents = options.ackEvents ?? true;
     this.clock = clock;
     this.duplicateWindowMs = options.duplicateWindowMs ?? 0;
-    this.currency = assertCurrency(options.currency ?? 'VND');
-    this.minorUnitsPerUnit = options.minorUnitsPerUnit ?? 1;
-    if (!Number.isSafeInteger(this.minorUnitsPerUnit) || this.minorUnitsPerUnit < 1) {
-      throw new KioskbusError(ErrorCode.InvalidArgument, 'minorUnitsPerUnit must be a positive integer');
-    }
     this.resultCodes = options.resultCodes ?? {};
     this.issueDateFormat = options.issueDateFormat ?? 'ymd';
     this.link.on('frame', (frame) => {

@@ -167,6 +167,13 @@ describe('ControllerBox host <-> simulator: commands', () => {
     expect(hostWrites).toHaveLength(1);
   });
 
+  it('refuses a bad currency setup without touching the transport', () => {
+    const [hostEnd] = createMemoryPair();
+    expect(() => new ControllerBoxHost(hostEnd, { currency: 'euro' })).toThrow(/ISO 4217/);
+    expect(() => new ControllerBoxHost(hostEnd, { minorUnitsPerUnit: 0 })).toThrow(/positive integer/);
+    expect(hostEnd.listenerCount('data')).toBe(0);
+  });
+
   it('plays audio and drives IOs', async () => {
     const { host, sim, hostWrites } = rig();
     await host.playAudio(1);
