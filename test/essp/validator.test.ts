@@ -280,6 +280,23 @@ describe('SspValidator device states', () => {
   });
 });
 
+describe('SspValidator transport loss', () => {
+  it('a disconnected port is offline once, reopened by the poll loop, then the device is re-initialised', async () => {
+    await setup();
+    pair.host.disconnect();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(log.filter((l) => l === 'offline')).toHaveLength(1);
+    expect(log.filter((l) => l.startsWith('error'))).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(pair.host.isOpen).toBe(true);
+    expect(log).toContain('online');
+    expect(log).toContain('reinitialising online');
+    pair.simulator.insertNote(1);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(credits()).toEqual(['credit 1:500 EUR']);
+  });
+});
+
 describe('SspValidator commands', () => {
   it('counters and serial number (NV9USB); a command the device lacks is a typed error', async () => {
     await setup({}, { device: 'nv9usb', serialNumber: 1873452 });

@@ -337,6 +337,7 @@ export class SspDevice<
       if (this.wasOffline) {
         // Probe with SYNC (one short attempt while offline); once the device answers, start over before trusting
         // its replies: it may have been power-cycled or swapped meanwhile.
+        if (!this.bus.transport.isOpen) await this.bus.open();
         await this.bus.sync(this.address);
         this.emitBase('online');
         await this.initialise('online');
@@ -352,6 +353,14 @@ export class SspDevice<
     } catch (error) {
       const e = toKioskbusError(error, ErrorCode.DeviceError, { address: this.address });
       if (e.code === ErrorCode.Timeout) return; // reported once by the bus's offline event
+      if (e.code === ErrorCode.Disconnected || e.code === ErrorCode.NotOpen || e.code === ErrorCode.TransportError) {
+        // The port went away (USB unplugged, TCP reset): offline until it can be reopened and the device answers.
+        if (!this.wasOffline) {
+          this.wasOffline = true;
+          this.emitBase('offline', e);
+        }
+        return;
+      }
       if (isKeyNotSet(e)) return; // re-initialisation already scheduled
       this.emitBase('error', e);
     }
