@@ -55,15 +55,28 @@ function pollState(cls: DeviceClass, data: Uint8Array): { state: string; fields:
 export class CaptureDescriber {
   private readonly awaiting = new Map<number, { key: string; def: CommandDef<never, unknown> }>();
   private readonly decoder: CcnetDecoder;
-  private problems: ProblemDescription[] = [];
+  /** Problems found during a push, with the number of frames decoded before each (for wire order). */
+  private problems: { line: ProblemDescription; after: number }[] = [];
+  /** Bytes of the last bad-CRC frame still to come as "garbage" (already shown in the bad-crc line). */
+  private shadow = 0;
 
   constructor(private readonly options: { dispenseFormat?: 'mask' | 'pairs' } = {}) {
     this.decoder = new CcnetDecoder({
       onProblem: (p) => {
-        const type = p.kind === 'crc' ? 'bad-crc' : p.kind === 'length' ? 'bad-length' : 'garbage';
-        const last = this.problems.at(-1);
-        if (type === 'garbage' && last?.type === 'garbage') last.hex += ` ${toHex(p.raw)}`;
-        else this.problems.push({ type, hex: toHex(p.raw) });
+        const after = this.decoder.stats.frames;
+        if (p.kind === 'garbage') {
+          let raw = p.raw;
+          const hidden = Math.min(this.shadow, raw.length);
+          this.shadow -= hidden;
+          raw = raw.subarray(hidden);
+          if (raw.length === 0) return;
+          const last = this.problems.at(-1);
+          if (last?.line.type === 'garbage' && last.after === after) last.line.hex += ` ${toHex(raw)}`;
+          else this.problems.push({ line: { type: 'garbage', hex: toHex(raw) }, after });
+          return;
+        }
+        this.shadow = p.kind === 'crc' ? p.raw.length - 1 : 0;
+        this.problems.push({ line: { type: p.kind === 'crc' ? 'bad-crc' : 'bad-length', hex: toHex(p.raw) }, after });
       },
     });
   }
@@ -72,19 +85,27 @@ export class CaptureDescriber {
     return this.decoder.stats;
   }
 
-  /** Feeds bytes; returns descriptions in wire order (problems are reported as they are found). */
+  /** Feeds bytes; returns descriptions of frames and dropped bytes in wire order. */
   push(bytes: Uint8Array): CaptureLine[] {
     const out: CaptureLine[] = [];
+    const first = this.decoder.stats.frames;
     const frames = this.decoder.push(bytes);
-    out.push(...this.problems.splice(0));
-    for (const f of frames) out.push(this.describe(f));
+    const problems = this.problems.splice(0);
+    let k = 0;
+    frames.forEach((f, i) => {
+      // problems found before this frame was taken come first
+      while (k < problems.length && (problems[k]?.after ?? 0) <= first + i)
+        out.push(problems[k++]?.line as ProblemDescription);
+      out.push(this.describe(f));
+    });
+    while (k < problems.length) out.push(problems[k++]?.line as ProblemDescription);
     return out;
   }
 
   /** Reports a trailing partial frame. */
   end(): CaptureLine[] {
     this.decoder.reset();
-    return this.problems.splice(0);
+    return this.problems.splice(0).map((p) => p.line);
   }
 
   describe(frame: CcnetFrame): FrameDescription {

@@ -81,6 +81,19 @@ describe('kioskbus decode ccnet', () => {
     expect(summary).toMatchObject({ type: 'summary', crcErrors: 1, frames: 2, badInput: 1 });
   });
 
+  it('keeps wire order and shows a bad frame once (not again as garbage)', async () => {
+    const t = io();
+    await decode.run(['ff 02 03 06 33 DA 81 02 03 07 80 03 4e 09 aa 02 03 07 81 03 CF 18'], t.io);
+    expect(t.lines().map((l) => [l.type, l.hex])).toEqual([
+      ['garbage', 'ff'],
+      ['frame', '02 03 06 33 da 81'],
+      ['bad-crc', '02 03 07 80 03 4e 09'],
+      ['garbage', 'aa'],
+      ['frame', '02 03 07 81 03 cf 18'],
+      ['summary', undefined],
+    ]);
+  });
+
   it('never crashes on random input', async () => {
     let seed = 7;
     const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 256;
