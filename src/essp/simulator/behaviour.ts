@@ -27,6 +27,8 @@ export interface SimCore {
   readonly events: EventQueue;
   /** Enabled by the host (ENABLE) and not disabled since (DISABLE, watchdog, reset). */
   enabled: boolean;
+  /** False while the device reboots (RESET, power cycle): nothing is taken in then. */
+  readonly powered: boolean;
   /** The protocol version in use (HOST_PROTOCOL_VERSION). */
   readonly protocolVersion: number;
   /** The codec context of the tables (protocol version, unit type, channels). */

@@ -281,6 +281,9 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
       get protocolVersion() {
         return self.protocol;
       },
+      get powered() {
+        return self.powered;
+      },
       context: () => this.context(),
       schedule: (ms, fn) => {
         this.schedule(ms, fn);

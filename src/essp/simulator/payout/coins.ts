@@ -59,6 +59,7 @@ export class CoinHopper extends PayoutEngine {
   insertCoin(value: number, currency: string = this.currency): CoinResult {
     const d = this.denomination(value, currency);
     if (!d) return { taken: false, reason: `unknown coin ${String(value)} ${currency}` };
+    if (!this.core.powered) return { taken: false, reason: 'no power' };
     if (!this.core.enabled) return { taken: false, reason: 'disabled' };
     if (!this.coinMechEnabled) return { taken: false, reason: 'coin mech globally inhibited' };
     if (this.inhibitedCoins.has(`${currency}:${String(value)}`)) return { taken: false, reason: 'coin inhibited' };
