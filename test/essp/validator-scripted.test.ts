@@ -1,0 +1,150 @@
+/**
+ * Validator runtime paths the simulator does not script (bar code tickets, a SLAVE_RESET in the middle of a session,
+ * unknown event codes, a device that only speaks protocol 4): a small plain-text responder built from the frame codec
+ * and the shared tables answers the host byte for byte.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SspBus } from '../../src/essp/bus.js';
+import { encodeBarCodeData, encodeSetupRequest, validatorSetup } from '../../src/essp/decoders.js';
+import { SspValidator } from '../../src/essp/devices/validator.js';
+import { encodeEvents, makeEvent, type SspEvent } from '../../src/essp/events.js';
+import { encodeFrame, SspFrameDecoder } from '../../src/essp/frame.js';
+import { createMemoryPair, type MemoryTransport } from '../../src/transport/memory.js';
+
+const CHANNELS = [
+  { channel: 1, value: 500, currency: 'EUR' },
+  { channel: 2, value: 1000, currency: 'EUR' },
+];
+
+class ScriptedValidator {
+  readonly received: number[] = [];
+  /** Events for the coming polls, one list per poll. */
+  readonly polls: SspEvent[][] = [];
+  /** Raw event bytes appended to the next poll (for unknown codes). */
+  rawNext: number[] = [];
+  maxProtocol = 4;
+  protocol = 4;
+  private lastSeq: 0 | 1 | undefined;
+  private lastReply: Uint8Array | undefined;
+  private readonly decoder = new SspFrameDecoder({
+    frame: (frame) => {
+      const code = frame.data[0] ?? 0;
+      if (code === 0x11) this.lastSeq = undefined;
+      else if (frame.seq === this.lastSeq && this.lastReply) {
+        void this.end.write(this.lastReply);
+        return;
+      }
+      this.received.push(code);
+      const reply = encodeFrame({
+        address: frame.address,
+        seq: frame.seq,
+        data: Uint8Array.from(this.answer(frame.data)),
+      });
+      this.lastSeq = code === 0x11 ? undefined : frame.seq;
+      this.lastReply = reply;
+      void this.end.write(reply);
+    },
+  });
+
+  constructor(readonly end: MemoryTransport) {
+    end.on('data', (chunk) => {
+      this.decoder.push(chunk);
+    });
+  }
+
+  private answer(data: Uint8Array): number[] {
+    const ctx = { protocolVersion: this.protocol, channels: CHANNELS, currency: 'EUR' };
+    switch (data[0]) {
+      case 0x06:
+        if ((data[1] ?? 0) > this.maxProtocol) return [0xf8];
+        this.protocol = data[1] ?? 0;
+        return [0xf0];
+      case 0x05:
+        return [
+          0xf0,
+          ...encodeSetupRequest(
+            validatorSetup({ currency: 'EUR', channels: CHANNELS, protocolVersion: this.protocol }),
+          ),
+        ];
+      case 0x07: {
+        const events = this.polls.shift() ?? [];
+        const raw = this.rawNext;
+        this.rawNext = [];
+        return [0xf0, ...encodeEvents(events, ctx), ...raw];
+      }
+      case 0x27:
+        return [0xf0, ...encodeBarCodeData({ statusCode: 1, data: '123456789012345678' })];
+      case 0x17:
+        return [0xf0, 0x06];
+      default:
+        return [0xf0];
+    }
+  }
+}
+
+let bus: SspBus;
+let device: ScriptedValidator;
+let validator: SspValidator;
+let log: string[];
+
+beforeEach(async () => {
+  vi.useFakeTimers();
+  const [host, end] = createMemoryPair();
+  device = new ScriptedValidator(end);
+  bus = new SspBus(host);
+  validator = new SspValidator(bus, { encryption: false, barCode: { readers: 'top', numChar: 18 } });
+  log = [];
+  validator.on('barcode', (t) => log.push(`barcode ${t.status} ${t.data}`));
+  validator.on('barcodeStacked', () => log.push('barcodeStacked'));
+  validator.on('credit', (n) => log.push(`credit ${n.channel} ${String(n.value)}`));
+  validator.on('reinitialising', (r) => log.push(`reinitialising ${r.reason}`));
+  validator.on('ready', (r) => log.push(`ready ${r.reason} v${r.protocolVersion}`));
+  validator.on('unknown', (e) => log.push(`unknown 0x${e.code.toString(16)} ${e.raw.length}`));
+  validator.on('rejected', (r) => log.push(`rejected ${r.code}`));
+  const started = validator.start();
+  await vi.advanceTimersByTimeAsync(0);
+  await started;
+});
+afterEach(async () => {
+  await validator.close();
+  await bus.close();
+  vi.useRealTimers();
+});
+
+describe('SspValidator against a scripted device', () => {
+  it('steps the protocol version down to 4 and configures the bar code reader', () => {
+    expect(log).toEqual(['ready start v4']);
+    expect(device.received.filter((c) => c === 0x06)).toHaveLength(5); // 8, 7, 6, 5 refused, 4 accepted
+    expect(device.received).toContain(0x24); // SET_BAR_CODE_CONFIGURATION
+    expect(device.received).toContain(0x26); // SET_BAR_CODE_INHIBIT_STATUS
+  });
+
+  it('a bar code ticket in escrow is read with GET_BAR_CODE_DATA, then reported stacked', async () => {
+    device.polls.push(
+      [makeEvent({ name: 'BAR_CODE_TICKET_VALIDATED' })],
+      [makeEvent({ name: 'BAR_CODE_TICKET_ACKNOWLEDGE' })],
+    );
+    await vi.advanceTimersByTimeAsync(600);
+    expect(log.slice(1)).toEqual(['barcode escrow 123456789012345678', 'barcodeStacked']);
+  });
+
+  it('a SLAVE_RESET after the first poll re-initialises the device', async () => {
+    device.polls.push([makeEvent({ name: 'SLAVE_RESET' })], [], [makeEvent({ name: 'SLAVE_RESET' })]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(log).toEqual(['ready start v4', 'reinitialising reset', 'ready reset v4']);
+  });
+
+  it('an unknown event code stops the parse of that reply and is surfaced with its bytes', async () => {
+    device.polls.push([makeEvent({ name: 'CREDIT_NOTE', channel: 2 })]);
+    device.rawNext = [0x42, 0x01, 0x02];
+    await vi.advanceTimersByTimeAsync(400);
+    // `event`/`unknown` are emitted for the whole reply first, then the typed events of the device class
+    expect(log.slice(1).sort()).toEqual(['credit 2 1000', 'unknown 0x42 3']);
+  });
+
+  it('a rejected note reports the LAST_REJECT_CODE reason', async () => {
+    device.polls.push([makeEvent({ name: 'NOTE_REJECTED' })]);
+    await vi.advanceTimersByTimeAsync(400);
+    expect(log.slice(1)).toEqual(['rejected 6']);
+  });
+});
