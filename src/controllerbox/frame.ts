@@ -125,6 +125,30 @@ function crcMatches(variant: CrcVariant, bytes: Uint8Array, offset: number, data
     : first === (crc & 0xff) && second === crc >>> 8;
 }
 
+/** A variant reduced to what the per-frame check needs. */
+interface CrcChecker {
+  readonly engine: Crc16;
+  /** First covered byte, relative to the start byte. */
+  readonly from: number;
+  readonly be: boolean;
+}
+
+function checkerOf(variant: CrcVariant): CrcChecker {
+  return {
+    engine: ENGINES[variant.algorithm],
+    from: variant.coverage === 'data' ? 3 : variant.coverage === 'id+len+data' ? 1 : 0,
+    be: variant.order === 'be',
+  };
+}
+
+function checkerMatches(checker: CrcChecker, bytes: Uint8Array, offset: number, dataLength: number): boolean {
+  const at = offset + 3 + dataLength;
+  const crc = checker.engine.compute(bytes, offset + checker.from, at);
+  const hi = crc >>> 8;
+  const lo = crc & 0xff;
+  return checker.be ? bytes[at] === hi && bytes[at + 1] === lo : bytes[at] === lo && bytes[at + 1] === hi;
+}
+
 /** Encodes one frame (one buffer, so it can be written in a single call as the firmware expects). */
 export function encodeFrame(id: number, data: Uint8Array, variant: CrcVariant = DEFAULT_CRC_VARIANT): Uint8Array {
   if (!Number.isInteger(id) || id < 0 || id > 0xff) {
@@ -224,7 +248,9 @@ export class ControllerBoxFramer {
   readonly stats: FramerStats = emptyFramerStats();
   readonly auto: boolean;
   private readonly buffer = new ByteAccumulator(512);
-  private active: readonly CrcVariant[];
+  private active: readonly CrcVariant[] = [];
+  /** Precomputed check of the variant in use (undefined while several are possible). */
+  private lockedChecker: CrcChecker | undefined;
   private held: { raw: Uint8Array; matches: readonly CrcVariant[] }[] = [];
   private parsing = false;
   /** Counts pushes, so that the parse loop notices bytes pushed from inside a callback. */
@@ -241,7 +267,7 @@ export class ControllerBoxFramer {
   constructor(private readonly options: FramerOptions) {
     const crc = options.crc ?? DEFAULT_CRC_VARIANT;
     this.auto = crc === 'auto';
-    this.active = crc === 'auto' ? ALL_CRC_VARIANTS : [crc];
+    this.setActive(crc === 'auto' ? ALL_CRC_VARIANTS : [crc]);
     this.maxDataLength = options.maxDataLength ?? MAX_DATA_LENGTH;
     this.relockAfter = options.relockAfter ?? 3;
   }
@@ -289,7 +315,7 @@ export class ControllerBoxFramer {
   reset(): void {
     this.buffer.clear();
     this.synced = false;
-    if (this.auto) this.active = ALL_CRC_VARIANTS;
+    if (this.auto) this.setActive(ALL_CRC_VARIANTS);
     this.held = [];
   }
 
@@ -420,9 +446,15 @@ export class ControllerBoxFramer {
    * delivered (so a wrong lock loses no frame). A good frame under the current variant reports them as CRC
    * errors instead.
    */
+  private setActive(variants: readonly CrcVariant[]): void {
+    this.active = variants;
+    const only = variants.length === 1 ? variants[0] : undefined;
+    this.lockedChecker = only ? checkerOf(only) : undefined;
+  }
+
   private checkCrc(bytes: Uint8Array, offset: number, dataLength: number): 'ok' | 'bad' | 'held' {
-    const locked = this.active.length === 1 ? this.active[0] : undefined;
-    if (locked && crcMatches(locked, bytes, offset, dataLength)) {
+    const locked = this.lockedChecker;
+    if (locked && checkerMatches(locked, bytes, offset, dataLength)) {
       if (this.held.length > 0) this.releaseHeld(false);
       return 'ok';
     }
@@ -444,7 +476,7 @@ export class ControllerBoxFramer {
     if (this.held.length < this.relockAfter) return 'held';
     let common = any;
     for (const h of this.held) common = common.filter((v) => h.matches.includes(v));
-    this.active = ALL_CRC_VARIANTS;
+    this.setActive(ALL_CRC_VARIANTS);
     this.narrow(common.length > 0 ? common : any);
     this.releaseHeld(true);
     return 'held';
@@ -468,7 +500,7 @@ export class ControllerBoxFramer {
 
   private narrow(matches: readonly CrcVariant[]): void {
     const wasKnown = this.active.length === 1;
-    this.active = matches;
+    this.setActive(matches);
     const found = matches.length === 1 ? matches[0] : undefined;
     if (found && !wasKnown) this.options.onCrcDetected?.(found);
   }
