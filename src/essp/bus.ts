@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { type FramerStats } from '../core/accumulator.js';
-import { ByteReader, toHex, u64le } from '../core/bytes.js';
+import { ByteReader, bytesEqual, toHex, u64le } from '../core/bytes.js';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import { ErrorCode, KioskbusError, toKioskbusError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
@@ -74,6 +74,8 @@ export interface SspBusStats extends FramerStats {
   stray: number;
   /** Repeats of an earlier reply (wrong flag for the pending request, stale eCOUNT). */
   duplicates: number;
+  /** Our own request read back (adapters and multi-drop wiring that echo the host's transmission). */
+  echoes: number;
 }
 
 export interface SspBusEvents {
@@ -112,7 +114,7 @@ export class SspBus extends EventEmitter<SspBusEvents> {
   private readonly logPlaintext: boolean;
   private pending: Pending | undefined;
   private closed = false;
-  private readonly counters = { exchanges: 0, retransmits: 0, timeouts: 0, stray: 0, duplicates: 0 };
+  private readonly counters = { exchanges: 0, retransmits: 0, timeouts: 0, stray: 0, duplicates: 0, echoes: 0 };
   private readonly onData = (chunk: Uint8Array): void => {
     this.decoder.push(chunk);
   };
@@ -441,6 +443,12 @@ export class SspBus extends EventEmitter<SspBusEvents> {
     if (!pending || frame.address !== pending.request.address) {
       this.counters.stray++;
       log('<- stray frame for address %d dropped: %s', frame.address, toHex(raw));
+      return;
+    }
+    if (bytesEqual(raw, pending.request.raw)) {
+      // A reply never equals its command (replies start with a generic code >= 0xF0, commands are below 0x80, and an
+      // encrypted reply carries another eCOUNT): this is the host's own transmission read back.
+      this.counters.echoes++;
       return;
     }
     const verdict = pending.link.judge(pending.request, frame);

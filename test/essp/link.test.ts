@@ -255,6 +255,19 @@ describe('link timing and matching over a bus (fake timers)', () => {
     await bus.close();
   });
 
+  it('ignores the host’s own transmission read back (echoing adapters)', async () => {
+    const { bus, device } = setup();
+    const result = bus.exchange(0, Uint8Array.of(0x07));
+    await flush();
+    const sent = device.frames[0]?.raw ?? new Uint8Array();
+    void device.end.write(sent); // the echo
+    await flush();
+    device.answer([0xf0, 0xe8]);
+    await expect(result).resolves.toEqual(Uint8Array.of(0xf0, 0xe8));
+    expect(bus.stats.echoes).toBe(1);
+    await bus.close();
+  });
+
   it('an encrypted reply that fails its inner CRC rejects with DECRYPT_FAILED without key bytes in the error', async () => {
     const { bus, device } = setup();
     bus.setKey(0, KEY);
