@@ -11,6 +11,7 @@ import { parseServeArgs, SERVE_OPTIONS, SERVE_USAGE, serveUntilAborted } from '.
 import { UsageError, type CliCommand, type CliIo } from '../../cli/types.js';
 import { parseFixedKey } from '../crypto.js';
 import { SIM_DEVICE_NAMES, type SimDeviceName } from './profiles.js';
+import { PAYOUT_SCRIPT_HELP, runPayoutScriptLine } from './payout/script.js';
 import { runScriptLine, SCRIPT_HELP, scriptDelayMs } from './script.js';
 import { SspSimulator, type SspSimulatorOptions } from './simulator.js';
 
@@ -27,7 +28,8 @@ ${SERVE_USAGE}
   --quiet           do not print what the device does
 
 While it runs, type commands on stdin (one per line):
-${SCRIPT_HELP.replace(/^commands \(one per line\):\n/, '')}`;
+${SCRIPT_HELP.replace(/^commands \(one per line\):\n/, '')}
+${PAYOUT_SCRIPT_HELP}`;
 
 const OPTIONS = {
   ...SERVE_OPTIONS,
@@ -93,7 +95,7 @@ function readScript(sim: SspSimulator, io: CliIo): () => void {
           await delay(ms, systemClock, io.signal).catch(() => undefined);
           return;
         }
-        const out = runScriptLine(sim, line);
+        const out = runPayoutScriptLine(sim, line) ?? runScriptLine(sim, line);
         if (out !== '') io.stdout.write(`${out}\n`);
       } catch (error) {
         report(error);
