@@ -188,9 +188,9 @@ export class SspFrameDecoder {
                 if ((crc & 0xff) === v[end - 2] && crc >>> 8 === v[end - 1]) {
                   const address = (v[base + 1] ?? 0) & 0x7f;
                   if (address <= SSP_MAX_ADDRESS) {
-                    const raw = v.slice(base, end);
+                    const raw = copyOut(v, base, end);
                     // data is its own copy: a subarray of a small typed array forces V8 to move it off the heap
-                    const data = v.slice(base + 3, base + 3 + len);
+                    const data = copyOut(raw, 3, 3 + len);
                     const seq = (v[base + 1] ?? 0) & 0x80 ? 1 : 0;
                     stats.frames++;
                     base = end;
@@ -280,8 +280,8 @@ export class SspFrameDecoder {
           base = this.resync(base);
           continue;
         }
-        const raw = v.slice(base, pos);
-        const data = body.slice(2, 2 + len);
+        const raw = copyOut(v, base, pos);
+        const data = copyOut(body, 2, 2 + len);
         const seq = (body[0] ?? 0) & 0x80 ? 1 : 0;
         stats.frames++;
         base = pos;
@@ -307,6 +307,18 @@ export class SspFrameDecoder {
   private emitError(code: ErrorCode, message: string, raw: Uint8Array): void {
     this.handlers.error?.(new KioskbusError(code, message, { raw }));
   }
+}
+
+/**
+ * A copy of `src[from, to)`. Small frames are copied by a plain loop into a fresh on-heap array: cheaper than
+ * `slice()` on a view of the (large, off-heap) receive buffer.
+ */
+function copyOut(src: Uint8Array, from: number, to: number): Uint8Array {
+  const n = to - from;
+  if (n > 64) return src.slice(from, to);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = src[from + i] ?? 0;
+  return out;
 }
 
 /**
