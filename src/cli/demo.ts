@@ -1,6 +1,7 @@
 import { ccnetDemo } from '../ccnet/demo.js';
 import { controllerboxDemo } from '../controllerbox/demo.js';
 import { esspDemo } from '../essp/demo.js';
+import { esspPayoutDemo } from '../essp/demo-payout.js';
 import { transportsDemo } from './demo-transports.js';
 import type { CliIo } from './types.js';
 
@@ -14,7 +15,13 @@ export interface DemoSection {
  * The sections of the demo, in order. Each protocol adds its session (`src/<protocol>/demo.ts`);
  * the transports section shows a simulator served on TCP and on a pty.
  */
-export const demoSections: readonly DemoSection[] = [esspDemo, ccnetDemo, controllerboxDemo, transportsDemo];
+export const demoSections: readonly DemoSection[] = [
+  esspDemo,
+  esspPayoutDemo,
+  ccnetDemo,
+  controllerboxDemo,
+  transportsDemo,
+];
 
 export async function runDemo(io: CliIo, options: { quiet: boolean }): Promise<number> {
   let failed = 0;
