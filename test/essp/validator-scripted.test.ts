@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SspBus } from '../../src/essp/bus.js';
 import { encodeBarCodeData, encodeSetupRequest, validatorSetup } from '../../src/essp/decoders.js';
 import { SspValidator } from '../../src/essp/devices/validator.js';
-import { encodeEvents, makeEvent, type SspEvent } from '../../src/essp/events.js';
+import { encodeEvents, makeEvent, type SspEvent, type SspNoteEvent } from '../../src/essp/events.js';
 import { encodeFrame, SspFrameDecoder } from '../../src/essp/frame.js';
 import { createMemoryPair, type MemoryTransport } from '../../src/transport/memory.js';
 
@@ -23,6 +23,8 @@ class ScriptedValidator {
   /** Raw event bytes appended to the next poll (for unknown codes). */
   rawNext: number[] = [];
   maxProtocol = 4;
+  /** Reply to HOLD: OK while a note is in escrow, FAIL when it is gone. */
+  holdReply = 0xf0;
   protocol = 4;
   private lastSeq: 0 | 1 | undefined;
   private lastReply: Uint8Array | undefined;
@@ -76,6 +78,8 @@ class ScriptedValidator {
         return [0xf0, ...encodeBarCodeData({ statusCode: 1, data: '123456789012345678' })];
       case 0x17:
         return [0xf0, 0x06];
+      case 0x18:
+        return [this.holdReply];
       default:
         return [0xf0];
     }
@@ -135,7 +139,7 @@ describe('SspValidator against a scripted device', () => {
   });
 
   it('an unknown event code stops the parse of that reply and is surfaced with its bytes', async () => {
-    device.polls.push([makeEvent({ name: 'CREDIT_NOTE', channel: 2 })]);
+    device.polls.push([makeEvent<SspNoteEvent>({ name: 'CREDIT_NOTE', channel: 2 })]);
     device.rawNext = [0x42, 0x01, 0x02];
     await vi.advanceTimersByTimeAsync(400);
     // `event`/`unknown` are emitted for the whole reply first, then the typed events of the device class
@@ -146,5 +150,24 @@ describe('SspValidator against a scripted device', () => {
     device.polls.push([makeEvent({ name: 'NOTE_REJECTED' })]);
     await vi.advanceTimersByTimeAsync(400);
     expect(log.slice(1)).toEqual(['rejected 6']);
+  });
+
+  it('when HOLD is refused (the note left escrow), the loop goes back to POLL', async () => {
+    const escrow: number[] = [];
+    validator.on('escrow', (n) => {
+      escrow.push(n.channel);
+      validator.hold();
+    });
+    device.polls.push([makeEvent<SspNoteEvent>({ name: 'READ_NOTE', channel: 1 })]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(escrow).toEqual([1]);
+    const holds = device.received.filter((c) => c === 0x18).length;
+    expect(holds).toBeGreaterThanOrEqual(3);
+    device.holdReply = 0xf8;
+    device.polls.push([makeEvent({ name: 'NOTE_REJECTED' })]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(validator.escrow).toBeUndefined();
+    expect(log.slice(1)).toEqual(['rejected 6']);
+    expect(device.received.at(-1)).toBe(0x07);
   });
 });

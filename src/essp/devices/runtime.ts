@@ -262,6 +262,15 @@ export class SspDevice<
     return undefined;
   }
 
+  /**
+   * Subclass hook: the device refused the command `pollCommand` chose (for HOLD: no note in escrow any more). The
+   * next round polls normally unless the hook says otherwise.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- a hook: subclasses use the arguments
+  protected pollCommandRefused(name: SspCommandName, error: KioskbusError): void {
+    // nothing by default
+  }
+
   /** The start-up sequence. Concurrent callers share one run. */
   protected initialise(reason: ReinitialiseReason): Promise<void> {
     if (this.initialising) return this.initialising;
@@ -346,7 +355,17 @@ export class SspDevice<
       const override = this.pollCommand();
       const name: SspCommandName = override ?? (this.options.pollWithAck ? 'POLL_WITH_ACK' : 'POLL');
       const spec = COMMANDS[name] as CommandSpec;
-      const reply = await this.send(spec, Uint8Array.of(spec.code));
+      let reply: Uint8Array;
+      try {
+        reply = await this.send(spec, Uint8Array.of(spec.code));
+      } catch (error) {
+        // a device answer (not a time-out or a lost port) refusing the substitute command
+        if (override !== undefined && isKioskbusError(error) && error.context.generic !== undefined) {
+          this.pollCommandRefused(override, error);
+          return;
+        }
+        throw error;
+      }
       if (name !== 'POLL' && name !== 'POLL_WITH_ACK') return;
       const events = decodeEvents(reply.subarray(1), this.context);
       await this.processEvents(events, name === 'POLL_WITH_ACK');

@@ -193,6 +193,12 @@ export class SspValidator extends SspDevice<SspValidatorEvents> {
     return this.holding && this.escrowNote ? 'HOLD' : undefined;
   }
 
+  /** HOLD refused (FAIL / CANNOT_PROCESS): the note is not in escrow any more; poll to learn what became of it. */
+  protected override pollCommandRefused(): void {
+    this.holding = false;
+    this.escrowNote = undefined;
+  }
+
   protected override async handleEvents(events: SspEvent[]): Promise<void> {
     for (const event of events) await this.handle(event);
   }
