@@ -10,3 +10,21 @@ export * from './decoders.js';
 export { decodeCapture, recordToJson, type DecodeOptions, type DecodeRecord } from './decode.js';
 export * from './devices/runtime.js';
 export * from './devices/validator.js';
+export * from './devices/payout-common.js';
+export * from './devices/smart-payout.js';
+export * from './devices/nv4000.js';
+export * from './devices/nv11.js';
+export * from './devices/smart-hopper.js';
+export * from './devices/smart-system.js';
+export {
+  hopperOf,
+  noteRecyclerOf,
+  nv11Of,
+  payoutOf,
+  PAYOUT_DEVICE_NAMES,
+  type CurrencyAccount,
+  type PayoutAccounting,
+  type PayoutDeviceName,
+  type PayoutSimOptions,
+  type PayoutTiming,
+} from './simulator/payout/index.js';

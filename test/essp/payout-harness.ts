@@ -108,6 +108,18 @@ export function record(device: PayoutDevice, log: string[], prefix = ''): void {
   device.on('coinMechDisabled', () => {
     add('coinMechDisabled');
   });
+  device.on('deviceFull', () => {
+    add('deviceFull');
+  });
+  device.on('coinMechJammed', () => {
+    add('coinMechJammed');
+  });
+  device.on('coinMechError', (code) => {
+    add(`coinMechError ${String(code)}`);
+  });
+  device.on('jammed', (j) => {
+    add(`jammed ${j.safe ? 'safe' : 'unsafe'}`);
+  });
   device.on('stacked', () => {
     add('stacked');
   });

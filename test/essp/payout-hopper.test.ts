@@ -79,8 +79,16 @@ describe('SMART Hopper', () => {
     await r.device.setCoinMechOptions({ ccTalk: true });
     hopper.coinMechError(13);
     await vi.advanceTimersByTimeAsync(1000);
-    expect(only(r.log, 'coinMech', 'coinCredit')).toEqual(['coinCredit 50 EUR', 'coinMechDisabled', 'coinMechEnabled']);
+    expect(only(r.log, 'coinMech', 'coinCredit')).toEqual([
+      'coinCredit 50 EUR',
+      'coinMechDisabled',
+      'coinMechEnabled',
+      'coinMechError 13',
+    ]);
     expect(hopper.coinMechErrors).toBe(true);
+    hopper.coinMechJam();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(only(r.log, 'coinMechJammed')).toEqual(['coinMechJammed']);
   });
 
   it('set denomination level adds coins; 0 clears; the books follow', async () => {

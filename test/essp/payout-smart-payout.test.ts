@@ -359,6 +359,57 @@ describe('SMART Payout float and empty', () => {
   });
 });
 
+describe('SMART Payout store full, counters, re-initialisation', () => {
+  it('a full store reports DEVICE_FULL once and sends further notes to the cashbox', async () => {
+    await start({ capacity: 9 });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(only(r.log, 'deviceFull')).toEqual(['deviceFull']);
+    r.sim.insertNote(1);
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(only(r.log, 'credit', 'stacked', 'noteStored', 'deviceFull')).toEqual([
+      'deviceFull',
+      'credit 500 EUR',
+      'stacked',
+    ]);
+  });
+
+  it('counters count stored, dispensed and transferred notes; reset clears them', async () => {
+    await start({ timing: { ...TIMING, takeNoteMs: 10 } });
+    await r.device.payout(1000, 'EUR');
+    await vi.advanceTimersByTimeAsync(2000);
+    r.sim.insertNote(1);
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(await r.device.counters()).toMatchObject({ stored: 1, dispensed: 1, transferredToStack: 0 });
+    await r.device.resetCounters();
+    expect(await r.device.counters()).toMatchObject({ stored: 0, dispensed: 0, stacked: 0 });
+  });
+
+  it('reinitialise runs the set-up again: routes and payout enable are sent again', async () => {
+    await start({}, { routes: [{ value: 500, route: 'cashbox' }] });
+    await r.device.setRoute(500, 'payout');
+    await r.device.disablePayout();
+    const again = r.device.reinitialise();
+    await vi.advanceTimersByTimeAsync(0);
+    await again;
+    expect(await r.device.getRoute(500)).toBe('cashbox');
+    expect(noteRecyclerOf(r.sim).payoutEnabled).toBe(true);
+    expect(r.device.isRunning).toBe(true);
+  });
+
+  it('validator control goes through: accepted values, escrow hold and reject', async () => {
+    await start({}, { holdInEscrow: true });
+    await r.device.setAcceptedValues([500, 1000]);
+    expect(r.sim.state.validator.inhibits.slice(0, 3)).toEqual([true, true, false]);
+    r.sim.insertNote(2);
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(r.device.escrow?.value).toBe(1000);
+    await r.device.reject();
+    await vi.advanceTimersByTimeAsync(2000);
+    expect((await r.device.lastRejectReason()).code).toBe(0x08);
+    expect(only(r.log, 'credit')).toEqual([]);
+  });
+});
+
 describe('SMART Payout at protocol 5 (single-value event forms)', () => {
   it('pays and reports values in the unit currency', async () => {
     await start({ timing: { ...TIMING, takeNoteMs: 10 } }, { protocolVersion: 5 });
