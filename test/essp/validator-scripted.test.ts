@@ -25,6 +25,8 @@ class ScriptedValidator {
   maxProtocol = 4;
   /** Reply to HOLD: OK while a note is in escrow, FAIL when it is gone. */
   holdReply = 0xf0;
+  /** Answer the next SETUP_REQUEST with SOFTWARE_ERROR. */
+  failSetup = false;
   protocol = 4;
   private lastSeq: 0 | 1 | undefined;
   private lastReply: Uint8Array | undefined;
@@ -62,6 +64,10 @@ class ScriptedValidator {
         this.protocol = data[1] ?? 0;
         return [0xf0];
       case 0x05:
+        if (this.failSetup) {
+          this.failSetup = false;
+          return [0xf6];
+        }
         return [
           0xf0,
           ...encodeSetupRequest(
@@ -169,5 +175,15 @@ describe('SspValidator against a scripted device', () => {
     expect(validator.escrow).toBeUndefined();
     expect(log.slice(1)).toEqual(['rejected 6']);
     expect(device.received.at(-1)).toBe(0x07);
+  });
+
+  it('a failed re-initialisation is retried by the next poll round', async () => {
+    const errors: string[] = [];
+    validator.on('error', (e) => errors.push(e.code));
+    device.polls.push([], [makeEvent({ name: 'SLAVE_RESET' })]);
+    device.failSetup = true;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(errors).toEqual(['SOFTWARE_ERROR']);
+    expect(log).toEqual(['ready start v4', 'reinitialising reset', 'reinitialising reset', 'ready reset v4']);
   });
 });

@@ -98,6 +98,8 @@ export class SspDevice<
   private initialising: Promise<void> | undefined;
   private firstPollAfterInit = false;
   private wasOffline = false;
+  /** A re-initialisation is due (set until one succeeds: a failed attempt is retried by the next poll round). */
+  private needsInit: ReinitialiseReason | undefined;
   /** Ack-type events of the last POLL_WITH_ACK reply whose EVENT_ACK has not been confirmed. */
   private unacked: string[] = [];
   private readonly onBusOffline = (address: number, error: KioskbusError): void => {
@@ -298,6 +300,7 @@ export class SspDevice<
     if (this.options.enable) await this.command('ENABLE');
     this.firstPollAfterInit = true;
     this.wasOffline = false;
+    this.needsInit = undefined;
     this.emitBase('ready', { reason, protocolVersion: this.context.protocolVersion, setup: this.setup });
   }
 
@@ -321,6 +324,7 @@ export class SspDevice<
 
   private keyLost(): void {
     if (!this.running || this.initialising) return;
+    this.needsInit = 'key-not-set';
     log('address %d: KEY_NOT_SET, re-initialising', this.address);
     this.initialise('key-not-set').catch((error: unknown) => {
       this.emitBase('error', toKioskbusError(error, ErrorCode.KeyNotSet, { address: this.address }));
@@ -348,8 +352,12 @@ export class SspDevice<
         // its replies: it may have been power-cycled or swapped meanwhile.
         if (!this.bus.transport.isOpen) await this.bus.open();
         await this.bus.sync(this.address);
+        this.wasOffline = false;
+        this.needsInit = 'online';
         this.emitBase('online');
-        await this.initialise('online');
+      }
+      if (this.needsInit !== undefined) {
+        await this.initialise(this.needsInit);
         return;
       }
       const override = this.pollCommand();
@@ -418,6 +426,7 @@ export class SspDevice<
       this.unacked = [];
     }
     if (reset && !first) {
+      this.needsInit = 'reset';
       // The power-up SLAVE_RESET comes with the first poll after the start-up; any later one means the device lost
       // its set-up (inhibits, key, protocol version).
       await this.initialise('reset');
