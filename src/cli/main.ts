@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { isKioskbusError } from '../core/errors.js';
 import { listSerialPorts } from '../transport/serial.js';
 import { runDemo } from './demo.js';
+import { probeCommand } from './probe.js';
 import { protocols } from './protocols.js';
 import { UsageError, type CliCommand, type CliIo, type ProtocolCli } from './types.js';
 
@@ -61,12 +62,11 @@ Runs every protocol's host against its built-in simulator and prints what happen
   },
 };
 
-type Verb = 'decode' | 'watch' | 'simulate' | 'probe';
+type Verb = 'decode' | 'watch' | 'simulate';
 const VERB_SUMMARY: Record<Verb, string> = {
   decode: 'decode a hex capture into one JSON line per frame',
   watch: 'initialise a device and print its events as JSON lines',
   simulate: 'serve a device simulator on TCP or a pty',
-  probe: 'look for devices on a port',
 };
 
 function verbCommand(verb: Verb): CliCommand | undefined {
@@ -93,8 +93,9 @@ function commands(): Map<string, CliCommand> {
   const map = new Map<string, CliCommand>([
     ['ports', portsCommand],
     ['demo', demoCommand],
+    ['probe', probeCommand],
   ]);
-  for (const verb of ['decode', 'watch', 'simulate', 'probe'] as const) {
+  for (const verb of ['decode', 'watch', 'simulate'] as const) {
     const command = verbCommand(verb);
     if (command) map.set(verb, command);
   }

@@ -24,8 +24,6 @@ export interface ProtocolCli {
   decode?: CliCommand;
   watch?: CliCommand;
   simulate?: CliCommand;
-  /** Extra protocol commands, e.g. `probe`. */
-  probe?: CliCommand;
 }
 
 export class UsageError extends Error {
