@@ -41,6 +41,13 @@ describe('simulate CLI', () => {
       expect(SIMULATE_USAGE).toContain(device);
     }
     expect(SIMULATE_USAGE).toContain('payout-jam');
+    expect(parseSimulateArgs(['--device', 'smart-hopper', '--levels', '100x10, 200x5']).payout).toEqual({
+      levels: [
+        { value: 100, count: 10 },
+        { value: 200, count: 5 },
+      ],
+    });
+    expect(() => parseSimulateArgs(['--device', 'smart-hopper', '--levels', '100'])).toThrow(/VALUExCOUNT/);
   });
 });
 

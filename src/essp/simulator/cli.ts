@@ -11,7 +11,7 @@ import { parseServeArgs, SERVE_OPTIONS, SERVE_USAGE, serveUntilAborted } from '.
 import { UsageError, type CliCommand, type CliIo } from '../../cli/types.js';
 import { parseFixedKey } from '../crypto.js';
 import { SIM_DEVICE_NAMES, type SimDeviceName } from './profiles.js';
-import { PAYOUT_SCRIPT_HELP, runPayoutScriptLine } from './payout/script.js';
+import { parseLevels, PAYOUT_SCRIPT_HELP, runPayoutScriptLine } from './payout/script.js';
 import { runScriptLine, SCRIPT_HELP, scriptDelayMs } from './script.js';
 import { SspSimulator, type SspSimulatorOptions } from './simulator.js';
 
@@ -26,6 +26,7 @@ ${SERVE_USAGE}
   --address N       SSP address (default 0)
   --protocol N      protocol version at power-up (default 6 or the device maximum if lower)
   --quiet           do not print what the device does
+  --levels LIST     payout devices: starting store levels, VALUExCOUNT in minor units (500x10,1000x5)
 
 While it runs, type commands on stdin (one per line):
 ${SCRIPT_HELP.replace(/^commands \(one per line\):\n/, '')}
@@ -39,6 +40,7 @@ const OPTIONS = {
   address: { type: 'string' },
   protocol: { type: 'string' },
   quiet: { type: 'boolean' },
+  levels: { type: 'string' },
 } as const;
 
 function intOption(text: string | undefined, name: string, min: number, max: number): number | undefined {
@@ -65,6 +67,7 @@ export function parseSimulateArgs(args: string[]): SspSimulatorOptions & { quiet
   if (address !== undefined) options.address = address;
   const protocol = intOption(values.protocol, 'protocol', 1, 255);
   if (protocol !== undefined) options.protocolVersion = protocol;
+  if (values.levels !== undefined) options.payout = { levels: parseLevels(values.levels) };
   const fixedKey = values['fixed-key'];
   if (fixedKey !== undefined) {
     try {

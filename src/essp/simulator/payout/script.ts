@@ -4,9 +4,11 @@
  * undefined and go to the validator's script (insert, jam, power-cycle, ...).
  */
 import { ErrorCode, KioskbusError } from '../../../core/errors.js';
+import { UsageError } from '../../../cli/types.js';
 import type { SspSimulator } from '../simulator.js';
 import { CoinHopper } from './coins.js';
 import { PayoutEngine } from './engine.js';
+import type { InitialLevel } from './types.js';
 
 export const PAYOUT_SCRIPT_HELP = `payout devices:
   coin VALUE [CUR]                        a coin into the coin mech (SMART Hopper / System), value in minor units
@@ -31,6 +33,17 @@ function value(text: string | undefined): number {
     throw new KioskbusError(ErrorCode.InvalidArgument, `expected a value in minor units, got "${String(text)}"`);
   }
   return v;
+}
+
+/** `--levels 500x10,1000x5`: starting store levels (value in minor units × count). */
+export function parseLevels(text: string): InitialLevel[] {
+  return text.split(',').map((part) => {
+    const m = /^\s*(\d+)\s*[x×*]\s*(\d+)\s*$/.exec(part);
+    if (!m) {
+      throw new UsageError(`--levels: expected VALUExCOUNT items like 500x10,1000x5, got "${part}"`);
+    }
+    return { value: Number(m[1]), count: Number(m[2]) };
+  });
 }
 
 /** Runs a payout script line; undefined when the line is not a payout command (or the device has no payout). */
