@@ -2,6 +2,9 @@
  * `kioskbus probe` against the real simulators served on TCP (127.0.0.1, port 0), through the real CLI entry.
  * Short timeouts keep every probe well under a second.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { attachSimulators, type CcnetSimulator } from '../../src/ccnet/simulator/base.js';
 import { BillSimulator } from '../../src/ccnet/simulator/bill.js';
@@ -12,6 +15,7 @@ import { probePort, type ProbedDevice } from '../../src/cli/probe.js';
 import { crcVariant } from '../../src/controllerbox/frame.js';
 import { ControllerBoxSimulator } from '../../src/controllerbox/simulator/simulator.js';
 import { SspSimulator, type SspSimulatorOptions } from '../../src/essp/simulator/index.js';
+import { hasSocat, PtyBridgeTransport } from '../../src/transport/pty.js';
 import { serveTcp, type TcpServerHandle } from '../../src/transport/tcp.js';
 import type { Transport } from '../../src/transport/types.js';
 import { memoryIo } from './helpers.js';
@@ -248,6 +252,17 @@ describe('kioskbus probe: nothing there, bad ports', () => {
     expect(key.err).not.toContain('not-a-secret-key');
   });
 
+  it('Ctrl-C (the CLI signal) stops a probe with exit 130', async () => {
+    const server = await serve(() => undefined);
+    const io = memoryIo();
+    const running = runCli(['probe', server.url, '--timeout', '1000'], io);
+    setTimeout(() => {
+      io.abort();
+    }, 30);
+    expect(await running).toBe(130);
+    expect(io.err()).toBe('kioskbus probe: cancelled\n');
+  });
+
   it('probePort can be cancelled and leaves nothing open', async () => {
     const server = await serve(() => undefined);
     const controller = new AbortController();
@@ -256,5 +271,33 @@ describe('kioskbus probe: nothing there, bad ports', () => {
       controller.abort();
     }, 30);
     await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
+  });
+});
+
+describe.skipIf(!hasSocat())('kioskbus probe on a serial port path (socat pty)', () => {
+  it("opens the path with each protocol's settings and finds the eSSP device and the ControllerBox", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kioskbus-probe-'));
+    cleanups.push(() => {
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const path = join(dir, 'ttyProbe');
+    const pty = new PtyBridgeTransport({ path });
+    await pty.open();
+    cleanups.push(() => pty.close());
+    // an eSSP validator and a ControllerBox behind one pty: each answers only its own protocol's frames
+    const validator = new SspSimulator({ device: 'nv9usb', replyLatencyMs: 0 });
+    const box = new ControllerBoxSimulator();
+    const detach = [validator.attach(pty), box.attach(pty)];
+    cleanups.push(() => {
+      for (const d of detach) d();
+      validator.close();
+      box.close();
+    });
+    const { code, out } = await probe([path, '--timeout', '100', '--essp-addresses', '0']);
+    expect(code).toBe(0);
+    const lines = out.trim().split('\n');
+    expect(lines[0]).toMatch(/^essp 0x00: Validator \(unit type 0x00\), serial \d+, firmware /);
+    expect(lines[1]).toBe('ccnet: no device answered (addresses 0x01, 0x02, 0x03, 0x04)');
+    expect(lines[2]).toBe('controllerbox: ControllerBox, firmware 1.4.2, board 2.0.1, CRC arc/data/be (detected)');
   });
 });
