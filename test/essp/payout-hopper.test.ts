@@ -161,6 +161,34 @@ describe('SMART Hopper', () => {
   });
 });
 
+describe('SMART Hopper at protocol 5 and enable state', () => {
+  it('uses the single-value forms: u16 coin values, routes, levels, payout, COIN_CREDIT without currency', async () => {
+    await start({}, { protocolVersion: 5 });
+    expect(r.device.protocolVersion).toBe(5);
+    expect(r.device.setup).toMatchObject({ kind: 'coin', protocolVersion: 5 });
+    await r.device.setRoute(200, 'cashbox');
+    expect(await r.device.getRoute(200)).toBe('cashbox');
+    await r.device.setDenominationLevel(5, 10);
+    expect(await r.device.level(5)).toBe(10);
+    hopperOf(r.sim).insertCoin(50);
+    await r.device.payout(120);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(only(r.log, 'coinCredit', 'dispensed')).toEqual(['coinCredit 50 EUR', 'dispensed 120 EUR of 120']);
+  });
+
+  it('reports disabled and enabled (DISABLED starts and stops)', async () => {
+    const log: string[] = [];
+    await start();
+    r.device.on('disabled', () => log.push('disabled'));
+    r.device.on('enabled', () => log.push('enabled'));
+    await r.device.disable();
+    await vi.advanceTimersByTimeAsync(600);
+    await r.device.enable();
+    await vi.advanceTimersByTimeAsync(600);
+    expect(log).toEqual(['disabled', 'enabled']);
+  });
+});
+
 describe('SMART System', () => {
   it('coin SETUP_REQUEST with unit type 0x09; the feeder gives PAY_IN_ACTIVE, credits and VALUE_ADDED', async () => {
     const rs = await rig([{ device: 'smart-system' }], (bus) => new SmartSystem(bus));

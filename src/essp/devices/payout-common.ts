@@ -181,14 +181,27 @@ export function noteRuntime(bus: SspBus, options: SspValidatorOptions, hooks: Ru
 /** The device runtime of a coin device (no note path), with the payout hooks. */
 export function coinRuntime(bus: SspBus, options: SspDeviceOptions, hooks: RuntimeHooks): SspDevice {
   class PayoutCoinRuntime extends SspDevice {
+    private deviceDisabled: boolean | undefined;
     protected override emitTyped(name: string, ...args: unknown[]): void {
       hooks.emit(name, args);
     }
     protected override async configure(): Promise<void> {
+      this.deviceDisabled = undefined;
       await hooks.configure();
     }
     protected override async handleEvents(events: SspEvent[]): Promise<void> {
+      if (events.some((e) => e.name === 'DISABLED') && this.deviceDisabled !== true) {
+        this.deviceDisabled = true;
+        hooks.emit('disabled', []);
+      }
       await hooks.handleEvents(events);
+    }
+    protected override afterPoll(events: SspEvent[]): void {
+      // like the validator runtime: `enabled` when DISABLED stops being reported
+      if (this.deviceDisabled === true && !events.some((e) => e.name === 'DISABLED')) {
+        this.deviceDisabled = false;
+        hooks.emit('enabled', []);
+      }
     }
   }
   return new PayoutCoinRuntime(bus, options);
