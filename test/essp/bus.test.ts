@@ -411,7 +411,8 @@ describe('SspBus on a noisy line (seeded fuzz)', () => {
     dev.write = async (data: Uint8Array): Promise<void> => {
       const bytes = data.slice();
       if (rand() < 0.15) {
-        bytes[3 + Math.floor(rand() * (bytes.length - 3))] ^= 0x10;
+        const at = 3 + Math.floor(rand() * (bytes.length - 3));
+        bytes[at] = (bytes[at] ?? 0) ^ 0x10;
         corrupted++;
       }
       const garbage = Uint8Array.from({ length: Math.floor(rand() * 6) }, () => Math.floor(rand() * 256));
