@@ -291,6 +291,33 @@ describe('SMART Payout pay-in and routes', () => {
   });
 });
 
+describe('SMART Payout power-up notes and POLL_WITH_ACK', () => {
+  it('a note stacking to the cashbox at a power cut: NOTE_PAID_INTO_STACKER_AT_POWER-UP, credited once', async () => {
+    await start({}, { routes: [{ value: 5000, route: 'cashbox' }] });
+    r.sim.insertNote(4);
+    await vi.advanceTimersByTimeAsync(900);
+    expect(r.sim.state.validator.note?.phase).toBe('stacking');
+    r.sim.powerCycle();
+    await vi.advanceTimersByTimeAsync(6000);
+    expect(only(r.log, 'credit', 'noteAtPowerUp')).toEqual(['noteAtPowerUp cashbox 5000 EUR', 'credit 5000 EUR']);
+    expect(r.sim.state.validator.cashbox.notes).toBe(1);
+    expect(noteRecyclerOf(r.sim).accounting().currencies[0]).toMatchObject({ paidIn: 5000, cashbox: 5000 });
+  });
+
+  it('DISPENSED repeats until EVENT_ACK and is reported once', async () => {
+    await start({ timing: { ...TIMING, takeNoteMs: 10 } });
+    const acks: string[] = [];
+    r.sim.on('command', (c) => {
+      if (c.name === 'EVENT_ACK') acks.push(`ack ${String(c.reply)}`);
+    });
+    await r.device.payout(500, 'EUR');
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(only(r.log, 'dispensed')).toEqual(['dispensed 500 EUR of 500']);
+    expect(acks).toEqual([`ack ${String(0xf0)}`]);
+    expect(r.sim.state.awaitingAck).toEqual([]);
+  });
+});
+
 describe('SMART Payout float and empty', () => {
   it('float keeps the amount and moves the rest to the cashbox (keeping the minimum payout possible)', async () => {
     await start();
