@@ -96,7 +96,8 @@ interface Pending {
   request: SspRequest;
   label: string;
   resolve: (data: Uint8Array) => void;
-  reject: (error: KioskbusError) => void;
+  /** `answered`: the device replied (the flag has toggled); otherwise the request may or may not have run. */
+  reject: (error: KioskbusError, answered?: boolean) => void;
 }
 
 export class SspBus extends EventEmitter<SspBusEvents> {
@@ -389,9 +390,12 @@ export class SspBus extends EventEmitter<SspBusEvents> {
           }
           resolve(reply);
         },
-        reject: (error) => {
+        reject: (error, answered = false) => {
           if (done) return;
           finish();
+          // Sent but not answered (cancelled, port lost, given up): the device may have run it, so its flag is
+          // unknown and the next command to it must be preceded by a SYNC.
+          if (!answered && attempts > 0) link.giveUp();
           reject(error);
         },
       };
@@ -416,7 +420,6 @@ export class SspBus extends EventEmitter<SspBusEvents> {
           return;
         }
         this.counters.timeouts++;
-        link.giveUp();
         const error = new KioskbusError(
           ErrorCode.Timeout,
           `${options.label} to address ${address}: no reply after ${attempts} transmission(s) of ${timeoutMs} ms; device offline`,
@@ -467,7 +470,7 @@ export class SspBus extends EventEmitter<SspBusEvents> {
         return;
       case 'error':
         log('<- %d %s unusable reply: %s', frame.address, pending.label, verdict.error.message);
-        pending.reject(verdict.error);
+        pending.reject(verdict.error, true);
         return;
     }
   }

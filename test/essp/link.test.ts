@@ -308,6 +308,14 @@ describe('link timing and matching over a bus (fake timers)', () => {
     expect((await caught).code).toBe(ErrorCode.Cancelled);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(device.frames).toHaveLength(2);
+    // the device may have run the cancelled command: the next command is preceded by a SYNC
+    const next = bus.exchange(0, Uint8Array.of(0x07));
+    await flush();
+    expect(toHex(device.frames[2]?.raw ?? new Uint8Array())).toBe('7f 80 01 11 65 82');
+    device.answer([0xf0]);
+    await flush();
+    device.answer([0xf0, 0x01]);
+    await expect(next).resolves.toEqual(Uint8Array.of(0xf0, 0x01));
     await bus.close();
   });
 
