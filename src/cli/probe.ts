@@ -162,7 +162,7 @@ async function openPort(transport: Transport, target: string): Promise<void> {
     throw new KioskbusError(
       ErrorCode.TransportError,
       `cannot open ${target}: ${cause.message}`,
-      { target, cause: cause.code },
+      { target, cause: cause.code, opening: true },
       { cause },
     );
   } finally {
@@ -394,6 +394,32 @@ async function probeControllerBox(
 
 // ------------------------------------------------------------------------------------------------
 
+/** Opens the port with the protocol's settings, probes, and always closes it again. */
+async function probeProtocol(
+  protocol: ProbeProtocol,
+  transport: Transport,
+  target: string,
+  settings: Required<Pick<ProbeOptions, 'timeoutMs'>> & ProbeOptions,
+): Promise<ProbedDevice[]> {
+  // I/O errors also surface as failed requests; without a listener an 'error' event would crash the process
+  const onError = (): void => undefined;
+  transport.on('error', onError);
+  try {
+    await openPort(transport, target);
+    switch (protocol) {
+      case 'essp':
+        return await probeEssp(transport, settings);
+      case 'ccnet':
+        return await probeCcnet(transport, settings);
+      case 'controllerbox':
+        return await probeControllerBox(transport, settings);
+    }
+  } finally {
+    await transport.close().catch(() => undefined);
+    transport.off('error', onError);
+  }
+}
+
 /**
  * Probes `target` (a serial path, `serial://...` or `tcp://host:port`) for each protocol in turn and resolves with
  * what answered. Rejects with TRANSPORT_ERROR when the port cannot be opened (or fails while probing), with
@@ -412,45 +438,47 @@ export async function probePort(target: string, options: ProbeOptions = {}): Pro
     }
   }
   const make = options.createTransport ?? createTransport;
-  const settings = { ...options, timeoutMs, esspAddresses };
   const results: ProtocolProbeResult[] = [];
   for (const protocol of options.protocols ?? PROBE_PROTOCOLS) {
-    if (options.signal?.aborted) throw cancelled();
-    const transport = make(target, SERIAL_DEFAULTS[protocol]);
-    // I/O errors also surface as failed requests; without a listener an 'error' event would crash the process
-    const onError = (): void => undefined;
-    transport.on('error', onError);
-    try {
-      await openPort(transport, target);
-    } catch (error) {
-      transport.off('error', onError);
-      throw error;
-    }
-    let devices: ProbedDevice[];
-    let asked: string;
-    try {
-      switch (protocol) {
-        case 'essp':
-          asked = `addresses ${esspAddresses.map(hex2).join(', ')}`;
-          devices = await probeEssp(transport, settings);
-          break;
-        case 'ccnet':
-          asked = `addresses ${CCNET_PROBE_ADDRESSES.map(hex2).join(', ')}`;
-          devices = await probeCcnet(transport, settings);
-          break;
-        case 'controllerbox':
-          asked = 'REQUEST_VERSION';
-          devices = await probeControllerBox(transport, settings);
-          break;
-      }
-    } catch (error) {
-      await transport.close().catch(() => undefined);
-      transport.off('error', onError);
+    const asked =
+      protocol === 'essp'
+        ? `addresses ${esspAddresses.map(hex2).join(', ')}`
+        : protocol === 'ccnet'
+          ? `addresses ${CCNET_PROBE_ADDRESSES.map(hex2).join(', ')}`
+          : 'REQUEST_VERSION';
+    let devices: ProbedDevice[] | undefined;
+    for (let attempt = 1; devices === undefined; attempt++) {
       if (options.signal?.aborted) throw cancelled();
-      throw toKioskbusError(error, ErrorCode.TransportError);
+      let reported = 0;
+      const settings = {
+        ...options,
+        timeoutMs,
+        esspAddresses,
+        onDevice: (device: ProbedDevice): void => {
+          reported++;
+          options.onDevice?.(device);
+        },
+      };
+      const transport = make(target, SERIAL_DEFAULTS[protocol]); // a bad target throws here, as it is
+      try {
+        devices = await probeProtocol(protocol, transport, target, settings);
+      } catch (error) {
+        if (options.signal?.aborted) throw cancelled();
+        if (isKioskbusError(error) && error.context.opening === true) throw error;
+        // A port that drops the connection at once (a TCP serial server still busy with our previous connection,
+        // a USB adapter resetting) is tried once more, unless devices were already reported (no duplicates).
+        if (attempt === 1 && reported === 0 && isPortFailure(error) && !isKioskbusError(error, ErrorCode.Cancelled)) {
+          continue;
+        }
+        const cause = toKioskbusError(error, ErrorCode.TransportError);
+        throw new KioskbusError(
+          ErrorCode.TransportError,
+          `${protocol} probe of ${target} failed: ${cause.message}`,
+          { target, protocol, cause: cause.code },
+          { cause },
+        );
+      }
     }
-    await transport.close();
-    transport.off('error', onError);
     const result: ProtocolProbeResult = { protocol, devices, asked };
     results.push(result);
     options.onProtocol?.(result);

@@ -3,6 +3,7 @@
  * Short timeouts keep every probe well under a second.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ import { crcVariant } from '../../src/controllerbox/frame.js';
 import { ControllerBoxSimulator } from '../../src/controllerbox/simulator/simulator.js';
 import { SspSimulator, type SspSimulatorOptions } from '../../src/essp/simulator/index.js';
 import { hasSocat, PtyBridgeTransport } from '../../src/transport/pty.js';
-import { serveTcp, type TcpServerHandle } from '../../src/transport/tcp.js';
+import { serveTcp, SocketTransport, type TcpServerHandle } from '../../src/transport/tcp.js';
 import type { Transport } from '../../src/transport/types.js';
 import { memoryIo } from './helpers.js';
 
@@ -239,6 +240,50 @@ describe('kioskbus probe: nothing there, bad ports', () => {
     const missing = await probe(['/dev/kioskbus-no-such-port', '--timeout', '20']);
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('kioskbus probe: cannot open /dev/kioskbus-no-such-port');
+  });
+
+  it('a connection dropped at once is tried once more; a port that keeps dropping it fails with exit 1', async () => {
+    // a TCP serial server that refuses the first `drops` connections (as if still busy with the previous one)
+    const dropping = async (drops: number): Promise<string> => {
+      let seen = 0;
+      const sockets = new Set<Socket>();
+      const server = createServer((socket) => {
+        seen++;
+        if (seen <= drops) {
+          socket.destroy();
+          return;
+        }
+        sockets.add(socket);
+        const transport = new SocketTransport(socket);
+        const sim = new ControllerBoxSimulator();
+        const detach = sim.attach(transport);
+        transport.once('close', () => {
+          detach();
+          sim.close();
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      cleanups.push(
+        () =>
+          new Promise<void>((resolve) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => {
+              resolve();
+            });
+          }),
+      );
+      const address = server.address();
+      return `tcp://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    };
+    const once = await probe([await dropping(1), '-p', 'controllerbox', '--timeout', '50']);
+    expect(once.code).toBe(0);
+    expect(once.out).toBe('controllerbox: ControllerBox, firmware 1.4.2, board 2.0.1, CRC arc/data/be (detected)\n');
+
+    const always = await probe([await dropping(Infinity), '-p', 'controllerbox', '--timeout', '50']);
+    expect(always.code).toBe(1);
+    expect(always.err).toMatch(
+      /^kioskbus probe: controllerbox probe of tcp:\/\/127\.0\.0\.1:\d+ failed: .*(closed|not open)/,
+    );
   });
 
   it('bad options exit 2 with the usage', async () => {
