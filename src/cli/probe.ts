@@ -161,7 +161,7 @@ async function openPort(transport: Transport, target: string): Promise<void> {
     const cause = toKioskbusError(error, ErrorCode.TransportError);
     throw new KioskbusError(
       ErrorCode.TransportError,
-      `cannot open ${target}: ${cause.message}`,
+      `cannot open ${target}: ${causeText(cause)}`,
       { target, cause: cause.code, opening: true },
       { cause },
     );
@@ -183,6 +183,11 @@ function isPortFailure(error: unknown): boolean {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The message of a wrapped error without its `[CODE]` suffix (the wrapper adds its own). */
+function causeText(error: KioskbusError): string {
+  return error.message.replace(/ \[[A-Z_]+\]( \(bytes: [0-9a-f ]*\))?$/, '');
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -473,7 +478,7 @@ export async function probePort(target: string, options: ProbeOptions = {}): Pro
         const cause = toKioskbusError(error, ErrorCode.TransportError);
         throw new KioskbusError(
           ErrorCode.TransportError,
-          `${protocol} probe of ${target} failed: ${cause.message}`,
+          `${protocol} probe of ${target} failed: ${causeText(cause)}`,
           { target, protocol, cause: cause.code },
           { cause },
         );

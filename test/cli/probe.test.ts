@@ -240,6 +240,7 @@ describe('kioskbus probe: nothing there, bad ports', () => {
     const missing = await probe(['/dev/kioskbus-no-such-port', '--timeout', '20']);
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('kioskbus probe: cannot open /dev/kioskbus-no-such-port');
+    expect(missing.err.match(/\[TRANSPORT_ERROR\]/g)).toHaveLength(1);
   });
 
   it('a connection dropped at once is tried once more; a port that keeps dropping it fails with exit 1', async () => {
