@@ -8,7 +8,7 @@ import type { DemoSection } from '../cli/demo.js';
 import { formatMoney } from '../core/money.js';
 import { createMemoryPair } from '../transport/memory.js';
 import { SspBus } from './bus.js';
-import type { PayoutDevice, PayoutProgress } from './devices/payout-common.js';
+import type { PayoutDevice, PayoutOutcome } from './devices/payout-common.js';
 import { SmartHopper } from './devices/smart-hopper.js';
 import { SmartPayout } from './devices/smart-payout.js';
 import { hopperOf } from './simulator/payout/index.js';
@@ -26,29 +26,6 @@ async function describeLevels(device: PayoutDevice): Promise<string> {
     .filter((l) => l.level > 0)
     .map((l) => `${String(l.level)}×${eur(l.value)}`)
     .join(' ');
-}
-
-/** Resolves when `event` fires on `device` with a result; rejects after `ms`. */
-function finished(device: PayoutDevice, ms: number): Promise<PayoutProgress> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`payout not finished within ${String(ms)} ms`));
-    }, ms);
-    const done = (p: PayoutProgress): void => {
-      cleanup();
-      resolve(p);
-    };
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      device.off('dispensed', done);
-      device.off('halted', done);
-      device.off('timeout', done);
-    };
-    device.on('dispensed', done);
-    device.on('halted', done);
-    device.on('timeout', done);
-  });
 }
 
 function waitFor(check: () => boolean, ms: number, what: string): Promise<void> {
@@ -129,13 +106,14 @@ export const esspPayoutDemo: DemoSection = {
       while (notes > 0 && !(await payout.canPay(notes, 'EUR')).ok) notes -= 500;
       const coins = change - notes;
       say(`change ${eur(change)}: ${eur(notes)} in notes, ${eur(coins)} in coins`);
-      const paidNotes = notes > 0 ? finished(payout, 8000) : Promise.resolve(undefined);
-      const paidCoins = coins > 0 ? finished(hopper, 8000) : Promise.resolve(undefined);
-      if (notes > 0) await payout.payout(notes, 'EUR');
-      if (coins > 0) await hopper.payout(coins, 'EUR');
-      const [n, c] = await Promise.all([paidNotes, paidCoins]);
-      const paid = (n?.value ?? 0) + (c?.value ?? 0);
-      say(`paid ${eur(paid)} (notes ${eur(n?.value ?? 0)}, coins ${eur(c?.value ?? 0)})`);
+      const pay = async (device: PayoutDevice, amount: number): Promise<PayoutOutcome | undefined> => {
+        if (amount === 0) return undefined;
+        await device.payout(amount, 'EUR');
+        return device.payoutOutcome(AbortSignal.timeout(8000));
+      };
+      const [n, c] = await Promise.all([pay(payout, notes), pay(hopper, coins)]);
+      const paid = (n?.paid ?? 0) + (c?.paid ?? 0);
+      say(`paid ${eur(paid)} (notes ${eur(n?.paid ?? 0)}, coins ${eur(c?.paid ?? 0)})`);
       if (paid !== change) throw new Error(`paid ${eur(paid)} instead of ${eur(change)}`);
       say(`levels after: notes ${await describeLevels(payout)} | coins ${await describeLevels(hopper)}`);
     } finally {

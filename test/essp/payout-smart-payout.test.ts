@@ -228,6 +228,33 @@ describe('SMART Payout payout', () => {
     expect(await level(2000)).toBe(1);
   });
 
+  it('payoutOutcome resolves with how the payout ended: complete, halted, or incomplete after a power cut', async () => {
+    await start();
+    await r.device.payout(1500, 'EUR');
+    const complete = r.device.payoutOutcome();
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(await complete).toEqual({ status: 'dispensed', paid: 1500, requested: 1500, currency: 'EUR' });
+
+    await r.device.payout(2500, 'EUR');
+    const halted = r.device.payoutOutcome();
+    await vi.advanceTimersByTimeAsync(300);
+    await r.device.halt();
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(await halted).toEqual({ status: 'halted', paid: 2000, requested: 2500, currency: 'EUR' });
+
+    await r.device.payout(1500, 'EUR');
+    const cut = r.device.payoutOutcome();
+    await vi.advanceTimersByTimeAsync(1100);
+    r.sim.powerCycle();
+    await vi.advanceTimersByTimeAsync(8000);
+    expect(await cut).toEqual({ status: 'incomplete', paid: 1000, requested: 1500, currency: 'EUR' });
+
+    const aborted = new AbortController();
+    const never = r.device.payoutOutcome(aborted.signal);
+    aborted.abort(new Error('gave up'));
+    await expect(never).rejects.toThrow('gave up');
+  });
+
   it('a note in the bezel at power loss counts as paid', async () => {
     await start({ timing: { ...TIMING, takeNoteMs: undefined } });
     await r.device.payout(3000, 'EUR');

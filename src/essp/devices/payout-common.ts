@@ -44,6 +44,15 @@ export interface PayoutProgress {
   requested?: number;
 }
 
+/** How a payout ended (see `payoutOutcome`). */
+export interface PayoutOutcome {
+  status: 'dispensed' | 'halted' | 'timeout' | 'incomplete';
+  paid: number;
+  /** The amount asked for (known when this host started the payout, or from INCOMPLETE_PAYOUT). */
+  requested?: number;
+  currency: string;
+}
+
 /** ERROR_DURING_PAYOUT: what was paid when the error happened, and why. */
 export interface PayoutErrorInfo {
   values: SspValue[];
@@ -305,6 +314,48 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
     if (options.test === true) return check(run);
     await run;
     this.running = { kind: 'payout', requested: amount, currency: c };
+  }
+
+  /**
+   * Resolves when the payout running now ends: `dispensed` (complete), `halted`, `timeout` or, after a power failure,
+   * `incomplete` (from INCOMPLETE_PAYOUT at the next start). Call it right after `payout()`. Rejects when `signal`
+   * aborts (e.g. `AbortSignal.timeout(30_000)`).
+   */
+  payoutOutcome(signal?: AbortSignal): Promise<PayoutOutcome> {
+    return new Promise((resolve, reject) => {
+      const listeners: [keyof PayoutEvents, (...args: never[]) => void][] = [];
+      const done = (outcome: PayoutOutcome): void => {
+        for (const [name, fn] of listeners) this.off(name, fn);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      };
+      const onAbort = (): void => {
+        for (const [name, fn] of listeners) this.off(name, fn);
+        reject(signal?.reason instanceof Error ? signal.reason : new KioskbusError(ErrorCode.Cancelled, 'aborted'));
+      };
+      const progress = (status: PayoutOutcome['status']) => (p: PayoutProgress) => {
+        done({
+          status,
+          paid: p.value,
+          currency: p.currency,
+          ...(p.requested !== undefined ? { requested: p.requested } : {}),
+        });
+      };
+      const incomplete = (items: SspIncompleteItem[]): void => {
+        const item = items[0];
+        done({
+          status: 'incomplete',
+          paid: item?.paid ?? 0,
+          requested: item?.requested ?? 0,
+          currency: item?.currency ?? this.currencyOf(undefined),
+        });
+      };
+      listeners.push(['dispensed', progress('dispensed')], ['halted', progress('halted')]);
+      listeners.push(['timeout', progress('timeout')], ['incompletePayout', incomplete]);
+      for (const [name, fn] of listeners) this.on(name, fn);
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   /** Whether the device could pay `amount` now (PAYOUT_AMOUNT in test mode, protocol >= 6). */
