@@ -49,6 +49,11 @@ function realisticStream(targetBytes: number): { bytes: Uint8Array; frames: numb
 
 const { bytes: stream, frames: streamFrames } = realisticStream(1 << 20);
 
+/** Best of three 300 ms windows (both parsers alike): the 2 shared cores make single windows noisy. */
+function bestOf(run: () => number): number {
+  return Math.max(run(), run(), run());
+}
+
 function chunked(size: number): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (let i = 0; i < stream.length; i += size) out.push(stream.subarray(i, i + size));
@@ -70,9 +75,11 @@ function kioskbusCase(chunkSize: number): BenchCase {
       });
       for (const c of chunks) once.push(c);
       const decoder = new SspFrameDecoder({ frame: () => undefined });
-      const value = measureBytes(() => {
-        for (const c of chunks) decoder.push(c);
-      }, stream.length);
+      const value = bestOf(() =>
+        measureBytes(() => {
+          for (const c of chunks) decoder.push(c);
+        }, stream.length),
+      );
       return Promise.resolve({ value, note: `${found} of ${streamFrames} frames found in one pass` });
     },
   };
@@ -111,12 +118,10 @@ function olderLibraryCase(chunkSize: number): BenchCase {
       const once = make(() => found++);
       for (const b of buffers) once(b);
       const feed = make(() => undefined);
-      const value = measureBytes(
-        () => {
+      const value = bestOf(() =>
+        measureBytes(() => {
           for (const b of buffers) feed(b);
-        },
-        stream.length,
-        300,
+        }, stream.length),
       );
       return Promise.resolve({ value, note: `${found} of ${streamFrames} frames found in one pass` });
     },
