@@ -114,6 +114,9 @@ export function record(device: PayoutDevice, log: string[], prefix = ''): void {
   device.on('coinMechJammed', () => {
     add('coinMechJammed');
   });
+  device.on('coinMechReturnPressed', () => {
+    add('coinMechReturnPressed');
+  });
   device.on('coinMechError', (code) => {
     add(`coinMechError ${String(code)}`);
   });

@@ -88,7 +88,9 @@ describe('SMART Hopper', () => {
     expect(hopper.coinMechErrors).toBe(true);
     hopper.coinMechJam();
     await vi.advanceTimersByTimeAsync(500);
-    expect(only(r.log, 'coinMechJammed')).toEqual(['coinMechJammed']);
+    hopper.coinMechReturn();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(only(r.log, 'coinMechJammed', 'coinMechReturnPressed')).toEqual(['coinMechJammed', 'coinMechReturnPressed']);
   });
 
   it('set denomination level adds coins; 0 clears; the books follow', async () => {
@@ -137,6 +139,11 @@ describe('SMART Hopper', () => {
     await r.device.float(500, { minPayout: 10 });
     await vi.advanceTimersByTimeAsync(5000);
     expect(only(r.log, 'floated')).toEqual(['floated 1900 EUR of 500']);
+    const floating = only(r.log, 'floating');
+    const moved = floating.map((l) => Number(/floating (\d+)/.exec(l)?.[1]));
+    expect(moved.length).toBeGreaterThan(2);
+    expect(moved).toEqual([...moved].sort((a, b) => a - b)); // progress only grows
+    expect(moved.every((v) => v < 1900)).toBe(true);
     expect(hopperOf(r.sim).storedValue()).toBe(500);
     await r.device.smartEmpty();
     await vi.advanceTimersByTimeAsync(5000);

@@ -457,10 +457,20 @@ describe('SMART Payout store full, counters, re-initialisation', () => {
     r.sim.insertNote(2);
     await vi.advanceTimersByTimeAsync(1500);
     expect(r.device.escrow?.value).toBe(1000);
+    r.device.hold(); // already held (holdInEscrow): HOLD goes on instead of POLL
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(r.device.escrow?.value).toBe(1000);
     await r.device.reject();
     await vi.advanceTimersByTimeAsync(2000);
     expect((await r.device.lastRejectReason()).code).toBe(0x08);
     expect(only(r.log, 'credit')).toEqual([]);
+    r.sim.insertNote(1);
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(r.device.escrow?.value).toBe(500);
+    r.device.accept();
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(only(r.log, 'credit', 'noteStored')).toEqual(['credit 500 EUR', 'noteStored']);
+    expect(r.device.channels.map((c) => c.value)).toEqual([500, 1000, 2000, 5000, 10000, 20000, 50000]);
   });
 });
 

@@ -191,6 +191,11 @@ export class CoinHopper extends PayoutEngine {
     if (this.coinMechErrors) this.push(tableEvent({ name: 'COIN_MECH_ERROR', error: code & 0xff }));
   }
 
+  /** The return (reject) button of the attached coin mechanism is pressed. */
+  coinMechReturn(): void {
+    this.push(this.simple('COIN_MECH_RETURN_PRESSED'));
+  }
+
   /** Coins jam in the attached coin mechanism. */
   coinMechJam(): void {
     this.push(this.simple('COIN_MECH_JAMMED'));
