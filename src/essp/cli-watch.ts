@@ -54,7 +54,7 @@ The port is a serial device (9600 8N2 by default), serial://PATH?baudRate=... or
   --no-encryption      do not negotiate a key (commands that need one are refused)
   --no-enable          leave the device disabled (watch only)
   --poll-interval MS   200..1000 (default 200)
-  --poll-with-ack      poll with POLL_WITH_ACK and acknowledge with EVENT_ACK
+  --plain-poll         poll with POLL instead of POLL_WITH_ACK + EVENT_ACK (the default falls back by itself)
   --accept VALUES      comma-separated note values in minor units to accept (default: all channels)
   --trace              also print every frame sent and received (cipher text, never keys)`;
 
@@ -96,7 +96,7 @@ export const watch: CliCommand = {
         'no-encryption': { type: 'boolean' },
         'no-enable': { type: 'boolean' },
         'poll-interval': { type: 'string' },
-        'poll-with-ack': { type: 'boolean' },
+        'plain-poll': { type: 'boolean' },
         accept: { type: 'string' },
         trace: { type: 'boolean' },
       },
@@ -138,7 +138,7 @@ export const watch: CliCommand = {
       address,
       encryption: values['no-encryption'] !== true,
       enable: values['no-enable'] !== true,
-      pollWithAck: values['poll-with-ack'] === true,
+      pollWithAck: values['plain-poll'] === true ? false : 'auto',
       pollIntervalMs,
       ...(fixedKey !== undefined ? { fixedKey } : {}),
       ...(accept ? { acceptValues: accept } : {}),

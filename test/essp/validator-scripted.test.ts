@@ -80,6 +80,8 @@ class ScriptedValidator {
         this.rawNext = [];
         return [0xf0, ...encodeEvents(events, ctx), ...raw];
       }
+      case 0x56:
+        return [0xf2]; // an old firmware: POLL_WITH_ACK unknown
       case 0x27:
         return [0xf0, ...encodeBarCodeData({ statusCode: 1, data: '123456789012345678' })];
       case 0x17:

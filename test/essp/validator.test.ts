@@ -97,7 +97,8 @@ describe('SspValidator start-up', () => {
     expect(pair.simulator.state.enabled).toBe(true);
     const before = commands.length;
     await vi.advanceTimersByTimeAsync(1000);
-    expect(commands.slice(before)).toEqual(['POLL', 'POLL', 'POLL', 'POLL', 'POLL']);
+    // encrypted: POLL_WITH_ACK by default (credits repeat until EVENT_ACK)
+    expect(commands.slice(before).filter((c) => c.startsWith('POLL'))).toEqual(Array(5).fill('POLL_WITH_ACK'));
     // the power-up SLAVE_RESET of the first poll does not trigger a second start-up
     expect(log).not.toContain('reinitialising reset');
   });
@@ -106,7 +107,7 @@ describe('SspValidator start-up', () => {
     await setup({ pollIntervalMs: 500 });
     const before = commands.length;
     await vi.advanceTimersByTimeAsync(2000);
-    expect(commands.slice(before)).toEqual(['POLL', 'POLL', 'POLL', 'POLL']);
+    expect(commands.slice(before).filter((c) => c.startsWith('POLL'))).toEqual(Array(4).fill('POLL_WITH_ACK'));
     expect(() => new SspValidator(bus, { pollIntervalMs: 100 })).toThrow(/200\.\.1000/);
     expect(() => new SspValidator(bus, { pollIntervalMs: 1500 })).toThrow(/200\.\.1000/);
   });
@@ -214,6 +215,34 @@ describe('SspValidator notes', () => {
   });
 });
 
+describe('SspValidator poll command', () => {
+  it('polls with POLL when asked to', async () => {
+    await setup({ pollWithAck: false });
+    const before = commands.length;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(commands.slice(before)).toEqual(Array(5).fill('POLL'));
+  });
+
+  it('falls back to POLL for good when the firmware does not know POLL_WITH_ACK, losing no credit', async () => {
+    await setup({}, { unsupportedCommands: [0x56] });
+    pair.simulator.insertNote(2);
+    await vi.advanceTimersByTimeAsync(5000);
+    const polls = commands.filter((c) => c.startsWith('POLL'));
+    expect(polls[0]).toBe('POLL_WITH_ACK');
+    expect(polls.slice(1).every((c) => c === 'POLL')).toBe(true);
+    expect(polls.length).toBeGreaterThan(10);
+    expect(credits()).toEqual(['credit 2:1000 EUR']);
+  });
+
+  it('acknowledges credits with EVENT_ACK by default on an encrypted link', async () => {
+    await setup();
+    pair.simulator.insertNote(3);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(commands).toContain('EVENT_ACK');
+    expect(credits()).toEqual(['credit 3:2000 EUR']);
+  });
+});
+
 describe('SspValidator device states', () => {
   it('keeps polling while disabled and reports disabled/enabled on change only', async () => {
     await setup();
@@ -222,7 +251,7 @@ describe('SspValidator device states', () => {
     expect(log.filter((l) => l === 'disabled')).toHaveLength(1);
     const before = commands.length;
     await vi.advanceTimersByTimeAsync(1000);
-    expect(commands.slice(before).filter((c) => c === 'POLL').length).toBeGreaterThanOrEqual(4);
+    expect(commands.slice(before).filter((c) => c === 'POLL_WITH_ACK').length).toBeGreaterThanOrEqual(4);
     await validator.enable();
     await vi.advanceTimersByTimeAsync(1000);
     expect(log).toEqual(['disabled', 'enabled']);

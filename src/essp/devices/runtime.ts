@@ -33,8 +33,13 @@ export interface SspDeviceOptions {
   address?: number;
   /** Time between the end of one poll and the next, 200..1000 ms (GA973 §7.4). Default 200. */
   pollIntervalMs?: number;
-  /** Poll with POLL_WITH_ACK and acknowledge with EVENT_ACK (credit-type events repeat until acknowledged). */
-  pollWithAck?: boolean;
+  /**
+   * Poll with POLL_WITH_ACK and acknowledge with EVENT_ACK, so that credit-type events repeat until acknowledged and
+   * survive a lost reply. `'auto'` (default): use it whenever the link is encrypted (the manual requires POLL_WITH_ACK
+   * to be), and fall back to POLL for good when the device answers it with COMMAND_NOT_KNOWN (older firmware).
+   * `false`: plain POLL.
+   */
+  pollWithAck?: boolean | 'auto';
   /** Negotiate a key and encrypt every command (default true). */
   encryption?: boolean;
   /** Fixed key for the negotiation (default 0x0123456701234567, or the bus's). */
@@ -83,10 +88,7 @@ export class SspDevice<
   readonly address: number;
   protected readonly clock: Clock;
   protected readonly options: Required<
-    Pick<
-      SspDeviceOptions,
-      'pollIntervalMs' | 'pollWithAck' | 'encryption' | 'protocolVersion' | 'minProtocolVersion' | 'enable'
-    >
+    Pick<SspDeviceOptions, 'pollIntervalMs' | 'encryption' | 'protocolVersion' | 'minProtocolVersion' | 'enable'>
   > &
     Pick<SspDeviceOptions, 'fixedKey'>;
   /** What the table codecs know about the device (protocol version, unit type, channels). */
@@ -100,6 +102,8 @@ export class SspDevice<
   private wasOffline = false;
   /** A re-initialisation is due (set until one succeeds: a failed attempt is retried by the next poll round). */
   private needsInit: ReinitialiseReason | undefined;
+  /** How to poll: POLL_WITH_ACK (true), POLL (false), or POLL_WITH_ACK until the device says it does not know it. */
+  private pollWithAck: boolean | 'auto';
   /** Ack-type events of the last POLL_WITH_ACK reply whose EVENT_ACK has not been confirmed. */
   private unacked: string[] = [];
   private readonly onBusOffline = (address: number, error: KioskbusError): void => {
@@ -133,13 +137,13 @@ export class SspDevice<
     }
     this.options = {
       pollIntervalMs,
-      pollWithAck: options.pollWithAck ?? false,
       encryption: options.encryption ?? true,
       protocolVersion,
       minProtocolVersion: Math.min(minProtocolVersion, protocolVersion),
       enable: options.enable ?? true,
       ...(options.fixedKey !== undefined ? { fixedKey: options.fixedKey } : {}),
     };
+    this.pollWithAck = options.pollWithAck ?? 'auto';
     bus.on('offline', this.onBusOffline);
   }
 
@@ -361,18 +365,32 @@ export class SspDevice<
         return;
       }
       const override = this.pollCommand();
-      const name: SspCommandName = override ?? (this.options.pollWithAck ? 'POLL_WITH_ACK' : 'POLL');
-      const spec = COMMANDS[name] as CommandSpec;
+      // POLL_WITH_ACK must be encrypted (GA138), so 'auto' uses it only on an encrypted link
+      const withAck = this.pollWithAck === true || (this.pollWithAck === 'auto' && this.bus.isEncrypted(this.address));
+      let name: SspCommandName = override ?? (withAck ? 'POLL_WITH_ACK' : 'POLL');
       let reply: Uint8Array;
       try {
-        reply = await this.send(spec, Uint8Array.of(spec.code));
+        reply = await this.send(COMMANDS[name] as CommandSpec, Uint8Array.of(COMMANDS[name].code));
       } catch (error) {
         // a device answer (not a time-out or a lost port) refusing the substitute command
         if (override !== undefined && isKioskbusError(error) && error.context.generic !== undefined) {
           this.pollCommandRefused(override, error);
           return;
         }
-        throw error;
+        if (
+          name === 'POLL_WITH_ACK' &&
+          override === undefined &&
+          this.pollWithAck === 'auto' &&
+          isKioskbusError(error, ErrorCode.UnknownCommandAtDevice)
+        ) {
+          // older firmware without POLL_WITH_ACK: it refused, so no event was lost; poll plainly from now on
+          log('address %d does not know POLL_WITH_ACK: polling with POLL', this.address);
+          this.pollWithAck = false;
+          name = 'POLL';
+          reply = await this.send(COMMANDS.POLL as CommandSpec, Uint8Array.of(COMMANDS.POLL.code));
+        } else {
+          throw error;
+        }
       }
       if (name !== 'POLL' && name !== 'POLL_WITH_ACK') return;
       const events = decodeEvents(reply.subarray(1), this.context);

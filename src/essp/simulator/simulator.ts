@@ -106,6 +106,8 @@ export interface SspSimulatorOptions {
   watchdogMs?: number;
   /** Notes in the cashbox before STACKER_FULL. */
   cashboxCapacity?: number;
+  /** Command codes this unit answers with COMMAND_NOT_KNOWN (an older firmware, e.g. `[0x56]`: no POLL_WITH_ACK). */
+  unsupportedCommands?: readonly number[];
   /** Payout devices: initial levels, routes, timing (see payout/types.ts). */
   payout?: PayoutSimOptions;
 }
@@ -237,6 +239,9 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
       serialNumber: options.serialNumber ?? base.serialNumber,
       firmware: options.firmware ?? base.firmware,
       cashboxCapacity: options.cashboxCapacity ?? base.cashboxCapacity,
+      commands: options.unsupportedCommands
+        ? new Set([...base.commands].filter((code) => !options.unsupportedCommands?.includes(code)))
+        : base.commands,
     };
     const address = options.address ?? base.address;
     if (!Number.isInteger(address) || address < 0 || address > 0x7d) {
