@@ -370,7 +370,7 @@ export class SspDevice<
       let name: SspCommandName = override ?? (withAck ? 'POLL_WITH_ACK' : 'POLL');
       let reply: Uint8Array;
       try {
-        reply = await this.send(COMMANDS[name] as CommandSpec, Uint8Array.of(COMMANDS[name].code));
+        reply = await this.send(COMMANDS[name], Uint8Array.of(COMMANDS[name].code));
       } catch (error) {
         // a device answer (not a time-out or a lost port) refusing the substitute command
         if (override !== undefined && isKioskbusError(error) && error.context.generic !== undefined) {
@@ -387,7 +387,7 @@ export class SspDevice<
           log('address %d does not know POLL_WITH_ACK: polling with POLL', this.address);
           this.pollWithAck = false;
           name = 'POLL';
-          reply = await this.send(COMMANDS.POLL as CommandSpec, Uint8Array.of(COMMANDS.POLL.code));
+          reply = await this.send(COMMANDS.POLL, Uint8Array.of(COMMANDS.POLL.code));
         } else {
           throw error;
         }
