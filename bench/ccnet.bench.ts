@@ -43,6 +43,35 @@ function chunked(size: number): Uint8Array[] {
 
 const chunks64 = chunked(64);
 
+/** Chunk sizes as a serial port delivers them: 1..32 bytes, deterministic pseudo-random. */
+function serialReads(): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let seed = 7;
+  for (let i = 0; i < data.length;) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    const n = 1 + (seed >>> 27);
+    out.push(data.subarray(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+/** Small chunks: reported, no target (a serial line delivers far less than this). */
+function smallChunks(name: string, chunks: Uint8Array[]): BenchCase {
+  return {
+    name,
+    unit: 'MB/s',
+    run: () => {
+      const d = new CcnetDecoder();
+      const run = (): void => {
+        for (const c of chunks) d.push(c);
+      };
+      measureBytes(run, data.length, 200);
+      return Promise.resolve({ value: measureBytes(run, data.length, 300) });
+    },
+  };
+}
+
 async function pollRoundTrips(): Promise<{ value: number; note: string }> {
   const [host, device] = createMemoryPair();
   const sim = new BillSimulator();
@@ -89,6 +118,8 @@ const cases: BenchCase[] = [
       return Promise.resolve({ value: measureBytes(run, data.length, 500) });
     },
   },
+  ...[16, 4, 1].map((size) => smallChunks(`decoder, ${size}-byte chunks`, chunked(size))),
+  smallChunks('decoder, serial reads of 1..32 bytes', serialReads()),
   { name: 'POLL round trips host <-> simulator (memory pair)', unit: 'ops/s', run: pollRoundTrips },
 ];
 

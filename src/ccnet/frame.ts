@@ -3,7 +3,7 @@
  * SYNC..last DATA byte, sent LSB first. Frames that do not fit 255 bytes are "wide": LNG = 0 and a two-byte
  * total length (MSB first) follows CMD (case 1), CMD+SUBCMD (case 2) or LNG itself (case 3, no CMD: replies).
  */
-import { ByteAccumulator, emptyFramerStats, type FramerStats } from '../core/accumulator.js';
+import { ByteAccumulator, copyBytes, emptyFramerStats, type FramerStats } from '../core/accumulator.js';
 import { CRC16_KERMIT } from '../core/crc.js';
 import { ErrorCode, KioskbusError } from '../core/errors.js';
 
@@ -184,16 +184,32 @@ export interface CcnetDecoderOptions {
   maxFrameLength?: number;
 }
 
-type Candidate =
-  | { kind: 'frame'; length: number; wide: WideCase }
-  | { kind: 'incomplete'; need: number }
-  | { kind: 'bad'; why: 'crc' | 'length' | 'garbage'; length: number };
+/** What the bytes at a SYNC can be (see `CcnetDecoder.examine`). */
+const enum Verdict {
+  /** A complete frame with a good CRC (its length and layout are left in `found`). */
+  Frame,
+  /** Not enough bytes yet. */
+  Incomplete,
+  /** Complete, but the CRC fails (its length is left in `found`). */
+  BadCrc,
+  /** LNG 1..5, or no wide layout gives a possible length. */
+  BadLength,
+  /** Not a frame start: impossible address, or (look-ahead) a candidate already examined. */
+  Garbage,
+}
+
+/** The order wide layouts are tried in: case 3 (replies) first. */
+const WIDE_CASES = [3, 1, 2] as const;
 
 /**
  * Streaming, resynchronising CCNET frame decoder. Accepts any chunking; returns whole frames with a good
  * CRC. A SYNC byte whose frame fails is skipped and the hunt goes on from the next byte, so a garbled byte
  * never hides the good frame after it. While a frame is still incomplete, a complete good frame that starts
  * later in the buffer wins (a stray 02 cannot stall the stream).
+ *
+ * Performance: one pass per push works on a single view of the buffered bytes with a moving index and tells the
+ * buffer what was consumed once, at the end; candidates are examined without allocating (the result is a
+ * {@link Verdict}, length and layout go into fields). See `push` for the zero-copy path.
  */
 export class CcnetDecoder {
   readonly stats: FramerStats = emptyFramerStats();
@@ -205,6 +221,19 @@ export class CcnetDecoder {
   private shadowEnd = 0;
   /** Buffer length already examined by the look-ahead. */
   private scanned = 0;
+  /**
+   * While waiting for the rest of a frame: the buffer length at which some candidate (the head or a SYNC
+   * further on) first becomes complete or readable. Below it a new pass could not find anything (0: unknown).
+   */
+  private wake = 0;
+  /** Smallest buffer position an incomplete candidate waits for, gathered by `examine` during a pass. */
+  private wakeAt = 0;
+  /** Length of the last complete candidate `examine` looked at. */
+  private foundLength = 0;
+  /** Layout of the last complete candidate `examine` looked at. */
+  private foundWide: WideCase = 0;
+  private running = false;
+  private again = false;
 
   constructor(private readonly options: CcnetDecoderOptions = {}) {
     this.maxLength = Math.min(options.maxFrameLength ?? MAX_WIDE_FRAME_LENGTH, MAX_WIDE_FRAME_LENGTH);
@@ -217,158 +246,253 @@ export class CcnetDecoder {
 
   /** Drops a partial frame (e.g. after the inter-byte timeout); counts it as garbage. */
   reset(): void {
-    if (this.acc.length > 0) this.skip(this.acc.length, 'garbage');
+    const n = this.acc.length;
+    if (n > 0) {
+      this.skip(this.acc.view(), 0, n);
+      this.acc.consume(n);
+      this.consumed += n;
+    }
     this.scanned = 0;
+    this.wake = 0;
   }
 
   push(chunk: Uint8Array): CcnetFrame[] {
     const out: CcnetFrame[] = [];
-    this.acc.append(chunk);
-    for (;;) {
-      this.fastPath(out);
-      const n = this.acc.length;
-      if (n === 0) break;
-      if (this.acc.at(0) !== SYNC) {
-        const next = this.acc.indexOf(SYNC, 1);
-        this.skip(next < 0 ? n : next, 'garbage');
-        continue;
+    if (chunk.length === 0) return out;
+    if (this.running) {
+      // pushed from inside onProblem: the running pass takes these bytes too
+      this.acc.append(chunk);
+      this.again = true;
+      return out;
+    }
+    this.running = true;
+    try {
+      let rest = chunk;
+      const held = this.acc.length;
+      if (held > 0 && held + chunk.length < this.wake) {
+        // Quiet path: a frame is still incomplete and these bytes cannot complete any candidate (for small
+        // serial reads, most pushes). A SYNC among them can only matter from its third byte on.
+        let wake = this.wake;
+        // a plain loop: these chunks are a few bytes, less than the cost of calling the indexOf builtin
+        for (let i = 0; i < chunk.length; i++) {
+          if (chunk[i] === SYNC) {
+            wake = Math.min(wake, held + i + 3);
+            break;
+          }
+        }
+        if (held + chunk.length < wake) {
+          this.acc.append(chunk);
+          this.scanned = held + chunk.length;
+          this.wake = wake;
+          return out;
+        }
       }
-      const c = this.candidate(0);
-      if (c.kind === 'frame') {
-        out.push(this.take(c.length, c.wide));
-        continue;
+      if (held === 0) {
+        // Zero-copy path: nothing is held back, so the whole frames a chunk usually starts with are decoded
+        // straight from the caller's bytes; only what follows them is copied into the buffer.
+        const pos = this.takeFrames(chunk, 0, out);
+        if (pos === chunk.length) return out;
+        this.consumed += pos;
+        rest = pos === 0 ? chunk : chunk.subarray(pos);
       }
-      if (c.kind === 'bad') {
-        this.fail(c);
-        continue;
-      }
-      // incomplete: look for a complete good frame further on (only among bytes not examined before)
-      const later = this.lookAhead();
-      if (later > 0) {
-        this.skip(later, 'garbage');
-        continue;
-      }
-      this.scanned = n;
-      break;
+      this.acc.append(rest);
+      do {
+        this.again = false;
+        this.run(out);
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by a re-entrant push() in run()
+      } while (this.again);
+    } finally {
+      this.running = false;
     }
     return out;
   }
 
-  /** Takes every complete, good, ordinary frame at the head with one view of the buffer (the common case). */
-  private fastPath(out: CcnetFrame[]): void {
-    const v = this.acc.view();
+  /**
+   * Takes every complete, good, ordinary frame from `v[pos]` on (the common case); returns where it stopped.
+   * Anything else (wide frame, garbage, bad CRC, a cut frame) is left to {@link run}.
+   */
+  private takeFrames(v: Uint8Array, pos: number, out: CcnetFrame[]): number {
     const n = v.length;
-    let pos = 0;
+    let frames = 0;
     while (pos + 3 <= n && v[pos] === SYNC) {
       const adr = v[pos + 1] ?? 0;
       const lng = v[pos + 2] ?? 0;
       if (lng < MIN_FRAME_LENGTH || adr === 0 || adr > 0x0f || pos + lng > n) break;
       const crc = CRC16_KERMIT.compute(v, pos, pos + lng - 2);
       if (v[pos + lng - 2] !== (crc & 0xff) || v[pos + lng - 1] !== crc >>> 8) break;
-      // a plain allocation and copy loop beats slice() (species lookup) for these small payloads
-      const payload = new Uint8Array(lng - 5);
-      for (let i = 0, j = pos + 3; i < payload.length; i++, j++) payload[i] = v[j] ?? 0;
-      out.push(new DecodedFrame(adr, payload, 0));
-      this.stats.frames += 1;
+      out.push(new DecodedFrame(adr, copyBytes(v, pos + 3, pos + lng - 2), 0));
+      frames += 1;
       pos += lng;
     }
-    if (pos > 0) this.consume(pos);
+    this.stats.frames += frames;
+    return pos;
   }
 
-  private lookAhead(): number {
-    const n = this.acc.length;
-    let p = this.acc.indexOf(SYNC, 1);
+  /** Decodes the buffered bytes as far as they go; consumes what it handled (also if a callback throws). */
+  private run(out: CcnetFrame[]): void {
+    const v = this.acc.view();
+    const n = v.length;
+    // Candidates ending at or before this were complete at the last look-ahead and are not new.
+    const examinedEnd = this.scanned;
+    let base = 0;
+    let waiting = false;
+    this.wake = 0;
+    try {
+      for (;;) {
+        base = this.takeFrames(v, base, out);
+        if (base >= n) break;
+        if (v[base] !== SYNC) {
+          const next = v.indexOf(SYNC, base + 1);
+          base = this.skip(v, base, next < 0 ? n : next);
+          continue;
+        }
+        const verdict = this.examine(v, base, n, 0);
+        if (verdict === Verdict.Frame) {
+          out.push(this.take(v, base, this.foundLength, this.foundWide));
+          base += this.foundLength;
+          continue;
+        }
+        if (verdict !== Verdict.Incomplete) {
+          base = this.fail(v, base, verdict);
+          continue;
+        }
+        // incomplete: a complete good frame further on wins (only candidates completed by new bytes can be new)
+        this.wakeAt = Infinity;
+        this.noteWake(v, base, n);
+        const later = this.lookAhead(v, base, n, examinedEnd);
+        if (later > 0) {
+          base = this.skip(v, base, later);
+          continue;
+        }
+        waiting = true;
+        break;
+      }
+    } finally {
+      this.acc.consume(base);
+      this.consumed += base;
+      this.scanned = waiting ? n - base : Math.max(0, examinedEnd - base);
+      if (waiting) this.wake = this.wakeAt - base;
+    }
+  }
+
+  /** First SYNC after `base` that starts a complete good frame ending after `examinedEnd`, or -1. */
+  private lookAhead(v: Uint8Array, base: number, n: number, examinedEnd: number): number {
+    let p = v.indexOf(SYNC, base + 1);
     while (p > 0) {
-      // only a candidate that became complete with the new bytes can be new
-      const c = this.candidate(p, this.scanned);
-      if (c.kind === 'frame') return p;
-      p = this.acc.indexOf(SYNC, p + 1);
-      if (p >= n) break;
+      const verdict = this.examine(v, p, n, examinedEnd);
+      if (verdict === Verdict.Frame) return p;
+      if (verdict === Verdict.Incomplete) this.noteWake(v, p, n);
+      p = v.indexOf(SYNC, p + 1);
     }
     return -1;
   }
 
-  /** What the bytes at relative offset `p` (a SYNC) can be. */
-  private candidate(p: number, minEnd = 0): Candidate {
-    const n = this.acc.length - p;
-    if (n < 3) return { kind: 'incomplete', need: 3 - n };
-    const address = this.acc.at(p + 1) ?? 0;
-    if (address === 0 || address > 0x0f) return { kind: 'bad', why: 'garbage', length: 1 };
-    const lng = this.acc.at(p + 2) ?? 0;
+  /**
+   * Lowers `wakeAt` to the first buffer length at which the incomplete candidate at `v[p]` changes: its
+   * header or wide length field becomes readable, or it becomes complete. Every other verdict is final.
+   */
+  private noteWake(v: Uint8Array, p: number, n: number): void {
+    let at = p + 3;
+    if (n >= at) {
+      const lng = v[p + 2] ?? 0;
+      if (lng !== 0) at = p + lng;
+      else {
+        at = Infinity;
+        for (const wide of WIDE_CASES) {
+          const field = p + wideLengthOffset(wide);
+          if (n < field + 2) at = Math.min(at, field + 2);
+          else {
+            const total = ((v[field] ?? 0) << 8) | (v[field + 1] ?? 0);
+            if (p + total > n) at = Math.min(at, p + total);
+          }
+        }
+      }
+    }
+    if (at < this.wakeAt) this.wakeAt = at;
+  }
+
+  /**
+   * What the bytes `v[p, n)` (`v[p]` is a SYNC) can be. A candidate ending at or before `minEnd` is
+   * reported as garbage. Leaves a complete candidate's length and layout in `foundLength`/`foundWide`.
+   */
+  private examine(v: Uint8Array, p: number, n: number, minEnd: number): Verdict {
+    const avail = n - p;
+    if (avail < 3) return Verdict.Incomplete;
+    const address = v[p + 1] ?? 0;
+    if (address === 0 || address > 0x0f) return Verdict.Garbage;
+    const lng = v[p + 2] ?? 0;
     if (lng !== 0) {
-      if (lng < MIN_FRAME_LENGTH) return { kind: 'bad', why: 'length', length: 1 };
-      if (n < lng) return { kind: 'incomplete', need: lng - n };
-      if (p + lng <= minEnd) return { kind: 'bad', why: 'garbage', length: 1 };
-      const view = this.acc.view(p, p + lng);
-      return frameCrcOk(view, 0, lng)
-        ? { kind: 'frame', length: lng, wide: 0 }
-        : { kind: 'bad', why: 'crc', length: lng };
+      if (lng < MIN_FRAME_LENGTH) return Verdict.BadLength;
+      if (avail < lng) return Verdict.Incomplete;
+      if (p + lng <= minEnd) return Verdict.Garbage;
+      this.foundLength = lng;
+      this.foundWide = 0;
+      return frameCrcOk(v, p, lng) ? Verdict.Frame : Verdict.BadCrc;
     }
     // wide frame: try case 3 (replies), case 1, case 2; the CRC decides
-    let need = Infinity;
-    let failed: Candidate | undefined;
-    for (const wide of [3, 1, 2] as const) {
+    let incomplete = false;
+    let failedLength = 0;
+    for (const wide of WIDE_CASES) {
       const at = wideLengthOffset(wide);
-      if (n < at + 2) {
-        need = Math.min(need, at + 2 - n);
+      if (avail < at + 2) {
+        incomplete = true;
         continue;
       }
-      const total = ((this.acc.at(p + at) ?? 0) << 8) | (this.acc.at(p + at + 1) ?? 0);
+      const total = ((v[p + at] ?? 0) << 8) | (v[p + at + 1] ?? 0);
       if (total < at + 4 || total > this.maxLength) continue;
-      if (n < total) {
-        need = Math.min(need, total - n);
+      if (avail < total) {
+        incomplete = true;
         continue;
       }
       if (p + total <= minEnd) continue;
-      if (frameCrcOk(this.acc.view(p, p + total), 0, total)) return { kind: 'frame', length: total, wide };
-      failed ??= { kind: 'bad', why: 'crc', length: total };
+      if (frameCrcOk(v, p, total)) {
+        this.foundLength = total;
+        this.foundWide = wide;
+        return Verdict.Frame;
+      }
+      if (failedLength === 0) failedLength = total;
     }
-    if (need !== Infinity) return { kind: 'incomplete', need };
-    return failed ?? { kind: 'bad', why: 'length', length: 1 };
+    if (incomplete) return Verdict.Incomplete;
+    if (failedLength === 0) return Verdict.BadLength;
+    this.foundLength = failedLength;
+    return Verdict.BadCrc;
   }
 
-  private take(length: number, wide: WideCase): CcnetFrame {
-    const raw = this.acc.copy(0, length);
-    this.consume(length);
+  private take(v: Uint8Array, p: number, length: number, wide: WideCase): CcnetFrame {
     this.stats.frames += 1;
     let payload: Uint8Array;
-    if (wide === 0) payload = raw.slice(3, length - 2);
+    if (wide === 0) payload = copyBytes(v, p + 3, p + length - 2);
     else {
       const at = wideLengthOffset(wide);
       payload = new Uint8Array(length - 7);
-      payload.set(raw.subarray(3, at));
-      payload.set(raw.subarray(at + 2, length - 2), at - 3);
+      payload.set(v.subarray(p + 3, p + at));
+      payload.set(v.subarray(p + at + 2, p + length - 2), at - 3);
     }
-    return new DecodedFrame(raw[1] ?? 0, payload, wide);
+    return new DecodedFrame(v[p + 1] ?? 0, payload, wide);
   }
 
-  private fail(c: { why: 'crc' | 'length' | 'garbage'; length: number }): void {
-    const inShadow = this.consumed < this.shadowEnd;
-    if (c.why === 'crc' && !inShadow) {
+  /** A failed candidate at `v[base]`; returns the new base (the hunt goes on from the next byte). */
+  private fail(v: Uint8Array, base: number, verdict: Verdict): number {
+    const inShadow = this.consumed + base < this.shadowEnd;
+    if (verdict === Verdict.BadCrc && !inShadow) {
+      const length = this.foundLength;
       this.stats.crcErrors += 1;
-      this.shadowEnd = this.consumed + c.length;
-      this.options.onProblem?.({ kind: 'crc', raw: this.acc.copy(0, c.length) });
-      this.consume(1);
-      return;
+      this.shadowEnd = this.consumed + base + length;
+      this.options.onProblem?.({ kind: 'crc', raw: v.slice(base, base + length) });
+      return base + 1;
     }
-    if (c.why === 'length' && !inShadow) {
+    if (verdict === Verdict.BadLength && !inShadow) {
       this.stats.badFrames += 1;
-      this.options.onProblem?.({ kind: 'length', raw: this.acc.copy(0, Math.min(3, this.acc.length)) });
-      this.consume(1);
-      return;
+      this.options.onProblem?.({ kind: 'length', raw: v.slice(base, Math.min(base + 3, v.length)) });
+      return base + 1;
     }
-    this.skip(1, 'garbage');
+    return this.skip(v, base, base + 1);
   }
 
-  private skip(count: number, kind: 'garbage'): void {
-    this.stats.garbageBytes += count;
-    if (this.options.onProblem) this.options.onProblem({ kind, raw: this.acc.copy(0, count) });
-    this.consume(count);
-  }
-
-  private consume(count: number): void {
-    this.acc.consume(count);
-    this.consumed += count;
-    this.scanned = Math.max(0, this.scanned - count);
+  /** Skips `v[from, to)` as garbage; returns `to`. */
+  private skip(v: Uint8Array, from: number, to: number): number {
+    this.stats.garbageBytes += to - from;
+    if (this.options.onProblem) this.options.onProblem({ kind: 'garbage', raw: v.slice(from, to) });
+    return to;
   }
 }

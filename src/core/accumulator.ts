@@ -33,8 +33,13 @@ export class ByteAccumulator {
       this.start = 0;
       this.end = live;
     }
-    this.buf.set(chunk, this.end);
-    this.end += chunk.length;
+    const n = chunk.length;
+    if (n <= 8) {
+      // the few bytes of a serial read: a loop is cheaper than calling the set() builtin
+      const buf = this.buf;
+      for (let i = 0, j = this.end; i < n; i++, j++) buf[j] = chunk[i] ?? 0;
+    } else this.buf.set(chunk, this.end);
+    this.end += n;
   }
 
   /** Byte at `index` relative to the first unconsumed byte (undefined past the end). */
@@ -71,6 +76,41 @@ export class ByteAccumulator {
     this.start = 0;
     this.end = 0;
   }
+}
+
+/** Copies up to this size are made by a plain loop (cheaper than `slice()` for the few bytes of most frames). */
+const LOOP_COPY_MAX = 16;
+/**
+ * V8 keeps typed arrays of up to 64 bytes on the JS heap; a larger one gets its own off-heap backing store, which
+ * costs far more to allocate and to collect than copying the bytes does.
+ */
+const ON_HEAP_MAX = 64;
+const SLAB_SIZE = 8192;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabUsed = 0;
+
+/**
+ * A copy of `src[from, to)` that a framer can hand to its caller: it never aliases `src` (a receive buffer or the
+ * caller's chunk). Copies larger than V8's on-heap limit are carved out of a shared 8 KiB slab (as Node's
+ * `Buffer.allocUnsafe` pool does), so their `byteOffset` may be non-zero and their `buffer` is shared with other
+ * copies; each copy only ever sees its own bytes.
+ */
+export function copyBytes(src: Uint8Array, from: number, to: number): Uint8Array {
+  const n = to - from;
+  if (n <= LOOP_COPY_MAX) {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = src[from + i] ?? 0;
+    return out;
+  }
+  if (n <= ON_HEAP_MAX || n > SLAB_SIZE / 4) return src.slice(from, to);
+  if (slabUsed + n > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const at = slabUsed;
+  slab.set(src.subarray(from, to), at);
+  slabUsed = at + n;
+  return new Uint8Array(slab.buffer, at, n);
 }
 
 /** Counters every framer keeps and reports. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ByteAccumulator } from '../../src/core/accumulator.js';
+import { ByteAccumulator, copyBytes } from '../../src/core/accumulator.js';
 import { ByteReader, concatBytes, parseHex, toHex, u16le, u32le, u64le } from '../../src/core/bytes.js';
 import { ErrorCode, isKioskbusError, KioskbusError } from '../../src/core/errors.js';
 
@@ -88,6 +88,20 @@ describe('ByteAccumulator', () => {
     expect(acc.at(expected.length)).toBeUndefined();
   });
 
+  it('keeps bytes in order for chunks copied by loop and by set()', () => {
+    const acc = new ByteAccumulator(8);
+    const expected: number[] = [];
+    let next = 0;
+    for (const size of [1, 8, 9, 3, 30, 2, 100, 7, 17]) {
+      const chunk = Uint8Array.from({ length: size }, () => next++ & 0xff);
+      acc.append(chunk);
+      expected.push(...chunk);
+      acc.consume(2);
+      expected.splice(0, 2);
+    }
+    expect([...acc.copy()]).toEqual(expected);
+  });
+
   it('finds bytes relative to the unconsumed start', () => {
     const acc = new ByteAccumulator();
     acc.append(Uint8Array.of(0x7f, 1, 2, 0x7f, 3));
@@ -97,5 +111,28 @@ describe('ByteAccumulator', () => {
     expect([...acc.view(1, 3)]).toEqual([2, 0x7f]);
     acc.clear();
     expect(acc.length).toBe(0);
+  });
+});
+
+describe('copyBytes', () => {
+  it('copies any size without aliasing the source or other copies', () => {
+    const src = Uint8Array.from({ length: 5000 }, (_, i) => (i * 31) & 0xff);
+    const copies: { from: number; copy: Uint8Array }[] = [];
+    let from = 3;
+    for (const size of [0, 1, 16, 17, 64, 65, 120, 250, 2048, 2049, 4000, 120, 300]) {
+      const to = Math.min(from + size, src.length);
+      copies.push({ from, copy: copyBytes(src, from, to) });
+      from = (from + 997) % 1000;
+    }
+    const snapshot = copies.map(({ copy }) => [...copy]);
+    for (const [i, { from, copy }] of copies.entries()) {
+      expect([...copy]).toEqual([...src.subarray(from, from + copy.length)]);
+      copy.fill(i + 1); // writing one copy touches nothing else
+      expect([...src.subarray(from, from + copy.length)]).toEqual(snapshot[i]);
+    }
+    const intact = (): boolean => copies.every(({ copy }, i) => copy.every((b) => b === i + 1));
+    expect(intact()).toBe(true);
+    src.fill(0); // nor does changing the source afterwards
+    expect(intact()).toBe(true);
   });
 });
