@@ -29,7 +29,7 @@ import type { CountersResult, DenominationLevel, SetupRequestResult } from '../d
 import type { SspEvent, SspIncompleteItem, SspValue } from '../events.js';
 import type { SspBus } from '../bus.js';
 import { SspDevice, type ReinitialiseReason, type SspDeviceOptions } from './runtime.js';
-import { SspValidator, type NoteInfo, type SspValidatorEvents, type SspValidatorOptions } from './validator.js';
+import { SspValidator, type SspValidatorEvents, type SspValidatorOptions } from './validator.js';
 
 const log = createLogger('essp:payout');
 
@@ -60,7 +60,12 @@ export interface PayoutErrorInfo {
   reason: string;
 }
 
-/** Notes handled at power-up (NOTE_DISPENSED/PAID_INTO_STORE/PAID_INTO_STACKER_AT_POWER-UP). */
+/**
+ * Notes handled at power-up (NOTE_DISPENSED/PAID_INTO_STORE/PAID_INTO_STACKER_AT_POWER-UP). Never credited by the
+ * runtime: GA138 types these events "status", not "pay-in", and a note that had already passed CREDIT_NOTE (the point
+ * of no return) before the power went may be reported again here, so crediting it could count it twice. The
+ * application decides, from its own record of the last `credit` of this device (see docs/essp-payout.md).
+ */
 export interface NoteAtPowerUp {
   to: 'customer' | 'store' | 'cashbox';
   value: SspValue;
@@ -99,8 +104,8 @@ export interface PayoutEvents {
   noteTransferredToStacker: [note: SspValue];
   /** A paid note waits in the bezel for the customer (v>=8; emitted once per note). */
   noteHeldInBezel: [note: SspValue];
-  /** A note at power-up went to the customer, the store or the cashbox. Notes into the store or the cashbox are
-   * also reported as `credit` (they had not been credited before the power went). */
+  /** A note at power-up went to the customer, the store or the cashbox. Not a `credit`: it may have been credited
+   * before the power went (the application decides, see `NoteAtPowerUp`). */
   noteAtPowerUp: [note: NoteAtPowerUp];
   errorDuringPayout: [info: PayoutErrorInfo];
   emptying: [];
@@ -595,8 +600,8 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
       case 'NOTE_PAID_INTO_STORE_AT_POWER-UP':
       case 'NOTE_PAID_INTO_STACKER_AT_POWER-UP': {
         const to = event.name === 'NOTE_PAID_INTO_STORE_AT_POWER-UP' ? 'store' : 'cashbox';
+        // not a `credit`: the note may have passed CREDIT_NOTE before the power went (see NoteAtPowerUp)
         this.emit('noteAtPowerUp', { to, value: event.value });
-        this.emit('credit', this.noteOf(event.value));
         return;
       }
       case 'ERROR_DURING_PAYOUT':
@@ -641,13 +646,6 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
       default:
         return;
     }
-  }
-
-  private noteOf(value: SspValue): NoteInfo {
-    const channel = this.runtime.context.channels?.find(
-      (c) => c.value === value.value && c.currency === value.currency,
-    );
-    return { channel: channel?.channel ?? 0, value: value.value, currency: value.currency };
   }
 
   /** Enables the payout with its options (ENABLE_PAYOUT_DEVICE). */
