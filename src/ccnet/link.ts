@@ -85,7 +85,20 @@ export class CcnetLink extends EventEmitter<CcnetLinkEventMap> {
     this.receive(chunk);
   };
   /** Counters for diagnostics. */
-  readonly counters = { sent: 0, resent: 0, timeouts: 0, naksSent: 0, naksReceived: 0, acksSent: 0 };
+  readonly counters = {
+    sent: 0,
+    resent: 0,
+    timeouts: 0,
+    naksSent: 0,
+    naksReceived: 0,
+    acksSent: 0,
+    /** Dropped bytes or frames (bad CRC, impossible length, garbage). */
+    problems: 0,
+    /** Frames nobody waited for (e.g. a device NAKing a damaged ACK). */
+    strays: 0,
+    /** ACKs that could not be written. */
+    ackWriteFailures: 0,
+  };
 
   constructor(
     readonly transport: Transport,
@@ -104,6 +117,7 @@ export class CcnetLink extends EventEmitter<CcnetLinkEventMap> {
     this.decoder = new CcnetDecoder({
       maxFrameLength: this.options.maxFrameLength,
       onProblem: (p) => {
+        this.counters.problems += 1;
         this.emit('problem', p);
         if (p.kind === 'crc' && this.waiter) {
           const w = this.waiter;
@@ -152,6 +166,7 @@ export class CcnetLink extends EventEmitter<CcnetLinkEventMap> {
         w.resolve({ type: 'frame', frame });
       } else {
         log('stray frame %s', toHex(frame.raw));
+        this.counters.strays += 1;
         this.emit('stray', frame);
       }
     }
@@ -162,8 +177,23 @@ export class CcnetLink extends EventEmitter<CcnetLinkEventMap> {
     await this.transport.write(bytes);
   }
 
+  /**
+   * Grows with every sign that an ACK may not have reached a device: resends, timeouts, NAKs either way,
+   * damaged or stray frames, ACK writes that failed. Device runtimes compare it across two POLL answers to
+   * tell a repeated reply (the device did not see our ACK) from a new event with the same bytes.
+   */
+  get lineTrouble(): number {
+    const c = this.counters;
+    return c.resent + c.timeouts + c.naksSent + c.naksReceived + c.problems + c.strays + c.ackWriteFailures;
+  }
+
   private async confirm(address: number, ack: boolean): Promise<void> {
-    await this.write(ack ? encodeAck(address) : encodeNak(address));
+    try {
+      await this.write(ack ? encodeAck(address) : encodeNak(address));
+    } catch (error) {
+      if (ack) this.counters.ackWriteFailures += 1;
+      throw error;
+    }
     if (ack) this.counters.acksSent += 1;
     else this.counters.naksSent += 1;
     this.lastConfirmationAt = this.clock.now();

@@ -4,9 +4,8 @@
  * when the device repeats an unacknowledged reply), escrow with `hold()` kept alive, barcode coupons.
  */
 import { EventEmitter } from 'node:events';
-import { delay, type Clock, type TimerHandle } from '../../core/clock.js';
+import type { Clock, TimerHandle } from '../../core/clock.js';
 import { ErrorCode, isKioskbusError, KioskbusError } from '../../core/errors.js';
-import { bytesEqual } from '../../core/bytes.js';
 import type { Money } from '../../core/money.js';
 import type { CcnetBus } from '../bus.js';
 import type { DenominationWord, Identification } from '../codec.js';
@@ -24,7 +23,8 @@ import {
   type UnloadArgs,
 } from '../commands.js';
 import { BARCODE_BILL_TYPE, decodeBillState, type BillState } from '../states.js';
-import { PollLoop, type PollLoopOptions } from './poll-loop.js';
+import type { PollLoop, PollLoopOptions } from './poll-loop.js';
+import { createDeviceLoop, describeState, pollUntil, RepeatFilter, StateWaiters } from './device-common.js';
 
 export interface BillCredit {
   billType: number;
@@ -69,10 +69,17 @@ export interface BillDeviceOptions extends PollLoopOptions {
   holdRefreshMs?: number;
   /** How long `initialize()` waits for the device to leave INITIALIZE. Default 40 000 ms. */
   initializeTimeoutMs?: number;
+  /**
+   * An identical STACKED/RETURNED/B2B completion answer this soon after the previous one, or after line
+   * trouble, is the device repeating it (our ACK was lost). Default 1000 ms (a real second bill takes longer).
+   */
+  repeatWindowMs?: number;
 }
 
 const FAULT_CODES = new Set([0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48]);
 const B2B_COMPLETIONS = new Set([0x25, 0x26, 0x27, 0x28, 0x29]);
+/** States the device reports once per event and holds until ACKed (a second one is a second event). */
+const EVENT_CODES = new Set([0x81, 0x82, ...B2B_COMPLETIONS]);
 
 export class BillDevice extends EventEmitter<BillDeviceEventMap> {
   readonly address: number;
@@ -87,7 +94,8 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
   private escrowBarcode: string | undefined;
   private readonly holdRefreshMs: number;
   private readonly initializeTimeoutMs: number;
-  private readonly stateWaiters = new Set<(s: BillState) => void>();
+  private readonly stateWaiters: StateWaiters<BillState>;
+  private readonly repeats: RepeatFilter;
 
   constructor(
     readonly bus: CcnetBus,
@@ -99,34 +107,31 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
     this.clock = bus.clock;
     this.holdRefreshMs = Math.min(options.holdRefreshMs ?? 5000, 9000);
     this.initializeTimeoutMs = options.initializeTimeoutMs ?? 40_000;
-    this.loop = new PollLoop(
-      this.clock,
-      {
-        poll: async () => {
-          await this.poll();
-        },
-        reset: () => this.reset(),
-        offline: (error) => {
-          this.stopHolding();
-          this.emit('offline', error);
-        },
-        online: async () => {
-          this.emit('online');
-          this.state = undefined;
-          await this.waitReady();
-          if (this.enableArgs) await this.enableBillTypes(this.enableArgs.enabled, this.enableArgs.escrow);
-        },
-        problem: (error) => this.emit('problem', error),
+    this.stateWaiters = new StateWaiters(this.clock);
+    this.repeats = new RepeatFilter(bus.link, options.repeatWindowMs ?? 1000);
+    this.loop = createDeviceLoop(
+      this,
+      async () => {
+        this.forgetState();
+        await this.waitReady();
+        if (this.enableArgs) await this.enableBillTypes(this.enableArgs.enabled, this.enableArgs.escrow);
       },
       options,
+      () => {
+        this.stopHolding();
+      },
     );
+  }
+
+  private forgetState(): void {
+    this.state = undefined;
+    this.repeats.forget();
   }
 
   /** Runs one table command against this device; ILLEGAL COMMAND errors name the current state. */
   call<A, R>(def: CommandDef<A, R>, args: A, signal?: AbortSignal): Promise<R> {
     return this.bus.execute(this.address, def, args, {
-      describeState: () =>
-        this.state ? `${this.state.name} (${this.state.code.toString(16).toUpperCase()}H)` : undefined,
+      describeState: () => describeState(this.state),
       ...(signal ? { signal } : {}),
     });
   }
@@ -147,10 +152,12 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
 
   /** One POLL: decodes the state and emits events for what changed. */
   async poll(): Promise<BillState> {
+    const trouble = this.repeats.sample();
     const data = await this.call(BILL_COMMANDS.poll, undefined);
     this.loop.answered();
     const state = decodeBillState(data, this.b2b);
-    await this.handleState(state);
+    const repeat = this.repeats.isRepeat(state.raw, EVENT_CODES.has(state.code), this.clock.now(), trouble);
+    if (!repeat) await this.handleState(state);
     return state;
   }
 
@@ -262,7 +269,7 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
   /** RESET, wait until initialised, read identification and bill table. Does not enable. */
   async initialize(): Promise<{ identification: Identification; billTable: DenominationWord[] }> {
     await this.reset();
-    this.state = undefined;
+    this.forgetState();
     await this.waitReady();
     const identification = await this.identify();
     const billTable = await this.getBillTable();
@@ -270,22 +277,17 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
   }
 
   private async waitReady(): Promise<void> {
-    const deadline = this.clock.now() + this.initializeTimeoutMs;
-    for (;;) {
-      const s = await this.poll();
-      if (![0x10, 0x11, 0x12, 0x13, 0x1b].includes(s.code)) return;
-      if (this.clock.now() >= deadline) {
-        throw new KioskbusError(
-          ErrorCode.Timeout,
-          `device ${this.address} still ${s.name} after ${this.initializeTimeoutMs} ms`,
-          {
-            address: this.address,
-            raw: s.raw,
-          },
-        );
-      }
-      await delay(s.busyMs ?? this.loop.pollIntervalMs, this.clock);
-    }
+    await pollUntil(
+      this.clock,
+      () => this.poll(),
+      (s) => ![0x10, 0x11, 0x12, 0x13, 0x1b].includes(s.code),
+      {
+        timeoutMs: this.initializeTimeoutMs,
+        pauseMs: (s) => s.busyMs ?? this.loop.pollIntervalMs,
+        message: (s) => `device ${this.address} still ${s.name} after ${this.initializeTimeoutMs} ms`,
+        address: this.address,
+      },
+    );
   }
 
   /** Starts the POLL loop (events flow). */
@@ -301,21 +303,7 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
   /** Resolves with the next state whose name is in `names` (the POLL loop must be running). */
   waitForState(names: readonly string[], timeoutMs = 30_000): Promise<BillState> {
     if (this.state && names.includes(this.state.name)) return Promise.resolve(this.state);
-    return new Promise((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => {
-        this.stateWaiters.delete(check);
-        reject(
-          new KioskbusError(ErrorCode.Timeout, `no ${names.join('/')} from device ${this.address} in ${timeoutMs} ms`),
-        );
-      }, timeoutMs);
-      const check = (s: BillState): void => {
-        if (!names.includes(s.name)) return;
-        this.clock.clearTimeout(timer);
-        this.stateWaiters.delete(check);
-        resolve(s);
-      };
-      this.stateWaiters.add(check);
-    });
+    return this.stateWaiters.wait(names, timeoutMs, `device ${this.address}`);
   }
 
   private describe(billType: number, raw: Uint8Array): BillCredit {
@@ -324,12 +312,11 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
   }
 
   private async handleState(state: BillState): Promise<void> {
+    // a repeated answer (the device did not see our ACK) never gets here: see RepeatFilter
     const previous = this.state;
-    // a repeated answer (the device did not see our ACK) is the same event: report it once
-    if (previous && bytesEqual(previous.raw, state.raw)) return;
     this.state = state;
     this.emit('state', state, previous);
-    for (const w of [...this.stateWaiters]) w(state);
+    this.stateWaiters.notify(state);
     if (state.code !== 0x80 && state.code !== 0x1a) this.stopHolding();
     switch (state.code) {
       case 0x80: {

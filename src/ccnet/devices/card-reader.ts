@@ -6,8 +6,7 @@
  * retransmitted VEND REQUESTs).
  */
 import { EventEmitter } from 'node:events';
-import { delay, type Clock } from '../../core/clock.js';
-import { bytesEqual } from '../../core/bytes.js';
+import type { Clock } from '../../core/clock.js';
 import { ErrorCode, KioskbusError } from '../../core/errors.js';
 import type { Money } from '../../core/money.js';
 import type { CcnetBus } from '../bus.js';
@@ -22,7 +21,8 @@ import {
   type Wallet,
 } from '../commands.js';
 import { decodeCardState, type CardState } from '../states.js';
-import { PollLoop, type PollLoopOptions } from './poll-loop.js';
+import type { PollLoop, PollLoopOptions } from './poll-loop.js';
+import { createDeviceLoop, describeState, pollUntil, RepeatFilter, StateWaiters } from './device-common.js';
 
 export interface CardReaderEventMap {
   state: [state: CardState, previous: CardState | undefined];
@@ -42,7 +42,12 @@ export interface CardReaderOptions extends PollLoopOptions {
   /** Controller capabilities level sent with SETUP (default 1). */
   level?: number;
   initializeTimeoutMs?: number;
+  /** An identical VEND OK / VEND FAILED this soon after the previous one, or after line trouble, is a repeat. Default 1000 ms. */
+  repeatWindowMs?: number;
 }
+
+/** Vend results: one per VEND REQUEST. */
+const CARD_EVENTS = new Set(['VEND_OK', 'VEND_FAILED']);
 
 export type VendResult = 'approved' | 'denied';
 
@@ -59,7 +64,8 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
   private enabled = false;
   private readonly level: number;
   private readonly initializeTimeoutMs: number;
-  private readonly waiters = new Set<(s: CardState) => void>();
+  private readonly waiters: StateWaiters<CardState>;
+  private readonly repeats: RepeatFilter;
 
   constructor(
     readonly bus: CcnetBus,
@@ -70,31 +76,26 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
     this.clock = bus.clock;
     this.level = options.level ?? 1;
     this.initializeTimeoutMs = options.initializeTimeoutMs ?? 40_000;
-    this.loop = new PollLoop(
-      this.clock,
-      {
-        poll: async () => {
-          await this.poll();
-        },
-        reset: () => this.reset(),
-        offline: (e) => this.emit('offline', e),
-        online: async () => {
-          this.emit('online');
-          this.state = undefined;
-          await this.setup();
-          if (this.enabled) await this.enable();
-        },
-        problem: (e) => this.emit('problem', e),
+    this.waiters = new StateWaiters(this.clock);
+    this.repeats = new RepeatFilter(bus.link, options.repeatWindowMs ?? 1000);
+    this.loop = createDeviceLoop(
+      this,
+      async () => {
+        this.forgetState();
+        await this.setup();
+        if (this.enabled) await this.enable();
       },
       options,
     );
   }
 
+  private forgetState(): void {
+    this.state = undefined;
+    this.repeats.forget();
+  }
+
   call<A, R>(def: CommandDef<A, R>, args: A): Promise<R> {
-    return this.bus.execute(this.address, def, args, {
-      describeState: () =>
-        this.state ? `${this.state.name} (${this.state.code.toString(16).toUpperCase()}H)` : undefined,
-    });
+    return this.bus.execute(this.address, def, args, { describeState: () => describeState(this.state) });
   }
 
   reset(): Promise<void> {
@@ -107,10 +108,11 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
   }
 
   async poll(): Promise<CardState> {
+    const trouble = this.repeats.sample();
     const data = await this.call(CARD_COMMANDS.poll, undefined);
     this.loop.answered();
     const state = decodeCardState(data);
-    this.handle(state);
+    if (!this.repeats.isRepeat(state.raw, CARD_EVENTS.has(state.name), this.clock.now(), trouble)) this.handle(state);
     return state;
   }
 
@@ -188,16 +190,18 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
   /** RESET, wait for INACTIVE, SETUP (→ DISABLED), identification. Does not enable. */
   async initialize(): Promise<{ setup: CardSetupReply; identification: Identification }> {
     await this.reset();
-    this.state = undefined;
-    const deadline = this.clock.now() + this.initializeTimeoutMs;
-    for (;;) {
-      const s = await this.poll();
-      if (s.code === 0x01) break;
-      if (this.clock.now() >= deadline) {
-        throw new KioskbusError(ErrorCode.Timeout, `card reader did not become INACTIVE`, { raw: s.raw });
-      }
-      await delay(this.loop.pollIntervalMs, this.clock);
-    }
+    this.forgetState();
+    await pollUntil(
+      this.clock,
+      () => this.poll(),
+      (s) => s.code === 0x01,
+      {
+        timeoutMs: this.initializeTimeoutMs,
+        pauseMs: () => this.loop.pollIntervalMs,
+        message: () => `card reader did not become INACTIVE`,
+        address: this.address,
+      },
+    );
     const setup = await this.setup();
     const identification = await this.identify();
     return { setup, identification };
@@ -215,19 +219,7 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
   }
 
   waitForState(names: readonly string[], timeoutMs = 30_000): Promise<CardState> {
-    return new Promise((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => {
-        this.waiters.delete(check);
-        reject(new KioskbusError(ErrorCode.Timeout, `no ${names.join('/')} from the card reader in ${timeoutMs} ms`));
-      }, timeoutMs);
-      const check = (s: CardState): void => {
-        if (!names.includes(s.name)) return;
-        this.clock.clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve(s);
-      };
-      this.waiters.add(check);
-    });
+    return this.waiters.wait(names, timeoutMs, 'the card reader');
   }
 
   start(): void {
@@ -240,10 +232,9 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
 
   private handle(state: CardState): void {
     const previous = this.state;
-    if (previous && bytesEqual(previous.raw, state.raw)) return;
     this.state = state;
     this.emit('state', state, previous);
-    for (const w of [...this.waiters]) w(state);
+    this.waiters.notify(state);
     switch (state.name) {
       case 'READY_FOR_TRANSACTION':
         this.emit('cardReady');

@@ -4,9 +4,8 @@
  * our reading (`ambiguous: true` where the spec is contradictory).
  */
 import { EventEmitter } from 'node:events';
-import { delay, type Clock } from '../../core/clock.js';
-import { bytesEqual } from '../../core/bytes.js';
-import { ErrorCode, KioskbusError, type KioskbusError as KError } from '../../core/errors.js';
+import type { Clock } from '../../core/clock.js';
+import type { KioskbusError as KError } from '../../core/errors.js';
 import type { Money } from '../../core/money.js';
 import type { CcnetBus } from '../bus.js';
 import type { DenominationWord } from '../codec.js';
@@ -18,7 +17,8 @@ import {
   type TubeStatusReply,
 } from '../commands.js';
 import { decodeCoinState, type CoinState } from '../states.js';
-import { PollLoop, type PollLoopOptions } from './poll-loop.js';
+import type { PollLoop, PollLoopOptions } from './poll-loop.js';
+import { createDeviceLoop, describeState, pollUntil, RepeatFilter } from './device-common.js';
 
 export interface CoinEvent {
   coinType: number;
@@ -45,9 +45,16 @@ export interface CoinChangerEventMap {
 export interface CoinChangerOptions extends PollLoopOptions {
   address?: number;
   initializeTimeoutMs?: number;
+  /**
+   * An identical coin answer this soon after the previous one, or after line trouble, is the changer
+   * repeating it (our ACK was lost). Default `pollIntervalMs + 100`: only the very next POLL.
+   */
+  repeatWindowMs?: number;
 }
 
 const FAULTS = new Set([0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e]);
+/** One coin each: a second identical answer can be a second coin. */
+const COIN_EVENTS = new Set(['COIN_TO_CASHBOX', 'COIN_TO_TUBE', 'COIN_REJECTED', 'MANUAL_DISPENSE']);
 
 export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
   readonly address: number;
@@ -58,6 +65,7 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
   identification: CoinIdentification | undefined;
   private enableArgs: { enabled: number[]; manualDispense: number[] } | undefined;
   private readonly initializeTimeoutMs: number;
+  private readonly repeats: RepeatFilter;
 
   constructor(
     readonly bus: CcnetBus,
@@ -67,31 +75,25 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
     this.address = options.address ?? 0x02;
     this.clock = bus.clock;
     this.initializeTimeoutMs = options.initializeTimeoutMs ?? 40_000;
-    this.loop = new PollLoop(
-      this.clock,
-      {
-        poll: async () => {
-          await this.poll();
-        },
-        reset: () => this.reset(),
-        offline: (e) => this.emit('offline', e),
-        online: async () => {
-          this.emit('online');
-          this.state = undefined;
-          await this.waitReady();
-          if (this.enableArgs) await this.enableCoinTypes(this.enableArgs.enabled, this.enableArgs.manualDispense);
-        },
-        problem: (e) => this.emit('problem', e),
+    this.loop = createDeviceLoop(
+      this,
+      async () => {
+        this.forgetState();
+        await this.waitReady();
+        if (this.enableArgs) await this.enableCoinTypes(this.enableArgs.enabled, this.enableArgs.manualDispense);
       },
       options,
     );
+    this.repeats = new RepeatFilter(bus.link, options.repeatWindowMs ?? this.loop.pollIntervalMs + 100);
+  }
+
+  private forgetState(): void {
+    this.state = undefined;
+    this.repeats.forget();
   }
 
   call<A, R>(def: CommandDef<A, R>, args: A): Promise<R> {
-    return this.bus.execute(this.address, def, args, {
-      describeState: () =>
-        this.state ? `${this.state.name} (${this.state.code.toString(16).toUpperCase()}H)` : undefined,
-    });
+    return this.bus.execute(this.address, def, args, { describeState: () => describeState(this.state) });
   }
 
   reset(): Promise<void> {
@@ -107,10 +109,11 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
   }
 
   async poll(): Promise<CoinState> {
+    const trouble = this.repeats.sample();
     const data = await this.call(COIN_COMMANDS.poll, undefined);
     this.loop.answered();
     const state = decodeCoinState(data);
-    this.handle(state);
+    if (!this.repeats.isRepeat(state.raw, COIN_EVENTS.has(state.name), this.clock.now(), trouble)) this.handle(state);
     return state;
   }
 
@@ -148,7 +151,7 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
 
   async initialize(): Promise<{ identification: CoinIdentification; coinTable: DenominationWord[] }> {
     await this.reset();
-    this.state = undefined;
+    this.forgetState();
     await this.waitReady();
     const identification = await this.identify();
     const coinTable = await this.getCoinTable();
@@ -156,18 +159,17 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
   }
 
   private async waitReady(): Promise<void> {
-    const deadline = this.clock.now() + this.initializeTimeoutMs;
-    for (;;) {
-      const s = await this.poll();
-      if (s.code !== 0x10 && s.code !== 0x11) return;
-      if (this.clock.now() >= deadline) {
-        throw new KioskbusError(ErrorCode.Timeout, `coin changer still ${s.name}`, {
-          address: this.address,
-          raw: s.raw,
-        });
-      }
-      await delay(this.loop.pollIntervalMs, this.clock);
-    }
+    await pollUntil(
+      this.clock,
+      () => this.poll(),
+      (s) => s.code !== 0x10 && s.code !== 0x11,
+      {
+        timeoutMs: this.initializeTimeoutMs,
+        pauseMs: () => this.loop.pollIntervalMs,
+        message: (s) => `coin changer still ${s.name}`,
+        address: this.address,
+      },
+    );
   }
 
   start(): void {
@@ -190,7 +192,6 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
 
   private handle(state: CoinState): void {
     const previous = this.state;
-    if (previous && bytesEqual(previous.raw, state.raw)) return; // repeated answer after a lost ACK
     this.state = state;
     this.emit('state', state, previous);
     if (state.name === 'COIN_TO_CASHBOX') this.emit('coin', { ...this.coinEvent(state), route: 'cashbox' });
