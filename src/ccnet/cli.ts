@@ -1,15 +1,15 @@
 /**
  * `kioskbus decode|watch|simulate ccnet ...`.
  */
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { concatBytes, parseHex } from '../core/bytes.js';
 import { isKioskbusError } from '../core/errors.js';
 import { parseServeArgs, SERVE_USAGE, serveUntilAborted } from '../cli/serve.js';
 import { UsageError, type CliCommand, type CliIo, type ProtocolCli } from '../cli/types.js';
+import { forEachStdinLine, readHexInput, untilAborted, writeJsonLine } from '../cli/util.js';
 import { createTransport, type SerialDefaults } from '../transport/open.js';
 import { CcnetBus } from './bus.js';
-import { CaptureDescriber, jsonBytes } from './describe.js';
+import { CaptureDescriber } from './describe.js';
 import { BillToBill, BillValidator } from './devices/bill.js';
 import { CardReader } from './devices/card-reader.js';
 import { CoinChanger } from './devices/coin-changer.js';
@@ -22,13 +22,7 @@ import { CoinSimulator } from './simulator/coin.js';
 export const CCNET_SERIAL_DEFAULTS: SerialDefaults = { baudRate: 9600, dataBits: 8, stopBits: 1, parity: 'none' };
 
 function line(io: CliIo, value: unknown): void {
-  io.stdout.write(`${JSON.stringify(value, jsonBytes)}\n`);
-}
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  let text = '';
-  for await (const chunk of stream) text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-  return text;
+  writeJsonLine(io.stdout, value);
 }
 
 export const decodeCommand: CliCommand = {
@@ -47,10 +41,7 @@ that was just sent a command is decoded as its reply. Garbage and bad CRCs are r
       allowPositionals: true,
       strict: true,
     });
-    const text =
-      positionals.length === 0 || (positionals.length === 1 && positionals[0] === '-')
-        ? await readAll(io.stdin)
-        : positionals.join(' ');
+    const text = await readHexInput(positionals, io.stdin);
     const describer = new CaptureDescriber({ dispenseFormat: values.pairs ? 'pairs' : 'mask' });
     const parts: Uint8Array[] = [];
     let badInput = 0;
@@ -164,17 +155,7 @@ enables it, polls it and prints its typed events as JSON lines until Ctrl-C. The
           dev.stop();
         };
       }
-      await new Promise<void>((resolve) => {
-        if (io.signal.aborted) resolve();
-        else
-          io.signal.addEventListener(
-            'abort',
-            () => {
-              resolve();
-            },
-            { once: true },
-          );
-      });
+      await untilAborted(io.signal);
       return 0;
     } finally {
       stop();
@@ -272,15 +253,7 @@ ${SERVE_USAGE}`,
       throw new UsageError(`--device must be bill-validator, b2b, coin-changer or card-reader, got "${device}"`);
     }
     const sim = createSimulator(device);
-    const rl = createInterface({ input: io.stdin, terminal: false });
-    rl.on('line', (text) => {
-      if (text.trim() === '') return;
-      try {
-        io.stderr.write(`${scriptSimulator(sim, text)}\n`);
-      } catch (error) {
-        io.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-      }
-    });
+    const stopScript = forEachStdinLine(io, (text) => scriptSimulator(sim, text), io.stderr);
     try {
       return await serveUntilAborted(
         parseServeArgs(args),
@@ -289,7 +262,7 @@ ${SERVE_USAGE}`,
         `CCNET ${device} simulator (address ${sim.address})`,
       );
     } finally {
-      rl.close();
+      stopScript();
     }
   },
 };

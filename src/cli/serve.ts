@@ -3,6 +3,7 @@ import { PtyBridgeTransport } from '../transport/pty.js';
 import { serveTcp } from '../transport/tcp.js';
 import type { Transport } from '../transport/types.js';
 import { UsageError, type CliIo } from './types.js';
+import { untilAborted } from './util.js';
 
 /** Options every `simulate` command takes. */
 export const SERVE_OPTIONS = {
@@ -40,17 +41,7 @@ export async function serveUntilAborted(
   if ((target.tcp === undefined) === (target.pty === undefined)) {
     throw new UsageError('give exactly one of --tcp HOST:PORT or --pty PATH');
   }
-  const stopped = new Promise<void>((resolve) => {
-    if (io.signal.aborted) resolve();
-    else
-      io.signal.addEventListener(
-        'abort',
-        () => {
-          resolve();
-        },
-        { once: true },
-      );
-  });
+  const stopped = untilAborted(io.signal);
   if (target.tcp !== undefined) {
     const detachers = new Set<() => void>();
     const server = await serveTcp(parseHostPort(target.tcp), (transport) => {

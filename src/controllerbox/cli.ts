@@ -1,12 +1,12 @@
 /**
  * `kioskbus decode|watch|simulate controllerbox ...`
  */
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { parseHex } from '../core/bytes.js';
 import { isKioskbusError, KioskbusError } from '../core/errors.js';
 import { parseServeArgs, SERVE_OPTIONS, SERVE_USAGE, serveUntilAborted } from '../cli/serve.js';
-import { UsageError, type CliCommand, type CliIo, type ProtocolCli } from '../cli/types.js';
+import { UsageError, type CliCommand, type ProtocolCli } from '../cli/types.js';
+import { forEachStdinLine, readHexInput, untilAborted, writeJsonLine } from '../cli/util.js';
 import { createTransport } from '../transport/open.js';
 import { decodeCapture } from './decode.js';
 import { crcVariantName, parseCrcSetting, type CrcSetting } from './frame.js';
@@ -44,12 +44,6 @@ function intOption(text: string | undefined, name: string, min: number, max: num
   return value;
 }
 
-async function readAll(io: CliIo): Promise<string> {
-  let text = '';
-  for await (const chunk of io.stdin) text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
-  return text;
-}
-
 // ---------------------------------------------------------------------------------------------
 
 const DECODE_USAGE = `kioskbus decode controllerbox [--crc auto] [--from host|box|any] [HEX... | -]
@@ -75,17 +69,13 @@ export const decode: CliCommand = {
     if (from !== 'host' && from !== 'box' && from !== 'any') {
       throw new UsageError(`--from must be host, box or any, got "${from}"`);
     }
-    const text =
-      positionals.length === 0 || (positionals.length === 1 && positionals[0] === '-')
-        ? await readAll(io)
-        : positionals.join(' ');
-    const bytes = parseHex(text);
+    const bytes = parseHex(await readHexInput(positionals, io.stdin));
     let frames = 0;
     let problems = 0;
     for (const record of decodeCapture(bytes, { crc, from })) {
       if (record.type === 'frame') frames++;
       else if (record.type !== 'crc-detected') problems++;
-      io.stdout.write(`${JSON.stringify(record)}\n`);
+      writeJsonLine(io.stdout, record);
     }
     io.stderr.write(`${bytes.length} bytes: ${frames} frame(s), ${problems} problem(s)\n`);
     return 0;
@@ -139,26 +129,14 @@ export const watch: CliCommand = {
       ...(values.currency === undefined ? {} : { currency: values.currency }),
     });
     const print = (record: object): void => {
-      io.stdout.write(
-        `${JSON.stringify(record, (_, v: unknown) => (v instanceof KioskbusError ? { code: v.code, message: v.message } : v))}\n`,
-      );
+      writeJsonLine(io.stdout, record, { errorsAsCode: true });
     };
     for (const name of WATCHED_EVENTS) {
       (host.on as (n: string, l: (e: unknown) => void) => unknown).call(host, name, (event: unknown) => {
         print(event instanceof KioskbusError ? { event: name, error: event } : { event: name, ...(event as object) });
       });
     }
-    const stopped = new Promise<void>((resolve) => {
-      if (io.signal.aborted) resolve();
-      else
-        io.signal.addEventListener(
-          'abort',
-          () => {
-            resolve();
-          },
-          { once: true },
-        );
-    });
+    const stopped = untilAborted(io.signal);
     try {
       await host.open();
       try {
@@ -203,23 +181,6 @@ ${CRC_USAGE.replace('auto, arc', 'arc')}
 While it runs, type commands on stdin:
 ${SCRIPT_HELP.replace(/^commands \(one per line\):\n/, '')}`;
 
-function readScript(sim: ControllerBoxSimulator, io: CliIo): () => void {
-  const rl = createInterface({ input: io.stdin, terminal: false });
-  rl.on('line', (line) => {
-    runScriptLine(sim, line).then(
-      (out) => {
-        if (out !== '') io.stdout.write(`${out}\n`);
-      },
-      (error: unknown) => {
-        io.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-      },
-    );
-  });
-  return () => {
-    rl.close();
-  };
-}
-
 export const simulate: CliCommand = {
   summary: 'serve a simulated ControllerBox',
   usage: SIMULATE_USAGE,
@@ -262,7 +223,7 @@ export const simulate: CliCommand = {
         io.stderr.write(`[box] ${c.name} -> 0x${c.result.toString(16).padStart(2, '0')}\n`);
       });
     }
-    const stopScript = readScript(sim, io);
+    const stopScript = forEachStdinLine(io, (line) => runScriptLine(sim, line));
     try {
       return await serveUntilAborted(
         target,

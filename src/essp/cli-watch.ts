@@ -4,9 +4,9 @@
  * Ctrl-C. Keys are never printed.
  */
 import { parseArgs } from 'node:util';
-import { toHex } from '../core/bytes.js';
 import { isKioskbusError } from '../core/errors.js';
 import { UsageError, type CliCommand, type CliIo } from '../cli/types.js';
+import { untilAborted, writeJsonLine } from '../cli/util.js';
 import { createTransport, type SerialDefaults } from '../transport/open.js';
 import { SspBus } from './bus.js';
 import { parseFixedKey } from './crypto.js';
@@ -16,14 +16,8 @@ import { SSP_MAX_ADDRESS } from './frame.js';
 /** eSSP line settings (GA138 p.6): 9600 baud, 8 data bits, no parity, 2 stop bits. */
 export const ESSP_SERIAL_DEFAULTS: SerialDefaults = { baudRate: 9600, dataBits: 8, stopBits: 2, parity: 'none' };
 
-function jsonValue(_key: string, value: unknown): unknown {
-  if (value instanceof Uint8Array) return toHex(value, '');
-  if (typeof value === 'bigint') return value.toString();
-  return value;
-}
-
 function line(io: CliIo, value: Record<string, unknown>): void {
-  io.stdout.write(`${JSON.stringify(value, jsonValue)}\n`);
+  writeJsonLine(io.stdout, value, { hexSeparator: '' });
 }
 
 function parseAddress(text: string): number {
@@ -177,19 +171,7 @@ export const watch: CliCommand = {
         io.stderr.write(`watch essp: start-up failed: ${message}\n`);
         return isKioskbusError(error) ? 2 : 1;
       }
-      await new Promise<void>((resolve) => {
-        if (io.signal.aborted) {
-          resolve();
-          return;
-        }
-        io.signal.addEventListener(
-          'abort',
-          () => {
-            resolve();
-          },
-          { once: true },
-        );
-      });
+      await untilAborted(io.signal);
       return 0;
     } finally {
       await validator.close();

@@ -4,7 +4,8 @@
  * Used by `kioskbus decode essp`. Never throws on capture bytes: everything odd becomes a record.
  */
 import { parseArgs } from 'node:util';
-import { UsageError, type CliCommand, type CliIo } from '../cli/types.js';
+import { UsageError, type CliCommand } from '../cli/types.js';
+import { jsonText, readHexInput, writeJsonLine } from '../cli/util.js';
 import { bytesEqual, parseHex, toHex } from '../core/bytes.js';
 import { ErrorCode, isKioskbusError, type KioskbusError } from '../core/errors.js';
 import { commandByCode, type CommandSpec, type SspContext } from './commands.js';
@@ -282,18 +283,7 @@ function indexOf(haystack: Uint8Array, needle: Uint8Array, from: number): number
 
 /** JSON with bytes as hex and bigints as decimal strings. */
 export function recordToJson(record: DecodeRecord): string {
-  return JSON.stringify(record, (_key, value: unknown) => {
-    if (value instanceof Uint8Array) return toHex(value);
-    if (typeof value === 'bigint') return value.toString();
-    return value;
-  });
-}
-
-async function readAll(io: CliIo): Promise<string> {
-  let text = '';
-  io.stdin.setEncoding('utf8');
-  for await (const chunk of io.stdin) text += String(chunk);
-  return text;
+  return jsonText(record);
 }
 
 /** `kioskbus decode essp [--key HEX32] [--protocol-version N] [HEX... | -]` */
@@ -337,10 +327,7 @@ Example: kioskbus decode essp 7F8001071202 7F8004F0EE01EBB948`,
         throw new UsageError('--protocol-version must be an integer 1..255');
       options.protocolVersion = v;
     }
-    const text =
-      positionals.length === 0 || (positionals.length === 1 && positionals[0] === '-')
-        ? await readAll(io)
-        : positionals.join(' ');
+    const text = await readHexInput(positionals, io.stdin);
     let bytes: Uint8Array;
     try {
       bytes = parseHex(text);
@@ -348,7 +335,7 @@ Example: kioskbus decode essp 7F8001071202 7F8004F0EE01EBB948`,
       if (isKioskbusError(error)) throw new UsageError(`the capture is not hex: ${error.message}`);
       throw error;
     }
-    for (const record of decodeCapture(bytes, options)) io.stdout.write(`${recordToJson(record)}\n`);
+    for (const record of decodeCapture(bytes, options)) writeJsonLine(io.stdout, record);
     return 0;
   },
 };

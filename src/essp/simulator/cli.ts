@@ -4,11 +4,11 @@
  * Serves a simulated eSSP device until interrupted. Lines typed on stdin drive it (`insert 2`, `jam safe`, `state`,
  * `help`; see script.ts); what the device does is printed on stderr unless --quiet.
  */
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { delay, systemClock } from '../../core/clock.js';
 import { parseServeArgs, SERVE_OPTIONS, SERVE_USAGE, serveUntilAborted } from '../../cli/serve.js';
 import { UsageError, type CliCommand, type CliIo } from '../../cli/types.js';
+import { forEachStdinLine } from '../../cli/util.js';
 import { parseFixedKey } from '../crypto.js';
 import { SIM_DEVICE_NAMES, type SimDeviceName } from './profiles.js';
 import { parseLevels, PAYOUT_SCRIPT_HELP, runPayoutScriptLine } from './payout/script.js';
@@ -84,30 +84,12 @@ export function parseSimulateArgs(args: string[]): SspSimulatorOptions & { quiet
  * `wait MS` holds the following lines back, so a piped file can script a whole session.
  */
 function readScript(sim: SspSimulator, io: CliIo): () => void {
-  const rl = createInterface({ input: io.stdin, terminal: false });
-  let chain: Promise<void> = Promise.resolve();
-  const report = (error: unknown): void => {
-    io.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  };
-  rl.on('line', (line) => {
-    chain = chain.then(async () => {
-      if (io.signal.aborted) return;
-      try {
-        const ms = scriptDelayMs(line);
-        if (ms !== undefined) {
-          await delay(ms, systemClock, io.signal).catch(() => undefined);
-          return;
-        }
-        const out = runPayoutScriptLine(sim, line) ?? runScriptLine(sim, line);
-        if (out !== '') io.stdout.write(`${out}\n`);
-      } catch (error) {
-        report(error);
-      }
-    });
+  return forEachStdinLine(io, async (line) => {
+    const ms = scriptDelayMs(line);
+    if (ms === undefined) return runPayoutScriptLine(sim, line) ?? runScriptLine(sim, line);
+    await delay(ms, systemClock, io.signal).catch(() => undefined);
+    return undefined;
   });
-  return () => {
-    rl.close();
-  };
 }
 
 export const simulate: CliCommand = {
