@@ -6,18 +6,7 @@ import { CcnetBus } from '../../src/ccnet/bus.js';
 import { BillValidator } from '../../src/ccnet/devices/bill.js';
 import { CcnetDecoder, encodeCommand, encodeReply } from '../../src/ccnet/frame.js';
 import { BillSimulator } from '../../src/ccnet/simulator/bill.js';
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../helpers/prng.js';
 
 describe('fuzz: CCNET decoder', () => {
   it('random bytes in random chunks: no throw, every frame it returns has a good CRC', () => {

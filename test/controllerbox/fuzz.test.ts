@@ -14,18 +14,7 @@ import { MessageTable } from '../../src/controllerbox/messages.js';
 
 const table = new MessageTable();
 import { ControllerBoxSimulator } from '../../src/controllerbox/simulator/simulator.js';
-
-/** Deterministic PRNG (mulberry32) so that a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../helpers/prng.js';
 
 /** Random bytes, rich in start and stop bytes (the hard case for an unstuffed protocol). */
 function noise(random: () => number, length: number): Uint8Array {

@@ -13,6 +13,7 @@ import {
 import { encodeFrame, SspFrameDecoder, type SspFrame } from '../../src/essp/frame.js';
 import { SspSimulator } from '../../src/essp/simulator/simulator.js';
 import { createMemoryPair, type MemoryTransport } from '../../src/transport/memory.js';
+import { prng } from '../helpers/prng.js';
 
 /** For `.then(unexpected, (e) => e)`: a request that should fail but resolved. */
 const unexpected = (): never => {
@@ -400,11 +401,7 @@ describe('SspBus on a noisy line (seeded fuzz)', () => {
     const slaves = new TestSlaves(dev);
     let counter = 0;
     const s = slaves.add(0, (d) => [0xf0, d[1] ?? 0, counter++ & 0xff]);
-    let seed = 1234;
-    const rand = (): number => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return seed / 4294967296;
-    };
+    const rand = prng(1234);
     // the line: replies arrive in random pieces with garbage in between; some are corrupted
     const write = dev.write.bind(dev);
     let corrupted = 0;

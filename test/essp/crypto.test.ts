@@ -17,23 +17,9 @@ import {
   SSP_MAX_ENCRYPTED_DATA,
 } from '../../src/essp/crypto.js';
 import { decodeFrames, encodeFrame } from '../../src/essp/frame.js';
+import { prngBytes as seededRandom } from '../helpers/prng.js';
 
 const zeros = (n: number): Uint8Array => new Uint8Array(n);
-
-/** Seeded byte source for reproducible key exchanges. */
-function seededRandom(seed: number): (n: number) => Uint8Array {
-  let a = seed >>> 0;
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = Math.imul(a ^ (a >>> 15), a | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      out[i] = (t ^ (t >>> 14)) & 0xff;
-    }
-    return out;
-  };
-}
 
 describe('eSSP AES key', () => {
   it('puts the default fixed key first, little-endian', () => {

@@ -3,6 +3,7 @@ import { bytesEqual, concatBytes, parseHex, toHex } from '../../src/core/bytes.j
 import { CRC16_SSP } from '../../src/core/crc.js';
 import { ErrorCode, type KioskbusError } from '../../src/core/errors.js';
 import { decodeFrames, encodeFrame, SspFrameDecoder, type SspFrame } from '../../src/essp/frame.js';
+import { prng } from '../helpers/prng.js';
 
 /** CRC-valid frames from the ITL manuals and real captures (research/essp.md §4.1, §4.2, ecosystem.md §3). */
 const VECTORS: readonly [string, string][] = [
@@ -63,18 +64,6 @@ function collect(): {
     error: (error) => errors.push(error),
   });
   return { decoder, frames, errors };
-}
-
-/** Seeded PRNG (mulberry32) so fuzz runs are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomBytes(rand: () => number, n: number): Uint8Array {

@@ -183,14 +183,5 @@ export function only(log: readonly string[], ...prefixes: string[]): string[] {
   return log.filter((l) => prefixes.some((p) => l.startsWith(p)));
 }
 
-/** A small seeded PRNG (mulberry32) for randomized sessions. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The tests' seeded PRNG (mulberry32) for randomized sessions. */
+export { prng } from '../helpers/prng.js';

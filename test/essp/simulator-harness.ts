@@ -17,6 +17,7 @@ import { decodeEvents, type SspEvent } from '../../src/essp/events.js';
 import { encodeFrame, SspFrameDecoder, type SspFrame } from '../../src/essp/frame.js';
 import { SspSimulator, type SspSimulatorOptions } from '../../src/essp/simulator/simulator.js';
 import type { Transport, TransportEventMap } from '../../src/transport/types.js';
+import { prng as seeded } from '../helpers/prng.js';
 
 /** A transport whose writes (the simulator's replies) are captured. */
 export class CaptureTransport extends EventEmitter<TransportEventMap> implements Transport {
@@ -35,16 +36,8 @@ export class CaptureTransport extends EventEmitter<TransportEventMap> implements
   }
 }
 
-/** Seeded random source in [0, 1). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded random source in [0, 1) (the tests' one PRNG). */
+export { seeded };
 
 export class TestHost {
   readonly sim: SspSimulator;
