@@ -27,6 +27,10 @@ class ScriptedValidator {
   holdReply = 0xf0;
   /** Answer the next SETUP_REQUEST with SOFTWARE_ERROR. */
   failSetup = false;
+  /** Answer KEY_NOT_SET to this many commands but SYNC (Infinity: a device insisting on a key this host never sets). */
+  keyNotSetAnswers = 0;
+  /** Hold the reply to SETUP_REQUEST back this long (a re-initialisation caught in the middle). */
+  slowSetupMs = 0;
   protocol = 4;
   private lastSeq: 0 | 1 | undefined;
   private lastReply: Uint8Array | undefined;
@@ -46,7 +50,11 @@ class ScriptedValidator {
       });
       this.lastSeq = code === 0x11 ? undefined : frame.seq;
       this.lastReply = reply;
-      void this.end.write(reply);
+      if (code === 0x05 && this.slowSetupMs > 0) {
+        setTimeout(() => void this.end.write(reply), this.slowSetupMs);
+      } else {
+        void this.end.write(reply);
+      }
     },
   });
 
@@ -57,6 +65,10 @@ class ScriptedValidator {
   }
 
   private answer(data: Uint8Array): number[] {
+    if (this.keyNotSetAnswers > 0 && data[0] !== 0x11) {
+      this.keyNotSetAnswers--;
+      return [0xfa];
+    }
     const ctx = { protocolVersion: this.protocol, channels: CHANNELS, currency: 'EUR' };
     switch (data[0]) {
       case 0x06:
@@ -187,5 +199,46 @@ describe('SspValidator against a scripted device', () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(errors).toEqual(['SOFTWARE_ERROR']);
     expect(log).toEqual(['ready start v4', 'reinitialising reset', 'reinitialising reset', 'ready reset v4']);
+  });
+
+  it('a command of the application during a re-initialisation waits until the start-up sequence is done', async () => {
+    device.polls.push([], [makeEvent({ name: 'SLAVE_RESET' })]);
+    device.slowSetupMs = 100;
+    const from = device.received.length;
+    const inSetup = (): boolean => log.includes('reinitialising reset') && device.received.slice(from).includes(0x05);
+    for (let t = 0; t < 1000 && !inSetup(); t += 10) await vi.advanceTimersByTimeAsync(10);
+    expect(inSetup()).toBe(true);
+    // the application sends a command while the runtime waits for the SETUP_REQUEST reply
+    const done: string[] = [];
+    void validator.displayOn().then(() => done.push('displayOn'));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(done).toEqual(['displayOn']);
+    const after = device.received.slice(from);
+    const reinit = after.indexOf(0x11);
+    // SYNC, HOST_PROTOCOL_VERSION 8..4, SETUP_REQUEST, SET_CHANNEL_INHIBITS, bar code set-up, ENABLE, then DISPLAY_ON
+    expect(after.slice(reinit, reinit + 12)).toEqual([0x11, 6, 6, 6, 6, 6, 0x05, 0x02, 0x24, 0x26, 0x0a, 0x03]);
+  });
+
+  it('a device that keeps answering KEY_NOT_SET is re-initialised with a growing pause, then recovers', async () => {
+    const errors: string[] = [];
+    validator.on('error', (e) => errors.push(e.code));
+    const syncs = (): number => device.received.filter((c) => c === 0x11).length;
+    const before = syncs();
+    device.keyNotSetAnswers = Infinity;
+    await vi.advanceTimersByTimeAsync(20_000);
+    // 200 ms polls for 20 s: without a pause that would be ~100 start-ups; with 0.4, 0.8, ... 10 s pauses, about 6
+    const attempts = syncs() - before;
+    expect(attempts).toBeGreaterThanOrEqual(3);
+    expect(attempts).toBeLessThanOrEqual(8);
+    expect(errors.every((c) => c === 'KEY_NOT_SET')).toBe(true);
+    device.keyNotSetAnswers = 0;
+    await vi.advanceTimersByTimeAsync(11_000);
+    expect(log.at(-1)).toBe('ready key-not-set v4');
+    // after a good poll reply the pause is forgotten: the next KEY_NOT_SET re-initialises at once
+    await vi.advanceTimersByTimeAsync(400);
+    const readies = log.filter((l) => l === 'ready key-not-set v4').length;
+    device.keyNotSetAnswers = 1;
+    await vi.advanceTimersByTimeAsync(300);
+    expect(log.filter((l) => l === 'ready key-not-set v4')).toHaveLength(readies + 1);
   });
 });

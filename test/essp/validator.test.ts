@@ -389,4 +389,29 @@ describe('SspValidator commands', () => {
     expect(commands.filter((c) => c === 'EVENT_ACK').length).toBeGreaterThanOrEqual(1);
     expect(pair.simulator.state.awaitingAck).toEqual([]);
   });
+
+  it('POLL_WITH_ACK: after a lost EVENT_ACK and a power cut, the same event after SLAVE_RESET is a new one', async () => {
+    await setup({ pollWithAck: true }, {}, { retries: 0 });
+    const cleared: string[] = [];
+    validator.on('noteCleared', (n) => cleared.push(`${n.to} ${n.channel}`));
+    let dropNext = false;
+    const write = pair.host.write.bind(pair.host);
+    pair.host.write = (data: Uint8Array): Promise<void> => {
+      if (dropNext) {
+        dropNext = false;
+        return Promise.resolve();
+      }
+      return write(data);
+    };
+    let cuts = 0;
+    validator.on('noteCleared', () => {
+      if (++cuts > 1) return;
+      // the EVENT_ACK of this report never arrives, and the power goes again with another note of channel 1 inside
+      dropNext = true;
+      pair.simulator.powerCycle({ noteInside: { channel: 1, to: 'cashbox' } });
+    });
+    pair.simulator.powerCycle({ noteInside: { channel: 1, to: 'cashbox' } });
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(cleared).toEqual(['cashbox 1', 'cashbox 1']);
+  });
 });

@@ -6,6 +6,7 @@
  * commands through the shared command table (a command the table marks "encryption required" is refused before
  * anything is sent when no key is set).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { systemClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import { ErrorCode, isKioskbusError, KioskbusError, toKioskbusError } from '../../core/errors.js';
@@ -27,6 +28,11 @@ const log = createLogger('essp:device');
 
 export const MIN_POLL_INTERVAL_MS = 200;
 export const MAX_POLL_INTERVAL_MS = 1000;
+/** Longest wait between re-initialisations while the device keeps answering KEY_NOT_SET. */
+export const KEY_NOT_SET_MAX_BACKOFF_MS = 10_000;
+
+/** The device whose start-up sequence the current async call chain belongs to (its own commands pass the gate). */
+const initScope = new AsyncLocalStorage<object>();
 
 export interface SspDeviceOptions {
   /** Slave address (default 0x00: validators). */
@@ -106,6 +112,10 @@ export class SspDevice<
   private pollWithAck: boolean | 'auto';
   /** Ack-type events of the last POLL_WITH_ACK reply whose EVENT_ACK has not been confirmed. */
   private unacked: string[] = [];
+  /** KEY_NOT_SET answers since the last good poll reply; from the second one on, re-initialisations back off. */
+  private keyNotSetStreak = 0;
+  /** No re-initialisation by the poll loop before this time (clock ms). */
+  private initNotBefore = 0;
   private readonly onBusOffline = (address: number, error: KioskbusError): void => {
     if (address !== this.address) return;
     this.wasOffline = true;
@@ -206,12 +216,17 @@ export class SspDevice<
   /**
    * Sends a command from the table and decodes its reply. Refuses with ENCRYPTION_REQUIRED before sending when the
    * table requires encryption and no key is set; encrypts everything once a key is set (when encryption is on).
-   * A device error reply becomes its typed error; KEY_NOT_SET also schedules a re-initialisation.
+   * A device error reply becomes its typed error; KEY_NOT_SET also schedules a re-initialisation. While the runtime
+   * re-initialises, a command of the application waits until the start-up sequence has finished (or failed), so it
+   * never goes out between its steps; the sequence's own commands (`configure`) pass.
    */
   async command<N extends SspCommandName>(
     name: N,
     ...rest: CommandArgs<N> extends undefined ? [args?: CommandArgs<N>] : [args: CommandArgs<N>]
   ): Promise<CommandResult<N>> {
+    while (this.initialising && initScope.getStore() !== this) {
+      await this.initialising.catch(() => undefined);
+    }
     const spec = COMMANDS[name] as CommandSpec;
     const data = this.encode(spec, rest[0]);
     const reply = await this.send(spec, data);
@@ -280,15 +295,22 @@ export class SspDevice<
   /** The start-up sequence. Concurrent callers share one run. */
   protected initialise(reason: ReinitialiseReason): Promise<void> {
     if (this.initialising) return this.initialising;
-    const run = this.runInitialise(reason).finally(() => {
-      this.initialising = undefined;
-    });
+    const run = initScope
+      .run(this, () => this.runInitialise(reason))
+      .catch((error: unknown) => {
+        if (isKeyNotSet(error)) this.keyNotSetBackoff();
+        throw error;
+      })
+      .finally(() => {
+        this.initialising = undefined;
+      });
     this.initialising = run;
+    // emitted outside the sequence's scope: a listener's commands wait for the sequence like any other
+    if (reason !== 'start') this.emitBase('reinitialising', { reason });
     return run;
   }
 
   private async runInitialise(reason: ReinitialiseReason): Promise<void> {
-    if (reason !== 'start') this.emitBase('reinitialising', { reason });
     log('address %d: initialising (%s)', this.address, reason);
     await this.bus.sync(this.address);
     if (this.options.encryption) {
@@ -329,10 +351,26 @@ export class SspDevice<
   private keyLost(): void {
     if (!this.running || this.initialising) return;
     this.needsInit = 'key-not-set';
+    if (this.keyNotSetBackoff()) {
+      log('address %d: KEY_NOT_SET again, re-initialising after a pause', this.address);
+      return; // the poll loop re-initialises once the pause is over
+    }
     log('address %d: KEY_NOT_SET, re-initialising', this.address);
     this.initialise('key-not-set').catch((error: unknown) => {
       this.emitBase('error', toKioskbusError(error, ErrorCode.KeyNotSet, { address: this.address }));
     });
+  }
+
+  /**
+   * Counts a KEY_NOT_SET; from the second in a row (no good poll reply between them) the next re-initialisation
+   * waits pollIntervalMs × 2^(n-1), at most KEY_NOT_SET_MAX_BACKOFF_MS. True when it must wait.
+   */
+  private keyNotSetBackoff(): boolean {
+    this.keyNotSetStreak++;
+    if (this.keyNotSetStreak < 2) return false;
+    const wait = Math.min(this.options.pollIntervalMs * 2 ** (this.keyNotSetStreak - 1), KEY_NOT_SET_MAX_BACKOFF_MS);
+    this.initNotBefore = this.clock.now() + wait;
+    return true;
   }
 
   private schedulePoll(): void {
@@ -361,6 +399,7 @@ export class SspDevice<
         this.emitBase('online');
       }
       if (this.needsInit !== undefined) {
+        if (this.clock.now() < this.initNotBefore) return; // backing off after repeated KEY_NOT_SET
         await this.initialise(this.needsInit);
         return;
       }
@@ -414,12 +453,16 @@ export class SspDevice<
   private async processEvents(events: SspEvent[], withAck: boolean): Promise<void> {
     const first = this.firstPollAfterInit;
     this.firstPollAfterInit = false;
+    this.keyNotSetStreak = 0;
+    this.initNotBefore = 0;
+    const reset = events.some((e) => e.name === 'SLAVE_RESET');
     let fresh = events;
     if (withAck) {
       // Events repeat until EVENT_ACK. If the last EVENT_ACK was not confirmed, the reply starts with the same
-      // ack-type events again: they were reported already.
+      // ack-type events again: they were reported already. Not after a SLAVE_RESET: a device that restarted lost the
+      // events it held, so the same events now are new ones (another note of the same value).
       const ackKeys = events.filter((e) => eventSpecByCode(e.code)?.ack === true).map(eventKey);
-      if (this.unacked.length > 0 && startsWith(ackKeys, this.unacked)) {
+      if (this.unacked.length > 0 && !reset && startsWith(ackKeys, this.unacked)) {
         let skip = this.unacked.length;
         fresh = events.filter((e) => {
           if (skip > 0 && eventSpecByCode(e.code)?.ack === true) {
@@ -431,7 +474,6 @@ export class SspDevice<
       }
       this.unacked = ackKeys;
     }
-    const reset = fresh.some((e) => e.name === 'SLAVE_RESET');
     for (const e of fresh) {
       this.emitBase('event', e);
       if (e.name === 'UNKNOWN') this.emitBase('unknown', e);
