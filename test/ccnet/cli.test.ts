@@ -1,32 +1,11 @@
-import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ccnetCli, scriptSimulator } from '../../src/ccnet/cli.js';
 import { BillSimulator } from '../../src/ccnet/simulator/bill.js';
 import { CoinSimulator } from '../../src/ccnet/simulator/coin.js';
 import { CardReaderSimulator } from '../../src/ccnet/simulator/card.js';
 import { serveTcp } from '../../src/transport/tcp.js';
-import type { CliIo } from '../../src/cli/types.js';
 import { VECTORS } from './vectors.js';
-
-function io(stdin = '', signal = new AbortController().signal) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const value: CliIo = { stdout, stderr, stdin: Readable.from([stdin]), signal };
-  return {
-    io: value,
-    lines: () =>
-      out
-        .trim()
-        .split('\n')
-        .filter((l) => l.length > 0)
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-    err: () => err,
-  };
-}
+import { memoryIo } from '../helpers/cli-io.js';
 
 const decode = ccnetCli.decode;
 if (!decode) throw new Error('no decode command');
@@ -34,7 +13,7 @@ if (!decode) throw new Error('no decode command');
 describe('kioskbus decode ccnet', () => {
   it('decodes a session in order: command, state reply, ACK, identification fields', async () => {
     const ident = VECTORS.find((v) => v.meaning.startsWith('IDENT reply'))?.hex ?? '';
-    const t = io();
+    const t = memoryIo();
     const code = await decode.run(
       [
         '02 03 06 33 DA 81',
@@ -67,7 +46,9 @@ describe('kioskbus decode ccnet', () => {
   });
 
   it('reads stdin, decodes arguments (ENABLE mask, escrow state) and reports garbage and bad CRCs without crashing', async () => {
-    const t = io('ff ee 02 03 0C 34 00 00 FC 00 00 00 08 EC\n02 03 07 81 03 CF 19 02 03 06 33 DA 81 02 03 07 80 05 zz');
+    const t = memoryIo(
+      'ff ee 02 03 0C 34 00 00 FC 00 00 00 08 EC\n02 03 07 81 03 CF 19 02 03 06 33 DA 81 02 03 07 80 05 zz',
+    );
     expect(await decode.run(['-'], t.io)).toBe(0);
     const lines = t.lines();
     expect(lines[0]).toMatchObject({ type: 'error' });
@@ -82,7 +63,7 @@ describe('kioskbus decode ccnet', () => {
   });
 
   it('keeps wire order and shows a bad frame once (not again as garbage)', async () => {
-    const t = io();
+    const t = memoryIo();
     await decode.run(['ff 02 03 06 33 DA 81 02 03 07 80 03 4e 09 aa 02 03 07 81 03 CF 18'], t.io);
     expect(t.lines().map((l) => [l.type, l.hex])).toEqual([
       ['garbage', 'ff'],
@@ -98,7 +79,7 @@ describe('kioskbus decode ccnet', () => {
     let seed = 7;
     const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 256;
     const hex = Array.from({ length: 3000 }, () => (rnd() < 40 ? '02' : rnd().toString(16).padStart(2, '0'))).join(' ');
-    const t = io();
+    const t = memoryIo();
     expect(await decode.run([hex], t.io)).toBe(0);
     expect(t.lines().at(-1)).toMatchObject({ type: 'summary' });
   });
@@ -110,8 +91,7 @@ describe('kioskbus watch ccnet against a TCP simulator', () => {
     const server = await serveTcp({ port: 0 }, (t) => {
       sim.attach(t);
     });
-    const controller = new AbortController();
-    const t = io('', controller.signal);
+    const t = memoryIo('');
     const watch = ccnetCli.watch;
     if (!watch) throw new Error('no watch');
     const done = watch.run([server.url, '--address', '3'], t.io);
@@ -121,7 +101,7 @@ describe('kioskbus watch ccnet against a TCP simulator', () => {
     await until(() => t.lines().some((l) => l.event === 'state' && (l.data as { name?: string }).name === 'IDLING'));
     sim.insertBill(2);
     await until(() => t.lines().some((l) => l.event === 'credit'));
-    controller.abort();
+    t.abort();
     expect(await done).toBe(0);
     await server.close();
     const lines = t.lines();
@@ -134,8 +114,7 @@ describe('kioskbus watch ccnet against a TCP simulator', () => {
 
 describe('kioskbus simulate ccnet', () => {
   it('serves the chosen device on TCP until the signal; a host can initialise it', async () => {
-    const controller = new AbortController();
-    const t = io('jam\n', controller.signal);
+    const t = memoryIo('jam\n');
     const simulate = ccnetCli.simulate;
     if (!simulate) throw new Error('no simulate');
     let out = '';
@@ -158,7 +137,7 @@ describe('kioskbus simulate ccnet', () => {
     expect(state.name).toBe('COIN_JAM');
     bus.close();
     await transport.close();
-    controller.abort();
+    t.abort();
     expect(await done).toBe(0);
     expect(out).toContain('CCNET coin-changer simulator (address 2)');
     expect(t.err()).toContain('jammed');
@@ -167,7 +146,7 @@ describe('kioskbus simulate ccnet', () => {
   it('refuses an unknown device', async () => {
     const simulate = ccnetCli.simulate;
     if (!simulate) throw new Error('no simulate');
-    await expect(simulate.run(['--device', 'toaster', '--tcp', '0'], io().io)).rejects.toThrow(/--device/);
+    await expect(simulate.run(['--device', 'toaster', '--tcp', '0'], memoryIo().io)).rejects.toThrow(/--device/);
   });
 });
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { serveUntilAborted } from '../../src/cli/serve.js';
 import { TcpTransport } from '../../src/transport/tcp.js';
-import { memoryIo } from './helpers.js';
+import { memoryIo } from '../helpers/cli-io.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 

@@ -19,7 +19,7 @@ import { SspSimulator, type SspSimulatorOptions } from '../../src/essp/simulator
 import { hasSocat, PtyBridgeTransport } from '../../src/transport/pty.js';
 import { serveTcp, SocketTransport, type TcpServerHandle } from '../../src/transport/tcp.js';
 import type { Transport } from '../../src/transport/types.js';
-import { memoryIo } from './helpers.js';
+import { memoryIo } from '../helpers/cli-io.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 

@@ -1,4 +1,4 @@
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { UsageError, type CliIo } from '../../src/cli/types.js';
 import { isKioskbusError } from '../../src/core/errors.js';
@@ -8,30 +8,7 @@ import { encodeFrame, parseCrcSetting, type CrcVariant } from '../../src/control
 import { ControllerBoxSimulator } from '../../src/controllerbox/simulator/simulator.js';
 import { runScriptLine } from '../../src/controllerbox/simulator/script.js';
 import { controllerboxDemo } from '../../src/controllerbox/demo.js';
-
-function memoryIo(input: string | Readable = '') {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
-  const controller = new AbortController();
-  const io: CliIo = {
-    stdout,
-    stderr,
-    stdin: typeof input === 'string' ? Readable.from(input === '' ? [] : [Buffer.from(input)]) : input,
-    signal: controller.signal,
-  };
-  return {
-    io,
-    out: () => out,
-    err: () => err,
-    abort: () => {
-      controller.abort();
-    },
-  };
-}
+import { memoryIo } from '../helpers/cli-io.js';
 
 /**
  * Runs `kioskbus <verb> controllerbox ...` with the exit codes of src/cli/main.ts (usage error 2, device or

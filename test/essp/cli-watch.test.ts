@@ -1,31 +1,13 @@
 /**
  * `kioskbus watch essp` end to end: the command talks over TCP to the real simulator served with serveTcp.
  */
-import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { UsageError, type CliIo } from '../../src/cli/types.js';
+import { UsageError } from '../../src/cli/types.js';
 import { watch } from '../../src/essp/cli-watch.js';
 import { esspCli } from '../../src/essp/cli.js';
 import { SspSimulator } from '../../src/essp/simulator/simulator.js';
 import { serveTcp } from '../../src/transport/tcp.js';
-
-function makeIo(signal: AbortSignal): { io: CliIo; lines: () => Record<string, unknown>[]; stderr: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  return {
-    io: { stdout, stderr, stdin: Readable.from([]), signal },
-    lines: () =>
-      out
-        .split('\n')
-        .filter((l) => l.length > 0)
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-    stderr: () => err,
-  };
-}
+import { memoryIo } from '../helpers/cli-io.js';
 
 async function until(check: () => boolean, ms: number): Promise<void> {
   const start = Date.now();
@@ -49,8 +31,7 @@ describe('kioskbus watch essp', () => {
     const server = await serveTcp({ port: 0 }, (transport) => {
       simulator.attach(transport);
     });
-    const controller = new AbortController();
-    const t = makeIo(controller.signal);
+    const t = memoryIo();
     const running = watch.run([`tcp://127.0.0.1:${server.port}`, '--accept', '500,1000', '--trace'], t.io);
     try {
       await until(() => t.lines().some((l) => l.event === 'ready'), 10_000);
@@ -67,7 +48,7 @@ describe('kioskbus watch essp', () => {
       // the trace shows frames (cipher text after the key exchange), never key material
       expect(JSON.stringify(traces)).not.toMatch(/6745230167452301/);
     } finally {
-      controller.abort();
+      t.abort();
       expect(await running).toBe(0);
       simulator.close();
       await server.close();
@@ -75,7 +56,7 @@ describe('kioskbus watch essp', () => {
   });
 
   it('rejects bad arguments with usage errors that do not repeat the key', async () => {
-    const t = makeIo(new AbortController().signal);
+    const t = memoryIo();
     await expect(watch.run([], t.io)).rejects.toBeInstanceOf(UsageError);
     await expect(watch.run(['tcp://127.0.0.1:1', '--address', '200'], t.io)).rejects.toThrow(/--address/);
     await expect(watch.run(['tcp://127.0.0.1:1', '--poll-interval', '50'], t.io)).rejects.toThrow(/200\.\.1000/);

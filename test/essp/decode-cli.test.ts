@@ -1,10 +1,10 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseHex, toHex } from '../../src/core/bytes.js';
 import { encryptPacket } from '../../src/essp/crypto.js';
 import { decodeCapture, decodeCommand } from '../../src/essp/decode.js';
 import { encodeFrame } from '../../src/essp/frame.js';
 import { UsageError } from '../../src/cli/types.js';
+import { memoryIo } from '../helpers/cli-io.js';
 
 interface Run {
   code: number;
@@ -14,24 +14,12 @@ interface Run {
 }
 
 async function run(args: string[], stdin?: string, viaMain = false): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const input = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += String(c)));
-  stderr.on('data', (c) => (err += String(c)));
-  if (stdin !== undefined) input.end(stdin);
-  const io = { stdout, stderr, stdin: input, signal: new AbortController().signal };
+  const io = memoryIo(stdin ?? '');
   // the whole CLI is loaded only by the tests that go through it (it loads every protocol)
   const code = viaMain
     ? await (await import('../../src/cli/main.js')).runCli(['decode', 'essp', ...args], io)
     : await decodeCommand.run(args, io);
-  const lines = out
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { code, lines, stdout: out, stderr: err };
+  return { code, lines: io.lines(), stdout: io.out(), stderr: io.err() };
 }
 
 describe('kioskbus decode essp', () => {

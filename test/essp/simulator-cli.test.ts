@@ -4,31 +4,12 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/core/bytes.js';
-import { UsageError, type CliIo } from '../../src/cli/types.js';
+import { UsageError } from '../../src/cli/types.js';
 import { SspBus } from '../../src/essp/bus.js';
 import { decodeEvents } from '../../src/essp/events.js';
 import { parseSimulateArgs, simulate } from '../../src/essp/simulator/cli.js';
 import { TcpTransport } from '../../src/transport/tcp.js';
-
-function makeIo(): { io: CliIo; stdout: () => string; stderr: () => string; stdin: PassThrough; abort: () => void } {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const stdin = new PassThrough();
-  let stdoutText = '';
-  let stderrText = '';
-  out.on('data', (c: Buffer) => (stdoutText += c.toString()));
-  err.on('data', (c: Buffer) => (stderrText += c.toString()));
-  const controller = new AbortController();
-  return {
-    io: { stdout: out, stderr: err, stdin, signal: controller.signal },
-    stdout: () => stdoutText,
-    stderr: () => stderrText,
-    stdin,
-    abort: () => {
-      controller.abort();
-    },
-  };
-}
+import { memoryIo } from '../helpers/cli-io.js';
 
 async function waitFor(check: () => boolean, ms = 3000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -55,7 +36,8 @@ describe('kioskbus simulate essp', () => {
   });
 
   it('serves on TCP, answers a real host, and takes script lines from stdin', async () => {
-    const { io, stdout, stderr, stdin, abort } = makeIo();
+    const stdin = new PassThrough();
+    const { io, out: stdout, err: stderr, abort } = memoryIo(stdin);
     const running = simulate.run(['--device', 'nv200', '--tcp', '127.0.0.1:0', '--latency', '1'], io);
     await waitFor(() => /listening on tcp:\/\//.test(stdout()));
     const match = /tcp:\/\/([\d.]+):(\d+)/.exec(stdout());
