@@ -7,7 +7,7 @@
  * - Every 0x7F after the STX (SEQ, LEN, DATA and CRC bytes alike) is sent as `7F 7F`. A receiver seeing a lone 0x7F
  *   (followed by anything other than 0x7F) inside a frame starts a new frame there.
  */
-import { ByteAccumulator, emptyFramerStats, type FramerStats } from '../core/accumulator.js';
+import { ByteAccumulator, copyBytes, emptyFramerStats, type FramerStats } from '../core/accumulator.js';
 import { CRC16_SSP } from '../core/crc.js';
 import { ErrorCode, KioskbusError } from '../core/errors.js';
 
@@ -162,7 +162,8 @@ export class SspFrameDecoder {
         if (this.step === Step.Hunt) {
           // A STX is a 0x7F followed by something else. In a run of 0x7F bytes the last one is the candidate: the
           // run may be stuffed pairs of a frame we are not synchronised to, or a stray 0x7F just before a real STX.
-          let i = v.indexOf(SSP_STX, base);
+          // (the next frame usually starts right here: no call into the indexOf builtin then)
+          let i = v[base] === SSP_STX ? base : v.indexOf(SSP_STX, base);
           while (i >= 0 && i + 1 < n && v[i + 1] === SSP_STX) i++;
           if (i < 0) {
             stats.garbageBytes += n - base;
@@ -182,15 +183,22 @@ export class SspFrameDecoder {
           if (len !== undefined && len !== 0 && len !== SSP_STX) {
             const end = base + len + 5;
             if (end <= n) {
-              const next = v.indexOf(SSP_STX, base + 1);
-              if (next < 0 || next >= end) {
+              // a plain loop over the frame's few bytes: cheaper than the indexOf builtin, and stops at `end`
+              let plain = true;
+              for (let k = base + 1; k < end; k++) {
+                if (v[k] === SSP_STX) {
+                  plain = false;
+                  break;
+                }
+              }
+              if (plain) {
                 const crc = CRC16_SSP.compute(v, base + 1, end - 2);
                 if ((crc & 0xff) === v[end - 2] && crc >>> 8 === v[end - 1]) {
                   const address = (v[base + 1] ?? 0) & 0x7f;
                   if (address <= SSP_MAX_ADDRESS) {
-                    const raw = copyOut(v, base, end);
+                    const raw = copyBytes(v, base, end);
                     // data is its own copy: a subarray of a small typed array forces V8 to move it off the heap
-                    const data = copyOut(raw, 3, 3 + len);
+                    const data = copyBytes(v, base + 3, base + 3 + len);
                     const seq = (v[base + 1] ?? 0) & 0x80 ? 1 : 0;
                     stats.frames++;
                     base = end;
@@ -250,8 +258,9 @@ export class SspFrameDecoder {
         if (count < need) {
           // Waiting for more bytes. If the candidate is a false STX (a stray 0x7F in garbage) it may have swallowed a
           // complete real frame: look for one further on, so that it is delivered now rather than after the false
-          // frame's announced length has gone by.
-          const later = findCompleteFrame(v, base + 1);
+          // frame's announced length has gone by. Without stuffed pairs so far the bytes after the STX hold no 0x7F
+          // (a lone one would have restarted the frame, one at the very end starts nothing complete): nothing to find.
+          const later = this.hadStuffing ? findCompleteFrame(v, base + 1) : -1;
           if (later < 0) return;
           stats.badFrames++;
           stats.garbageBytes += later - base;
@@ -280,8 +289,8 @@ export class SspFrameDecoder {
           base = this.resync(base);
           continue;
         }
-        const raw = copyOut(v, base, pos);
-        const data = copyOut(body, 2, 2 + len);
+        const raw = copyBytes(v, base, pos);
+        const data = copyBytes(body, 2, 2 + len);
         const seq = (body[0] ?? 0) & 0x80 ? 1 : 0;
         stats.frames++;
         base = pos;
@@ -307,18 +316,6 @@ export class SspFrameDecoder {
   private emitError(code: ErrorCode, message: string, raw: Uint8Array): void {
     this.handlers.error?.(new KioskbusError(code, message, { raw }));
   }
-}
-
-/**
- * A copy of `src[from, to)`. Small frames are copied by a plain loop into a fresh on-heap array: cheaper than
- * `slice()` on a view of the (large, off-heap) receive buffer.
- */
-function copyOut(src: Uint8Array, from: number, to: number): Uint8Array {
-  const n = to - from;
-  if (n > 64) return src.slice(from, to);
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = src[from + i] ?? 0;
-  return out;
 }
 
 /**
