@@ -21,7 +21,7 @@ import { commandByName, type CommandSpec, type SspContext } from '../essp/comman
 import { parseFixedKey } from '../essp/crypto.js';
 import { contextFromSetup, formatFirmware, type SetupRequestResult } from '../essp/decoders.js';
 import { eventSpecByName, type SspEvent } from '../essp/events.js';
-import { genericName, replyError } from '../essp/generic.js';
+import { genericName, replyError, SspGeneric } from '../essp/generic.js';
 import { unitTypeName } from '../essp/tables/context.js';
 
 export interface SspCompatOptions {
@@ -350,6 +350,8 @@ export default class SSP extends EventEmitter {
   private transport: Transport | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private pollRunning: Promise<void> | undefined;
+  /** The device answered KEY_NOT_SET to an encrypted command: the poll loop negotiates a new key. */
+  private rekey = false;
 
   constructor(param: SspCompatOptions = {}) {
     super();
@@ -469,6 +471,12 @@ export default class SSP extends EventEmitter {
     } catch (error) {
       return this.failure(spec.name, error);
     }
+    if (encrypt && reply.length === 1 && reply[0] === (SspGeneric.KeyNotSet as number)) {
+      // The device lost its key (power cycle, RESET). Forget ours, so that the next commands, the POLL that carries
+      // SLAVE_RESET among them, do not go out encrypted with a key it does not have; the poll loop negotiates anew.
+      bus.setKey(this.id, undefined);
+      this.rekey = true;
+    }
     return this.log(this.result(spec, args, reply));
   }
 
@@ -569,6 +577,7 @@ export default class SSP extends EventEmitter {
     if (!this.bus || !this.polling) return;
     let result: SspCompatResult;
     try {
+      if (this.rekey && (await this.initEncryption()).success) this.rekey = false;
       result = await this.command('POLL');
     } catch (error) {
       // the bus was closed under the poll loop

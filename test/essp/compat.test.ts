@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import SSP from '../../src/compat/essp.js';
 import { SspSimulator } from '../../src/essp/simulator/index.js';
 import { serveTcp, type TcpServerHandle } from '../../src/transport/tcp.js';
@@ -113,6 +113,39 @@ describe('kioskbus/compat/essp against the simulator (in process, over TCP)', ()
 
     await expect(eSSP.command('NOT_A_COMMAND')).rejects.toThrow(/unknown eSSP command/);
     await expect(eSSP.command('HOST_PROTOCOL_VERSION', { version: 'six' })).rejects.toThrow(/version/);
+  }, 20_000);
+
+  it('after a power cycle (KEY_NOT_SET) the key is dropped, SLAVE_RESET reaches the application, a new key is made', async () => {
+    const { sim, server } = await startSimulator();
+    const eSSP = new SSP({ id: 0, timeout: 1000 });
+    cleanups.push(() => eSSP.close());
+    await eSSP.open(server.url);
+    await eSSP.command('SYNC');
+    await eSSP.command('HOST_PROTOCOL_VERSION', { version: 6 });
+    expect((await eSSP.initEncryption()).success).toBe(true);
+    expect((await eSSP.command('SETUP_REQUEST')).success).toBe(true);
+    expect((await eSSP.enable()).status).toBe('OK');
+    const statuses: string[] = [];
+    const reset = waitFor<Record<string, unknown>>(eSSP, 'SLAVE_RESET');
+    const origCommand = eSSP.command.bind(eSSP);
+    eSSP.command = async (name, args) => {
+      const r = await origCommand(name, args);
+      statuses.push(r.status);
+      return r;
+    };
+    sim.powerCycle({ offMs: 200 });
+    expect(await reset).toMatchObject({ name: 'SLAVE_RESET' });
+    expect(statuses).toContain('KEY_NOT_SET');
+    // the seed application's reaction to SLAVE_RESET: set the device up again, then a note is credited
+    await vi.waitFor(() => {
+      expect(sim.state.encrypted).toBe(true);
+    });
+    expect((await eSSP.command('SETUP_REQUEST')).success).toBe(true);
+    expect((await eSSP.command('SET_CHANNEL_INHIBITS', { channels: [1, 1, 1, 1] })).status).toBe('OK');
+    expect((await eSSP.enable()).status).toBe('OK');
+    const credit = waitFor<Record<string, unknown>>(eSSP, 'CREDIT_NOTE');
+    expect(sim.insertNote(2)).toEqual({ taken: true });
+    expect(await credit).toMatchObject({ name: 'CREDIT_NOTE', channel: 2 });
   }, 20_000);
 
   it('no endless resend: a silent device resolves with TIMEOUT after `timeout` ms', async () => {
