@@ -6,6 +6,7 @@ import { CardReaderSimulator } from '../../src/ccnet/simulator/card.js';
 import { serveTcp } from '../../src/transport/tcp.js';
 import { VECTORS } from './vectors.js';
 import { memoryIo } from '../helpers/cli-io.js';
+import { prng } from '../helpers/prng.js';
 
 const decode = ccnetCli.decode;
 if (!decode) throw new Error('no decode command');
@@ -76,8 +77,8 @@ describe('kioskbus decode ccnet', () => {
   });
 
   it('never crashes on random input', async () => {
-    let seed = 7;
-    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 256;
+    const rand = prng(7);
+    const rnd = (): number => Math.floor(rand() * 256);
     const hex = Array.from({ length: 3000 }, () => (rnd() < 40 ? '02' : rnd().toString(16).padStart(2, '0'))).join(' ');
     const t = memoryIo();
     expect(await decode.run([hex], t.io)).toBe(0);

@@ -9,6 +9,7 @@ import { ControllerBoxSimulator } from '../../src/controllerbox/simulator/simula
 import { runScriptLine } from '../../src/controllerbox/simulator/script.js';
 import { controllerboxDemo } from '../../src/controllerbox/demo.js';
 import { memoryIo } from '../helpers/cli-io.js';
+import { prng } from '../helpers/prng.js';
 
 /**
  * Runs `kioskbus <verb> controllerbox ...` with the exit codes of src/cli/main.ts (usage error 2, device or
@@ -124,11 +125,8 @@ describe('kioskbus decode controllerbox', () => {
   });
 
   it('never crashes on random bytes', async () => {
-    let seed = 7;
-    const random = Array.from({ length: 3000 }, () => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed % 7 === 0 ? 0x78 : seed & 0xff;
-    });
+    const rand = prng(7);
+    const random = Array.from({ length: 3000 }, () => (rand() < 1 / 7 ? 0x78 : Math.floor(rand() * 256)));
     const t = memoryIo();
     expect(await runCli(['decode', 'controllerbox', toHex(Uint8Array.from(random), '')], t.io)).toBe(0);
     const records = lines(t.out());

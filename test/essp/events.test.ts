@@ -9,6 +9,7 @@ import {
   type SspEvent,
 } from '../../src/essp/events.js';
 import { UnitType, type SspContext } from '../../src/essp/commands.js';
+import { prng } from '../helpers/prng.js';
 
 const v5: SspContext = { protocolVersion: 5, unitType: UnitType.Validator, currency: 'GBP' };
 const v6: SspContext = { protocolVersion: 6, unitType: UnitType.SmartPayout, currency: 'EUR' };
@@ -303,11 +304,8 @@ describe('decodeRejectReason', () => {
 
 describe('fuzz: decodeEvents on random bytes', () => {
   it('never throws and never invents a credit', () => {
-    let seed = 12345;
-    const rand = (): number => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed;
-    };
+    const random = prng(12345);
+    const rand = (): number => Math.floor(random() * 0x80000000);
     const contexts = [v5, v6, hopper5, hopper6, { protocolVersion: 9, smartCurrency: true }];
     for (let i = 0; i < 3000; i++) {
       const len = rand() % 40;
