@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryPair } from '../../src/transport/memory.js';
 import { CcnetBus } from '../../src/ccnet/bus.js';
 import { CoinChanger } from '../../src/ccnet/devices/coin-changer.js';
+import { CoinSimulator } from '../../src/ccnet/simulator/coin.js';
+import { CcnetDecoder, encodeCommand } from '../../src/ccnet/frame.js';
 import { ACK, PeripheralSimulator, type SimAnswer } from '../../src/ccnet/simulator/base.js';
 import { COIN_COMMANDS } from '../../src/ccnet/commands.js';
 import { coinStateCode } from '../../src/ccnet/states.js';
@@ -13,26 +15,22 @@ import { settle } from './helpers.js';
  * with no state in between.
  */
 class QueueingChanger extends PeripheralSimulator {
-  readonly events: Uint8Array[] = [];
-
   constructor() {
     super(0x02, 'coin-changer');
+    this.current = Uint8Array.of(coinStateCode('IDLING'));
+  }
+
+  /** Coin events not yet ACKed. */
+  get queued(): number {
+    return this.steps.length;
   }
 
   coinToCashbox(coinType: number): void {
-    this.events.push(Uint8Array.of(0x40 | coinType, 0));
-  }
-
-  protected isPoll(p: Uint8Array): boolean {
-    return p.length === 1 && p[0] === COIN_COMMANDS.poll.code;
-  }
-
-  protected acked(key: string, reply: Uint8Array): void {
-    if (key === 'poll' && this.events[0] === reply) this.events.shift();
+    this.steps.push({ bytes: Uint8Array.of(0x40 | coinType, 0) });
   }
 
   protected handle(key: string): SimAnswer {
-    if (key === 'poll') return { data: this.events[0] ?? Uint8Array.of(coinStateCode('IDLING')) };
+    if (key === 'poll') return { data: this.pollData() };
     if (key === 'tubeStatus') {
       return { data: COIN_COMMANDS.tubeStatus.encodeReply({ full: [], counts: [], bad: [], layout: '3+24' }) };
     }
@@ -67,7 +65,7 @@ describe('CCNET repeated POLL answers: neither a swallowed nor a doubled credit'
     await settle(cc.poll());
     await settle(cc.poll());
     expect(coins).toEqual([2, 2]);
-    expect(sim.events).toHaveLength(0);
+    expect(sim.queued).toBe(0);
     expect(cc.state?.name).toBe('IDLING');
   });
 
@@ -81,7 +79,7 @@ describe('CCNET repeated POLL answers: neither a swallowed nor a doubled credit'
     expect(again.name).toBe('COIN_TO_CASHBOX'); // the device really repeated it
     await settle(cc.poll());
     expect(coins).toEqual([2]);
-    expect(sim.events).toHaveLength(0);
+    expect(sim.queued).toBe(0);
   });
 
   it('the device missed our ACK and the line was noisy since: a late repeat is still one coin', async () => {
@@ -105,5 +103,64 @@ describe('CCNET repeated POLL answers: neither a swallowed nor a doubled credit'
     await vi.advanceTimersByTimeAsync(5000);
     await settle(cc.poll());
     expect(states).toEqual(['IDLING']);
+  });
+});
+
+describe('CCNET simulator: a resend is answered from the cache, a new identical command runs', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  async function changer() {
+    const [host, device] = createMemoryPair();
+    const sim = new CoinSimulator({ tubes: { 1: { count: 10, capacity: 50 } } });
+    sim.attach(device);
+    const cc = new CoinChanger(new CcnetBus(host));
+    await settle(cc.initialize(), 2000);
+    await settle(cc.enable());
+    return { sim, cc };
+  }
+
+  async function pollUntilIdle(cc: CoinChanger): Promise<void> {
+    for (let i = 0; i < 10 && (await settle(cc.poll())).name !== 'IDLING'; i++);
+    expect(cc.state?.name).toBe('IDLING');
+  }
+
+  it('a DISPENSE whose ACK was lost on the way back is resent and pays once', async () => {
+    const { sim, cc } = await changer();
+    const resends: string[] = [];
+    sim.on('resend', (name) => resends.push(name));
+    sim.faults.dropReplies = 1;
+    await settle(cc.dispense(1, 1));
+    expect(resends).toEqual(['DISPENSE']);
+    expect(sim.paidOutCoins).toEqual([1]);
+  });
+
+  it('two identical DISPENSEs, the second right after the first finished: both pay', async () => {
+    const { sim, cc } = await changer();
+    await settle(cc.dispense(1, 1));
+    await pollUntilIdle(cc);
+    await settle(cc.dispense(1, 1), 100);
+    expect(sim.paidOutCoins).toEqual([1, 1]);
+  });
+
+  it('an identical command after a state change (nothing sent in between) runs again', () => {
+    const sim = new CoinSimulator();
+    const decoder = new CcnetDecoder();
+    const send = (command: number) => {
+      const [frame] = decoder.push(encodeCommand(0x02, command));
+      if (!frame) throw new Error('no frame');
+      return sim.receive(frame);
+    };
+    const getStatus = COIN_COMMANDS.getStatus.code;
+    send(getStatus);
+    send(getStatus); // no ACK from us: a resend (same command, same state)
+    expect(sim.executed.get(COIN_COMMANDS.getStatus.name)).toBe(1);
+    sim.setFault('COIN_JAM');
+    send(getStatus); // same bytes, but the device is in another state now: a new command
+    expect(sim.executed.get(COIN_COMMANDS.getStatus.name)).toBe(2);
   });
 });

@@ -31,6 +31,13 @@ export type SimAnswer = { ack: true } | { data: Uint8Array } | { illegal: string
 export const ACK: SimAnswer = { ack: true };
 export const illegal = (why: string): SimAnswer => ({ illegal: why });
 
+/** One transient POLL answer, shown until the controller ACKs a reply carrying it. */
+export interface SimStep {
+  bytes: Uint8Array;
+  /** Runs once when the controller ACKs a POLL reply carrying this step. */
+  after?: () => void;
+}
+
 /** Faults a test can inject; each counter is used up one reply at a time. */
 export interface SimFaults {
   /** Do not answer the next n commands at all (host sees a timeout). */
@@ -45,7 +52,10 @@ export interface SimFaults {
 
 export interface SimulatorOptions {
   clock?: Clock;
-  /** A command identical to the previous one within this time, with nothing in between, is a resend. Default 1000 ms. */
+  /**
+   * A command identical to the previous one within this time, with nothing in between and the device's state
+   * unchanged, is a resend. Default 1000 ms.
+   */
   repeatWindowMs?: number;
 }
 
@@ -67,6 +77,8 @@ interface PendingReply {
   at: number;
   acked: boolean;
   isPoll: boolean;
+  /** The POLL answer right after this command ran: a resend comes while it is unchanged. */
+  view: Uint8Array;
 }
 
 export abstract class PeripheralSimulator<E extends SimulatorEventMap = SimulatorEventMap> extends EventEmitter<
@@ -77,6 +89,12 @@ export abstract class PeripheralSimulator<E extends SimulatorEventMap = Simulato
   readonly repeatWindowMs: number;
   /** Commands executed, by name (resends not counted). */
   readonly executed = new Map<string, number>();
+  /** Transient POLL answers (events), oldest first; each is dropped when a reply carrying it is ACKed. */
+  protected readonly steps: SimStep[] = [];
+  /** A fault state shown (after the steps) instead of the steady state. */
+  protected fault: Uint8Array | undefined;
+  /** The steady POLL answer. */
+  protected current: Uint8Array = new Uint8Array(0);
   private last: PendingReply | undefined;
 
   protected constructor(
@@ -97,11 +115,32 @@ export abstract class PeripheralSimulator<E extends SimulatorEventMap = Simulato
   /** Runs one decoded command. */
   protected abstract handle(key: string, def: CommandDef<never, unknown>, data: Uint8Array): SimAnswer;
 
-  /** The controller ACKed the data reply to `command` (a POLL event can now be dropped). */
-  protected abstract acked(key: string, reply: Uint8Array): void;
+  /** What the next POLL answers: the oldest step, else the fault, else the steady state. */
+  protected pollData(): Uint8Array {
+    return this.steps[0]?.bytes ?? this.fault ?? this.current;
+  }
+
+  /** Current POLL answer (what the next POLL returns). */
+  get stateBytes(): Uint8Array {
+    return this.pollData();
+  }
+
+  /**
+   * The controller ACKed the data reply to command `key`: a POLL reply carrying the oldest step drops it
+   * (and runs its `after`). Returns whether a step was dropped.
+   */
+  protected acked(key: string, reply: Uint8Array): boolean {
+    const head = this.steps[0];
+    if (key !== 'poll' || head?.bytes !== reply) return false;
+    this.steps.shift();
+    head.after?.();
+    return true;
+  }
 
   /** Is `payload` a POLL for this class? */
-  protected abstract isPoll(payload: Uint8Array): boolean;
+  protected isPoll(payload: Uint8Array): boolean {
+    return payload.length === 1 && findCommand(this.deviceClass, payload, this.dispenseFormat)?.key === 'poll';
+  }
 
   /** Answers one frame addressed to this device; returns the reply frame (or nothing). */
   receive(frame: CcnetFrame): Uint8Array | undefined {
@@ -127,11 +166,16 @@ export abstract class PeripheralSimulator<E extends SimulatorEventMap = Simulato
     const last = this.last;
     const poll = this.isPoll(p);
     let answer: { kind: PendingReply['kind']; reply: Uint8Array };
+    // a resend: the same bytes again soon, nothing in between, and (for anything but POLL) the device's
+    // state unchanged since; an identical command after a state change (a second DISPENSE after DISPENSED,
+    // ENABLE after a RESET) is a new command and runs
     const isResend =
       last !== undefined &&
       bytesEqual(last.command, p) &&
       now - last.at <= this.repeatWindowMs &&
-      (poll ? !last.acked && last.kind === 'data' : last.kind === 'ack' || !last.acked);
+      (poll
+        ? !last.acked && last.kind === 'data'
+        : (last.kind === 'ack' || !last.acked) && bytesEqual(last.view, this.pollData()));
     if (isResend) {
       answer = { kind: last.kind, reply: last.reply };
       const found = findCommand(this.deviceClass, p, this.dispenseFormat);
@@ -140,7 +184,15 @@ export abstract class PeripheralSimulator<E extends SimulatorEventMap = Simulato
     } else {
       answer = this.execute(p);
     }
-    this.last = { command: p.slice(), reply: answer.reply, kind: answer.kind, at: now, acked: false, isPoll: poll };
+    this.last = {
+      command: p.slice(),
+      reply: answer.reply,
+      kind: answer.kind,
+      at: now,
+      acked: false,
+      isPoll: poll,
+      view: this.pollData().slice(),
+    };
     return this.frameFor(answer.reply);
   }
 

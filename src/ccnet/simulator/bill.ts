@@ -75,12 +75,6 @@ export const DEFAULT_EUR_TABLE: DenominationInput[] = [
   { type: 6, digits: 5, country: 'EUR', exponent: 2 },
 ];
 
-interface Step {
-  bytes: Uint8Array;
-  /** Runs once when the controller ACKs a POLL reply carrying this step. */
-  after?: () => void;
-}
-
 /** States in which IDENTIFICATION, GET BILL TABLE, DOWNLOAD, STATISTICS and CRC32 are valid. */
 const SERVICE_STATES = new Set([0x10, 0x13, 0x19, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47]);
 
@@ -102,9 +96,6 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
   crc32: number;
   statistics: Statistics | undefined;
 
-  /** Steady state shown when no step is queued. */
-  private current: Uint8Array = encodeBillState('POWER_UP');
-  private readonly steps: Step[] = [];
   private escrowType: number | undefined;
   private escrowTimer: TimerHandle | undefined;
   private lastBarcode: string | undefined;
@@ -112,13 +103,13 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
   private pendingBarcode: string | undefined;
   private downloadMode = false;
   private downloadStatus = DOWNLOAD_READY;
-  private fault: Uint8Array | undefined;
   private busyUntil = -Infinity;
   private readonly opts: BillSimulatorOptions;
 
   constructor(options: BillSimulatorOptions = {}) {
     const kind = options.kind ?? 'bill-validator';
     super(kind === 'b2b' ? 0x01 : 0x03, kind, options);
+    this.current = encodeBillState('POWER_UP');
     this.kind = kind;
     this.opts = options;
     this.billTable = options.billTable ?? DEFAULT_EUR_TABLE;
@@ -160,11 +151,6 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
     return this.opts.dispenseFormat ?? 'mask';
   }
 
-  /** Current POLL answer (what the next POLL returns). */
-  get stateBytes(): Uint8Array {
-    return this.pollData();
-  }
-
   get stateCode(): number {
     return this.pollData()[0] ?? 0;
   }
@@ -173,24 +159,11 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
     return this.kind === 'b2b';
   }
 
-  protected isPoll(p: Uint8Array): boolean {
-    return p.length === 1 && p[0] === 0x33;
-  }
-
-  private pollData(): Uint8Array {
+  protected override pollData(): Uint8Array {
     if (this.clock.now() < this.busyUntil) {
       return Uint8Array.of(0x1b, Math.ceil((this.busyUntil - this.clock.now()) / 100));
     }
-    return this.steps[0]?.bytes ?? this.fault ?? this.current;
-  }
-
-  protected acked(key: string, reply: Uint8Array): void {
-    if (key !== 'poll') return;
-    const head = this.steps[0];
-    if (head && head.bytes === reply) {
-      this.steps.shift();
-      head.after?.();
-    }
+    return super.pollData();
   }
 
   private idleState(): Uint8Array {

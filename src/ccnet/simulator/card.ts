@@ -52,8 +52,6 @@ export class CardReaderSimulator extends PeripheralSimulator<CardSimulatorEventM
   denyNext = false;
   enabledFlag = false;
   readonly vends: { wallet: number; amount: number; result: 'approved' | 'denied' }[] = [];
-  private current: Uint8Array = S('INACTIVE');
-  private readonly steps: Uint8Array[] = [];
   private sessionOpen = false;
   private readonly processed = new Map<number, number>();
   private pendingVend: (VendRequestArgs & { refund: boolean }) | undefined;
@@ -61,6 +59,7 @@ export class CardReaderSimulator extends PeripheralSimulator<CardSimulatorEventM
 
   constructor(options: CardSimulatorOptions = {}) {
     super(0x04, 'card-reader', options);
+    this.current = S('INACTIVE');
     this.opts = options;
     this.identification = options.identification ?? {
       partNumber: 'CR-100-EU',
@@ -69,22 +68,14 @@ export class CardReaderSimulator extends PeripheralSimulator<CardSimulatorEventM
     };
   }
 
-  protected isPoll(p: Uint8Array): boolean {
-    return p.length === 1 && p[0] === 0x33;
-  }
-
   get stateName(): number {
     return this.pollData()[0] ?? 0;
   }
 
-  private pollData(): Uint8Array {
-    return this.steps[0] ?? this.current;
-  }
-
-  protected acked(key: string, reply: Uint8Array): void {
-    if (key !== 'poll' || this.steps[0] !== reply) return;
-    this.steps.shift();
+  protected override acked(key: string, reply: Uint8Array): boolean {
+    if (!super.acked(key, reply)) return false;
     if (this.steps.length === 0 && this.pendingVend) this.finishVend();
+    return true;
   }
 
   /** A card is presented (before or after BEGIN SESSION). */
@@ -125,7 +116,7 @@ export class CardReaderSimulator extends PeripheralSimulator<CardSimulatorEventM
       this.emit('vend', ok ? 'approved' : 'denied', v.amount, v.wallet);
     }
     this.current = S('READY_FOR_TRANSACTION');
-    this.steps.push(S(ok ? 'VEND_OK' : 'VEND_FAILED'));
+    this.steps.push({ bytes: S(ok ? 'VEND_OK' : 'VEND_FAILED') });
   }
 
   protected handle(key: string, _def: CommandDef<never, unknown>, data: Uint8Array): SimAnswer {
@@ -193,7 +184,7 @@ export class CardReaderSimulator extends PeripheralSimulator<CardSimulatorEventM
         this.processed.set(a.wallet, a.accumulated);
         this.pendingVend = { ...a, refund: key === 'vendRefund' };
         this.current = S('VENDING');
-        for (let i = 0; i < (this.opts.vendPolls ?? 1); i++) this.steps.push(S('VENDING'));
+        for (let i = 0; i < (this.opts.vendPolls ?? 1); i++) this.steps.push({ bytes: S('VENDING') });
         return ACK;
       }
       case 'vendCancel':

@@ -43,10 +43,6 @@ export const DEFAULT_EUR_COINS: DenominationInput[] = [
   { type: 5, digits: 2, country: 'EUR', exponent: 0 },
 ];
 
-interface Step {
-  bytes: Uint8Array;
-}
-
 export class CoinSimulator extends PeripheralSimulator<CoinSimulatorEventMap> {
   enabled = 0;
   manualDispenseEnabled = 0;
@@ -57,13 +53,11 @@ export class CoinSimulator extends PeripheralSimulator<CoinSimulatorEventMap> {
   /** Coins credited (to tube or cash box), in order. */
   readonly acceptedCoins: number[] = [];
   readonly paidOutCoins: number[] = [];
-  private current: Uint8Array = Uint8Array.of(coinStateCode('POWER_UP'));
-  private readonly steps: Step[] = [];
-  private fault: Uint8Array | undefined;
   private readonly initializePolls: number;
 
   constructor(options: CoinSimulatorOptions = {}) {
     super(0x02, 'coin-changer', options);
+    this.current = Uint8Array.of(coinStateCode('POWER_UP'));
     this.coinTable = options.coinTable ?? DEFAULT_EUR_COINS;
     const tubes = options.tubes ?? {
       0: { count: 0, capacity: 50 },
@@ -79,22 +73,6 @@ export class CoinSimulator extends PeripheralSimulator<CoinSimulatorEventMap> {
       country: 'EUR',
     };
     this.initializePolls = options.initializePolls ?? 2;
-  }
-
-  protected isPoll(p: Uint8Array): boolean {
-    return p.length === 1 && p[0] === 0x0b;
-  }
-
-  get stateBytes(): Uint8Array {
-    return this.pollData();
-  }
-
-  private pollData(): Uint8Array {
-    return this.steps[0]?.bytes ?? this.fault ?? this.current;
-  }
-
-  protected acked(key: string, reply: Uint8Array): void {
-    if (key === 'poll' && this.steps[0]?.bytes === reply) this.steps.shift();
   }
 
   private idle(): Uint8Array {
