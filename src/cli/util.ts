@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { toHex } from '../core/bytes.js';
 import { KioskbusError } from '../core/errors.js';
-import type { CliIo } from './types.js';
+import { UsageError, type CliIo } from './types.js';
 
 /** Resolves once `signal` aborts (at once if it already has): how long-running commands wait for Ctrl-C. */
 export function untilAborted(signal: AbortSignal): Promise<void> {
@@ -23,6 +23,19 @@ export function untilAborted(signal: AbortSignal): Promise<void> {
       { once: true },
     );
   });
+}
+
+/**
+ * An integer option (`--name N`, decimal or 0x hex) in min..max, or undefined when not given; anything else is a
+ * `UsageError`.
+ */
+export function intOption(text: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const value = /^0x[0-9a-f]+$/i.test(text) ? parseInt(text.slice(2), 16) : Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(`--${name} must be an integer ${min}..${max}, got "${text}"`);
+  }
+  return value;
 }
 
 /** Reads a stream to its end as UTF-8 text. */

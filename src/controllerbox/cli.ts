@@ -6,7 +6,7 @@ import { parseHex } from '../core/bytes.js';
 import { isKioskbusError, KioskbusError } from '../core/errors.js';
 import { parseServeArgs, SERVE_OPTIONS, SERVE_USAGE, serveUntilAborted } from '../cli/serve.js';
 import { UsageError, type CliCommand, type ProtocolCli } from '../cli/types.js';
-import { forEachStdinLine, readHexInput, untilAborted, writeJsonLine } from '../cli/util.js';
+import { forEachStdinLine, intOption, readHexInput, untilAborted, writeJsonLine } from '../cli/util.js';
 import { createTransport } from '../transport/open.js';
 import { decodeCapture } from './decode.js';
 import { crcVariantName, parseCrcSetting, type CrcSetting } from './frame.js';
@@ -33,15 +33,6 @@ function crcFromArgs(values: { crc?: string; 'crc-coverage'?: string; 'crc-order
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
-}
-
-function intOption(text: string | undefined, name: string, min: number, max: number): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new UsageError(`--${name} must be an integer ${min}..${max}, got "${text}"`);
-  }
-  return value;
 }
 
 // ---------------------------------------------------------------------------------------------

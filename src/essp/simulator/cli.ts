@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { delay, systemClock } from '../../core/clock.js';
 import { parseServeArgs, SERVE_OPTIONS, SERVE_USAGE, serveUntilAborted } from '../../cli/serve.js';
 import { UsageError, type CliCommand, type CliIo } from '../../cli/types.js';
-import { forEachStdinLine } from '../../cli/util.js';
+import { forEachStdinLine, intOption } from '../../cli/util.js';
 import { parseFixedKey } from '../crypto.js';
 import { SIM_DEVICE_NAMES, type SimDeviceName } from './profiles.js';
 import { parseLevels, PAYOUT_SCRIPT_HELP, runPayoutScriptLine } from './payout/script.js';
@@ -42,15 +42,6 @@ const OPTIONS = {
   quiet: { type: 'boolean' },
   levels: { type: 'string' },
 } as const;
-
-function intOption(text: string | undefined, name: string, min: number, max: number): number | undefined {
-  if (text === undefined) return undefined;
-  const value = /^0x[0-9a-f]+$/i.test(text) ? parseInt(text.slice(2), 16) : Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new UsageError(`--${name} must be an integer ${min}..${max}, got "${text}"`);
-  }
-  return value;
-}
 
 /** Parses the simulate options (without --tcp/--pty) into simulator options. */
 export function parseSimulateArgs(args: string[]): SspSimulatorOptions & { quiet: boolean } {
