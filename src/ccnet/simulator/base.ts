@@ -120,6 +120,11 @@ export abstract class PeripheralSimulator<E extends SimulatorEventMap = Simulato
     return this.steps[0]?.bytes ?? this.fault ?? this.current;
   }
 
+  /** The device state a resend is checked against (what POLL shows, without time-driven counters). */
+  protected stateView(): Uint8Array {
+    return this.pollData();
+  }
+
   /** Current POLL answer (what the next POLL returns). */
   get stateBytes(): Uint8Array {
     return this.pollData();
@@ -175,7 +180,7 @@ export abstract class PeripheralSimulator<E extends SimulatorEventMap = Simulato
       now - last.at <= this.repeatWindowMs &&
       (poll
         ? !last.acked && last.kind === 'data'
-        : (last.kind === 'ack' || !last.acked) && bytesEqual(last.view, this.pollData()));
+        : (last.kind === 'ack' || !last.acked) && bytesEqual(last.view, this.stateView()));
     if (isResend) {
       answer = { kind: last.kind, reply: last.reply };
       const found = findCommand(this.deviceClass, p, this.dispenseFormat);
@@ -191,7 +196,7 @@ export abstract class PeripheralSimulator<E extends SimulatorEventMap = Simulato
       at: now,
       acked: false,
       isPoll: poll,
-      view: this.pollData().slice(),
+      view: this.stateView().slice(),
     };
     return this.frameFor(answer.reply);
   }

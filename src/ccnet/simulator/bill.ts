@@ -166,6 +166,11 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
     return super.pollData();
   }
 
+  /** Busy `1B YH` counts down by itself: a resend is judged by the state behind it. */
+  protected override stateView(): Uint8Array {
+    return super.pollData();
+  }
+
   private idleState(): Uint8Array {
     return encodeBillState(this.enabled !== 0 ? 'IDLING' : 'UNIT_DISABLED');
   }
