@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { serveUntilAborted } from '../../src/cli/serve.js';
+import { listSerialPorts } from '../../src/transport/serial.js';
 import { TcpTransport } from '../../src/transport/tcp.js';
 import { memoryIo } from '../helpers/cli-io.js';
 
@@ -43,13 +44,22 @@ describe('kioskbus CLI', () => {
     expect(io2.err()).toContain('kioskbus ports:');
   });
 
-  it('lists serial ports as JSON lines', async () => {
-    const io = memoryIo();
-    expect(await runCli(['ports', '--json'], io)).toBe(0);
-    for (const line of io.out().split('\n').filter(Boolean)) {
-      const port = JSON.parse(line) as { path: string };
-      expect(typeof port.path).toBe('string');
-    }
+  it('lists the serial ports of this machine: one JSON line each, or one text line each', async () => {
+    const ports = await listSerialPorts();
+    const json = memoryIo();
+    expect(await runCli(['ports', '--json'], json)).toBe(0);
+    expect(json.lines()).toEqual(ports.map((p) => JSON.parse(JSON.stringify(p)) as unknown));
+    const text = memoryIo();
+    expect(await runCli(['ports'], text)).toBe(0);
+    if (ports.length === 0) expect(text.out()).toBe('no serial ports found\n');
+    else
+      expect(
+        text
+          .out()
+          .trim()
+          .split('\n')
+          .map((l) => l.split(' ')[0]),
+      ).toEqual(ports.map((p) => p.path));
   });
 
   it('serves a device on TCP until aborted', async () => {

@@ -131,6 +131,7 @@ describe('kioskbus probe: eSSP', () => {
     const server = await esspServer({ device: 'nv9usb', address: 0x05 });
     const { code, out } = await probe([server.url, '-p', 'essp', '--timeout', '30', '--essp-addresses', '0,5']);
     expect(code).toBe(0);
+    expect(out.trim().split('\n')).toHaveLength(1);
     expect(out).toMatch(/^essp 0x05: Validator \(unit type 0x00\), serial \d+, firmware/);
   });
 });
@@ -310,13 +311,23 @@ describe('kioskbus probe: nothing there, bad ports', () => {
   });
 
   it('probePort can be cancelled and leaves nothing open', async () => {
-    const server = await serve(() => undefined);
+    let connected = 0;
+    let left = 0;
+    const server = await serve((transport) => {
+      connected++;
+      transport.once('close', () => left++);
+      return undefined;
+    });
     const controller = new AbortController();
     const running = probePort(server.url, { timeoutMs: 1000, signal: controller.signal });
     setTimeout(() => {
       controller.abort();
     }, 30);
     await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
+    // the probe's connection is closed: the server sees every client it had leave
+    for (let i = 0; i < 100 && left < connected; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(connected).toBeGreaterThan(0);
+    expect(left).toBe(connected);
   });
 });
 
