@@ -52,6 +52,8 @@ export enum ErrorCode {
   // protocol versions and modes
   UnsupportedProtocolVersion = 'UNSUPPORTED_PROTOCOL_VERSION',
   WrongMode = 'WRONG_MODE',
+  // the application's own code
+  ListenerFailed = 'LISTENER_FAILED',
 }
 
 /** Extra facts about an error: the raw bytes involved, the device address, the command. Never keys. */

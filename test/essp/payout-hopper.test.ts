@@ -42,6 +42,22 @@ afterEach(async () => {
 });
 
 describe('SMART Hopper', () => {
+  it('a coinCredit listener that throws is reported, and the next coin of the same reply is still credited', async () => {
+    await start();
+    const errors: string[] = [];
+    r.device.on('error', (e) => errors.push(e.code));
+    r.device.once('coinCredit', () => {
+      throw new Error('till offline');
+    });
+    const hopper = hopperOf(r.sim);
+    // both coins go in between two polls: one reply carries both COIN_CREDIT events
+    hopper.insertCoin(100);
+    hopper.insertCoin(50);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(only(r.log, 'coinCredit')).toEqual(['coinCredit 100 EUR', 'coinCredit 50 EUR']);
+    expect(errors).toEqual(['LISTENER_FAILED']);
+  });
+
   it('starts at address 0x10 with the coin SETUP_REQUEST layout, encrypted, protocol 7', async () => {
     await start();
     expect(r.device.address).toBe(0x10);

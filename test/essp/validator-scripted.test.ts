@@ -166,6 +166,22 @@ describe('SspValidator against a scripted device', () => {
     expect(log.slice(1).sort()).toEqual(['credit 2 1000', 'unknown 0x42 3']);
   });
 
+  it('a listener that throws is reported as an error and the next credit of the same reply is still delivered', async () => {
+    const errors: string[] = [];
+    validator.on('error', (e) => errors.push(`${e.code} ${e.message}`));
+    validator.once('credit', () => {
+      throw new Error('till offline');
+    });
+    device.polls.push([
+      makeEvent<SspNoteEvent>({ name: 'CREDIT_NOTE', channel: 1 }),
+      makeEvent<SspNoteEvent>({ name: 'CREDIT_NOTE', channel: 2 }),
+    ]);
+    await vi.advanceTimersByTimeAsync(400);
+    expect(log.slice(1)).toEqual(['credit 1 500', 'credit 2 1000']);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^LISTENER_FAILED a 'credit' listener threw: till offline/);
+  });
+
   it('a rejected note reports the LAST_REJECT_CODE reason', async () => {
     device.polls.push([makeEvent({ name: 'NOTE_REJECTED' })]);
     await vi.advanceTimersByTimeAsync(400);

@@ -28,6 +28,7 @@ import type {
 import type { CountersResult, DenominationLevel, SetupRequestResult } from '../decoders.js';
 import type { SspEvent, SspIncompleteItem, SspValue } from '../events.js';
 import type { SspBus } from '../bus.js';
+import { listenerFailed } from './emit.js';
 import { SspDevice, type ReinitialiseReason, type SspDeviceOptions } from './runtime.js';
 import { SspValidator, type SspValidatorEvents, type SspValidatorOptions } from './validator.js';
 
@@ -500,13 +501,19 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
     };
   }
 
+  /** Emits on the facade; a throwing listener is reported as `error` (LISTENER_FAILED), the next events still go. */
   private forward(name: string, args: unknown[]): void {
     const emitter = this as EventEmitter;
     if (name === 'error' && emitter.listenerCount('error') === 0) {
       log('address %d: %s', this.runtime.address, (args[0] as Error).message);
       return;
     }
-    emitter.emit(name, ...args);
+    try {
+      emitter.emit(name, ...args);
+    } catch (error) {
+      if (name === 'error') throw error;
+      this.forward('error', [listenerFailed(name, error, this.runtime.address)]);
+    }
   }
 
   /** Device set-up after SETUP_REQUEST (subclasses add theirs and call this). */
@@ -532,7 +539,12 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
         seen.set(event.name, k);
         if (this.lastStatus.get(event.name) === k) continue;
       }
-      this.payoutEvent(event);
+      try {
+        this.payoutEvent(event);
+      } catch (error) {
+        // an application listener threw: report it, and still deliver the next events of this reply
+        this.forward('error', [listenerFailed(event.name, error, this.runtime.address)]);
+      }
     }
     this.lastStatus = seen;
     await Promise.resolve();

@@ -23,13 +23,14 @@ import {
 import { contextFromSetup, type SetupRequestResult } from '../decoders.js';
 import { decodeEvents, eventSpecByCode, type SspEvent } from '../events.js';
 import { replyError, SspGeneric } from '../generic.js';
+import { listenerFailed } from './emit.js';
 
 const log = createLogger('essp:device');
 
 export const MIN_POLL_INTERVAL_MS = 200;
 export const MAX_POLL_INTERVAL_MS = 1000;
 /** Longest wait between re-initialisations while the device keeps answering KEY_NOT_SET. */
-export const KEY_NOT_SET_MAX_BACKOFF_MS = 10_000;
+const KEY_NOT_SET_MAX_BACKOFF_MS = 10_000;
 
 /** The device whose start-up sequence the current async call chain belongs to (its own commands pass the gate). */
 const initScope = new AsyncLocalStorage<object>();
@@ -157,7 +158,10 @@ export class SspDevice<
     bus.on('offline', this.onBusOffline);
   }
 
-  /** Emits an event of the device's map; an `error` without listeners is logged instead of thrown. */
+  /**
+   * Emits an event of the device's map; an `error` without listeners is logged instead of thrown. A listener that
+   * throws is reported as an `error` (LISTENER_FAILED) and the other events of the reply are still delivered.
+   */
   protected emitTyped<K extends keyof Events & string>(name: K, ...args: Events[K] & unknown[]): void {
     // Node's typed EventEmitter cannot relate a generic subclass map to its own parameters: go through the base.
     const emitter = this as unknown as EventEmitter;
@@ -165,7 +169,12 @@ export class SspDevice<
       log('address %d: %s', this.address, (args[0] as Error).message);
       return;
     }
-    emitter.emit(name, ...(args as unknown[]));
+    try {
+      emitter.emit(name, ...(args as unknown[]));
+    } catch (error) {
+      if (name === 'error') throw error;
+      this.emitBase('error', listenerFailed(name, error, this.address));
+    }
   }
 
   /** The base class's own events (same map for every subclass). */
