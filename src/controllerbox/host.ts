@@ -187,9 +187,9 @@ export interface ControllerBoxHostOptions extends LinkOptions {
   /** Answer statuses and events with a response frame `78 <id> 01 <RESULT> ..` (default true). */
   ackEvents?: boolean;
   /**
-   * An event frame (RFID detected, bill accepted, card event) byte-identical to the previous event frame and
-   * received within this many ms is answered but not emitted again: `duplicate` is emitted instead (default 0:
-   * off). For boxes that resend an event whose answer was lost. A bill acceptor needs seconds per bill, so a
+   * An event frame (RFID detected, bill accepted, card event) byte-identical to the previous event frame with
+   * the same id and received within this many ms is answered but not emitted again: `duplicate` is emitted
+   * instead (default 0: off). For boxes that resend an event whose answer was lost. A bill acceptor needs seconds per bill, so a
    * window of about 1000 ms cannot swallow a real second bill; the box's resend behaviour is not documented.
    */
   duplicateWindowMs?: number;
@@ -287,7 +287,8 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
   private pending: PendingReply | undefined;
   private readonly clock: Clock;
   private readonly duplicateWindowMs: number;
-  private lastEvent: { raw: string; at: number } | undefined;
+  /** Last event frame per protocol id (a resend of one event may follow another event). */
+  private readonly lastEvents = new Map<number, { raw: string; at: number }>();
   private closed = false;
   private readonly onTransportGone = (): void => {
     this.pending?.reject(
@@ -631,8 +632,8 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
   private isDuplicate(frame: ControllerBoxFrame, name: string, raw: string): boolean {
     if (this.duplicateWindowMs <= 0) return false;
     const now = this.clock.now();
-    const last = this.lastEvent;
-    this.lastEvent = { raw, at: now };
+    const last = this.lastEvents.get(frame.id);
+    this.lastEvents.set(frame.id, { raw, at: now });
     if (last?.raw !== raw || now - last.at > this.duplicateWindowMs) return false;
     log('duplicate %s within %d ms: %s', name, now - last.at, raw);
     this.safeEmit('duplicate', { id: frame.id, name, raw, sinceMs: now - last.at });

@@ -372,6 +372,21 @@ describe('ControllerBox host <-> simulator: statuses and events', () => {
     expect(sim.state.acks).toBe(4);
   });
 
+  it('recognises a resent event even when another event came in between', async () => {
+    vi.useFakeTimers();
+    const { sim, host, events } = rig({ duplicateWindowMs: 1000 });
+    const duplicates: string[] = [];
+    host.on('duplicate', (e) => duplicates.push(e.name));
+    await sim.acceptBill(10000);
+    await sim.callbackCard(0);
+    await vi.advanceTimersByTimeAsync(300);
+    await sim.acceptBill(10000); // the box resends the bill whose answer it did not see
+    await vi.advanceTimersByTimeAsync(0);
+    expect(events.billAccepted?.map((e) => e.value.amount)).toEqual([10000]);
+    expect(events.cardEvent).toHaveLength(1);
+    expect(duplicates).toEqual(['BILL_ACCEPTED']);
+  });
+
   it('reports every event frame when duplicate suppression is off (default)', async () => {
     const { sim, events } = rig();
     await sim.acceptBill(10000);
