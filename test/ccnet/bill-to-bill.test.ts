@@ -63,6 +63,31 @@ describe('Bill-to-Bill host against the simulator', () => {
     expect(sim.dropCount).toBe(1);
   });
 
+  it('a second dispenseAndWait right after the first waits for its own DISPENSED', async () => {
+    const { b2b, sim } = await setup({
+      cassettes: [
+        { type: 1, count: 10, capacity: 100, present: true },
+        { type: 2, count: 5, capacity: 100, present: true },
+      ],
+    });
+    let dispensedSeen = 0;
+    b2b.on('completed', (s) => {
+      if (s.name === 'DISPENSED') dispensedSeen += 1;
+    });
+    b2b.start();
+    await vi.advanceTimersByTimeAsync(300);
+    const items = [{ billType: 1, count: 2 }];
+    // the second starts while the device still shows the first DISPENSED
+    const second = b2b
+      .dispenseAndWait(items)
+      .then(() => b2b.dispenseAndWait(items))
+      .then(() => dispensedSeen);
+    await vi.advanceTimersByTimeAsync(6000);
+    b2b.stop();
+    expect(await second).toBe(2);
+    expect(sim.cassettes[0]?.count).toBe(6);
+  });
+
   it('dispenses (rev 2.3.1 mask format) with progress to completion', async () => {
     const { b2b, sim, sent, completed, dispensing } = await setup({
       cassettes: [

@@ -303,6 +303,11 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
   /** Resolves with the next state whose name is in `names` (the POLL loop must be running). */
   waitForState(names: readonly string[], timeoutMs = 30_000): Promise<BillState> {
     if (this.state && names.includes(this.state.name)) return Promise.resolve(this.state);
+    return this.waitForNextState(names, timeoutMs);
+  }
+
+  /** Resolves with the next state (from a later POLL) whose name is in `names`, ignoring the current one. */
+  waitForNextState(names: readonly string[], timeoutMs = 30_000): Promise<BillState> {
     return this.stateWaiters.wait(names, timeoutMs, `device ${this.address}`);
   }
 
@@ -399,7 +404,8 @@ export class BillToBill extends BillDevice {
 
   /** Dispense and wait for DISPENSED (the POLL loop must be running). */
   async dispenseAndWait(items: DispenseItem[], timeoutMs = 60_000): Promise<BillState> {
-    const done = this.waitForState(['DISPENSED'], timeoutMs);
+    // the DISPENSED of this dispense, never one still shown from the previous one
+    const done = this.waitForNextState(['DISPENSED'], timeoutMs);
     await this.dispense(items);
     return done;
   }
