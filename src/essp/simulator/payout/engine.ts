@@ -815,14 +815,26 @@ export abstract class PayoutEngine implements SimBehaviour {
     return Uint8Array.of(OK);
   }
 
-  protected payoutByDenomination(a: { items: readonly DenominationItem[]; test?: boolean }): SimReply {
+  /**
+   * The common start of PAYOUT/FLOAT_BY_DENOMINATION: the refusal reply (busy, disabled, ...; a list that mixes
+   * currencies), or the one currency, its denominations and a zero count for each.
+   */
+  private byDenomination(
+    items: readonly DenominationItem[],
+  ): SimReply | { currency: string; denominations: Denomination[]; counts: number[] } {
     const refusal = this.refusal();
     if (refusal !== undefined) return cannot(refusal);
-    const currencies = new Set(a.items.map((i) => i.currency));
+    const currencies = new Set(items.map((i) => i.currency));
     if (currencies.size !== 1) return Uint8Array.of(PARAMETER_OUT_OF_RANGE);
-    const currency = a.items[0]?.currency ?? this.currency;
+    const currency = items[0]?.currency ?? this.currency;
     const { denominations } = this.stock(currency);
-    const counts = denominations.map(() => 0);
+    return { currency, denominations, counts: denominations.map(() => 0) };
+  }
+
+  protected payoutByDenomination(a: { items: readonly DenominationItem[]; test?: boolean }): SimReply {
+    const request = this.byDenomination(a.items);
+    if (request instanceof Uint8Array) return request;
+    const { currency, denominations, counts } = request;
     let total = 0;
     for (const item of a.items) {
       const index = denominations.findIndex((d) => d.value === item.value);
@@ -840,13 +852,9 @@ export abstract class PayoutEngine implements SimBehaviour {
   }
 
   protected floatByDenomination(a: { items: readonly DenominationItem[]; test?: boolean }): SimReply {
-    const refusal = this.refusal();
-    if (refusal !== undefined) return cannot(refusal);
-    const currencies = new Set(a.items.map((i) => i.currency));
-    if (currencies.size !== 1) return Uint8Array.of(PARAMETER_OUT_OF_RANGE);
-    const currency = a.items[0]?.currency ?? this.currency;
-    const { denominations } = this.stock(currency);
-    const counts = denominations.map(() => 0);
+    const request = this.byDenomination(a.items);
+    if (request instanceof Uint8Array) return request;
+    const { currency, denominations, counts } = request;
     let moved = 0;
     for (const item of a.items) {
       const index = denominations.findIndex((d) => d.value === item.value);
