@@ -8,6 +8,7 @@ import { ACK, PeripheralSimulator, type SimAnswer } from '../../src/ccnet/simula
 import { COIN_COMMANDS } from '../../src/ccnet/commands.js';
 import { coinStateCode } from '../../src/ccnet/states.js';
 import { settle } from './helpers.js';
+import { prng } from '../helpers/prng.js';
 
 /**
  * A coin changer that queues its coin events (as MDB-style changers do) and shows each one until a POLL
@@ -103,6 +104,52 @@ describe('CCNET repeated POLL answers: neither a swallowed nor a doubled credit'
     await vi.advanceTimersByTimeAsync(5000);
     await settle(cc.poll());
     expect(states).toEqual(['IDLING']);
+  });
+});
+
+describe('CCNET coin changer on a noisy line: identical coins, each credited once', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('thirty coins of one type to the cash box (identical answers), bit flips both ways', async () => {
+    const rnd = prng(7);
+    const [host, midA] = createMemoryPair();
+    const [midB, simEnd] = createMemoryPair();
+    // tube of type 2 full: every coin goes to the cash box, so every coin answer has the same bytes
+    const sim = new CoinSimulator({ tubes: { 2: { count: 5, capacity: 5 } } });
+    sim.attach(simEnd);
+    let noisy = false;
+    const noise = (chunk: Uint8Array): Uint8Array => {
+      if (!noisy || rnd() > 0.08) return chunk;
+      const bad = chunk.slice();
+      const at = Math.floor(rnd() * bad.length);
+      bad[at] = (bad[at] ?? 0) ^ (1 << Math.floor(rnd() * 8));
+      return bad;
+    };
+    midA.on('data', (c) => void midB.write(noise(c)));
+    midB.on('data', (c) => void midA.write(noise(c)));
+    const bus = new CcnetBus(host);
+    const cc = new CoinChanger(bus, { pollIntervalMs: 100 });
+    const coins: string[] = [];
+    cc.on('coin', (c) => coins.push(`${c.coinType}:${c.route}`));
+    await settle(cc.initialize(), 3000);
+    await settle(cc.enable());
+    cc.start();
+    noisy = true;
+    for (let i = 0; i < 30; i++) {
+      for (let k = 0; k < 50 && !sim.insertCoin(2); k++) await vi.advanceTimersByTimeAsync(100);
+      await vi.advanceTimersByTimeAsync(300 + Math.floor(rnd() * 700));
+    }
+    noisy = false;
+    await vi.advanceTimersByTimeAsync(3000);
+    cc.stop();
+    expect(sim.acceptedCoins.length).toBeGreaterThan(20);
+    expect(coins).toEqual(sim.acceptedCoins.map(() => '2:cashbox'));
+    expect(bus.link.lineTrouble).toBeGreaterThan(0);
   });
 });
 
