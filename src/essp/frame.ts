@@ -112,6 +112,7 @@ export class SspFrameDecoder {
 
   reset(): void {
     this.acc.clear();
+    this.deferred = [];
     this.step = Step.Hunt;
     this.pos = 0;
     this.count = 0;
@@ -126,35 +127,49 @@ export class SspFrameDecoder {
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
     if (this.running) {
-      // A handler pushed more bytes (re-entrant call): take them after the current pass.
-      this.acc.append(chunk);
-      this.again = true;
+      // A handler pushed more bytes (re-entrant call): take them after the current pass. They wait outside the buffer:
+      // appending could move the bytes under the running pass.
+      this.deferred.push(chunk.slice());
       return;
     }
-    this.acc.append(chunk);
     this.running = true;
     try {
-      do {
-        this.again = false;
-        this.run();
-        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by a re-entrant push() in run()
-      } while (this.again);
+      if (this.acc.length === 0) {
+        // Zero-copy path: nothing is held back (a reply usually arrives as whole frames), so the chunk is decoded where
+        // it is and only an unfinished tail is copied into the buffer.
+        this.run(chunk, true);
+      } else {
+        this.acc.append(chunk);
+        this.run(this.acc.view(), false);
+      }
+      while (this.takeDeferred()) this.run(this.acc.view(), false);
     } finally {
+      // also when a handler throws: bytes pushed meanwhile stay, after the unhandled rest of this chunk
+      this.takeDeferred();
       this.running = false;
     }
   }
 
   private running = false;
-  private again = false;
+  /** Chunks pushed by a handler during a pass. */
+  private deferred: Uint8Array[] = [];
+
+  /** Moves re-entrantly pushed chunks into the buffer; false if there were none. */
+  private takeDeferred(): boolean {
+    if (this.deferred.length === 0) return false;
+    for (const chunk of this.deferred) this.acc.append(chunk);
+    this.deferred = [];
+    return true;
+  }
 
   /**
-   * One pass over the buffered bytes. Works on one view with a moving `base` (the candidate STX) and consumes once at
-   * the end, so a frame costs no buffer bookkeeping beyond its own copy.
+   * One pass over `v`: the buffered bytes, or (`direct`) the caller's chunk while the buffer is empty. Works with a
+   * moving `base` (the candidate STX) and settles the buffer once at the end, so a frame costs no buffer bookkeeping
+   * beyond its own copy.
    */
-  private run(): void {
+  private run(v: Uint8Array, direct: boolean): void {
     const stats = this.stats;
     const body = this.body;
-    const v = this.acc.view();
     const n = v.length;
     let base = 0;
     try {
@@ -299,7 +314,8 @@ export class SspFrameDecoder {
       }
     } finally {
       // Runs on return and if a handler throws: the bytes handled so far are never seen again.
-      this.acc.consume(base);
+      if (!direct) this.acc.consume(base);
+      else if (base < n) this.acc.append(v.subarray(base));
     }
   }
 

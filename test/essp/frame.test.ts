@@ -281,6 +281,36 @@ describe('eSSP streaming decoder', () => {
     expect(seen).toEqual([toHex(a), toHex(a), toHex(b)]);
   });
 
+  it('bytes pushed from a handler never disturb the frames still to come in the current pass', () => {
+    // The stream is fed partly from inside the frame handler (the next chunk, so the order stays that of the stream),
+    // in chunks of sizes around the receive buffer's capacity: appending during a pass must not move or overwrite the
+    // bytes the pass still reads.
+    const frames = Array.from({ length: 400 }, (_, i) =>
+      encodeFrame({ address: i % 3, seq: (i % 2) as 0 | 1, data: Uint8Array.of(0xf0, i & 0xff, i >> 8) }),
+    );
+    const stream = concatBytes(frames);
+    for (const size of [7, 61, 500, 1000, 1017, 1024, 1031, 2000]) {
+      const seen: string[] = [];
+      const errors: KioskbusError[] = [];
+      let at = 0;
+      const feed = (): void => {
+        const chunk = stream.subarray(at, at + size);
+        at += size;
+        decoder.push(chunk);
+      };
+      const decoder: SspFrameDecoder = new SspFrameDecoder({
+        frame: (_frame, raw) => {
+          seen.push(toHex(raw));
+          if (seen.length % 25 === 0 && at < stream.length) feed();
+        },
+        error: (error) => errors.push(error),
+      });
+      while (at < stream.length) feed();
+      expect(errors, `chunks of ${size}`).toEqual([]);
+      expect(seen, `chunks of ${size}`).toEqual(frames.map((f) => toHex(f)));
+    }
+  });
+
   it('a throwing handler does not make the decoder see the same frame twice', () => {
     const a = parseHex('7F 80 01 F0 23 80');
     let calls = 0;
