@@ -233,7 +233,8 @@ export class CcnetDecoder {
   /** Layout of the last complete candidate `examine` looked at. */
   private foundWide: WideCase = 0;
   private running = false;
-  private again = false;
+  /** Chunks pushed from inside onProblem during a pass. */
+  private deferred: Uint8Array[] = [];
 
   constructor(private readonly options: CcnetDecoderOptions = {}) {
     this.maxLength = Math.min(options.maxFrameLength ?? MAX_WIDE_FRAME_LENGTH, MAX_WIDE_FRAME_LENGTH);
@@ -260,9 +261,9 @@ export class CcnetDecoder {
     const out: CcnetFrame[] = [];
     if (chunk.length === 0) return out;
     if (this.running) {
-      // pushed from inside onProblem: the running pass takes these bytes too
-      this.acc.append(chunk);
-      this.again = true;
+      // Pushed from inside onProblem: the running pass takes these bytes after the current ones. They wait outside
+      // the buffer: appending could move the bytes under the running pass.
+      this.deferred.push(chunk.slice());
       return out;
     }
     this.running = true;
@@ -296,15 +297,22 @@ export class CcnetDecoder {
         rest = pos === 0 ? chunk : chunk.subarray(pos);
       }
       this.acc.append(rest);
-      do {
-        this.again = false;
-        this.run(out);
-        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by a re-entrant push() in run()
-      } while (this.again);
+      this.run(out);
+      while (this.takeDeferred()) this.run(out);
     } finally {
+      this.takeDeferred();
       this.running = false;
     }
     return out;
+  }
+
+  /** Moves chunks pushed from inside onProblem into the buffer; false if there were none. */
+  private takeDeferred(): boolean {
+    if (this.deferred.length === 0) return false;
+    for (const chunk of this.deferred) this.acc.append(chunk);
+    this.deferred = [];
+    this.wake = 0;
+    return true;
   }
 
   /**

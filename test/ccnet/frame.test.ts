@@ -111,6 +111,33 @@ describe('CcnetDecoder streaming', () => {
     expect(d.stats.badFrames).toBe(1);
   });
 
+  it('bytes pushed from inside onProblem never disturb the frames still to come in the current pass', () => {
+    // The stream (frames with a garbage byte after each) is fed partly from inside onProblem (the next chunk, so the
+    // order stays that of the stream), in chunks of sizes around the receive buffer's capacity.
+    const frames = Array.from({ length: 300 }, (_, i) => encodeReply(3, Uint8Array.of(i & 0xff, i >> 8, 0x55)));
+    const stream = concatBytes(frames.flatMap((f) => [f, Uint8Array.of(0xaa)]));
+    for (const size of [5, 61, 500, 512, 520, 1000]) {
+      const got: string[] = [];
+      const kinds = new Set<string>();
+      let at = 0;
+      let problems = 0;
+      const feed = (): void => {
+        const chunk = stream.subarray(at, at + size);
+        at += size;
+        for (const f of d.push(chunk)) got.push(toHex(f.raw));
+      };
+      const d: CcnetDecoder = new CcnetDecoder({
+        onProblem: (p) => {
+          kinds.add(p.kind);
+          if (++problems % 10 === 0 && at < stream.length) feed();
+        },
+      });
+      while (at < stream.length) feed();
+      expect([...kinds], `chunks of ${size}`).toEqual(['garbage']);
+      expect(got, `chunks of ${size}`).toEqual(frames.map((f) => toHex(f)));
+    }
+  });
+
   it('reset() drops a partial frame', () => {
     const d = new CcnetDecoder();
     d.push(a.subarray(0, 4));
