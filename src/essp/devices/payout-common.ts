@@ -28,7 +28,7 @@ import type {
 import type { CountersResult, DenominationLevel, SetupRequestResult } from '../decoders.js';
 import type { SspEvent, SspIncompleteItem, SspValue } from '../events.js';
 import type { SspBus } from '../bus.js';
-import { listenerFailed } from './emit.js';
+import { eventKey, listenerFailed } from './shared.js';
 import { SspDevice, type ReinitialiseReason, type SspDeviceOptions } from './runtime.js';
 import { SspValidator, type SspValidatorEvents, type SspValidatorOptions } from './validator.js';
 
@@ -535,7 +535,7 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
     const seen = new Map<string, string>();
     for (const event of events) {
       if (STATUS_EVENTS.has(event.name)) {
-        const k = statusKey(event);
+        const k = eventKey(event);
         seen.set(event.name, k);
         if (this.lastStatus.get(event.name) === k) continue;
       }
@@ -671,10 +671,6 @@ export interface DenominationInput {
   count: number;
   value: number;
   currency?: string;
-}
-
-function statusKey(event: SspEvent): string {
-  return JSON.stringify(event, (_k, v: unknown) => (v instanceof Uint8Array ? Array.from(v) : v));
 }
 
 /** A test-mode payout/float: OK, or the refusal as data. Other errors are thrown. */

@@ -23,7 +23,7 @@ import {
 import { contextFromSetup, type SetupRequestResult } from '../decoders.js';
 import { decodeEvents, eventSpecByCode, type SspEvent } from '../events.js';
 import { replyError, SspGeneric } from '../generic.js';
-import { listenerFailed } from './emit.js';
+import { eventKey, listenerFailed } from './shared.js';
 
 const log = createLogger('essp:device');
 
@@ -501,10 +501,6 @@ export class SspDevice<
       await this.initialise('reset');
     }
   }
-}
-
-function eventKey(event: SspEvent): string {
-  return JSON.stringify(event, (_k, v: unknown) => (v instanceof Uint8Array ? Array.from(v) : v));
 }
 
 function startsWith(list: readonly string[], prefix: readonly string[]): boolean {
