@@ -21,7 +21,9 @@ export class ByteAccumulator {
     if (chunk.length === 0) return;
     if (this.end + chunk.length > this.buf.length) {
       const live = this.end - this.start;
-      if (live + chunk.length <= this.buf.length && this.start > 0) {
+      // Compact only when the consumed prefix is at least as large as the live bytes: moving a large live region
+      // to reclaim a few bytes on every append would make a slowly draining buffer quadratic. Otherwise grow.
+      if (live + chunk.length <= this.buf.length && this.start >= live) {
         this.buf.copyWithin(0, this.start, this.end);
       } else {
         let capacity = this.buf.length * 2;
