@@ -99,7 +99,10 @@ describe('card reader host against the simulator', () => {
     await settle(cr.poll());
     await settle(cr.getFunds());
     sim.faults.dropReplies = 1;
+    const resends: string[] = [];
+    sim.on('resend', (name) => resends.push(name));
     await settle(cr.vendRequest({ amount: 200, currency: 'EUR' }));
+    expect(resends).toEqual(['VEND_REQUEST']);
     cr.start();
     await vi.advanceTimersByTimeAsync(1000);
     cr.stop();
