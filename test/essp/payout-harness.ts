@@ -4,6 +4,7 @@
  * event is logged as a short line so tests can assert sequences.
  */
 import { vi } from 'vitest';
+import { type ErrorCode, isKioskbusError } from '../../src/core/errors.js';
 import { SspBus, type SspBusOptions } from '../../src/essp/bus.js';
 import type { PayoutDevice, PayoutProgress } from '../../src/essp/devices/payout-common.js';
 import { SspSimulator, type SspSimulatorOptions } from '../../src/essp/simulator/simulator.js';
@@ -179,6 +180,14 @@ export async function rig<D extends PayoutDevice>(
 }
 
 /** Lines of the log starting with one of the prefixes. */
+/** The code of the KioskbusError `p` rejects with; undefined when it resolves (or rejects with something else). */
+export async function errorCode(p: Promise<unknown>): Promise<ErrorCode | undefined> {
+  return p.then(
+    () => undefined,
+    (e: unknown) => (isKioskbusError(e) ? e.code : undefined),
+  );
+}
+
 export function only(log: readonly string[], ...prefixes: string[]): string[] {
   return log.filter((l) => prefixes.some((p) => l.startsWith(p)));
 }

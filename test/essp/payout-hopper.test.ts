@@ -3,12 +3,12 @@
  * inhibits, denomination levels, hopper options, payout / float / smart empty with coins, CASHBOX_PAID, VALUE_ADDED.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ErrorCode, isKioskbusError } from '../../src/core/errors.js';
+import { ErrorCode } from '../../src/core/errors.js';
 import { SmartHopper, type SmartHopperOptions } from '../../src/essp/devices/smart-hopper.js';
 import { SmartSystem } from '../../src/essp/devices/smart-system.js';
 import { hopperOf } from '../../src/essp/simulator/payout/index.js';
 import type { PayoutSimOptions } from '../../src/essp/simulator/payout/types.js';
-import { only, rig, type Rig } from './payout-harness.js';
+import { errorCode, only, rig, type Rig } from './payout-harness.js';
 
 const LEVELS = [
   { value: 10, count: 20 },
@@ -26,12 +26,6 @@ async function start(payout: PayoutSimOptions = {}, options: SmartHopperOptions 
     (bus) => new SmartHopper(bus, options),
   );
 }
-
-const errorCode = async (p: Promise<unknown>): Promise<ErrorCode | undefined> =>
-  p.then(
-    () => undefined,
-    (e: unknown) => (isKioskbusError(e) ? e.code : undefined),
-  );
 
 beforeEach(() => {
   vi.useFakeTimers();

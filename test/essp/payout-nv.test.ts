@@ -9,17 +9,11 @@ import { Nv4000, NV4000_UNIT_TYPE } from '../../src/essp/devices/nv4000.js';
 import type { PayoutDevice } from '../../src/essp/devices/payout-common.js';
 import { noteRecyclerOf, nv11Of } from '../../src/essp/simulator/payout/index.js';
 import type { PayoutSimOptions } from '../../src/essp/simulator/payout/types.js';
-import { only, rig, type Rig } from './payout-harness.js';
+import { errorCode, only, rig, type Rig } from './payout-harness.js';
 
 const TIMING = { itemMs: 400, cashboxMs: 300, takeNoteMs: 500 };
 
 let r: Rig<PayoutDevice>;
-
-const errorCode = async (p: Promise<unknown>): Promise<ErrorCode | undefined> =>
-  p.then(
-    () => undefined,
-    (e: unknown) => (isKioskbusError(e) ? e.code : undefined),
-  );
 
 beforeEach(() => {
   vi.useFakeTimers();

@@ -4,14 +4,14 @@
  * exact amounts), pay-in by route, float, empty, smart empty, routes, limits, refill mode, counters.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ErrorCode, isKioskbusError } from '../../src/core/errors.js';
+import { ErrorCode } from '../../src/core/errors.js';
 import { SspBus } from '../../src/essp/bus.js';
 import { SmartPayout, type SmartPayoutOptions } from '../../src/essp/devices/smart-payout.js';
 import { noteRecyclerOf } from '../../src/essp/simulator/payout/index.js';
 import type { PayoutSimOptions } from '../../src/essp/simulator/payout/types.js';
 import { SspSimulator } from '../../src/essp/simulator/simulator.js';
 import { createMemoryPair } from '../../src/transport/memory.js';
-import { only, rig, type Rig } from './payout-harness.js';
+import { errorCode, only, rig, type Rig } from './payout-harness.js';
 
 const TIMING = { itemMs: 400, cashboxMs: 300, takeNoteMs: 500, jamRecoveryMs: 600 };
 const LEVELS = [
@@ -32,12 +32,6 @@ async function start(
     (bus) => new SmartPayout(bus, options),
   );
 }
-
-const errorCode = async (p: Promise<unknown>): Promise<ErrorCode | undefined> =>
-  p.then(
-    () => undefined,
-    (e: unknown) => (isKioskbusError(e) ? e.code : undefined),
-  );
 
 const level = async (value: number): Promise<number> =>
   (await r.device.levels()).find((l) => l.value === value)?.level ?? -1;
