@@ -179,7 +179,6 @@ export async function rig<D extends PayoutDevice>(
   };
 }
 
-/** Lines of the log starting with one of the prefixes. */
 /** The code of the KioskbusError `p` rejects with; undefined when it resolves (or rejects with something else). */
 export async function errorCode(p: Promise<unknown>): Promise<ErrorCode | undefined> {
   return p.then(
@@ -188,6 +187,7 @@ export async function errorCode(p: Promise<unknown>): Promise<ErrorCode | undefi
   );
 }
 
+/** Lines of the log starting with one of the prefixes. */
 export function only(log: readonly string[], ...prefixes: string[]): string[] {
   return log.filter((l) => prefixes.some((p) => l.startsWith(p)));
 }
