@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { concatBytes, toHex } from '../../src/core/bytes.js';
 import { CRC16_KERMIT } from '../../src/core/crc.js';
-import { createMemoryPair } from '../../src/transport/memory.js';
 import { CcnetBus } from '../../src/ccnet/bus.js';
 import { BillValidator } from '../../src/ccnet/devices/bill.js';
 import { CcnetDecoder, encodeCommand, encodeReply } from '../../src/ccnet/frame.js';
 import { BillSimulator } from '../../src/ccnet/simulator/bill.js';
 import { prng } from '../helpers/prng.js';
+import { noisyLine } from './helpers.js';
 
 describe('fuzz: CCNET decoder', () => {
   it('random bytes in random chunks: no throw, every frame it returns has a good CRC', () => {
@@ -72,24 +72,10 @@ describe('fuzz: host on a noisy line', () => {
 
   it('bit flips in both directions and stray garbage: no crash, no false or doubled credit', async () => {
     const rnd = prng(3);
-    const [host, midA] = createMemoryPair();
-    const [midB, simEnd] = createMemoryPair();
+    const line = noisyLine(rnd, { flipRate: 0.08, strayRate: 0.03 });
     const sim = new BillSimulator({ escrowTimeoutMs: 60_000 });
-    sim.attach(simEnd);
-    let noisy = false;
-    const noise = (chunk: Uint8Array): Uint8Array => {
-      if (!noisy || rnd() > 0.08) return chunk;
-      const bad = chunk.slice();
-      const at = Math.floor(rnd() * bad.length);
-      bad[at] = (bad[at] ?? 0) ^ (1 << Math.floor(rnd() * 8));
-      return bad;
-    };
-    midA.on('data', (c) => void midB.write(noise(c)));
-    midB.on('data', (c) => {
-      void midA.write(noise(c));
-      if (noisy && rnd() < 0.03) void midA.write(Uint8Array.of(0x02, Math.floor(rnd() * 256), Math.floor(rnd() * 256)));
-    });
-    const bus = new CcnetBus(host);
+    sim.attach(line.device);
+    const bus = new CcnetBus(line.host);
     const bv = new BillValidator(bus, { pollIntervalMs: 100 });
     const credits: number[] = [];
     const problems: string[] = [];
@@ -102,12 +88,12 @@ describe('fuzz: host on a noisy line', () => {
     await vi.advanceTimersByTimeAsync(200);
     await enable;
     bv.start();
-    noisy = true;
+    line.on = true;
     for (let i = 0; i < 25; i++) {
       for (let k = 0; k < 50 && !sim.insertBill(i % 7); k++) await vi.advanceTimersByTimeAsync(100);
       await vi.advanceTimersByTimeAsync(1500);
     }
-    noisy = false;
+    line.on = false;
     await vi.advanceTimersByTimeAsync(5000);
     bv.stop();
     expect(sim.stackedBills.length).toBeGreaterThan(15);

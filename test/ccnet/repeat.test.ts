@@ -7,7 +7,7 @@ import { CcnetDecoder, encodeCommand } from '../../src/ccnet/frame.js';
 import { ACK, PeripheralSimulator, type SimAnswer } from '../../src/ccnet/simulator/base.js';
 import { COIN_COMMANDS } from '../../src/ccnet/commands.js';
 import { coinStateCode } from '../../src/ccnet/states.js';
-import { settle } from './helpers.js';
+import { noisyLine, settle } from './helpers.js';
 import { prng } from '../helpers/prng.js';
 
 /**
@@ -117,34 +117,23 @@ describe('CCNET coin changer on a noisy line: identical coins, each credited onc
 
   it('thirty coins of one type to the cash box (identical answers), bit flips both ways', async () => {
     const rnd = prng(7);
-    const [host, midA] = createMemoryPair();
-    const [midB, simEnd] = createMemoryPair();
+    const line = noisyLine(rnd);
     // tube of type 2 full: every coin goes to the cash box, so every coin answer has the same bytes
     const sim = new CoinSimulator({ tubes: { 2: { count: 5, capacity: 5 } } });
-    sim.attach(simEnd);
-    let noisy = false;
-    const noise = (chunk: Uint8Array): Uint8Array => {
-      if (!noisy || rnd() > 0.08) return chunk;
-      const bad = chunk.slice();
-      const at = Math.floor(rnd() * bad.length);
-      bad[at] = (bad[at] ?? 0) ^ (1 << Math.floor(rnd() * 8));
-      return bad;
-    };
-    midA.on('data', (c) => void midB.write(noise(c)));
-    midB.on('data', (c) => void midA.write(noise(c)));
-    const bus = new CcnetBus(host);
+    sim.attach(line.device);
+    const bus = new CcnetBus(line.host);
     const cc = new CoinChanger(bus, { pollIntervalMs: 100 });
     const coins: string[] = [];
     cc.on('coin', (c) => coins.push(`${c.coinType}:${c.route}`));
     await settle(cc.initialize(), 3000);
     await settle(cc.enable());
     cc.start();
-    noisy = true;
+    line.on = true;
     for (let i = 0; i < 30; i++) {
       for (let k = 0; k < 50 && !sim.insertCoin(2); k++) await vi.advanceTimersByTimeAsync(100);
       await vi.advanceTimersByTimeAsync(300 + Math.floor(rnd() * 700));
     }
-    noisy = false;
+    line.on = false;
     await vi.advanceTimersByTimeAsync(3000);
     cc.stop();
     expect(sim.acceptedCoins.length).toBeGreaterThan(20);
