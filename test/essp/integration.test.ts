@@ -117,6 +117,8 @@ describe('SspBus <-> SspSimulator', () => {
     };
     const sent: string[] = [];
     bus.on('tx', (raw) => sent.push(toHex(raw)));
+    const received: string[] = [];
+    bus.on('rx', (raw) => received.push(toHex(raw)));
     const pending = poll();
     await vi.advanceTimersByTimeAsync(1000);
     const events = names(await pending);
@@ -127,6 +129,7 @@ describe('SspBus <-> SspSimulator', () => {
     expect(pair.simulator.stats.replays).toBe(1);
     // the replayed reply is byte for byte the one that was lost
     expect(dropped).toBeDefined();
+    expect(received).toEqual([toHex(dropped ?? new Uint8Array(0))]);
     device.write = write;
     const later = names(await pollFor(2000));
     expect([...events, ...later].filter((e) => e.startsWith('CREDIT_NOTE'))).toHaveLength(1);

@@ -79,7 +79,7 @@ describe('compat: payout commands with the seed argument shapes', () => {
     await ok('SET_REFILL_MODE', { mode: 'on' });
     expect(noteRecyclerOf(sim).refillMode).toBe(true);
     await ok('SET_REFILL_MODE', { mode: 'get' });
-    expect(await ok('GET_MINIMUM_PAYOUT')).toBeDefined();
+    expect(await ok('GET_MINIMUM_PAYOUT')).toEqual({ value: 500 }); // the smallest note stored
 
     // a disabled device refuses payouts (error byte 4); test mode: nothing moves; then a real payout with its events
     expect(await eSSP.command('PAYOUT_AMOUNT', { amount: 1500, country_code: 'EUR', test: true })).toMatchObject({
@@ -130,7 +130,12 @@ describe('compat: payout commands with the seed argument shapes', () => {
     await ok('SET_COIN_MECH_GLOBAL_INHIBIT', { enable: true });
     await ok('SET_HOPPER_OPTIONS', { payMode: true, levelCheck: true, motorSpeed: true, cashBoxPayAcive: true });
     expect(hopperOf(sim).reg0).toBe(0b1111);
-    expect(await ok('GET_HOPPER_OPTIONS')).toBeDefined();
+    expect(await ok('GET_HOPPER_OPTIONS')).toEqual({
+      payMode: true,
+      levelCheck: true,
+      motorSpeed: true,
+      cashBoxPayAcive: true,
+    });
     await ok('COIN_MECH_OPTIONS', { ccTalk: false });
     await ok('GET_DENOMINATION_ROUTE', { isHopper: true, value: 100, country_code: 'EUR' });
     expect((await eSSP.enable()).status).toBe('OK');
