@@ -146,14 +146,19 @@ export interface BillState {
 
 const BILL_STATE_BY_CODE = new Map(BILL_STATES.map((d) => [d.code, d]));
 
+/** The state of `defs` called `name` (a programming error when there is none: names come from our tables). */
+function stateNamed<T extends { name: string }>(defs: readonly T[], name: string, what: string): T {
+  const def = defs.find((d) => d.name === name);
+  if (!def) throw new Error(`no ${what} state ${name}`);
+  return def;
+}
+
 export function billStateDef(code: number): StateDef | undefined {
   return BILL_STATE_BY_CODE.get(code);
 }
 
 export function billStateByName(name: string): StateDef {
-  const def = BILL_STATES.find((d) => d.name === name);
-  if (!def) throw new Error(`no bill state ${name}`);
-  return def;
+  return stateNamed(BILL_STATES, name, 'bill');
 }
 
 /** POLL reply data of a bill validator or B2B unit → state. Unknown codes keep their raw bytes. */
@@ -286,9 +291,7 @@ export function decodeCoinState(data: Uint8Array): CoinState {
 }
 
 export function coinStateCode(name: string): number {
-  const def = COIN_STATES.find((d) => d.name === name);
-  if (!def) throw new Error(`no coin state ${name}`);
-  return def.code;
+  return stateNamed(COIN_STATES, name, 'coin').code;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -340,7 +343,5 @@ export function decodeCardState(data: Uint8Array): CardState {
 }
 
 export function cardStateCode(name: string): number {
-  const def = CARD_STATES.find((d) => d.name === name);
-  if (!def) throw new Error(`no card state ${name}`);
-  return def.code;
+  return stateNamed(CARD_STATES, name, 'card').code;
 }
