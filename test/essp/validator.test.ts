@@ -67,6 +67,22 @@ afterEach(async () => {
 
 const credits = (): string[] => log.filter((l) => l.startsWith('credit'));
 
+/** Fault injection: the returned function makes the next frame the host writes get lost on the wire. */
+function dropper(): () => void {
+  let dropNext = false;
+  const write = pair.host.write.bind(pair.host);
+  pair.host.write = (data: Uint8Array): Promise<void> => {
+    if (dropNext) {
+      dropNext = false;
+      return Promise.resolve();
+    }
+    return write(data);
+  };
+  return () => {
+    dropNext = true;
+  };
+}
+
 describe('SspValidator start-up', () => {
   it('runs SYNC, key exchange, protocol version (stepping down), setup, inhibits, enable, then polls', async () => {
     await setup({}, { maxProtocolVersion: 6 });
@@ -370,17 +386,9 @@ describe('SspValidator commands', () => {
 
   it('POLL_WITH_ACK: a lost EVENT_ACK makes the device repeat the credit, which is not reported twice', async () => {
     await setup({ pollWithAck: true }, {}, { retries: 0 });
-    let dropNext = false;
-    const write = pair.host.write.bind(pair.host);
-    pair.host.write = (data: Uint8Array): Promise<void> => {
-      if (dropNext) {
-        dropNext = false;
-        return Promise.resolve();
-      }
-      return write(data);
-    };
+    const dropNextWrite = dropper();
     validator.on('credit', () => {
-      dropNext = true; // the EVENT_ACK that follows this poll never reaches the device
+      dropNextWrite(); // the EVENT_ACK that follows this poll never reaches the device
     });
     pair.simulator.insertNote(1);
     await vi.advanceTimersByTimeAsync(10_000);
@@ -394,20 +402,12 @@ describe('SspValidator commands', () => {
     await setup({ pollWithAck: true }, {}, { retries: 0 });
     const cleared: string[] = [];
     validator.on('noteCleared', (n) => cleared.push(`${n.to} ${n.channel}`));
-    let dropNext = false;
-    const write = pair.host.write.bind(pair.host);
-    pair.host.write = (data: Uint8Array): Promise<void> => {
-      if (dropNext) {
-        dropNext = false;
-        return Promise.resolve();
-      }
-      return write(data);
-    };
+    const dropNextWrite = dropper();
     let cuts = 0;
     validator.on('noteCleared', () => {
       if (++cuts > 1) return;
       // the EVENT_ACK of this report never arrives, and the power goes again with another note of channel 1 inside
-      dropNext = true;
+      dropNextWrite();
       pair.simulator.powerCycle({ noteInside: { channel: 1, to: 'cashbox' } });
     });
     pair.simulator.powerCycle({ noteInside: { channel: 1, to: 'cashbox' } });
