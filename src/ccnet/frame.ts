@@ -42,23 +42,26 @@ export interface CcnetFrame {
    */
   readonly payload: Uint8Array;
   readonly wide: WideCase;
-  /** The whole frame as received (byte-identical; rebuilt from the payload on first use, then cached). */
+  /** The whole frame as received (byte-identical). */
   readonly raw: Uint8Array;
 }
 
-/** A decoded frame; `raw` is rebuilt lazily (a frame's bytes follow from address, payload and layout). */
+/**
+ * A decoded frame. The frame is copied off the wire once (`raw`, which the link logs and emits for every frame); the
+ * payload is cut from it on first use, then cached: one copy per frame instead of two.
+ */
 class DecodedFrame implements CcnetFrame {
-  private rawBytes: Uint8Array | undefined;
+  private payloadBytes: Uint8Array | undefined;
 
   constructor(
     readonly address: number,
-    readonly payload: Uint8Array,
+    readonly raw: Uint8Array,
     readonly wide: WideCase,
   ) {}
 
-  get raw(): Uint8Array {
-    this.rawBytes ??= encodeFrame(this.address, this.payload, { wide: this.wide });
-    return this.rawBytes;
+  get payload(): Uint8Array {
+    this.payloadBytes ??= payloadOf(this.raw, this.wide);
+    return this.payloadBytes;
   }
 
   toJSON(): { address: number; payload: Uint8Array; wide: WideCase; raw: Uint8Array } {
@@ -69,6 +72,17 @@ class DecodedFrame implements CcnetFrame {
 /** Position of the two-byte length inside a wide frame, per case. */
 function wideLengthOffset(wide: 1 | 2 | 3): number {
   return wide === 3 ? 3 : wide === 1 ? 4 : 5;
+}
+
+/** The payload of a complete frame: the bytes after LNG without a wide frame's two length bytes, CRC excluded. */
+function payloadOf(raw: Uint8Array, wide: WideCase): Uint8Array {
+  const length = raw.length;
+  if (wide === 0) return copyBytes(raw, 3, length - 2);
+  const at = wideLengthOffset(wide);
+  const payload = new Uint8Array(length - 7);
+  payload.set(raw.subarray(3, at));
+  payload.set(raw.subarray(at + 2, length - 2), at - 3);
+  return payload;
 }
 
 /**
@@ -328,7 +342,7 @@ export class CcnetDecoder {
       if (lng < MIN_FRAME_LENGTH || adr === 0 || adr > 0x0f || pos + lng > n) break;
       const crc = CRC16_KERMIT.compute(v, pos, pos + lng - 2);
       if (v[pos + lng - 2] !== (crc & 0xff) || v[pos + lng - 1] !== crc >>> 8) break;
-      out.push(new DecodedFrame(adr, copyBytes(v, pos + 3, pos + lng - 2), 0));
+      out.push(new DecodedFrame(adr, copyBytes(v, pos, pos + lng), 0));
       frames += 1;
       pos += lng;
     }
@@ -468,15 +482,7 @@ export class CcnetDecoder {
 
   private take(v: Uint8Array, p: number, length: number, wide: WideCase): CcnetFrame {
     this.stats.frames += 1;
-    let payload: Uint8Array;
-    if (wide === 0) payload = copyBytes(v, p + 3, p + length - 2);
-    else {
-      const at = wideLengthOffset(wide);
-      payload = new Uint8Array(length - 7);
-      payload.set(v.subarray(p + 3, p + at));
-      payload.set(v.subarray(p + at + 2, p + length - 2), at - 3);
-    }
-    return new DecodedFrame(v[p + 1] ?? 0, payload, wide);
+    return new DecodedFrame(v[p + 1] ?? 0, copyBytes(v, p, p + length), wide);
   }
 
   /** A failed candidate at `v[base]`; returns the new base (the hunt goes on from the next byte). */
