@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { toHex } from '../../src/core/bytes.js';
 import { createMemoryPair } from '../../src/transport/memory.js';
 import { CcnetBus } from '../../src/ccnet/bus.js';
@@ -6,7 +6,7 @@ import { BillToBill, type BillCredit } from '../../src/ccnet/devices/bill.js';
 import { CcnetDecoder } from '../../src/ccnet/frame.js';
 import { BillSimulator, type BillSimulatorOptions } from '../../src/ccnet/simulator/bill.js';
 import type { BillState } from '../../src/ccnet/states.js';
-import { settle } from './helpers.js';
+import { settle, useFakeTimersPerTest } from './helpers.js';
 
 async function setup(options: BillSimulatorOptions = {}, dispenseFormat: 'mask' | 'pairs' = 'mask') {
   const [host, device] = createMemoryPair();
@@ -28,12 +28,7 @@ async function setup(options: BillSimulatorOptions = {}, dispenseFormat: 'mask' 
 }
 
 describe('Bill-to-Bill host against the simulator', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeTimersPerTest();
 
   it('talks on address 01; GET STATUS has 9 bytes with routing', async () => {
     const { b2b, sent } = await setup();

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { toHex } from '../../src/core/bytes.js';
 import { ErrorCode, KioskbusError } from '../../src/core/errors.js';
 import { createMemoryPair } from '../../src/transport/memory.js';
@@ -8,6 +8,7 @@ import { CcnetDecoder } from '../../src/ccnet/frame.js';
 import { BillSimulator } from '../../src/ccnet/simulator/bill.js';
 import type { Statistics } from '../../src/ccnet/commands.js';
 import type { BillState } from '../../src/ccnet/states.js';
+import { useFakeTimersPerTest } from './helpers.js';
 
 async function setup(options: { escrowTimeoutMs?: number } = {}) {
   const [host, device] = createMemoryPair();
@@ -30,12 +31,7 @@ async function setup(options: { escrowTimeoutMs?: number } = {}) {
 }
 
 describe('bill validator host against the simulator', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeTimersPerTest();
 
   it('initialises: RESET, INITIALIZE, UNIT_DISABLED, identification and bill table', async () => {
     const { bv, states } = await setup();

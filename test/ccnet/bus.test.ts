@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createMemoryPair } from '../../src/transport/memory.js';
 import { CcnetBus } from '../../src/ccnet/bus.js';
 import { BillToBill, BillValidator } from '../../src/ccnet/devices/bill.js';
@@ -9,15 +9,10 @@ import { attachSimulators } from '../../src/ccnet/simulator/base.js';
 import { BillSimulator } from '../../src/ccnet/simulator/bill.js';
 import { CardReaderSimulator } from '../../src/ccnet/simulator/card.js';
 import { CoinSimulator } from '../../src/ccnet/simulator/coin.js';
-import { settle } from './helpers.js';
+import { settle, useFakeTimersPerTest } from './helpers.js';
 
 describe('one port, four peripherals', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeTimersPerTest();
 
   it('B2B 01, coin changer 02, bill validator 03 and card reader 04 share a bus, one request in flight', async () => {
     const [host, device] = createMemoryPair();

@@ -1,10 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ErrorCode, type KioskbusError } from '../../src/core/errors.js';
 import { createMemoryPair } from '../../src/transport/memory.js';
 import { CcnetBus } from '../../src/ccnet/bus.js';
 import { CardReader } from '../../src/ccnet/devices/card-reader.js';
 import { CardReaderSimulator, type CardSimulatorOptions } from '../../src/ccnet/simulator/card.js';
-import { settle } from './helpers.js';
+import { settle, useFakeTimersPerTest } from './helpers.js';
 
 async function setup(options: CardSimulatorOptions = {}) {
   const [host, device] = createMemoryPair();
@@ -26,12 +26,7 @@ const CARD = {
 };
 
 describe('card reader host against the simulator', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeTimersPerTest();
 
   it('initialises: INACTIVE, SETUP → DISABLED, identification; enable → IDLING', async () => {
     const { cr, sim } = await setup();

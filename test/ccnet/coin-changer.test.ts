@@ -1,11 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createMemoryPair } from '../../src/transport/memory.js';
 import { CcnetBus } from '../../src/ccnet/bus.js';
 import { CoinChanger, type CoinEvent } from '../../src/ccnet/devices/coin-changer.js';
 import { CoinSimulator, type CoinSimulatorOptions } from '../../src/ccnet/simulator/coin.js';
 import { decodeCoinState, type CoinState } from '../../src/ccnet/states.js';
 import { decodeTubeStatus } from '../../src/ccnet/commands.js';
-import { settle } from './helpers.js';
+import { settle, useFakeTimersPerTest } from './helpers.js';
 
 async function setup(options: CoinSimulatorOptions = {}) {
   const [host, device] = createMemoryPair();
@@ -19,12 +19,7 @@ async function setup(options: CoinSimulatorOptions = {}) {
 }
 
 describe('coin changer host against the simulator', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeTimersPerTest();
 
   it('initialises: identification (19 ASCII bytes) and coin table with fractional values', async () => {
     const { cc } = await setup();

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { concatBytes, toHex } from '../../src/core/bytes.js';
 import { CRC16_KERMIT } from '../../src/core/crc.js';
 import { CcnetBus } from '../../src/ccnet/bus.js';
@@ -6,7 +6,7 @@ import { BillValidator } from '../../src/ccnet/devices/bill.js';
 import { CcnetDecoder, encodeCommand, encodeReply } from '../../src/ccnet/frame.js';
 import { BillSimulator } from '../../src/ccnet/simulator/bill.js';
 import { prng } from '../helpers/prng.js';
-import { noisyLine } from './helpers.js';
+import { noisyLine, useFakeTimersPerTest } from './helpers.js';
 
 describe('fuzz: CCNET decoder', () => {
   it('random bytes in random chunks: no throw, every frame it returns has a good CRC', () => {
@@ -63,12 +63,7 @@ describe('fuzz: CCNET decoder', () => {
 });
 
 describe('fuzz: host on a noisy line', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeTimersPerTest();
 
   it('bit flips in both directions and stray garbage: no crash, no false or doubled credit', async () => {
     const rnd = prng(3);

@@ -1,4 +1,4 @@
-import { vi } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { createMemoryPair } from '../../src/transport/memory.js';
 
 /** Advances fake time while `p` runs; a rejection is handed to the caller (never unhandled). */
@@ -38,4 +38,14 @@ export function noisyLine(rnd: () => number, options: { flipRate?: number; stray
     }
   });
   return line;
+}
+
+/** Fake timers for every test of the enclosing `describe` (real ones again after each). */
+export function useFakeTimersPerTest(): void {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 }

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { toHex } from '../../src/core/bytes.js';
 import { ErrorCode, KioskbusError } from '../../src/core/errors.js';
 import { createMemoryPair, type MemoryTransport } from '../../src/transport/memory.js';
@@ -6,6 +6,7 @@ import { CcnetBus } from '../../src/ccnet/bus.js';
 import { BILL_COMMANDS } from '../../src/ccnet/commands.js';
 import { CcnetDecoder, encodeAck, encodeNak, encodeReply, type CcnetFrame } from '../../src/ccnet/frame.js';
 import { CcnetLink } from '../../src/ccnet/link.js';
+import { useFakeTimersPerTest } from './helpers.js';
 
 /** A scripted device end: records every frame it receives (with the fake time) and answers via `answer`. */
 function scriptedDevice(device: MemoryTransport, answer: (frame: CcnetFrame, n: number) => Uint8Array | undefined) {
@@ -26,12 +27,7 @@ const ACK3 = toHex(encodeAck(3));
 const NAK3 = toHex(encodeNak(3));
 
 describe('CCNET link rules (fake timers)', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeTimersPerTest();
 
   it('ACKs a data reply and never ACKs an ACK', async () => {
     const [host, device] = createMemoryPair();

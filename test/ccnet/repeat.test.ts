@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createMemoryPair } from '../../src/transport/memory.js';
 import { CcnetBus } from '../../src/ccnet/bus.js';
 import { CoinChanger } from '../../src/ccnet/devices/coin-changer.js';
@@ -7,7 +7,7 @@ import { CcnetDecoder, encodeCommand } from '../../src/ccnet/frame.js';
 import { ACK, PeripheralSimulator, type SimAnswer } from '../../src/ccnet/simulator/base.js';
 import { COIN_COMMANDS } from '../../src/ccnet/commands.js';
 import { coinStateCode } from '../../src/ccnet/states.js';
-import { noisyLine, settle } from './helpers.js';
+import { noisyLine, settle, useFakeTimersPerTest } from './helpers.js';
 import { prng } from '../helpers/prng.js';
 
 /**
@@ -50,12 +50,7 @@ function setup() {
 }
 
 describe('CCNET repeated POLL answers: neither a swallowed nor a doubled credit', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeTimersPerTest();
 
   it('two identical coin events on a clean line, POLLs a second apart: two coins', async () => {
     const { sim, cc, coins } = setup();
@@ -108,12 +103,7 @@ describe('CCNET repeated POLL answers: neither a swallowed nor a doubled credit'
 });
 
 describe('CCNET coin changer on a noisy line: identical coins, each credited once', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeTimersPerTest();
 
   it('thirty coins of one type to the cash box (identical answers), bit flips both ways', async () => {
     const rnd = prng(7);
@@ -143,12 +133,7 @@ describe('CCNET coin changer on a noisy line: identical coins, each credited onc
 });
 
 describe('CCNET simulator: a resend is answered from the cache, a new identical command runs', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeTimersPerTest();
 
   async function changer() {
     const [host, device] = createMemoryPair();

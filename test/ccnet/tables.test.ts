@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseHex, toHex } from '../../src/core/bytes.js';
 import { createMemoryPair } from '../../src/transport/memory.js';
 import { CcnetBus } from '../../src/ccnet/bus.js';
@@ -27,7 +27,7 @@ import {
   decodeCoinState,
   encodeBillState,
 } from '../../src/ccnet/states.js';
-import { settle } from './helpers.js';
+import { settle, useFakeTimersPerTest } from './helpers.js';
 
 interface Sample {
   args?: unknown;
@@ -211,12 +211,7 @@ describe('field codecs', () => {
 });
 
 describe('bill validator states through the simulator', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeTimersPerTest();
 
   it('the host reports every BV state the simulator shows', async () => {
     const [host, device] = createMemoryPair();
