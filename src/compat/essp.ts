@@ -585,7 +585,16 @@ export default class SSP extends EventEmitter {
       return;
     }
     const events = (result.info.events ?? []) as Record<string, unknown>[];
-    for (const info of events) this.emit(info.name as string, info);
+    for (const info of events) {
+      try {
+        this.emit(info.name as string, info);
+      } catch (error) {
+        // An application listener threw. The other events of this reply (another credit) must still be emitted, and
+        // the poll loop must not die with an unhandled rejection: report it on 'error' when someone listens.
+        if (this.listenerCount('error') > 0) this.emit('error', error);
+        else console.error('eSSP: a', String(info.name), 'listener threw:', error);
+      }
+    }
   }
 }
 

@@ -148,6 +148,28 @@ describe('kioskbus/compat/essp against the simulator (in process, over TCP)', ()
     expect(await credit).toMatchObject({ name: 'CREDIT_NOTE', channel: 2 });
   }, 20_000);
 
+  it('a listener that throws is reported on error; the poll loop goes on and the credit still comes', async () => {
+    const { sim, server } = await startSimulator();
+    const eSSP = new SSP({ id: 0, timeout: 1000 });
+    cleanups.push(() => eSSP.close());
+    await eSSP.open(server.url);
+    await eSSP.command('SYNC');
+    await eSSP.command('HOST_PROTOCOL_VERSION', { version: 6 });
+    await eSSP.command('SETUP_REQUEST');
+    await eSSP.command('SET_CHANNEL_INHIBITS', { channels: [1, 1, 1, 1] });
+    const errors: unknown[] = [];
+    eSSP.on('error', (e: unknown) => errors.push(e));
+    eSSP.on('READ_NOTE', () => {
+      throw new Error('till offline');
+    });
+    const credit = waitFor<Record<string, unknown>>(eSSP, 'CREDIT_NOTE');
+    expect((await eSSP.enable()).status).toBe('OK');
+    expect(sim.insertNote(2)).toEqual({ taken: true });
+    expect(await credit).toMatchObject({ name: 'CREDIT_NOTE', channel: 2 });
+    expect(errors.length).toBeGreaterThanOrEqual(1);
+    expect(String(errors[0])).toContain('till offline');
+  }, 20_000);
+
   it('no endless resend: a silent device resolves with TIMEOUT after `timeout` ms', async () => {
     // a TCP server that accepts and never answers
     const server = await serveTcp({ host: '127.0.0.1', port: 0 }, () => undefined);
