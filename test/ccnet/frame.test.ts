@@ -138,6 +138,31 @@ describe('CcnetDecoder streaming', () => {
     }
   });
 
+  it('every intact frame comes out in order whatever the chunk size, with stray SYNC headers in between', () => {
+    // Stray headers that announce long ordinary or wide frames make the decoder wait and look ahead; small chunks
+    // exercise the path that appends without a full pass while nothing can complete.
+    const strays = ['02 03 f0', '02 03 00 ff f0', '02 03 00 00', '02 0a', '02', '02 03 09 02 03'].map(parseHex);
+    const parts: Uint8Array[] = [];
+    const intact: string[] = [];
+    for (let i = 0; i < 150; i++) {
+      const frame = encodeReply(
+        1 + (i % 4),
+        Uint8Array.from({ length: 1 + ((i * 7) % 40) }, (_, j) => (i + j * 5) & 0xff),
+      );
+      parts.push(frame);
+      intact.push(toHex(frame));
+      if (i % 3 === 0) parts.push(strays[i % strays.length] ?? new Uint8Array(0));
+    }
+    const stream = concatBytes(parts);
+    for (const size of [1, 2, 3, 5, 8, 13, 64, stream.length]) {
+      const d = new CcnetDecoder();
+      const got: string[] = [];
+      for (let i = 0; i < stream.length; i += size)
+        for (const f of d.push(stream.subarray(i, i + size))) got.push(toHex(f.raw));
+      expect(got, `chunks of ${size}`).toEqual(intact);
+    }
+  });
+
   it('reset() drops a partial frame', () => {
     const d = new CcnetDecoder();
     d.push(a.subarray(0, 4));
