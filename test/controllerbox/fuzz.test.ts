@@ -15,6 +15,7 @@ import { MessageTable } from '../../src/controllerbox/messages.js';
 const table = new MessageTable();
 import { ControllerBoxSimulator } from '../../src/controllerbox/simulator/simulator.js';
 import { prng } from '../helpers/prng.js';
+import { BOX_EVENTS } from './helpers.js';
 
 /** Random bytes, rich in start and stop bytes (the hard case for an unstuffed protocol). */
 function noise(random: () => number, length: number): Uint8Array {
@@ -101,14 +102,7 @@ describe('ControllerBox host under noise', () => {
     const host = new ControllerBoxHost(hostEnd, { crc: 'auto' });
     cleanups.push(() => host.close());
     const events: string[] = [];
-    for (const name of [
-      'deviceError',
-      'billAcceptorStatus',
-      'tcdStatus',
-      'rfidDetected',
-      'billAccepted',
-      'cardEvent',
-    ] as const) {
+    for (const name of BOX_EVENTS) {
       host.on(name, () => events.push(name));
     }
     let unknown = 0;

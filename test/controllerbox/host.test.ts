@@ -22,6 +22,7 @@ import {
   ControllerBoxSimulator,
   type ControllerBoxSimulatorOptions,
 } from '../../src/controllerbox/simulator/simulator.js';
+import { RECORDED_EVENTS } from './helpers.js';
 
 interface Rig {
   host: ControllerBoxHost;
@@ -43,18 +44,7 @@ function rig(hostOptions: ControllerBoxHostOptions = {}, simOptions: ControllerB
   const hostWrites: string[] = [];
   hostEnd.onWrite = (bytes) => hostWrites.push(toHex(bytes));
   const events: Rig['events'] = {};
-  const names: (keyof ControllerBoxHostEventMap)[] = [
-    'deviceError',
-    'billAcceptorStatus',
-    'tcdStatus',
-    'rfidDetected',
-    'billAccepted',
-    'cardEvent',
-    'unknown',
-    'frameError',
-    'crcDetected',
-    'error',
-  ];
+  const names: readonly (keyof ControllerBoxHostEventMap)[] = RECORDED_EVENTS;
   const record = events as Record<string, unknown[]>;
   const listen = host.on.bind(host) as (name: string, listener: (event: unknown) => void) => unknown;
   for (const name of names) {
