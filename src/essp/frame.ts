@@ -132,6 +132,7 @@ export class SspFrameDecoder {
       this.deferred.push(chunk.slice());
       return;
     }
+    if (this.quiet(chunk)) return;
     this.running = true;
     try {
       if (this.acc.length === 0) {
@@ -148,6 +149,29 @@ export class SspFrameDecoder {
       this.takeDeferred();
       this.running = false;
     }
+  }
+
+  /**
+   * Quiet path for small reads in the middle of a frame: when the frame's length is known, it has had no stuffed pair,
+   * the chunk holds no 0x7F and does not complete it, a pass would only collect the bytes (nothing to report, nothing
+   * to look ahead for). Collects them here, without a pass; false if any condition fails.
+   */
+  private quiet(chunk: Uint8Array): boolean {
+    const count = this.count;
+    const n = chunk.length;
+    if (this.step !== Step.Body || this.hadStuffing || count < 2 || this.pos !== this.acc.length) return false;
+    const len = this.body[1] ?? 0;
+    if (len === 0 || count + n >= len + 4) return false;
+    const body = this.body;
+    for (let i = 0; i < n; i++) {
+      const b = chunk[i] ?? 0;
+      if (b === SSP_STX) return false; // nothing written past `count` is kept: the pass starts over from `count`
+      body[count + i] = b;
+    }
+    this.acc.append(chunk);
+    this.count = count + n;
+    this.pos += n;
+    return true;
   }
 
   private running = false;

@@ -231,6 +231,20 @@ describe('eSSP streaming decoder', () => {
     }
   });
 
+  it('delivers a frame swallowed by a false frame as soon as its last byte arrives, byte by byte', () => {
+    // `7F 00 30` announces 48 bytes; the stray 0x7F before the real STX reads as a stuffed pair inside that false frame.
+    const good = parseHex('7F 80 01 11 65 82');
+    for (const prefix of ['7F 00 30 11 7F', '7F 00 30 7F']) {
+      const { decoder, frames } = collect();
+      const stream = concatBytes([parseHex(prefix), good]);
+      for (const byte of stream) decoder.push(Uint8Array.of(byte));
+      expect(
+        frames.map((f) => toHex(f.raw)),
+        prefix,
+      ).toEqual([toHex(good)]);
+    }
+  });
+
   it('finds a good frame swallowed by a false frame started by garbage (resync after the false STX)', () => {
     // Garbage `7F 80 20` announces 32 data bytes; the real frame that follows is read as its data; after the CRC of
     // that false frame fails, the decoder hunts again from the byte after the false STX.
