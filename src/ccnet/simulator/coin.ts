@@ -183,7 +183,7 @@ export class CoinSimulator extends PeripheralSimulator<CoinSimulatorEventMap> {
         if (![0x10, 0x11, 0x14].includes(state)) return illegal('only in power up, initialise or disabled');
         return { data: encodeDenominationTable(this.coinTable) };
       case 'download':
-        return illegal('DOWNLOAD not implemented (spec: always INV)');
+        return illegal('DOWNLOAD is not supported by a coin changer (spec: always INV)');
       default:
         return illegal(`unknown ${key}`);
     }
