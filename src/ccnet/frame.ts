@@ -200,11 +200,11 @@ export interface CcnetDecoderOptions {
 
 /** What the bytes at a SYNC can be (see `CcnetDecoder.examine`). */
 const enum Verdict {
-  /** A complete frame with a good CRC (its length and layout are left in `found`). */
+  /** A complete frame with a good CRC (its length and layout are left in `foundLength`, `foundWide`). */
   Frame,
   /** Not enough bytes yet. */
   Incomplete,
-  /** Complete, but the CRC fails (its length is left in `found`). */
+  /** Complete, but the CRC fails (its length is left in `foundLength`). */
   BadCrc,
   /** LNG 1..5, or no wide layout gives a possible length. */
   BadLength,
