@@ -13,30 +13,12 @@
 
 import { EVENT_SPECS, type SspEvent, type SspEventName } from '../events.js';
 
-/** Event names as in the seed library and the eSSP tables (src/essp/events.ts). */
-export type SimEventName =
-  | 'SLAVE_RESET'
-  | 'READ_NOTE'
-  | 'CREDIT_NOTE'
-  | 'NOTE_REJECTING'
-  | 'NOTE_REJECTED'
-  | 'NOTE_STACKING'
-  | 'NOTE_STACKED'
-  | 'SAFE_NOTE_JAM'
-  | 'UNSAFE_NOTE_JAM'
-  | 'DISABLED'
-  | 'FRAUD_ATTEMPT'
-  | 'STACKER_FULL'
-  | 'NOTE_CLEARED_FROM_FRONT'
-  | 'NOTE_CLEARED_TO_CASHBOX'
-  | 'CASHBOX_REMOVED'
-  | 'CASHBOX_REPLACED'
-  | 'NOTE_PATH_OPEN'
-  | 'CHANNEL_DISABLE';
+/** Event names of the simulator: the seed library's names, as the eSSP tables define them (src/essp/events.ts). */
+export type SimEventName = SspEventName;
 
 /** A device event before encoding: the name and, for channel events, the channel (0 = unknown / still reading). */
 export interface SimEvent {
-  name: SimEventName | SspEventName;
+  name: SimEventName;
   channel?: number;
   /** Payout devices: the complete table event (values, items), encoded as it is. */
   event?: SspEvent;
