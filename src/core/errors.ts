@@ -19,6 +19,8 @@ export enum ErrorCode {
   Cancelled = 'CANCELLED',
   Closed = 'CLOSED',
   Offline = 'OFFLINE',
+  /** The device is not ready for commands (starting, busy, offline, reconnecting) and did not become ready in time. */
+  NotReady = 'NOT_READY',
   // framing and data
   BadFrame = 'BAD_FRAME',
   CrcMismatch = 'CRC_MISMATCH',
@@ -49,6 +51,8 @@ export enum ErrorCode {
   CannotPayExact = 'CANNOT_PAY_EXACT',
   DeviceBusy = 'DEVICE_BUSY',
   DeviceDisabled = 'DEVICE_DISABLED',
+  /** A money-moving command whose outcome the wire cannot tell: the context says what is known. */
+  Uncertain = 'UNCERTAIN',
   // protocol versions and modes
   UnsupportedProtocolVersion = 'UNSUPPORTED_PROTOCOL_VERSION',
   WrongMode = 'WRONG_MODE',
