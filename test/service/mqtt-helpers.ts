@@ -1,0 +1,209 @@
+/**
+ * Test helpers for the MQTT bridge: an in-memory hub with a journal, an embedded aedes broker on a free loopback port,
+ * a real Debian mosquitto started on a free port (when installed), and a consumer that records what it receives.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { ErrorCode, KioskbusError } from '../../src/core/errors.js';
+import type { FleetAlert, FleetDevice, FleetHub, FleetRecord, HubChange } from '../../src/service/mqtt/hub.js';
+
+export class MemoryHub implements FleetHub {
+  readonly records: FleetRecord[] = [];
+  readonly runs: {
+    operation: string;
+    device: string | undefined;
+    args: Record<string, unknown>;
+    transaction: string;
+  }[] = [];
+  devicesList: FleetDevice[] = [
+    { id: 'nv200-0', protocol: 'essp', kind: 'validator', state: 'ready', online: true, enabled: true },
+    { id: 'hopper-0', protocol: 'essp', kind: 'smart-hopper', state: 'ready', online: true, enabled: true },
+  ];
+  alertList: FleetAlert[] = [];
+  /** Stored payout outcomes by transaction: a repeat returns the stored one and pays nothing. */
+  private readonly payouts = new Map<string, unknown>();
+  paid = 0;
+  private readonly listeners = new Set<(change: HubChange) => void>();
+
+  devices(): FleetDevice[] {
+    return this.devicesList;
+  }
+
+  alerts(): FleetAlert[] {
+    return this.alertList;
+  }
+
+  journalSince(after: number, limit: number): Promise<FleetRecord[]> {
+    return Promise.resolve(this.records.filter((r) => r.seq > after).slice(0, limit));
+  }
+
+  lastSeq(): number {
+    return this.records.at(-1)?.seq ?? 0;
+  }
+
+  subscribe(listener: (change: HubChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  append(record: Omit<FleetRecord, 'seq' | 'ts'>): FleetRecord {
+    const full: FleetRecord = { ...record, seq: this.lastSeq() + 1, ts: Date.now() };
+    this.records.push(full);
+    this.changed({ kind: 'journal', seq: full.seq });
+    return full;
+  }
+
+  changed(change: HubChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+
+  run(
+    operation: string,
+    device: string | undefined,
+    args: Record<string, unknown>,
+    transaction: string,
+  ): Promise<unknown> {
+    this.runs.push({ operation, device, args, transaction });
+    if (operation === 'payout') {
+      const stored = this.payouts.get(transaction);
+      if (stored !== undefined) return Promise.resolve({ ...(stored as object), replayed: true });
+      if (typeof args.amount !== 'number') {
+        return Promise.reject(new KioskbusError(ErrorCode.InvalidArgument, 'amount must be a number'));
+      }
+      this.paid += args.amount;
+      const outcome = { outcome: 'paid', amount: args.amount, currency: args.currency };
+      this.payouts.set(transaction, outcome);
+      return Promise.resolve(outcome);
+    }
+    return Promise.resolve({ done: operation });
+  }
+}
+
+export interface Broker {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) =>
+    server.close(() => {
+      resolve();
+    }),
+  );
+  return port;
+}
+
+/** An in-process aedes broker (MQTT 3.1.1) on a loopback port. */
+export async function startAedes(port = 0): Promise<Broker> {
+  const { Aedes } = await import('aedes');
+  const broker = await Aedes.createBroker();
+  const server: Server = createServer(broker.handle);
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    url: `mqtt://127.0.0.1:${actual}`,
+    port: actual,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        broker.close(() => {
+          resolve();
+        });
+      });
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
+    },
+  };
+}
+
+export function mosquittoAvailable(): boolean {
+  return spawnSync('mosquitto', ['-h']).error === undefined;
+}
+
+/** Debian mosquitto on a loopback port, with the queue limits raised (the default drops QoS 1 beyond 1,000). */
+export async function startMosquitto(port?: number): Promise<Broker & { process: ChildProcess }> {
+  const chosen = port ?? (await freePort());
+  const dir = mkdtempSync(join(tmpdir(), 'kioskbus-mosquitto-'));
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(
+    conf,
+    [
+      'per_listener_settings true',
+      `listener ${chosen} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence false',
+      'max_queued_messages 100000',
+      'max_inflight_messages 0',
+      'user root',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+  const url = `mqtt://127.0.0.1:${chosen}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      const probe = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 500 });
+      await probe.endAsync();
+      break;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  return {
+    url,
+    port: chosen,
+    process: child,
+    close: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+export interface Received {
+  topic: string;
+  payload: string;
+  retain: boolean;
+}
+
+/** A consumer subscribed to everything under `filter`, recording messages. */
+export async function consumer(url: string, filter: string): Promise<{ client: MqttClient; received: Received[] }> {
+  const client = await mqtt.connectAsync(url, { reconnectPeriod: 200, clean: true });
+  const received: Received[] = [];
+  client.on('message', (topic, payload, packet) => {
+    received.push({ topic, payload: payload.toString(), retain: packet.retain });
+  });
+  await client.subscribeAsync(filter, { qos: 1 });
+  return { client, received };
+}
+
+/** Polls `check` on real time (a broker is a real process) until it holds, at most `ms`. */
+export async function eventually(check: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'kioskbus-bridge-'));
+}
