@@ -1,5 +1,6 @@
 export * from './memory.js';
 export * from './open.js';
+export * from './paced.js';
 export * from './pty.js';
 export * from './serial.js';
 export * from './tcp.js';

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { systemClock, type Clock } from '../core/clock.js';
 import { ErrorCode, KioskbusError } from '../core/errors.js';
+import { LinePacer, type LineSettings } from './paced.js';
 import type { Transport, TransportEventMap } from './types.js';
 
 export interface MemoryPairOptions {
@@ -8,6 +9,12 @@ export interface MemoryPairOptions {
   latencyMs?: number;
   clock?: Clock;
   names?: [string, string];
+  /**
+   * Pace both directions at a serial line rate (e.g. `{ baudRate: 9600, stopBits: 2 }` for eSSP): a write's bytes
+   * reach the peer when their last bit has left the wire, one transmission after the other, on `clock`.
+   * `latencyMs` is added after that. Default: no pacing.
+   */
+  line?: LineSettings;
 }
 
 /** One end of an in-memory linked pair. */
@@ -16,13 +23,17 @@ export class MemoryTransport extends EventEmitter<TransportEventMap> implements 
   peer: MemoryTransport | undefined;
   /** Optional tap on every write, for tests and tracing. */
   onWrite: ((data: Uint8Array) => void) | undefined;
+  /** The line this end transmits on, when the pair is paced (its `onSpan` shows each write's times on the wire). */
+  readonly pacer: LinePacer | undefined;
 
   constructor(
     readonly description: string,
     private readonly latencyMs: number,
     private readonly clock: Clock,
+    line?: LineSettings,
   ) {
     super();
+    this.pacer = line ? new LinePacer(line, clock) : undefined;
   }
 
   get isOpen(): boolean {
@@ -48,8 +59,12 @@ export class MemoryTransport extends EventEmitter<TransportEventMap> implements 
       const deliver = (): void => {
         if (peer.openState) peer.emit('data', copy);
       };
-      if (this.latencyMs > 0) this.clock.setTimeout(deliver, this.latencyMs);
-      else queueMicrotask(deliver);
+      const afterLatency = (): void => {
+        if (this.latencyMs > 0) this.clock.setTimeout(deliver, this.latencyMs);
+        else queueMicrotask(deliver);
+      };
+      if (this.pacer) this.pacer.send(copy, afterLatency);
+      else afterLatency();
     }
     return Promise.resolve();
   }
@@ -58,6 +73,7 @@ export class MemoryTransport extends EventEmitter<TransportEventMap> implements 
   disconnect(): void {
     if (!this.openState) return;
     this.openState = false;
+    this.pacer?.clear();
     this.emit('disconnected', new KioskbusError(ErrorCode.Disconnected, `${this.description} disconnected`));
     this.emit('close');
   }
@@ -65,6 +81,7 @@ export class MemoryTransport extends EventEmitter<TransportEventMap> implements 
   close(): Promise<void> {
     if (this.openState) {
       this.openState = false;
+      this.pacer?.clear();
       this.emit('close');
     }
     return Promise.resolve();
@@ -79,8 +96,8 @@ export function createMemoryPair(options: MemoryPairOptions = {}): [MemoryTransp
   const [nameA, nameB] = options.names ?? ['memory:host', 'memory:device'];
   const clock = options.clock ?? systemClock;
   const latency = options.latencyMs ?? 0;
-  const a = new MemoryTransport(nameA, latency, clock);
-  const b = new MemoryTransport(nameB, latency, clock);
+  const a = new MemoryTransport(nameA, latency, clock, options.line);
+  const b = new MemoryTransport(nameB, latency, clock, options.line);
   a.peer = b;
   b.peer = a;
   return [a, b];
