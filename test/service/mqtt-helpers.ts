@@ -3,7 +3,7 @@
  * a real Debian mosquitto started on a free port (when installed), and a consumer that records what it receives.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,24 +136,13 @@ export function mosquittoAvailable(): boolean {
   return spawnSync('mosquitto', ['-h']).error === undefined;
 }
 
-/** Debian mosquitto on a loopback port, with the queue limits raised (the default drops QoS 1 beyond 1,000). */
+/** Debian mosquitto on a loopback port from test/fixtures/mosquitto.conf (queue limits raised). */
 export async function startMosquitto(port?: number): Promise<Broker & { process: ChildProcess }> {
   const chosen = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'kioskbus-mosquitto-'));
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(
-    conf,
-    [
-      'per_listener_settings true',
-      `listener ${chosen} 127.0.0.1`,
-      'allow_anonymous true',
-      'persistence false',
-      'max_queued_messages 100000',
-      'max_inflight_messages 0',
-      'user root',
-      '',
-    ].join('\n'),
-  );
+  const template = readFileSync(new URL('../fixtures/mosquitto.conf', import.meta.url), 'utf8');
+  writeFileSync(conf, template.replace('listener PORT', `listener ${chosen}`));
   const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
   const url = `mqtt://127.0.0.1:${chosen}`;
   for (let i = 0; i < 100; i++) {
@@ -170,7 +159,7 @@ export async function startMosquitto(port?: number): Promise<Broker & { process:
     port: chosen,
     process: child,
     close: async () => {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
       await exited;
