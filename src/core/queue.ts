@@ -15,26 +15,35 @@ interface Entry {
   options: QueueTaskOptions;
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
+  settled: boolean;
+  timer: TimerHandle | undefined;
+  onCallerAbort: (() => void) | undefined;
 }
 
 /**
- * One request in flight per bus, first in first out. Each task gets an AbortSignal that fires on
- * timeout, on caller cancellation and on `close()`; a task that has settled is never settled twice.
+ * One request in flight per bus, first in first out. Each task gets an AbortSignal that fires on timeout, on
+ * caller cancellation and on `close()`; a task that has settled is never settled twice.
+ *
+ * The signal is the queue's, shared by the tasks that run one after the other until one of them is aborted (the
+ * next task then gets a fresh one): a command that is neither timed out nor cancelled costs no AbortController.
+ * A task must therefore stop using its signal (and remove its listeners) once its promise has settled.
  */
 export class CommandQueue {
   private readonly pending: Entry[] = [];
-  private running = false;
+  private head = 0;
+  private running: Entry | undefined;
   private closedWith: KioskbusError | undefined;
+  private controller = new AbortController();
 
   constructor(private readonly clock: Clock = systemClock) {}
 
   /** Number of tasks waiting (not counting the one running). */
   get size(): number {
-    return this.pending.length;
+    return this.pending.length - this.head;
   }
 
   get busy(): boolean {
-    return this.running;
+    return this.running !== undefined;
   }
 
   get closed(): boolean {
@@ -49,8 +58,16 @@ export class CommandQueue {
       );
     }
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ run: task, options, resolve: resolve as (v: unknown) => void, reject });
-      this.pump();
+      this.pending.push({
+        run: task,
+        options,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        settled: false,
+        timer: undefined,
+        onCallerAbort: undefined,
+      });
+      if (!this.running) this.pump();
     });
   }
 
@@ -58,65 +75,85 @@ export class CommandQueue {
   close(reason = 'queue closed'): void {
     if (this.closedWith) return;
     this.closedWith = new KioskbusError(ErrorCode.Closed, reason);
-    const waiting = this.pending.splice(0);
+    const waiting = this.pending.splice(this.head);
+    this.pending.length = 0;
+    this.head = 0;
     for (const entry of waiting) {
       entry.reject(new KioskbusError(ErrorCode.Closed, `${entry.options.label ?? 'request'} cancelled: ${reason}`));
     }
-    this.abortCurrent?.(this.closedWith);
+    if (this.running) this.abort(this.running, this.closedWith);
   }
-
-  private abortCurrent: ((reason: KioskbusError) => void) | undefined;
 
   private pump(): void {
     if (this.running) return;
-    const entry = this.pending.shift();
+    const entry = this.pending[this.head];
     if (!entry) return;
-    this.running = true;
-    const controller = new AbortController();
-    let settled = false;
-    let timer: TimerHandle | undefined;
-    const label = entry.options.label ?? 'request';
-
-    const finish = (ok: boolean, value: unknown): void => {
-      if (settled) return;
-      settled = true;
-      this.clock.clearTimeout(timer);
-      entry.options.signal?.removeEventListener('abort', onCallerAbort);
-      this.abortCurrent = undefined;
-      if (ok) entry.resolve(value);
-      else entry.reject(value);
-      this.running = false;
-      this.pump();
-    };
-    const abort = (reason: KioskbusError): void => {
-      controller.abort(reason);
-      finish(false, reason);
-    };
-    const onCallerAbort = (): void => {
-      abort(new KioskbusError(ErrorCode.Cancelled, `${label} cancelled`));
-    };
-    this.abortCurrent = abort;
-    entry.options.signal?.addEventListener('abort', onCallerAbort, { once: true });
-    if (entry.options.timeoutMs !== undefined) {
-      const ms = entry.options.timeoutMs;
-      timer = this.clock.setTimeout(() => {
-        abort(new KioskbusError(ErrorCode.Timeout, `${label} timed out after ${ms} ms`, { command: label }));
+    this.pending[this.head] = undefined as unknown as Entry; // the queue no longer holds the finished task
+    this.head++;
+    if (this.head === this.pending.length) {
+      this.pending.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024) {
+      this.pending.splice(0, this.head);
+      this.head = 0;
+    }
+    this.running = entry;
+    const { options } = entry;
+    const callerSignal = options.signal;
+    if (callerSignal) {
+      entry.onCallerAbort = () => {
+        this.abort(entry, new KioskbusError(ErrorCode.Cancelled, `${options.label ?? 'request'} cancelled`));
+      };
+      callerSignal.addEventListener('abort', entry.onCallerAbort, { once: true });
+    }
+    if (options.timeoutMs !== undefined) {
+      const ms = options.timeoutMs;
+      entry.timer = this.clock.setTimeout(() => {
+        const label = options.label ?? 'request';
+        this.abort(
+          entry,
+          new KioskbusError(ErrorCode.Timeout, `${label} timed out after ${ms} ms`, { command: label }),
+        );
       }, ms);
     }
     let promise: Promise<unknown>;
     try {
-      promise = entry.run(controller.signal);
+      promise = entry.run(this.controller.signal);
     } catch (error) {
-      finish(false, error);
+      this.finish(entry, false, error);
       return;
     }
     promise.then(
       (value) => {
-        finish(true, value);
+        this.finish(entry, true, value);
       },
       (error: unknown) => {
-        finish(false, error);
+        this.finish(entry, false, error);
       },
     );
+  }
+
+  /** Aborts the running task's signal (the next task gets a fresh one) and rejects it with `reason`. */
+  private abort(entry: Entry, reason: KioskbusError): void {
+    if (entry.settled) return;
+    if (this.running === entry) {
+      const controller = this.controller;
+      this.controller = new AbortController();
+      controller.abort(reason);
+    }
+    this.finish(entry, false, reason);
+  }
+
+  private finish(entry: Entry, ok: boolean, value: unknown): void {
+    if (entry.settled) return;
+    entry.settled = true;
+    if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
+    if (entry.onCallerAbort) entry.options.signal?.removeEventListener('abort', entry.onCallerAbort);
+    if (ok) entry.resolve(value);
+    else entry.reject(value);
+    if (this.running === entry) {
+      this.running = undefined;
+      this.pump();
+    }
   }
 }

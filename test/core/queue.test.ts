@@ -116,4 +116,128 @@ describe('CommandQueue', () => {
     expect(await outcome).toMatchObject({ code: ErrorCode.Cancelled });
     expect(await queue.run(() => Promise.resolve('after'))).toBe('after');
   });
+
+  it('hands tasks that are neither timed out nor cancelled one shared signal (no controller per command)', async () => {
+    const queue = new CommandQueue();
+    const seen: AbortSignal[] = [];
+    for (let i = 0; i < 3; i++) {
+      await queue.run((signal) => {
+        seen.push(signal);
+        return Promise.resolve(i);
+      });
+    }
+    await queue.run(
+      (signal) => {
+        seen.push(signal);
+        return Promise.resolve();
+      },
+      { timeoutMs: 100, signal: new AbortController().signal },
+    );
+    expect(new Set(seen).size).toBe(1);
+    expect(seen[0]?.aborted).toBe(false);
+  });
+
+  it('gives the next task a fresh signal once one was aborted, and an old timer never reaches it', async () => {
+    const queue = new CommandQueue();
+    let first: AbortSignal | undefined;
+    let second: AbortSignal | undefined;
+    let third: AbortSignal | undefined;
+    const slow = queue
+      .run(
+        (signal) => {
+          first = signal;
+          return new Promise(() => undefined);
+        },
+        { timeoutMs: 50, label: 'SLOW' },
+      )
+      .catch((e: unknown) => e);
+    const quick = queue.run(
+      (signal) => {
+        second = signal;
+        return Promise.resolve('quick');
+      },
+      { timeoutMs: 50 },
+    );
+    await vi.advanceTimersByTimeAsync(50);
+    expect(await slow).toMatchObject({ code: ErrorCode.Timeout });
+    expect(await quick).toBe('quick');
+    expect(first?.aborted).toBe(true);
+    expect(first?.reason).toMatchObject({ code: ErrorCode.Timeout });
+    expect(second).not.toBe(first);
+    expect(second?.aborted).toBe(false);
+    // the quick task's own 50 ms timer was cleared: it must not abort the task running when it would have fired
+    const held = deferred<string>();
+    const next = queue.run((signal) => {
+      third = signal;
+      return held.promise;
+    });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(third).toBe(second);
+    expect(third?.aborted).toBe(false);
+    held.resolve('done');
+    expect(await next).toBe('done');
+  });
+
+  it("aborts the running task's signal when the caller cancels, and ignores a cancel after it finished", async () => {
+    const queue = new CommandQueue();
+    const caller = new AbortController();
+    let seen: AbortSignal | undefined;
+    const task = queue
+      .run(
+        (signal) => {
+          seen = signal;
+          return delay(1000, undefined, signal);
+        },
+        { signal: caller.signal, label: 'HOLD' },
+      )
+      .catch((e: unknown) => e);
+    await Promise.resolve();
+    caller.abort();
+    const error = await task;
+    expect(isKioskbusError(error, ErrorCode.Cancelled)).toBe(true);
+    expect((error as Error).message).toContain('HOLD cancelled');
+    expect(seen?.aborted).toBe(true);
+
+    const later = new AbortController();
+    let fresh: AbortSignal | undefined;
+    expect(
+      await queue.run(
+        (signal) => {
+          fresh = signal;
+          return Promise.resolve('ok');
+        },
+        { signal: later.signal },
+      ),
+    ).toBe('ok');
+    const holder = deferred<number>();
+    let running: AbortSignal | undefined;
+    const after = queue.run((signal) => {
+      running = signal;
+      return holder.promise;
+    });
+    await Promise.resolve();
+    later.abort(); // its task has settled: the listener is gone, the running task is untouched
+    expect(fresh?.aborted).toBe(false);
+    expect(running?.aborted).toBe(false);
+    holder.resolve(3);
+    expect(await after).toBe(3);
+  });
+
+  it('keeps FIFO order over many queued tasks and closes an idle queue quietly', async () => {
+    const queue = new CommandQueue();
+    const order: number[] = [];
+    const all = Array.from({ length: 2500 }, (_, i) =>
+      queue.run(() => {
+        order.push(i);
+        return Promise.resolve(i);
+      }),
+    );
+    expect(queue.size).toBe(2499);
+    expect(await Promise.all(all)).toEqual(order);
+    expect(order).toEqual([...Array(2500).keys()]);
+    expect(queue.size).toBe(0);
+    queue.close();
+    queue.close();
+    expect(queue.closed).toBe(true);
+  });
 });
