@@ -1,0 +1,44 @@
+/**
+ * The money journal's contract. The service writes every credit, payout request, payout result and uncertain outcome
+ * here, durably, before anyone hears of it. The file implementation (`FileJournal`) is the default; the interface is
+ * kept small so another store (e.g. SQLite) could replace it.
+ */
+
+/** Record types with a meaning for money; other types (device events) are allowed and kept as they are. */
+export type MoneyRecordType = 'credit' | 'ack' | 'payout_request' | 'payout_result' | 'uncertain';
+
+/** One journal record. `seq` grows by one per append and is never reused, not even across compactions. */
+export interface JournalRecord {
+  seq: number;
+  /** Milliseconds since the epoch when it was written. */
+  ts: number;
+  type: MoneyRecordType | (string & {});
+  /** The record's fields (device id, amount, currency, transaction ...): plain JSON. */
+  body: Record<string, unknown>;
+}
+
+/** What the journal knows about one payout `transaction`. */
+export interface TransactionRecord {
+  request: JournalRecord;
+  /** The outcome, once journalled; absent while the payout runs (or when the process died during it). */
+  result?: JournalRecord;
+}
+
+export interface Journal {
+  /** The highest seq written so far (0 for an empty journal). */
+  readonly lastSeq: number;
+  /** Appends a record and returns it once it is on disk (fdatasync). Throws when the journal is closed. */
+  append(type: string, body: Record<string, unknown>): JournalRecord;
+  /** Acknowledges a credit (appends an `ack`); acknowledging one twice is a no-op. Returns false for an unknown seq. */
+  ack(seq: number): boolean;
+  /** Credits without an `ack`, oldest first. */
+  pending(): JournalRecord[];
+  /** Records with seq > `after`, oldest first, at most `limit`. Only records still in the file after a compaction. */
+  since(after: number, limit?: number): JournalRecord[];
+  /** The payout request and result stored under a client `transaction` id. */
+  transaction(id: string): TransactionRecord | undefined;
+  /** Rewrites the file with what must be kept (pending credits, payouts) and renames it into place. */
+  compact(): void;
+  /** Releases the lock and the file. Idempotent. */
+  close(): void;
+}
