@@ -14,5 +14,5 @@ export * from './simulator/base.js';
 export * from './simulator/bill.js';
 export * from './simulator/coin.js';
 export * from './simulator/card.js';
-export { ccnetCli, CCNET_SERIAL_DEFAULTS, scriptSimulator } from './cli.js';
-export { ccnetDemo } from './demo.js';
+export { CCNET_SERIAL_DEFAULTS } from './line.js';
+export { scriptSimulator, CCNET_SCRIPT_HELP } from './simulator/script.js';

@@ -6,7 +6,7 @@ import { hasSocat, PtyBridgeTransport } from '../transport/pty.js';
 import { SerialTransport } from '../transport/serial.js';
 import { serveTcp, TcpTransport } from '../transport/tcp.js';
 import type { Transport } from '../transport/types.js';
-import type { DemoSection } from './demo.js';
+import type { DemoSection } from './types.js';
 
 /** A one-line "device": answers every chunk with the bytes reversed, so a round trip is visible. */
 function attachMirror(device: Transport): () => void {

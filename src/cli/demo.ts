@@ -1,18 +1,14 @@
-import { ccnetDemo } from '../ccnet/demo.js';
-import { controllerboxDemo } from '../controllerbox/demo.js';
-import { esspDemo } from '../essp/demo.js';
-import { esspPayoutDemo } from '../essp/demo-payout.js';
+import { ccnetDemo } from './ccnet/demo.js';
+import { controllerboxDemo } from './controllerbox/demo.js';
+import { esspDemo } from './essp/demo.js';
+import { esspPayoutDemo } from './essp/demo-payout.js';
 import { transportsDemo } from './demo-transports.js';
-import type { CliIo } from './types.js';
+import type { CliIo, DemoSection } from './types.js';
 
-/** One part of `kioskbus demo`: prints through `say` and throws when something does not work. */
-export interface DemoSection {
-  title: string;
-  run(say: (line: string) => void, signal: AbortSignal): Promise<void>;
-}
+export type { DemoSection } from './types.js';
 
 /**
- * The sections of the demo, in order. Each protocol adds its session (`src/<protocol>/demo.ts`);
+ * The sections of the demo, in order. Each protocol adds its session (`src/cli/<protocol>/demo.ts`);
  * the transports section shows a simulator served on TCP and on a pty.
  */
 export const demoSections: readonly DemoSection[] = [

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { ErrorCode, isKioskbusError, KioskbusError, toKioskbusError } from '../core/errors.js';
 import { formatMoney, minorDigits } from '../core/money.js';
 import { CcnetBus } from '../ccnet/bus.js';
-import { CCNET_SERIAL_DEFAULTS } from '../ccnet/cli.js';
+import { CCNET_SERIAL_DEFAULTS } from '../ccnet/line.js';
 import { type Identification } from '../ccnet/codec.js';
 import {
   BILL_COMMANDS,
@@ -27,6 +27,7 @@ import {
 import { crcVariantName } from '../controllerbox/frame.js';
 import { CONTROLLERBOX_SERIAL_DEFAULTS, ControllerBoxHost } from '../controllerbox/host.js';
 import { SspBus } from '../essp/bus.js';
+import { ESSP_SERIAL_DEFAULTS } from '../essp/line.js';
 import { COMMANDS, type CommandSpec } from '../essp/commands.js';
 import { formatFirmware, type SetupRequestResult } from '../essp/decoders.js';
 import { genericName, replyError, SspGeneric } from '../essp/generic.js';
@@ -46,9 +47,6 @@ export const ESSP_PROBE_ADDRESSES: readonly number[] = [0x00, 0x10, 0x40, 0x41];
 
 /** CCNET peripheral addresses: Bill-to-Bill 01, coin changer 02, bill validator 03, card reader 04. */
 export const CCNET_PROBE_ADDRESSES: readonly number[] = [0x01, 0x02, 0x03, 0x04];
-
-/** eSSP line settings: 9600 8N2. */
-export const ESSP_SERIAL_DEFAULTS: SerialDefaults = { baudRate: 9600, dataBits: 8, stopBits: 2, parity: 'none' };
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 250;
 

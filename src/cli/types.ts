@@ -26,6 +26,12 @@ export interface ProtocolCli {
   simulate?: CliCommand;
 }
 
+/** One part of `kioskbus demo`: prints through `say` and throws when something does not work. */
+export interface DemoSection {
+  title: string;
+  run(say: (line: string) => void, signal: AbortSignal): Promise<void>;
+}
+
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);

@@ -3,10 +3,7 @@
  * the context of the command before them (POLL replies as events), encrypted frames decrypted with a given key.
  * Used by `kioskbus decode essp`. Never throws on capture bytes: everything odd becomes a record.
  */
-import { parseArgs } from 'node:util';
-import { UsageError, type CliCommand } from '../cli/types.js';
-import { jsonText, readHexInput, writeJsonLine } from '../cli/util.js';
-import { bytesEqual, parseHex, toHex } from '../core/bytes.js';
+import { bytesEqual, toHex } from '../core/bytes.js';
 import { ErrorCode, isKioskbusError, type KioskbusError } from '../core/errors.js';
 import { commandByCode, type CommandSpec, type SspContext } from './commands.js';
 import { decryptPacket, SSP_STEX } from './crypto.js';
@@ -283,59 +280,9 @@ function indexOf(haystack: Uint8Array, needle: Uint8Array, from: number): number
 
 /** JSON with bytes as hex and bigints as decimal strings. */
 export function recordToJson(record: DecodeRecord): string {
-  return jsonText(record);
+  return JSON.stringify(record, (_key, v: unknown) => {
+    if (v instanceof Uint8Array) return toHex(v, ' ');
+    if (typeof v === 'bigint') return v.toString();
+    return v;
+  });
 }
-
-/** `kioskbus decode essp [--key HEX32] [--protocol-version N] [HEX... | -]` */
-export const decodeCommand: CliCommand = {
-  summary: 'decode an eSSP hex capture into one JSON line per frame',
-  usage: `kioskbus decode essp [--key HEX32] [--protocol-version N] [HEX... | -]
-
-Decodes an eSSP capture given as hex (arguments, or stdin when none or "-"; spaces optional) into one JSON line
-per frame: address, seq, CRC ok/bad, the command of host frames with its arguments, and each reply decoded in the
-context of the command before it (POLL replies as events, e.g. CREDIT_NOTE with its channel). Garbage, bad CRCs and
-cut frames are reported as lines of their own.
-
-  --key HEX32               the 16-byte AES key (fixed key u64 LE, then the negotiated key u64 LE) in hex:
-                            encrypted frames are decrypted and their eCOUNT shown
-  --protocol-version N      the protocol version (default: inferred from HOST_PROTOCOL_VERSION, SETUP_REQUEST
-                            and the lengths of the data)
-
-Example: kioskbus decode essp 7F8001071202 7F8004F0EE01EBB948`,
-  async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args,
-      options: { key: { type: 'string' }, 'protocol-version': { type: 'string' } },
-      allowPositionals: true,
-      strict: true,
-    });
-    const options: DecodeOptions = {};
-    if (values.key !== undefined) {
-      let key: Uint8Array;
-      try {
-        key = parseHex(values.key);
-      } catch {
-        throw new UsageError('--key must be 32 hex digits (16 bytes)');
-      }
-      // never echo the key
-      if (key.length !== 16) throw new UsageError(`--key must be 16 bytes (32 hex digits), got ${key.length} bytes`);
-      options.key = key;
-    }
-    if (values['protocol-version'] !== undefined) {
-      const v = Number(values['protocol-version']);
-      if (!Number.isInteger(v) || v < 1 || v > 255)
-        throw new UsageError('--protocol-version must be an integer 1..255');
-      options.protocolVersion = v;
-    }
-    const text = await readHexInput(positionals, io.stdin);
-    let bytes: Uint8Array;
-    try {
-      bytes = parseHex(text);
-    } catch (error) {
-      if (isKioskbusError(error)) throw new UsageError(`the capture is not hex: ${error.message}`);
-      throw error;
-    }
-    for (const record of decodeCapture(bytes, options)) writeJsonLine(io.stdout, record);
-    return 0;
-  },
-};

@@ -1,3 +1,4 @@
+export * from './line.js';
 export * from './frame.js';
 export * from './crypto.js';
 export * from './link.js';

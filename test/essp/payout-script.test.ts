@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { hopperOf, noteRecyclerOf, planChange } from '../../src/essp/simulator/payout/index.js';
 import { runPayoutScriptLine } from '../../src/essp/simulator/payout/script.js';
-import { parseSimulateArgs, SIMULATE_USAGE } from '../../src/essp/simulator/cli.js';
+import { parseSimulateArgs, SIMULATE_USAGE } from '../../src/cli/essp/simulate.js';
 import { SspSimulator } from '../../src/essp/simulator/simulator.js';
 
 let sim: SspSimulator | undefined;

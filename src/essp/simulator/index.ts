@@ -33,5 +33,4 @@ export {
 } from './validator.js';
 export { EventQueue, ACKED_EVENTS, type SimEvent, type SimEventName } from './event-queue.js';
 export type { SimBehaviour, SimCommand, SimCore, SimReply, PowerUpOptions, NoteInsideAtPowerUp } from './behaviour.js';
-export { runScriptLine, describeState, scriptDelayMs, SCRIPT_HELP } from './script.js';
-export { simulate as simulateCommand, parseSimulateArgs, SIMULATE_USAGE } from './cli.js';
+export { runScriptLine, describeState, scriptDelayMs, SCRIPT_HELP, ScriptError } from './script.js';

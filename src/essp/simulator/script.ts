@@ -18,6 +18,17 @@ export const SCRIPT_HELP = `commands (one per line):
   wait MS                                 (stdin/CLI only) hold the next lines back for MS milliseconds
   help                                    this text`;
 
+/**
+ * A script line or a simulator option that cannot be read (unknown command, bad number, bad `--levels` list): an
+ * INVALID_ARGUMENT error of its own type, so that a CLI can tell its user's mistakes from device failures.
+ */
+export class ScriptError extends KioskbusError {
+  constructor(message: string) {
+    super(ErrorCode.InvalidArgument, message);
+    this.name = 'ScriptError';
+  }
+}
+
 function parseNumber(text: string | undefined, what: string): number {
   if (text === undefined) throw new KioskbusError(ErrorCode.InvalidArgument, `missing ${what}`);
   const value = /^0x[0-9a-f]+$/i.test(text) ? parseInt(text.slice(2), 16) : /^\d+$/.test(text) ? Number(text) : NaN;

@@ -4,7 +4,7 @@
  * undefined and go to the validator's script (insert, jam, power-cycle, ...).
  */
 import { ErrorCode, KioskbusError } from '../../../core/errors.js';
-import { UsageError } from '../../../cli/types.js';
+import { ScriptError } from '../script.js';
 import type { SspSimulator } from '../simulator.js';
 import { CoinHopper } from './coins.js';
 import { PayoutEngine } from './engine.js';
@@ -40,7 +40,7 @@ export function parseLevels(text: string): InitialLevel[] {
   return text.split(',').map((part) => {
     const m = /^\s*(\d+)\s*[x×*]\s*(\d+)\s*$/.exec(part);
     if (!m) {
-      throw new UsageError(`--levels: expected VALUExCOUNT items like 500x10,1000x5, got "${part}"`);
+      throw new ScriptError(`--levels: expected VALUExCOUNT items like 500x10,1000x5, got "${part}"`);
     }
     return { value: Number(m[1]), count: Number(m[2]) };
   });

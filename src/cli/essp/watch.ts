@@ -4,17 +4,15 @@
  * Ctrl-C. Keys are never printed.
  */
 import { parseArgs } from 'node:util';
-import { isKioskbusError } from '../core/errors.js';
-import { UsageError, type CliCommand, type CliIo } from '../cli/types.js';
-import { untilAborted, writeJsonLine } from '../cli/util.js';
-import { createTransport, type SerialDefaults } from '../transport/open.js';
-import { SspBus } from './bus.js';
-import { parseFixedKey } from './crypto.js';
-import { SspValidator } from './devices/validator.js';
-import { SSP_MAX_ADDRESS } from './frame.js';
-
-/** eSSP line settings (GA138 p.6): 9600 baud, 8 data bits, no parity, 2 stop bits. */
-export const ESSP_SERIAL_DEFAULTS: SerialDefaults = { baudRate: 9600, dataBits: 8, stopBits: 2, parity: 'none' };
+import { isKioskbusError } from '../../core/errors.js';
+import { UsageError, type CliCommand, type CliIo } from '../types.js';
+import { untilAborted, writeJsonLine } from '../util.js';
+import { createTransport } from '../../transport/open.js';
+import { SspBus } from '../../essp/bus.js';
+import { parseFixedKey } from '../../essp/crypto.js';
+import { SspValidator } from '../../essp/devices/validator.js';
+import { SSP_MAX_ADDRESS } from '../../essp/frame.js';
+import { ESSP_SERIAL_DEFAULTS } from '../../essp/line.js';
 
 function line(io: CliIo, value: Record<string, unknown>): void {
   writeJsonLine(io.stdout, value, { hexSeparator: '' });

@@ -1,7 +1,7 @@
 /** The change-giving demo section runs end to end and pays the exact change from both devices. */
 import { describe, expect, it } from 'vitest';
-import { demoSections } from '../../src/cli/demo.js';
-import { esspPayoutDemo } from '../../src/essp/demo-payout.js';
+import { demoSections } from '../../../src/cli/demo.js';
+import { esspPayoutDemo } from '../../../src/cli/essp/demo-payout.js';
 
 describe('eSSP payout demo', () => {
   it('is registered and pays 8.30 EUR change from the SMART Payout and the SMART Hopper', async () => {

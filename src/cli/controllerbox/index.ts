@@ -2,17 +2,21 @@
  * `kioskbus decode|watch|simulate controllerbox ...`
  */
 import { parseArgs } from 'node:util';
-import { parseHex } from '../core/bytes.js';
-import { isKioskbusError, KioskbusError } from '../core/errors.js';
-import { parseServeArgs, SERVE_OPTIONS, SERVE_USAGE, serveUntilAborted } from '../cli/serve.js';
-import { UsageError, type CliCommand, type ProtocolCli } from '../cli/types.js';
-import { forEachStdinLine, intOption, readHexInput, untilAborted, writeJsonLine } from '../cli/util.js';
-import { createTransport } from '../transport/open.js';
-import { decodeCapture } from './decode.js';
-import { crcVariantName, parseCrcSetting, type CrcSetting } from './frame.js';
-import { ControllerBoxHost, CONTROLLERBOX_SERIAL_DEFAULTS, type ControllerBoxHostEventMap } from './host.js';
-import { runScriptLine, SCRIPT_HELP } from './simulator/script.js';
-import { ControllerBoxSimulator, type ControllerBoxSimulatorOptions } from './simulator/simulator.js';
+import { parseHex } from '../../core/bytes.js';
+import { isKioskbusError, KioskbusError } from '../../core/errors.js';
+import { parseServeArgs, SERVE_OPTIONS, SERVE_USAGE, serveUntilAborted } from '../serve.js';
+import { UsageError, type CliCommand, type ProtocolCli } from '../types.js';
+import { forEachStdinLine, intOption, readHexInput, untilAborted, writeJsonLine } from '../util.js';
+import { createTransport } from '../../transport/open.js';
+import { decodeCapture } from '../../controllerbox/decode.js';
+import { crcVariantName, parseCrcSetting, type CrcSetting } from '../../controllerbox/frame.js';
+import {
+  ControllerBoxHost,
+  CONTROLLERBOX_SERIAL_DEFAULTS,
+  type ControllerBoxHostEventMap,
+} from '../../controllerbox/host.js';
+import { runScriptLine, SCRIPT_HELP } from '../../controllerbox/simulator/script.js';
+import { ControllerBoxSimulator, type ControllerBoxSimulatorOptions } from '../../controllerbox/simulator/simulator.js';
 
 const CRC_USAGE = `  --crc CRC             auto, arc, xmodem, or algorithm/coverage/order such as xmodem/id+len+data/le
   --crc-coverage C      data (default), id+len+data or start..data

@@ -1,15 +1,15 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { UsageError, type CliIo } from '../../src/cli/types.js';
-import { isKioskbusError } from '../../src/core/errors.js';
-import { controllerboxCli } from '../../src/controllerbox/cli.js';
-import { toHex } from '../../src/core/bytes.js';
-import { encodeFrame, parseCrcSetting, type CrcVariant } from '../../src/controllerbox/frame.js';
-import { ControllerBoxSimulator } from '../../src/controllerbox/simulator/simulator.js';
-import { runScriptLine } from '../../src/controllerbox/simulator/script.js';
-import { controllerboxDemo } from '../../src/controllerbox/demo.js';
-import { memoryIo } from '../helpers/cli-io.js';
-import { prng } from '../helpers/prng.js';
+import { UsageError, type CliIo } from '../../../src/cli/types.js';
+import { isKioskbusError } from '../../../src/core/errors.js';
+import { controllerboxCli } from '../../../src/cli/controllerbox/index.js';
+import { toHex } from '../../../src/core/bytes.js';
+import { encodeFrame, parseCrcSetting, type CrcVariant } from '../../../src/controllerbox/frame.js';
+import { ControllerBoxSimulator } from '../../../src/controllerbox/simulator/simulator.js';
+import { runScriptLine } from '../../../src/controllerbox/simulator/script.js';
+import { controllerboxDemo } from '../../../src/cli/controllerbox/demo.js';
+import { memoryIo } from '../../helpers/cli-io.js';
+import { prng } from '../../helpers/prng.js';
 
 /**
  * Runs `kioskbus <verb> controllerbox ...` with the exit codes of src/cli/main.ts (usage error 2, device or

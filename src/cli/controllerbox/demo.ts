@@ -1,9 +1,9 @@
-import type { DemoSection } from '../cli/demo.js';
-import { formatMoney } from '../core/money.js';
-import { createMemoryPair } from '../transport/memory.js';
-import { parseCrcSetting, type CrcVariant } from './frame.js';
-import { ControllerBoxHost, type ControllerBoxHostEventMap } from './host.js';
-import { ControllerBoxSimulator } from './simulator/simulator.js';
+import type { DemoSection } from '../types.js';
+import { formatMoney } from '../../core/money.js';
+import { createMemoryPair } from '../../transport/memory.js';
+import { parseCrcSetting, type CrcVariant } from '../../controllerbox/frame.js';
+import { ControllerBoxHost, type ControllerBoxHostEventMap } from '../../controllerbox/host.js';
+import { ControllerBoxSimulator } from '../../controllerbox/simulator/simulator.js';
 
 function once<K extends keyof ControllerBoxHostEventMap>(
   host: ControllerBoxHost,

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ccnetCli, scriptSimulator } from '../../src/ccnet/cli.js';
-import { BillSimulator } from '../../src/ccnet/simulator/bill.js';
-import { CoinSimulator } from '../../src/ccnet/simulator/coin.js';
-import { CardReaderSimulator } from '../../src/ccnet/simulator/card.js';
-import { serveTcp } from '../../src/transport/tcp.js';
-import { VECTORS } from './vectors.js';
-import { memoryIo } from '../helpers/cli-io.js';
-import { prng } from '../helpers/prng.js';
+import { ccnetCli } from '../../../src/cli/ccnet/index.js';
+import { scriptSimulator } from '../../../src/ccnet/simulator/script.js';
+import { BillSimulator } from '../../../src/ccnet/simulator/bill.js';
+import { CoinSimulator } from '../../../src/ccnet/simulator/coin.js';
+import { CardReaderSimulator } from '../../../src/ccnet/simulator/card.js';
+import { serveTcp } from '../../../src/transport/tcp.js';
+import { VECTORS } from '../../ccnet/vectors.js';
+import { memoryIo } from '../../helpers/cli-io.js';
+import { prng } from '../../helpers/prng.js';
 
 const decode = ccnetCli.decode;
 if (!decode) throw new Error('no decode command');
@@ -124,9 +125,9 @@ describe('kioskbus simulate ccnet', () => {
     for (let i = 0; i < 100 && !/listening on (tcp:\/\/\S+)/.test(out); i++)
       await new Promise((r) => setTimeout(r, 20));
     const url = /listening on (tcp:\/\/\S+)/.exec(out)?.[1] ?? '';
-    const { TcpTransport } = await import('../../src/transport/tcp.js');
-    const { CcnetBus } = await import('../../src/ccnet/bus.js');
-    const { CoinChanger } = await import('../../src/ccnet/devices/coin-changer.js');
+    const { TcpTransport } = await import('../../../src/transport/tcp.js');
+    const { CcnetBus } = await import('../../../src/ccnet/bus.js');
+    const { CoinChanger } = await import('../../../src/ccnet/devices/coin-changer.js');
     const u = new URL(url);
     const transport = new TcpTransport({ host: u.hostname, port: Number(u.port) });
     await transport.open();

@@ -2,24 +2,23 @@
  * `kioskbus decode|watch|simulate ccnet ...`.
  */
 import { parseArgs } from 'node:util';
-import { concatBytes, parseHex } from '../core/bytes.js';
-import { isKioskbusError } from '../core/errors.js';
-import { parseServeArgs, SERVE_USAGE, serveUntilAborted } from '../cli/serve.js';
-import { UsageError, type CliCommand, type CliIo, type ProtocolCli } from '../cli/types.js';
-import { forEachStdinLine, readHexInput, untilAborted, writeJsonLine } from '../cli/util.js';
-import { createTransport, type SerialDefaults } from '../transport/open.js';
-import { CcnetBus } from './bus.js';
-import { CaptureDescriber } from './describe.js';
-import { BillToBill, BillValidator } from './devices/bill.js';
-import { CardReader } from './devices/card-reader.js';
-import { CoinChanger } from './devices/coin-changer.js';
-import type { CcnetSimulator } from './simulator/base.js';
-import { BillSimulator } from './simulator/bill.js';
-import { CardReaderSimulator } from './simulator/card.js';
-import { CoinSimulator } from './simulator/coin.js';
-
-/** CCNET line settings (spec §2.1): 9600 bps (19200 hardware selectable), 8 data bits, no parity, 1 stop bit. */
-export const CCNET_SERIAL_DEFAULTS: SerialDefaults = { baudRate: 9600, dataBits: 8, stopBits: 1, parity: 'none' };
+import { concatBytes, parseHex } from '../../core/bytes.js';
+import { isKioskbusError } from '../../core/errors.js';
+import { parseServeArgs, SERVE_USAGE, serveUntilAborted } from '../serve.js';
+import { UsageError, type CliCommand, type CliIo, type ProtocolCli } from '../types.js';
+import { forEachStdinLine, readHexInput, untilAborted, writeJsonLine } from '../util.js';
+import { createTransport } from '../../transport/open.js';
+import { CcnetBus } from '../../ccnet/bus.js';
+import { CaptureDescriber } from '../../ccnet/describe.js';
+import { BillToBill, BillValidator } from '../../ccnet/devices/bill.js';
+import { CardReader } from '../../ccnet/devices/card-reader.js';
+import { CCNET_SERIAL_DEFAULTS } from '../../ccnet/line.js';
+import { CoinChanger } from '../../ccnet/devices/coin-changer.js';
+import type { CcnetSimulator } from '../../ccnet/simulator/base.js';
+import { BillSimulator } from '../../ccnet/simulator/bill.js';
+import { CardReaderSimulator } from '../../ccnet/simulator/card.js';
+import { CoinSimulator } from '../../ccnet/simulator/coin.js';
+import { scriptSimulator } from '../../ccnet/simulator/script.js';
 
 function line(io: CliIo, value: unknown): void {
   writeJsonLine(io.stdout, value);
@@ -178,60 +177,6 @@ function createSimulator(device: DeviceName): CcnetSimulator {
     case 'card-reader':
       return new CardReaderSimulator();
   }
-}
-
-/** Applies one stdin script line to a simulator; returns a message. */
-export function scriptSimulator(sim: CcnetSimulator, text: string): string {
-  const [verb, ...rest] = text.trim().split(/\s+/);
-  const n = (i: number): number => {
-    const v = Number(rest[i]);
-    if (!Number.isInteger(v)) throw new UsageError(`"${verb ?? ''}" needs a number`);
-    return v;
-  };
-  if (sim instanceof BillSimulator) {
-    switch (verb) {
-      case 'bill':
-        return sim.insertBill(n(0)) ? `bill type ${n(0)} inserted` : 'not accepting bills now';
-      case 'coupon':
-        return sim.insertCoupon(rest[0] ?? '000000') ? 'coupon inserted' : 'not accepting now';
-      case 'jam':
-        sim.setFault('VALIDATOR_JAMMED');
-        return 'jammed';
-      case 'remove-cassette':
-        sim.removeDropCassette();
-        return 'drop cassette removed';
-      case 'clear':
-        sim.clearFault();
-        return 'cleared';
-      default:
-        break;
-    }
-  } else if (sim instanceof CoinSimulator) {
-    if (verb === 'coin') return sim.insertCoin(n(0)) ? `coin type ${n(0)} inserted` : 'not accepting coins now';
-    if (verb === 'jam') {
-      sim.setFault('COIN_JAM');
-      return 'jammed';
-    }
-    if (verb === 'clear') {
-      sim.clearFault();
-      return 'cleared';
-    }
-  } else if (sim instanceof CardReaderSimulator) {
-    if (verb === 'tap') {
-      const currency = rest[0] ?? 'EUR';
-      sim.tapCard({ storedValue: true, wallets: [{ currency, balance: n(1), decimals: Number(rest[2] ?? 2) }] });
-      return `card with ${rest[1] ?? ''} (${currency}) tapped`;
-    }
-    if (verb === 'deny') {
-      sim.denyNext = true;
-      return 'next vend will be denied';
-    }
-    if (verb === 'remove') {
-      sim.removeCard();
-      return 'card removed';
-    }
-  }
-  return `unknown script command "${text.trim()}"`;
 }
 
 export const simulateCommand: CliCommand = {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseHex, toHex } from '../../src/core/bytes.js';
-import { encryptPacket } from '../../src/essp/crypto.js';
-import { decodeCapture, decodeCommand } from '../../src/essp/decode.js';
-import { encodeFrame } from '../../src/essp/frame.js';
-import { UsageError } from '../../src/cli/types.js';
-import { memoryIo } from '../helpers/cli-io.js';
-import { prng } from '../helpers/prng.js';
+import { parseHex, toHex } from '../../../src/core/bytes.js';
+import { encryptPacket } from '../../../src/essp/crypto.js';
+import { decodeCommand } from '../../../src/cli/essp/decode.js';
+import { decodeCapture } from '../../../src/essp/decode.js';
+import { encodeFrame } from '../../../src/essp/frame.js';
+import { UsageError } from '../../../src/cli/types.js';
+import { memoryIo } from '../../helpers/cli-io.js';
+import { prng } from '../../helpers/prng.js';
 
 interface Run {
   code: number;
@@ -18,7 +19,7 @@ async function run(args: string[], stdin?: string, viaMain = false): Promise<Run
   const io = memoryIo(stdin ?? '');
   // the whole CLI is loaded only by the tests that go through it (it loads every protocol)
   const code = viaMain
-    ? await (await import('../../src/cli/main.js')).runCli(['decode', 'essp', ...args], io)
+    ? await (await import('../../../src/cli/main.js')).runCli(['decode', 'essp', ...args], io)
     : await decodeCommand.run(args, io);
   return { code, lines: io.lines(), stdout: io.out(), stderr: io.err() };
 }

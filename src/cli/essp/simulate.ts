@@ -6,14 +6,14 @@
  */
 import { parseArgs } from 'node:util';
 import { delay, systemClock } from '../../core/clock.js';
-import { parseServeArgs, SERVE_OPTIONS, SERVE_USAGE, serveUntilAborted } from '../../cli/serve.js';
-import { UsageError, type CliCommand, type CliIo } from '../../cli/types.js';
-import { forEachStdinLine, intOption } from '../../cli/util.js';
-import { parseFixedKey } from '../crypto.js';
-import { SIM_DEVICE_NAMES, type SimDeviceName } from './profiles.js';
-import { parseLevels, PAYOUT_SCRIPT_HELP, runPayoutScriptLine } from './payout/script.js';
-import { runScriptLine, SCRIPT_HELP, scriptDelayMs } from './script.js';
-import { SspSimulator, type SspSimulatorOptions } from './simulator.js';
+import { parseServeArgs, SERVE_OPTIONS, SERVE_USAGE, serveUntilAborted } from '../serve.js';
+import { UsageError, type CliCommand, type CliIo } from '../types.js';
+import { forEachStdinLine, intOption } from '../util.js';
+import { parseFixedKey } from '../../essp/crypto.js';
+import { SIM_DEVICE_NAMES, type SimDeviceName } from '../../essp/simulator/profiles.js';
+import { parseLevels, PAYOUT_SCRIPT_HELP, runPayoutScriptLine } from '../../essp/simulator/payout/script.js';
+import { runScriptLine, SCRIPT_HELP, scriptDelayMs } from '../../essp/simulator/script.js';
+import { SspSimulator, type SspSimulatorOptions } from '../../essp/simulator/simulator.js';
 
 export const SIMULATE_USAGE = `kioskbus simulate essp --device ${SIM_DEVICE_NAMES.join('|')} (--tcp HOST:PORT | --pty PATH) [options]
 
@@ -58,7 +58,13 @@ export function parseSimulateArgs(args: string[]): SspSimulatorOptions & { quiet
   if (address !== undefined) options.address = address;
   const protocol = intOption(values.protocol, 'protocol', 1, 255);
   if (protocol !== undefined) options.protocolVersion = protocol;
-  if (values.levels !== undefined) options.payout = { levels: parseLevels(values.levels) };
+  if (values.levels !== undefined) {
+    try {
+      options.payout = { levels: parseLevels(values.levels) };
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+  }
   const fixedKey = values['fixed-key'];
   if (fixedKey !== undefined) {
     try {

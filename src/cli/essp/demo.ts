@@ -2,11 +2,11 @@
  * `kioskbus demo`, eSSP part: an encrypted NV200 session against the simulator over the in-memory pair. Three notes
  * go in: one accepted straight away, one held in escrow and then accepted, one counterfeit rejected with its reason.
  */
-import { formatMoney } from '../core/money.js';
-import type { DemoSection } from '../cli/demo.js';
-import { SspBus } from './bus.js';
-import { SspValidator, type NoteInfo } from './devices/validator.js';
-import { startSimulatorPair } from './simulator/pair.js';
+import { formatMoney } from '../../core/money.js';
+import type { DemoSection } from '../types.js';
+import { SspBus } from '../../essp/bus.js';
+import { SspValidator, type NoteInfo } from '../../essp/devices/validator.js';
+import { startSimulatorPair } from '../../essp/simulator/pair.js';
 
 function describeNote(note: NoteInfo): string {
   const value =

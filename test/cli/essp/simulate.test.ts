@@ -3,13 +3,13 @@
  */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../src/core/bytes.js';
-import { UsageError } from '../../src/cli/types.js';
-import { SspBus } from '../../src/essp/bus.js';
-import { decodeEvents } from '../../src/essp/events.js';
-import { parseSimulateArgs, simulate } from '../../src/essp/simulator/cli.js';
-import { TcpTransport } from '../../src/transport/tcp.js';
-import { memoryIo } from '../helpers/cli-io.js';
+import { toHex } from '../../../src/core/bytes.js';
+import { UsageError } from '../../../src/cli/types.js';
+import { SspBus } from '../../../src/essp/bus.js';
+import { decodeEvents } from '../../../src/essp/events.js';
+import { parseSimulateArgs, simulate } from '../../../src/cli/essp/simulate.js';
+import { TcpTransport } from '../../../src/transport/tcp.js';
+import { memoryIo } from '../../helpers/cli-io.js';
 
 async function waitFor(check: () => boolean, ms = 3000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -2,12 +2,12 @@
  * `kioskbus watch essp` end to end: the command talks over TCP to the real simulator served with serveTcp.
  */
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/types.js';
-import { watch } from '../../src/essp/cli-watch.js';
-import { esspCli } from '../../src/essp/cli.js';
-import { SspSimulator } from '../../src/essp/simulator/simulator.js';
-import { serveTcp } from '../../src/transport/tcp.js';
-import { memoryIo } from '../helpers/cli-io.js';
+import { UsageError } from '../../../src/cli/types.js';
+import { watch } from '../../../src/cli/essp/watch.js';
+import { esspCli } from '../../../src/cli/essp/index.js';
+import { SspSimulator } from '../../../src/essp/simulator/simulator.js';
+import { serveTcp } from '../../../src/transport/tcp.js';
+import { memoryIo } from '../../helpers/cli-io.js';
 
 async function until(check: () => boolean, ms: number): Promise<void> {
   const start = Date.now();

@@ -3,14 +3,14 @@
  * (escrow, stack), change paid out of the recycling cassettes. Uses short but spec-valid timings
  * (t-free 10 ms, poll every 20 ms) so it finishes in about a second.
  */
-import { formatMoney, type Money } from '../core/money.js';
-import type { DemoSection } from '../cli/demo.js';
-import { createMemoryPair } from '../transport/memory.js';
-import { CcnetBus } from './bus.js';
-import type { DenominationWord } from './codec.js';
-import type { CassetteStatus } from './commands.js';
-import { BillToBill, type BillCredit } from './devices/bill.js';
-import { BillSimulator } from './simulator/bill.js';
+import { formatMoney, type Money } from '../../core/money.js';
+import type { DemoSection } from '../types.js';
+import { createMemoryPair } from '../../transport/memory.js';
+import { CcnetBus } from '../../ccnet/bus.js';
+import type { DenominationWord } from '../../ccnet/codec.js';
+import type { CassetteStatus } from '../../ccnet/commands.js';
+import { BillToBill, type BillCredit } from '../../ccnet/devices/bill.js';
+import { BillSimulator } from '../../ccnet/simulator/bill.js';
 
 function cassettes(list: CassetteStatus[], table: DenominationWord[]): string {
   const name = (t: CassetteStatus['type']): string =>

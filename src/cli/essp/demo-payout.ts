@@ -4,15 +4,15 @@
  * is taken, and the change is paid: notes from the SMART Payout, the rest in coins from the SMART Hopper. Levels
  * before and after. The simulators run with short mechanical timings so the section finishes in a few seconds.
  */
-import type { DemoSection } from '../cli/demo.js';
-import { formatMoney } from '../core/money.js';
-import { createMemoryPair } from '../transport/memory.js';
-import { SspBus } from './bus.js';
-import type { PayoutDevice, PayoutOutcome } from './devices/payout-common.js';
-import { SmartHopper } from './devices/smart-hopper.js';
-import { SmartPayout } from './devices/smart-payout.js';
-import { hopperOf } from './simulator/payout/index.js';
-import { SspSimulator } from './simulator/simulator.js';
+import type { DemoSection } from '../types.js';
+import { formatMoney } from '../../core/money.js';
+import { createMemoryPair } from '../../transport/memory.js';
+import { SspBus } from '../../essp/bus.js';
+import type { PayoutDevice, PayoutOutcome } from '../../essp/devices/payout-common.js';
+import { SmartHopper } from '../../essp/devices/smart-hopper.js';
+import { SmartPayout } from '../../essp/devices/smart-payout.js';
+import { hopperOf } from '../../essp/simulator/payout/index.js';
+import { SspSimulator } from '../../essp/simulator/simulator.js';
 
 const PRICE = 1370;
 
