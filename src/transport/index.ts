@@ -1,3 +1,5 @@
+export * from './fault-spec.js';
+export * from './faults.js';
 export * from './memory.js';
 export * from './open.js';
 export * from './paced.js';
