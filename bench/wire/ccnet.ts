@@ -1,0 +1,156 @@
+/**
+ * CCNET on a paced 9600 8N1 pty: kioskbus (CcnetBus + BillValidator) and the older library `cashcode-bv@0.0.2`
+ * drive the same bill-validator simulator: connect -> enabled, the default poll cadence, and the silence (t-free)
+ * the host keeps on the wire after each ACK it sends.
+ *
+ * The older library calls the serialport <= 9 constructor (`new SerialPort(path, options)`) but declares
+ * `serialport: latest`; it is handed a small adapter over serialport 13, only while its module loads. Its
+ * package entry point requires a folder the package lacks, so its BillValidator module is loaded directly.
+ */
+import type { EventEmitter } from 'node:events';
+import Module, { createRequire } from 'node:module';
+import { SerialPort } from 'serialport';
+import { CcnetBus } from '../../src/ccnet/bus.js';
+import { BillValidator } from '../../src/ccnet/devices/bill.js';
+import { BillSimulator } from '../../src/ccnet/simulator/bill.js';
+import { SerialTransport } from '../../src/transport/serial.js';
+import type { LineSpan } from '../../src/transport/paced.js';
+import { CCNET_LINE, intervals, median, servePaced, sleep, type PacedPty, type Sample } from './harness.js';
+import type { Library } from './essp.js';
+
+/** Spec minimum of bus silence after the host's ACK (t-free). */
+export const T_FREE_MS = 20;
+/** Spec t-poll lower bound: the fastest a host may poll, also while the device initialises. */
+const T_POLL_MIN_MS = 100;
+
+class LegacySerialPort extends SerialPort {
+  constructor(path: string, options: { baudRate?: number; autoOpen?: boolean } = {}) {
+    super({ path, baudRate: options.baudRate ?? 9600, autoOpen: options.autoOpen ?? true });
+  }
+}
+
+interface LegacyClient extends EventEmitter {
+  serial: EventEmitter;
+  connect(): Promise<boolean>;
+  begin(): Promise<void>;
+  close(): Promise<boolean>;
+  statusTimerStop(): void;
+}
+type LegacyClientClass = new (port: string, debug?: boolean) => LegacyClient;
+
+let legacyClass: LegacyClientClass | undefined;
+function legacy(): LegacyClientClass {
+  if (legacyClass) return legacyClass;
+  const require = createRequire(import.meta.url);
+  const clientPath = require.resolve('cashcode-bv/Source/CCNet/BillValidator.js');
+  const serialportPath = createRequire(clientPath).resolve('serialport');
+  const cache = require.cache;
+  const previous = cache[serialportPath];
+  const fake = new Module(serialportPath);
+  fake.exports = LegacySerialPort;
+  fake.loaded = true;
+  cache[serialportPath] = fake;
+  try {
+    legacyClass = require(clientPath) as LegacyClientClass;
+    return legacyClass;
+  } finally {
+    if (previous) cache[serialportPath] = previous;
+    else Reflect.deleteProperty(cache, serialportPath);
+  }
+}
+
+function isAck(span: LineSpan): boolean {
+  const b = span.bytes;
+  return b.length === 6 && b[0] === 0x02 && b[2] === 0x06 && b[3] === 0x00;
+}
+
+/** Silence on the wire after each host ACK until the host's next frame starts (ms). */
+function tFreeGaps(pty: PacedPty): number[] {
+  const gaps: number[] = [];
+  const host = pty.log.host;
+  for (let i = 0; i + 1 < host.length; i++) {
+    const ack = host[i];
+    const next = host[i + 1];
+    if (ack && next && isAck(ack)) gaps.push(next.startMs - ack.endMs);
+  }
+  return gaps;
+}
+
+/**
+ * Floor of a CCNET exchange sequence: its bytes on the wire, t-free after each ACK, and t-poll after each INITIALIZE
+ * (13H) answer: the device's own time, seen at the fastest polling the spec allows.
+ */
+function connectFloor(pty: PacedPty): number {
+  const acks = pty.log.host.filter(isAck).length;
+  const initialising = pty.log.device.filter((s) => s.bytes.length === 6 && s.bytes[3] === 0x13).length;
+  return pty.log.wireMs() + acks * T_FREE_MS + initialising * T_POLL_MIN_MS;
+}
+
+export interface CcnetSession {
+  connectToEnabled: Sample;
+  /** Median time between POLLs of the default loop (ms). */
+  pollPeriod: Sample;
+  /** Smallest and median silence after an ACK on the wire (ms). */
+  tFreeMin: number;
+  tFreeMedian: number;
+}
+
+export async function ccnetSession(library: Library, loopMs: number): Promise<CcnetSession> {
+  const sim = new BillSimulator();
+  const pty = await servePaced(CCNET_LINE, (t) => sim.attach(t));
+  const polls: number[] = [];
+  sim.on('command', (name) => {
+    if (name === 'POLL') polls.push(performance.now());
+  });
+  try {
+    let connectMs: number;
+    let floor: number;
+    const loopStart = (): number => polls.length;
+    let fromPoll = 0;
+    if (library === 'kioskbus') {
+      const t0 = performance.now();
+      const transport = new SerialTransport({ path: pty.path, baudRate: 9600 });
+      await transport.open();
+      const bus = new CcnetBus(transport);
+      const device = new BillValidator(bus);
+      try {
+        await device.initialize();
+        await device.enable();
+        connectMs = performance.now() - t0;
+        floor = connectFloor(pty);
+        device.start();
+        fromPoll = loopStart();
+        await sleep(loopMs);
+        device.stop();
+      } finally {
+        bus.close();
+        await transport.close();
+      }
+    } else {
+      const Client = legacy();
+      const t0 = performance.now();
+      const client = new Client(pty.path);
+      try {
+        await client.connect();
+        await client.begin();
+        connectMs = performance.now() - t0;
+        floor = connectFloor(pty);
+        fromPoll = loopStart();
+        await sleep(loopMs);
+      } finally {
+        client.statusTimerStop();
+        client.serial.removeAllListeners('close'); // its close listener throws
+        await client.close();
+      }
+    }
+    const gaps = tFreeGaps(pty);
+    return {
+      connectToEnabled: { value: connectMs, floor },
+      pollPeriod: { value: median(intervals(polls.slice(fromPoll))), floor: 200 },
+      tFreeMin: gaps.length ? Math.min(...gaps) : NaN,
+      tFreeMedian: median(gaps),
+    };
+  } finally {
+    await pty.close();
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * eSSP on a paced 9600 8N2 pty: kioskbus (SspBus + SspValidator / SmartPayout) and the older library
+ * `encrypted-smiley-secure-protocol@0.0.11` drive the same simulator. Each session measures open -> enabled, the
+ * default poll loop and back-to-back POLLs; the payout session takes a note in and pays three out.
+ *
+ * The older library's own Diffie-Hellman fails on OpenSSL 3 (`createDiffieHellman(16)`: "modulus too small"), so
+ * its key exchange is done with its own `exec()` and small primes set by hand, the same three commands it sends.
+ */
+import { createRequire } from 'node:module';
+import { modPow } from '../../src/essp/crypto.js';
+import { SspBus } from '../../src/essp/bus.js';
+import { SmartPayout } from '../../src/essp/devices/smart-payout.js';
+import { SspValidator } from '../../src/essp/devices/validator.js';
+import {
+  DEFAULT_REPLY_LATENCY_MS,
+  SspSimulator,
+  type SspSimulatorOptions,
+} from '../../src/essp/simulator/simulator.js';
+import { SerialTransport } from '../../src/transport/serial.js';
+import { wireTimeMs } from '../../src/transport/paced.js';
+import { ESSP_LINE, intervals, median, servePaced, sleep, until, type PacedPty, type Sample } from './harness.js';
+
+export type Library = 'kioskbus' | 'older';
+
+const POLL = Uint8Array.of(0x07);
+const LATENCY = DEFAULT_REPLY_LATENCY_MS;
+
+// ---- the older library (CommonJS, untyped) ---------------------------------------------------------------------
+
+interface SeedResult {
+  success: boolean;
+  status: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the older library returns untyped objects
+  info: any;
+}
+interface SeedSsp {
+  keys: {
+    generatorKey: bigint | null;
+    modulusKey: bigint | null;
+    hostRandom: bigint | null;
+    hostIntKey: bigint | null;
+  };
+  count: number;
+  open(path: string, options?: Record<string, unknown>): Promise<void>;
+  close(): void;
+  exec(command: string, args?: number[] | Buffer): Promise<SeedResult>;
+  command(command: string, args?: unknown): Promise<SeedResult>;
+  enable(): Promise<SeedResult>;
+  poll(status?: boolean): Promise<unknown>;
+  on(event: string, listener: (info: { name?: string; channel?: number }) => void): void;
+}
+type SeedClass = new (options: Record<string, unknown>) => SeedSsp;
+
+const require = createRequire(import.meta.url);
+let seedModule: { SSP: SeedClass; int64LE: (n: bigint) => Buffer } | undefined;
+function seed(): { SSP: SeedClass; int64LE: (n: bigint) => Buffer } {
+  seedModule ??= {
+    SSP: require('encrypted-smiley-secure-protocol') as SeedClass,
+    int64LE: (require('encrypted-smiley-secure-protocol/src/utils') as { int64LE: (n: bigint) => Buffer }).int64LE,
+  };
+  return seedModule;
+}
+
+async function seedKeyExchange(ssp: SeedSsp): Promise<void> {
+  const { int64LE } = seed();
+  const g = 48271n;
+  const p = 65521n;
+  const r = 1009n;
+  ssp.keys.generatorKey = g;
+  ssp.keys.modulusKey = p;
+  ssp.keys.hostRandom = r;
+  ssp.keys.hostIntKey = modPow(g, r, p);
+  await ssp.exec('SET_GENERATOR', int64LE(g));
+  await ssp.exec('SET_MODULUS', int64LE(p));
+  await ssp.exec('REQUEST_KEY_EXCHANGE', int64LE(ssp.keys.hostIntKey));
+  ssp.count = 0;
+}
+
+/** The older library's start-up as its README shows it: SYNC, protocol 6, keys, SETUP_REQUEST, inhibits, ENABLE. */
+async function seedOpen(path: string, encrypted: boolean, channels: number): Promise<SeedSsp> {
+  const ssp = new (seed().SSP)({ id: 0, timeout: 1000, encryptAllCommand: true });
+  await ssp.open(path);
+  await ssp.exec('SYNC');
+  await ssp.command('HOST_PROTOCOL_VERSION', { version: 6 });
+  if (encrypted) await seedKeyExchange(ssp);
+  await ssp.command('SETUP_REQUEST');
+  await ssp.command('SET_CHANNEL_INHIBITS', { channels: Array<number>(channels).fill(1) });
+  const enabled = await ssp.enable();
+  if (enabled.status !== 'OK') throw new Error(`older library: ENABLE answered ${enabled.status}`);
+  return ssp;
+}
+
+// ---- sessions -----------------------------------------------------------------------------------------------------
+
+/** Times of the POLLs (and POLL_WITH_ACKs) the simulator executed. */
+function pollTimes(sim: SspSimulator): number[] {
+  const times: number[] = [];
+  sim.on('command', (c) => {
+    if (c.name === 'POLL' || c.name === 'POLL_WITH_ACK') times.push(performance.now());
+  });
+  return times;
+}
+
+/** Wire floor of what was exchanged since `from`: every byte both ways at the line rate + each reply's latency. */
+function floorSince(pty: PacedPty, from: number): number {
+  const replies = pty.log.device.filter((s) => s.startMs >= from).length;
+  return pty.log.wireMs(from) + replies * LATENCY;
+}
+
+export interface EsspSession {
+  openToEnabled: Sample;
+  /** Median time between POLLs of the default loop (ms). */
+  loopPeriod: Sample;
+  /** POLL round trips per second, back to back. */
+  backToBack: Sample;
+}
+
+/** One session: open -> enabled, `loopMs` of the default loop, `burstMs` of back-to-back POLLs. */
+export async function esspSession(
+  library: Library,
+  encrypted: boolean,
+  loopMs: number,
+  burstMs: number,
+): Promise<EsspSession> {
+  const sim = new SspSimulator({ device: 'nv200', replyLatencyMs: LATENCY });
+  const pty = await servePaced(ESSP_LINE, (t) => sim.attach(t));
+  const polls = pollTimes(sim);
+  try {
+    if (library === 'kioskbus') {
+      const t0 = performance.now();
+      const transport = new SerialTransport({ path: pty.path, baudRate: 9600, stopBits: 2 });
+      await transport.open();
+      const bus = new SspBus(transport);
+      const device = new SspValidator(bus, { encryption: encrypted });
+      try {
+        await device.start();
+        const openMs = performance.now() - t0;
+        const openFloor = floorSince(pty, -Infinity);
+        const loopStart = polls.length;
+        await sleep(loopMs);
+        const loop = intervals(polls.slice(loopStart));
+        await device.stop();
+        const burst = await burstOf(pty, burstMs, () => bus.exchange(0, POLL, { encrypt: encrypted }));
+        return {
+          openToEnabled: { value: openMs, floor: openFloor },
+          loopPeriod: { value: median(loop), floor: 200 },
+          backToBack: burst,
+        };
+      } finally {
+        await device.close();
+        await bus.close();
+        await transport.close();
+      }
+    }
+    const t0 = performance.now();
+    const ssp = await seedOpen(pty.path, encrypted, sim.profile.channels.length);
+    try {
+      const openMs = performance.now() - t0;
+      const openFloor = floorSince(pty, -Infinity);
+      const loopStart = polls.length;
+      await sleep(loopMs); // its enable() started its own loop
+      const loop = intervals(polls.slice(loopStart));
+      await ssp.poll(false);
+      const burst = await burstOf(pty, burstMs, () => ssp.exec('POLL'));
+      return {
+        openToEnabled: { value: openMs, floor: openFloor },
+        loopPeriod: { value: median(loop) },
+        backToBack: burst,
+      };
+    } finally {
+      ssp.close();
+    }
+  } finally {
+    sim.close();
+    await pty.close();
+  }
+}
+
+/** Back-to-back POLLs for `ms`: rate per second, and the rate the wire would allow for the same bytes. */
+async function burstOf(pty: PacedPty, ms: number, poll: () => Promise<unknown>): Promise<Sample> {
+  await poll(); // settles whatever the loop left
+  const start = performance.now();
+  let count = 0;
+  while (performance.now() - start < ms) {
+    await poll();
+    count++;
+  }
+  const elapsed = performance.now() - start;
+  const floorPerPoll = floorSince(pty, start) / count;
+  return { value: (count * 1000) / elapsed, floor: 1000 / floorPerPoll };
+}
+
+// ---- payout -------------------------------------------------------------------------------------------------------
+
+const NOTE_IN_CHANNEL = 3; // 20 EUR, routed to the cashbox
+const PAY_OUT = 3000; // three 10 EUR notes from the store
+
+function payoutSimOptions(): SspSimulatorOptions {
+  return {
+    device: 'smart-payout',
+    replyLatencyMs: LATENCY,
+    timing: { readMs: 300, creditMs: 200, stackMs: 400, rejectMs: 400 },
+    payout: {
+      levels: [{ value: 1000, count: 10 }],
+      routes: [
+        { value: 1000, route: 'payout' },
+        { value: 2000, route: 'cashbox' },
+      ],
+      timing: { itemMs: 300, cashboxMs: 200, takeNoteMs: 0 },
+    },
+  };
+}
+
+/**
+ * Note in, three notes out on a started SMART Payout: from the insertion to the host seeing the credit and the note
+ * stacked, then asking for the payout until the host sees DISPENSED. Floor: the simulator's own time for each phase
+ * (insertion to escrow, the accepting poll to NOTE_STACKED, the payout command to DISPENSED) plus, per phase, one POLL round trip
+ * on the wire to learn the outcome, and the payout command's round trip.
+ */
+export async function payoutSession(library: Library): Promise<Sample> {
+  const sim = new SspSimulator(payoutSimOptions());
+  const pty = await servePaced(ESSP_LINE, (t) => sim.attach(t));
+  const events: { name: string; channel: number; at: number }[] = [];
+  const commands: { name: string; at: number }[] = [];
+  sim.on('event', (e) => events.push({ name: e.name, channel: e.channel ?? 0, at: performance.now() }));
+  sim.on('command', (c) => commands.push({ name: c.name, at: performance.now() }));
+  let credited = false;
+  let stacked = false;
+  let dispensed = false;
+  const run = async (payOut: () => Promise<void>): Promise<{ ms: number; payoutAt: number }> => {
+    await sleep(300); // let the loop settle
+    events.length = 0;
+    commands.length = 0;
+    const t0 = performance.now();
+    sim.insertNote(NOTE_IN_CHANNEL);
+    await until(() => credited && stacked, 10_000, 'the credit and the note stacked');
+    const payoutAt = performance.now();
+    await payOut();
+    await until(() => dispensed, 20_000, 'DISPENSED');
+    return { ms: performance.now() - t0, payoutAt };
+  };
+  try {
+    let result: { ms: number; payoutAt: number };
+    if (library === 'kioskbus') {
+      const transport = new SerialTransport({ path: pty.path, baudRate: 9600, stopBits: 2 });
+      await transport.open();
+      const bus = new SspBus(transport);
+      const device = new SmartPayout(bus);
+      device.on('credit', () => {
+        credited = true;
+      });
+      device.on('stacked', () => {
+        stacked = true;
+      });
+      device.on('dispensed', () => {
+        dispensed = true;
+      });
+      try {
+        await device.start();
+        result = await run(() => device.payout(PAY_OUT, 'EUR'));
+      } finally {
+        await device.close();
+        await bus.close();
+        await transport.close();
+      }
+    } else {
+      const ssp = await seedOpen(pty.path, true, sim.profile.channels.length);
+      ssp.on('CREDIT_NOTE', () => {
+        credited = true;
+      });
+      ssp.on('NOTE_STACKED', () => {
+        stacked = true;
+      });
+      ssp.on('DISPENSED', () => {
+        dispensed = true;
+      });
+      try {
+        await ssp.command('ENABLE_PAYOUT_DEVICE', {});
+        result = await run(async () => {
+          const reply = await ssp.command('PAYOUT_AMOUNT', { amount: PAY_OUT, country_code: 'EUR', test: false });
+          if (reply.status !== 'OK') throw new Error(`older library: PAYOUT_AMOUNT answered ${reply.status}`);
+        });
+        await ssp.poll(false);
+      } finally {
+        ssp.close();
+      }
+    }
+    return { value: result.ms, floor: payoutFloor(events, commands, result.payoutAt) };
+  } finally {
+    sim.close();
+    await pty.close();
+  }
+}
+
+function payoutFloor(
+  events: readonly { name: string; channel: number; at: number }[],
+  commands: readonly { name: string; at: number }[],
+  payoutAt: number,
+): number {
+  const first = (name: string, after: number, channel?: number): number =>
+    events.find((e) => e.name === name && e.at >= after && (channel === undefined || e.channel === channel))?.at ?? NaN;
+  const insertAt = events[0]?.at ?? NaN; // READ_NOTE 0 is queued at the insertion
+  const escrowAt = first('READ_NOTE', insertAt, NOTE_IN_CHANNEL);
+  const acceptAt = commands.find((c) => c.at > escrowAt && (c.name === 'POLL' || c.name === 'POLL_WITH_ACK'))?.at;
+  const stackedAt = first('NOTE_STACKED', acceptAt ?? NaN);
+  const payAt = commands.find((c) => c.name === 'PAYOUT_AMOUNT' && c.at >= payoutAt)?.at ?? NaN;
+  const dispensedAt = first('DISPENSED', payAt);
+  const deviceMs = escrowAt - insertAt + (stackedAt - (acceptAt ?? NaN)) + (dispensedAt - payAt);
+  // the smallest encrypted exchange: one 16-byte block each way (STX SEQ LEN 7E, 16 bytes, CRC: 22 bytes a frame)
+  const roundTrip = wireTimeMs(ESSP_LINE, 44) + LATENCY;
+  return deviceMs + 4 * roundTrip;
+}
