@@ -8,3 +8,4 @@ export * from './lifecycle.js';
 export * from './log.js';
 export * from './money.js';
 export * from './queue.js';
+export * from './virtual-clock.js';
