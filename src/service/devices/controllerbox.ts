@@ -1,0 +1,105 @@
+/**
+ * The ControllerBox kiosk board in the service (`ControllerBoxHost` of kioskbus/controllerbox): bills accepted are
+ * credits; RFID taps, card dispenser and error reports are events. The box has no command that stops its bill
+ * acceptor, so `disable` turns its status reports off and a bill it still reports is still credited (money is never
+ * dropped).
+ */
+import { ErrorCode, KioskbusError } from '../../core/errors.js';
+import type { ControllerBoxHost, ControllerBoxSimulator } from '../../controllerbox/index.js';
+import { BaseDevice, type BaseOptions } from './base.js';
+import type { SimAction } from './types.js';
+
+/** ERROR_FLAG bit the simulator raises for a jam (bill acceptor error). */
+const BILL_ACCEPTOR_ERROR = 0x0001;
+
+export class ControllerBoxDevice extends BaseDevice {
+  private readonly host: ControllerBoxHost;
+  private readonly sim: ControllerBoxSimulator | undefined;
+  private readonly release: () => Promise<void>;
+
+  constructor(
+    options: BaseOptions & { host: ControllerBoxHost; sim?: ControllerBoxSimulator; release: () => Promise<void> },
+  ) {
+    super(options, ['insert', 'tap', 'jam', 'clear-jam']);
+    this.host = options.host;
+    this.sim = options.sim;
+    this.release = options.release;
+    const host = this.host;
+    host.on('billAccepted', (bill) => {
+      this.report({
+        type: 'credit',
+        value: bill.value,
+        medium: 'note',
+        ...(bill.status ? { status: bill.status.name } : {}),
+      });
+    });
+    host.on('rfidDetected', (tap) => {
+      this.report({ type: 'card_ready', rfid: tap.rfid, balance: tap.money });
+    });
+    host.on('cardEvent', (card) => {
+      this.report({ type: 'card_dispensed', tcd: card.tcd, direction: card.direction });
+    });
+    host.on('tcdStatus', (tcd) => {
+      this.report({ type: 'dispenser_status', tcd: tcd.tcd, low: tcd.low, empty: tcd.empty, error: tcd.error });
+    });
+    host.on('deviceError', (error) => {
+      const jammed = (error.flags & BILL_ACCEPTOR_ERROR) !== 0;
+      if (jammed !== this.snap.jammed) this.update({ jammed });
+      this.report({ type: jammed ? 'jam' : 'fault', errors: error.errors });
+    });
+    host.on('offline', (error) => {
+      this.wentOffline(error.message);
+    });
+    host.on('online', () => {
+      this.cameOnline();
+    });
+  }
+
+  protected async open(): Promise<void> {
+    await this.host.start();
+    const version = await this.host.version();
+    const v = version.firmware;
+    this.update({
+      model: `ControllerBox fw ${String(v.major)}.${String(v.minor)}.${String(v.patch)}`,
+      currency: this.host.currency,
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.update({ state: 'stopped' });
+    await this.host.close();
+    await this.release();
+  }
+
+  protected async setEnabled(on: boolean): Promise<void> {
+    await this.host.setStatusPolling(on);
+  }
+
+  async simulate(action: SimAction): Promise<void> {
+    const sim = this.sim;
+    if (!sim) throw this.unsupported(action);
+    switch (action.action) {
+      case 'insert':
+        if (!action.value) throw new KioskbusError(ErrorCode.InvalidArgument, 'insert needs a value');
+        if (action.value.currency !== this.host.currency) {
+          throw new KioskbusError(
+            ErrorCode.InvalidArgument,
+            `${this.id} takes ${this.host.currency}, not ${action.value.currency}`,
+          );
+        }
+        await sim.acceptBill(action.value.amount);
+        return;
+      case 'tap':
+        await sim.tapRfid({ rfid: Uint8Array.of(0x04, 0xa2, 0x2b, 0x1a), money: action.value?.amount ?? 0 });
+        return;
+      case 'jam':
+        await sim.raiseError(BILL_ACCEPTOR_ERROR);
+        return;
+      case 'clear-jam':
+        await sim.raiseError(0);
+        return;
+      default:
+        throw this.unsupported(action);
+    }
+  }
+}
