@@ -21,6 +21,7 @@ export interface ExecuteOptions {
 export class CcnetBus {
   readonly link: CcnetLink;
   readonly queue: CommandQueue;
+  private closing: Promise<void> | undefined;
 
   constructor(
     readonly transport: Transport,
@@ -38,7 +39,7 @@ export class CcnetBus {
   raw(
     address: number,
     payload: Uint8Array,
-    options: { slow?: boolean; subcommand?: boolean; label?: string; signal?: AbortSignal } = {},
+    options: { slow?: boolean; subcommand?: boolean; label?: string; signal?: AbortSignal; resend?: boolean } = {},
   ): Promise<LinkReply> {
     const label = options.label ?? `command ${toHex(payload.subarray(0, 1))}`;
     return this.queue.run((signal) => this.link.exchange(address, payload, { ...options, label, signal }), {
@@ -58,6 +59,7 @@ export class CcnetBus {
       ...(def.slow ? { slow: true } : {}),
       subcommand: def.subcommand !== undefined,
       label: def.name,
+      ...(def.movesMoney ? { resend: false } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const isPoll = def.name === 'POLL';
@@ -99,9 +101,19 @@ export class CcnetBus {
     }
   }
 
-  /** Rejects queued commands and stops listening (the transport stays open; close it yourself). */
+  /**
+   * Rejects queued commands, stops listening and closes the transport (as every kioskbus bus does). Returns at once;
+   * `closed` resolves when the transport is closed.
+   */
   close(): void {
+    if (this.closing) return;
     this.queue.close('CCNET bus closed');
     this.link.detach();
+    this.closing = this.transport.close().catch(() => undefined);
+  }
+
+  /** Resolves when `close()` has closed the transport (at once when it was never called). */
+  get closed(): Promise<void> {
+    return this.closing ?? Promise.resolve();
   }
 }

@@ -29,6 +29,11 @@ export interface CommandDef<A, R> {
   readonly reply: 'ack' | 'data';
   /** The device may take longer than t-response (identification, tables, statistics, download). */
   readonly slow?: boolean;
+  /**
+   * The command moves money (DISPENSE, UNLOAD, VEND REQUEST...): never resent blindly, since CCNET has no sequence
+   * number to tell a resend from a new command; a doubtful answer is settled by asking the device.
+   */
+  readonly movesMoney?: boolean;
   encodeArgs(args: A): Uint8Array;
   decodeArgs(data: Uint8Array): A;
   decodeReply(data: Uint8Array): R;
@@ -70,7 +75,7 @@ function withArgs<A>(
   name: string,
   encodeArgs: (a: A) => Uint8Array,
   decodeArgs: (d: Uint8Array) => A,
-  extra: { subcommand?: number; slow?: boolean } = {},
+  extra: { subcommand?: number; slow?: boolean; movesMoney?: boolean } = {},
 ): CommandDef<A, void> {
   return {
     code,
@@ -477,6 +482,7 @@ export const BILL_COMMANDS = {
       if (d.length < 3 + types.length) throw bad('DISPENSE: fewer counts than bits in the type mask', d);
       return types.map((billType, i) => ({ billType, count: d[3 + i] ?? 0 }));
     },
+    { movesMoney: true },
   ),
   /** Newer DISPENSE (B2B-300, CCNET 2.4): [type, count] pairs. */
   dispensePairs: withArgs<DispenseItem[]>(
@@ -493,6 +499,7 @@ export const BILL_COMMANDS = {
       for (let i = 0; i < d.length; i += 2) out.push({ billType: d[i] ?? 0, count: d[i + 1] ?? 0 });
       return out;
     },
+    { movesMoney: true },
   ),
   unload: withArgs<UnloadArgs>(
     0x3d,
@@ -502,6 +509,7 @@ export const BILL_COMMANDS = {
       if (d.length < 2) throw bad('UNLOAD needs 2 bytes', d);
       return { cassette: d[0] ?? 0, count: d[1] ?? 0 };
     },
+    { movesMoney: true },
   ),
   recyclingCassetteStatus: query<RecyclingCassetteStatus>(
     0x3e,
@@ -526,6 +534,7 @@ export const BILL_COMMANDS = {
       const y = d[0] ?? 0;
       return { toCustomer: (y & 0x80) !== 0, count: y & 0x7f };
     },
+    { movesMoney: true },
   ),
   setCassetteType: withArgs<SetCassetteTypeArgs>(
     0x40,
@@ -715,6 +724,7 @@ export const COIN_COMMANDS = {
       if (d.length < 2) throw bad('DISPENSE needs 2 bytes', d);
       return { coinType: d[0] ?? 0, count: d[1] ?? 0 };
     },
+    { movesMoney: true },
   ),
   identification: query<CoinIdentification>(
     0x0f,
@@ -874,9 +884,13 @@ export const CARD_COMMANDS = {
       Uint8Array.from([f.flag, ...f.wallets.flatMap((w) => [...padAscii(w.currency, 3), ...u32(w.raw), w.decimals])]),
     { subcommand: 0x00 },
   ),
-  vendRequest: withArgs<VendRequestArgs>(0x13, 'VEND_REQUEST', vendArgs.encode, vendArgs.decode, { subcommand: 0x01 }),
+  vendRequest: withArgs<VendRequestArgs>(0x13, 'VEND_REQUEST', vendArgs.encode, vendArgs.decode, {
+    subcommand: 0x01,
+    movesMoney: true,
+  }),
   vendRefund: withArgs<VendRequestArgs>(0x13, 'VEND_REQUEST_REFUND', vendArgs.encode, vendArgs.decode, {
     subcommand: 0x02,
+    movesMoney: true,
   }),
   vendCancel: query<VendCancelReply>(
     0x13,

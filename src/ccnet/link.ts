@@ -29,9 +29,16 @@ export interface CcnetLinkOptions {
   responseTimeoutMs?: number;
   /** The same for slow commands (identification, tables, statistics, download). Default 2000 ms. */
   slowResponseTimeoutMs?: number;
-  /** Bus silence after an ACK/NAK before the next command (spec: 10 ms, 20 ms recommended). Default 20 ms. */
+  /**
+   * Bus silence after an ACK/NAK before the next command, counted from when the confirmation's last bit left the
+   * wire. Never below 20 ms (the spec's value for reliable multi-device buses), whatever is passed. Default 20 ms.
+   */
   tFreeMs?: number;
-  /** Tries per command (first send + re-sends). Default 3. */
+  /** Line rate, to know when a written frame has left the wire. Default 9600. */
+  baudRate?: number;
+  /** Bits per byte on the line (start + data + parity + stop). Default 10 (8N1). */
+  bitsPerByte?: number;
+  /** Tries per command (first send + re-sends) for commands that may be resent. Default 3. */
   maxTries?: number;
   /** Silence after which a partial frame is dropped (spec t-inter-byte 5 ms). Default 50 ms. */
   interByteTimeoutMs?: number;
@@ -42,6 +49,38 @@ export interface CcnetLinkOptions {
 export type LinkReply =
   { kind: 'ack'; tries: number } | { kind: 'data'; data: Uint8Array; frame: CcnetFrame; tries: number };
 
+/** What happened on one try of a command. */
+export interface TryRecord {
+  /** 1 for the first send. */
+  try: number;
+  /** Clock time the command was written. */
+  at: number;
+  /** `timeout`: no answer; `crc`: a damaged answer (NAKed); `nak`: the device NAKed; `ack` / `data`: answered. */
+  outcome: 'timeout' | 'crc' | 'nak' | 'ack' | 'data';
+  /** The answer's bytes (damaged ones included). */
+  raw?: Uint8Array;
+}
+
+/** The spec's t-free for reliable operation; the link never waits less after an ACK or NAK. */
+export const T_FREE_MIN_MS = 20;
+
+/** Time the bytes of a frame take on the wire, in ms. */
+export function wireTimeMs(bytes: number, baudRate: number, bitsPerByte: number): number {
+  return (bytes * bitsPerByte * 1000) / baudRate;
+}
+
+/** `try 1: no answer; try 2: bad CRC (NAKed)`: every try of a command, for error messages. */
+export function describeTries(tries: readonly TryRecord[]): string {
+  const words: Record<TryRecord['outcome'], string> = {
+    timeout: 'no answer',
+    crc: 'damaged answer (bad CRC, NAKed)',
+    nak: 'NAK from the device',
+    ack: 'ACK',
+    data: 'answered',
+  };
+  return tries.map((t) => `try ${t.try}: ${words[t.outcome]}`).join('; ');
+}
+
 export interface ExchangeOptions {
   slow?: boolean;
   /** The second payload byte is a subcommand (wide frames put the length after it). */
@@ -49,6 +88,12 @@ export interface ExchangeOptions {
   /** Name for errors and logs. */
   label?: string;
   signal?: AbortSignal;
+  /**
+   * false for a command that moves money (DISPENSE, UNLOAD, VEND): CCNET has no sequence number, so a device that
+   * acted on the command but whose answer was lost would act again on a resend. Such a command is sent once; a
+   * missing, damaged or NAK answer rejects at once (the caller finds out from the device). Default true.
+   */
+  resend?: boolean;
 }
 
 export interface CcnetLinkEventMap {
@@ -77,9 +122,12 @@ export class CcnetLink extends EventEmitter<CcnetLinkEventMap> {
   readonly decoder: CcnetDecoder;
   readonly clock: Clock;
   readonly options: Required<Omit<CcnetLinkOptions, 'clock'>>;
+  /** The t-free actually kept (the option, at least T_FREE_MIN_MS). */
+  readonly tFreeMs: number;
   private waiter: Waiter | undefined;
   private lastConfirmationAt = -Infinity;
   private readonly busyUntil = new Map<number, number>();
+  private readonly troubleByAddress = new Map<number, number>();
   private interByteTimer: TimerHandle | undefined;
   private readonly onData = (chunk: Uint8Array): void => {
     this.receive(chunk);
@@ -109,11 +157,14 @@ export class CcnetLink extends EventEmitter<CcnetLinkEventMap> {
     this.options = {
       responseTimeoutMs: options.responseTimeoutMs ?? 100,
       slowResponseTimeoutMs: options.slowResponseTimeoutMs ?? 2000,
-      tFreeMs: options.tFreeMs ?? 20,
+      tFreeMs: options.tFreeMs ?? T_FREE_MIN_MS,
+      baudRate: options.baudRate ?? 9600,
+      bitsPerByte: options.bitsPerByte ?? 10,
       maxTries: Math.max(1, options.maxTries ?? 3),
       interByteTimeoutMs: options.interByteTimeoutMs ?? 50,
       maxFrameLength: options.maxFrameLength ?? 8192,
     };
+    this.tFreeMs = Math.max(T_FREE_MIN_MS, this.options.tFreeMs);
     this.decoder = new CcnetDecoder({
       maxFrameLength: this.options.maxFrameLength,
       onProblem: (p) => {
@@ -140,7 +191,7 @@ export class CcnetLink extends EventEmitter<CcnetLinkEventMap> {
 
   /** Earliest time (clock ms) the next command to `address` may start. */
   notBefore(address: number): number {
-    return Math.max(this.lastConfirmationAt + this.options.tFreeMs, this.busyUntil.get(address) ?? -Infinity);
+    return Math.max(this.lastConfirmationAt + this.tFreeMs, this.busyUntil.get(address) ?? -Infinity);
   }
 
   /** Marks `address` busy for `ms` (also done automatically for `1B YH` replies). */
@@ -179,29 +230,51 @@ export class CcnetLink extends EventEmitter<CcnetLinkEventMap> {
 
   /**
    * Grows with every sign that an ACK may not have reached a device: resends, timeouts, NAKs either way,
-   * damaged or stray frames, ACK writes that failed. Device runtimes compare it across two POLL answers to
-   * tell a repeated reply (the device did not see our ACK) from a new event with the same bytes.
+   * damaged or stray frames, ACK writes that failed.
    */
   get lineTrouble(): number {
     const c = this.counters;
     return c.resent + c.timeouts + c.naksSent + c.naksReceived + c.problems + c.strays + c.ackWriteFailures;
   }
 
+  /**
+   * The trouble that can concern `address`: its own resends, timeouts and NAKs, plus what cannot be attributed
+   * (damaged or stray frames, failed ACK writes). Another address that stays silent is not trouble here. Device
+   * runtimes compare it across two POLL answers to tell a repeated reply (the device did not see our ACK) from
+   * a new event with the same bytes.
+   */
+  troubleFor(address: number): number {
+    const c = this.counters;
+    return (this.troubleByAddress.get(address) ?? 0) + c.problems + c.strays + c.ackWriteFailures;
+  }
+
+  private addTrouble(address: number): void {
+    this.troubleByAddress.set(address, (this.troubleByAddress.get(address) ?? 0) + 1);
+  }
+
+  /** Time `bytes` bytes take on this line, in ms. */
+  wireTimeMs(bytes: number): number {
+    return wireTimeMs(bytes, this.options.baudRate, this.options.bitsPerByte);
+  }
+
   private async confirm(address: number, ack: boolean): Promise<void> {
+    const frame = ack ? encodeAck(address) : encodeNak(address);
     try {
-      await this.write(ack ? encodeAck(address) : encodeNak(address));
+      await this.write(frame);
     } catch (error) {
       if (ack) this.counters.ackWriteFailures += 1;
       throw error;
     }
     if (ack) this.counters.acksSent += 1;
     else this.counters.naksSent += 1;
-    this.lastConfirmationAt = this.clock.now();
+    // write() returns when the bytes are handed over, not when they left the wire: t-free starts at their last bit
+    this.lastConfirmationAt = this.clock.now() + this.wireTimeMs(frame.length);
   }
 
   private async waitFree(address: number, signal?: AbortSignal): Promise<void> {
     const wait = this.notBefore(address) - this.clock.now();
-    if (wait > 0) await delay(wait, this.clock, signal);
+    // whole milliseconds, rounded up: timers may truncate a fraction, and the wait must never end early
+    if (wait > 0) await delay(Math.ceil(wait), this.clock, signal);
   }
 
   private awaitReply(address: number, timeoutMs: number, signal?: AbortSignal): Promise<Outcome> {
@@ -238,23 +311,29 @@ export class CcnetLink extends EventEmitter<CcnetLinkEventMap> {
   /**
    * One command/answer exchange with retries. Resolves with the device's ACK or data (already ACKed);
    * rejects with `TIMEOUT` (no answer), `CRC_MISMATCH` (answers kept failing their CRC) or `NAK` (the device
-   * kept refusing the frame) after `maxTries`, or `CANCELLED` when the signal aborts.
+   * kept refusing the frame) after `maxTries` (one try when `resend` is false), or `CANCELLED` when the signal
+   * aborts. Errors describe every try (`context.tries`, and the message).
    */
   async exchange(address: number, payload: Uint8Array, options: ExchangeOptions = {}): Promise<LinkReply> {
     const frame = encodeFrame(address, payload, { kind: 'command', subcommand: options.subcommand ?? false });
     const label = options.label ?? `command ${toHex(payload.subarray(0, 1))}`;
     const timeoutMs = options.slow ? this.options.slowResponseTimeoutMs : this.options.responseTimeoutMs;
-    let last: 'timeout' | 'crc' | 'nak' = 'timeout';
-    let lastRaw: Uint8Array | undefined;
-    for (let attempt = 1; attempt <= this.options.maxTries; attempt++) {
+    const maxTries = options.resend === false ? 1 : this.options.maxTries;
+    const tries: TryRecord[] = [];
+    for (let attempt = 1; attempt <= maxTries; attempt++) {
       if (options.signal?.aborted) throw cancelled(label, address);
       try {
         await this.waitFree(address, options.signal);
       } catch {
         throw cancelled(label, address);
       }
-      if (attempt > 1) this.counters.resent += 1;
+      if (attempt > 1) {
+        this.counters.resent += 1;
+        this.addTrouble(address);
+      }
       this.counters.sent += 1;
+      const record: TryRecord = { try: attempt, at: this.clock.now(), outcome: 'timeout' };
+      tries.push(record);
       const reply = this.awaitReply(address, timeoutMs, options.signal);
       try {
         await this.write(frame);
@@ -266,57 +345,65 @@ export class CcnetLink extends EventEmitter<CcnetLinkEventMap> {
       if (options.signal?.aborted) throw cancelled(label, address);
       if (outcome.type === 'timeout') {
         this.counters.timeouts += 1;
-        last = 'timeout';
+        this.addTrouble(address);
         log('%s to %d: no answer (try %d)', label, address, attempt);
         continue;
       }
       if (outcome.type === 'crc') {
-        last = 'crc';
-        lastRaw = outcome.raw;
+        record.outcome = 'crc';
+        record.raw = outcome.raw;
+        this.addTrouble(address);
         log('%s to %d: bad CRC, NAK (try %d)', label, address, attempt);
         await this.confirm(address, false);
         continue;
       }
       const f = outcome.frame;
       if (isAck(f)) {
+        record.outcome = 'ack';
         this.lastConfirmationAt = this.clock.now();
         return { kind: 'ack', tries: attempt };
       }
       if (isNak(f)) {
         this.counters.naksReceived += 1;
+        this.addTrouble(address);
         this.lastConfirmationAt = this.clock.now();
-        last = 'nak';
-        lastRaw = f.raw;
+        record.outcome = 'nak';
+        record.raw = f.raw;
         log('%s to %d: device NAK (try %d)', label, address, attempt);
         continue;
       }
+      record.outcome = 'data';
+      record.raw = f.raw;
       await this.confirm(address, true);
       const busy = busyMsOf(address, f.payload);
       if (busy !== undefined) this.setBusy(address, busy);
       return { kind: 'data', data: f.payload, frame: f, tries: attempt };
     }
-    const tries = this.options.maxTries;
-    const context = { address, command: label, tries, ...(lastRaw ? { raw: lastRaw } : {}) };
-    if (last === 'crc') {
-      throw new KioskbusError(
-        ErrorCode.CrcMismatch,
-        `${label} to device ${address}: bad CRC in every answer (${tries} tries)`,
-        context,
-      );
-    }
-    if (last === 'nak') {
-      throw new KioskbusError(
-        ErrorCode.Nak,
-        `${label} to device ${address}: NAK from the device (${tries} tries)`,
-        context,
-      );
-    }
-    throw new KioskbusError(
-      ErrorCode.Timeout,
-      `${label} to device ${address}: no answer in ${timeoutMs} ms (${tries} tries) — is the device in CCNET mode, powered, at this address and baud rate?`,
-      context,
-    );
+    throw triesFailed(label, address, tries, timeoutMs);
   }
+}
+
+/** The error after every try of a command failed: its code follows the last try, its message tells every try. */
+function triesFailed(label: string, address: number, tries: TryRecord[], timeoutMs: number): KioskbusError {
+  const last = tries[tries.length - 1];
+  const lastRaw = [...tries].reverse().find((t) => t.raw)?.raw;
+  const context = { address, command: label, tries, ...(lastRaw ? { raw: lastRaw } : {}) };
+  const n = tries.length;
+  const what = `${label} to device ${address}`;
+  const story = n > 1 ? ` (${describeTries(tries)})` : '';
+  if (last?.outcome === 'crc') {
+    return new KioskbusError(ErrorCode.CrcMismatch, `${what}: bad CRC in the answer (${n} tries)${story}`, context);
+  }
+  if (last?.outcome === 'nak') {
+    return new KioskbusError(ErrorCode.Nak, `${what}: NAK from the device (${n} tries)${story}`, context);
+  }
+  const anyAnswer = tries.some((t) => t.outcome !== 'timeout');
+  return new KioskbusError(
+    ErrorCode.Timeout,
+    `${what}: no answer in ${timeoutMs} ms (${n} tries)${story}` +
+      (anyAnswer ? '' : ' — is the device in CCNET mode, powered, at this address and baud rate?'),
+    context,
+  );
 }
 
 function cancelled(label: string, address: number): KioskbusError {

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { toHex } from '../../src/core/bytes.js';
+import { ErrorCode, type KioskbusError } from '../../src/core/errors.js';
 import { createMemoryPair } from '../../src/transport/memory.js';
 import { CcnetBus } from '../../src/ccnet/bus.js';
 import { BillToBill, type BillCredit } from '../../src/ccnet/devices/bill.js';
@@ -116,11 +117,13 @@ describe('Bill-to-Bill host against the simulator', () => {
     expect(sim.dispensedBills).toEqual([2, 2, 2]);
   });
 
-  it('a DISPENSE re-sent after a lost ACK is not dispensed twice', async () => {
+  it('a DISPENSE whose answer was lost is not resent: uncertain, the device shows it ran, paid once', async () => {
     const { b2b, sim } = await setup({ cassettes: [{ type: 1, count: 10, capacity: 100, present: true }] });
     sim.faults.dropReplies = 1;
-    await settle(b2b.dispense([{ billType: 1, count: 2 }]));
-    expect(b2b.bus.link.counters.resent).toBe(1);
+    const err = (await settle(b2b.dispense([{ billType: 1, count: 2 }])).catch((e: unknown) => e)) as KioskbusError;
+    expect(err.code).toBe(ErrorCode.Uncertain);
+    expect(err.context.evidence).toBe('executed');
+    expect(b2b.bus.link.counters.resent).toBe(0);
     expect(sim.dispensedBills).toEqual([1, 1]);
     expect(sim.cassettes[0]?.count).toBe(8);
   });

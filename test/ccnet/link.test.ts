@@ -22,6 +22,18 @@ function scriptedDevice(device: MemoryTransport, answer: (frame: CcnetFrame, n: 
   return seen;
 }
 
+/** Runs fake time while `p` settles. */
+async function settleNow<T>(p: Promise<T>, ms = 100): Promise<T> {
+  const out = p.then(
+    (v) => ({ ok: true as const, v }),
+    (e: unknown) => ({ ok: false as const, e }),
+  );
+  await vi.advanceTimersByTimeAsync(ms);
+  const r = await out;
+  if (!r.ok) throw r.e;
+  return r.v;
+}
+
 const isCommand = (f: CcnetFrame, code: number): boolean => f.payload[0] === code && f.payload.length >= 1;
 const ACK3 = toHex(encodeAck(3));
 const NAK3 = toHex(encodeNak(3));
@@ -94,7 +106,7 @@ describe('CCNET link rules (fake timers)', () => {
     expect(seen.map((s) => s.at - (seen[0]?.at ?? 0))).toEqual([0, 100, 200]);
   });
 
-  it('keeps t-free (configurable) after an ACK before the next command', async () => {
+  it('keeps t-free (configurable) after an ACK before the next command, counted from its last bit on the wire', async () => {
     const [host, device] = createMemoryPair();
     const seen = scriptedDevice(device, (f) => (isCommand(f, 0x33) ? encodeReply(3, Uint8Array.of(0x14)) : undefined));
     const link = new CcnetLink(host, { tFreeMs: 30 });
@@ -102,14 +114,48 @@ describe('CCNET link rules (fake timers)', () => {
     await vi.advanceTimersByTimeAsync(0);
     await first;
     const second = link.exchange(3, Uint8Array.of(0x33));
-    await vi.advanceTimersByTimeAsync(29);
+    // the 6-byte ACK takes 6.25 ms at 9600 8N1 after write() returned: 36.25 ms before the next command
+    await vi.advanceTimersByTimeAsync(36);
     expect(seen.filter((s) => s.frame.payload[0] === 0x33)).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(2);
     await second;
     const polls = seen.filter((s) => s.frame.payload[0] === 0x33);
     expect(polls).toHaveLength(2);
     const ack = seen.find((s) => s.hex === ACK3);
-    expect((polls[1]?.at ?? 0) - (ack?.at ?? 0)).toBeGreaterThanOrEqual(30);
+    expect((polls[1]?.at ?? 0) - (ack?.at ?? 0)).toBeGreaterThanOrEqual(36.25);
+  });
+
+  it('never keeps less than the spec t-free of 20 ms, whatever the option', async () => {
+    const [host, device] = createMemoryPair();
+    const seen = scriptedDevice(device, (f) => (isCommand(f, 0x33) ? encodeReply(3, Uint8Array.of(0x14)) : undefined));
+    const link = new CcnetLink(host, { tFreeMs: 5, baudRate: 19200 });
+    expect(link.tFreeMs).toBe(20);
+    const first = link.exchange(3, Uint8Array.of(0x33));
+    await vi.advanceTimersByTimeAsync(0);
+    await first;
+    const second = link.exchange(3, Uint8Array.of(0x33));
+    await vi.advanceTimersByTimeAsync(23);
+    expect(seen.filter((s) => s.frame.payload[0] === 0x33)).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(2);
+    await second;
+    const polls = seen.filter((s) => s.frame.payload[0] === 0x33);
+    const ack = seen.find((s) => s.hex === ACK3);
+    // 20 ms + 6 bytes × 10 bits / 19200 baud = 23.125 ms
+    expect((polls[1]?.at ?? 0) - (ack?.at ?? 0)).toBeGreaterThanOrEqual(23.125);
+  });
+
+  it('a money-moving command is sent once; the error tells every try of a command that may be resent', async () => {
+    const [host, device] = createMemoryPair();
+    const seen = scriptedDevice(device, (f, n) => (isCommand(f, 0x31) && n === 3 ? encodeNak(3) : undefined));
+    const link = new CcnetLink(host);
+    const once = link.exchange(3, Uint8Array.of(0x3c, 0, 0, 2, 1), { resend: false, label: 'DISPENSE' });
+    const onceErr = settleNow(once, 500).catch((e: unknown) => e) as Promise<KioskbusError>;
+    expect((await onceErr).code).toBe(ErrorCode.Timeout);
+    expect(seen).toHaveLength(1);
+    const status = link.exchange(3, Uint8Array.of(0x31), { label: 'GET_STATUS' });
+    const err = (await settleNow(status, 1000).catch((e: unknown) => e)) as KioskbusError;
+    expect(err.message).toContain('try 1: no answer; try 2: NAK from the device; try 3: no answer');
+    expect((err.context.tries as { outcome: string }[]).map((t) => t.outcome)).toEqual(['timeout', 'nak', 'timeout']);
   });
 
   it('busy 1B YH holds the next command for YH x 100 ms', async () => {

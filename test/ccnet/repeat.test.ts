@@ -150,13 +150,25 @@ describe('CCNET simulator: a resend is answered from the cache, a new identical 
     expect(cc.state?.name).toBe('IDLING');
   }
 
-  it('a DISPENSE whose ACK was lost on the way back is resent and pays once', async () => {
+  it('a GET STATUS whose reply was not ACKed is a resend: answered from the cache', async () => {
     const { sim, cc } = await changer();
     const resends: string[] = [];
     sim.on('resend', (name) => resends.push(name));
     sim.faults.dropReplies = 1;
-    await settle(cc.dispense(1, 1));
-    expect(resends).toEqual(['DISPENSE']);
+    await settle(cc.getStatus());
+    expect(resends).toEqual(['GET_STATUS']);
+    expect(sim.executed.get('GET_STATUS')).toBe(1);
+  });
+
+  it('a new identical DISPENSE right after the first (ACKed, payout still busy) runs: never from the cache', async () => {
+    const { sim, cc } = await changer();
+    const resends: string[] = [];
+    sim.on('resend', (name) => resends.push(name));
+    await settle(cc.dispense(1, 1), 30);
+    // the changer is still paying out: a real unit refuses the new command; it is never acknowledged unpaid
+    await expect(settle(cc.dispense(1, 1), 30)).rejects.toThrow(/ILLEGAL COMMAND/);
+    expect(resends).toEqual([]);
+    expect(sim.executed.get('DISPENSE')).toBe(2);
     expect(sim.paidOutCoins).toEqual([1]);
   });
 

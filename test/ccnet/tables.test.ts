@@ -229,8 +229,8 @@ describe('bill validator states through the simulator', () => {
       'PAUSE',
       'DROP_CASSETTE_FULL',
       'DROP_CASSETTE_JAMMED',
-      'POWER_UP_WITH_BILL_IN_VALIDATOR',
       'HOLDING',
+      'POWER_UP_WITH_BILL_IN_VALIDATOR', // last: it makes the host reset the device
     ];
     for (const name of shown) sim.pushState(name);
     await vi.advanceTimersByTimeAsync(3000);

@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../../core/clock.js';
+import type { DeviceLoop, DeviceState } from '../../core/device-loop.js';
 import { ErrorCode, isKioskbusError, KioskbusError } from '../../core/errors.js';
 import type { Money } from '../../core/money.js';
 import type { CcnetBus } from '../bus.js';
@@ -23,8 +24,15 @@ import {
   type UnloadArgs,
 } from '../commands.js';
 import { BARCODE_BILL_TYPE, decodeBillState, type BillState } from '../states.js';
-import type { PollLoop, PollLoopOptions } from './poll-loop.js';
-import { createDeviceLoop, describeState, pollUntil, RepeatFilter, StateWaiters } from './device-common.js';
+import {
+  describeState,
+  pollUntil,
+  RepeatFilter,
+  runMoneyCommand,
+  StateWaiters,
+  type UncertainOutcome,
+} from './device-common.js';
+import { CcnetRuntime, startFailure, type CcnetLoopOptions } from './runtime.js';
 
 export interface BillCredit {
   billType: number;
@@ -57,21 +65,32 @@ export interface BillDeviceEventMap {
   dispensing: [progress: { atBezel: boolean; raw: Uint8Array }];
   /** B2B: a B2B operation finished (DISPENSED, UNLOADED, CASSETTE_TYPE_SET, CUSTOM_BILLS_RETURNED, RECYCLING_CASSETTE_UNLOADED). */
   completed: [state: BillState];
+  /**
+   * POWER UP WITH BILL IN VALIDATOR / STACKER (11H, 12H): a bill was inside when the power went. Not a credit: a bill
+   * in the validator head is returned after RESET; a bill in the stacker is reported as BILL_STACKED after
+   * initialisation when the device never reported it (the manual's credit recovery), and that is the credit.
+   */
+  billAtPowerUp: [info: { state: BillState; where: 'validator' | 'stacker' | 'transport' | 'dispenser' }];
+  /** A money-moving command (DISPENSE, UNLOAD, RECYCLING CASSETTE UNLOAD) whose answer was in doubt. */
+  uncertain: [outcome: UncertainOutcome];
   offline: [error: KioskbusError];
   online: [];
   /** A poll or follow-up command failed (never thrown from the loop). */
   problem: [error: KioskbusError];
+  /** The device's life-cycle (closed, opening, initialising, ready, busy, offline, reopening). */
+  lifecycle: [to: DeviceState, from: DeviceState];
 }
 
-export interface BillDeviceOptions extends PollLoopOptions {
+export interface BillDeviceOptions extends CcnetLoopOptions {
   address?: number;
   /** HOLD is re-sent this often while a bill is held (device returns it after 10 s). Default 5000 ms. */
   holdRefreshMs?: number;
   /** How long `initialize()` waits for the device to leave INITIALIZE. Default 40 000 ms. */
   initializeTimeoutMs?: number;
   /**
-   * An identical STACKED/RETURNED/B2B completion answer this soon after the previous one, or after line
-   * trouble, is the device repeating it (our ACK was lost). Default 1000 ms (a real second bill takes longer).
+   * An identical STACKED/RETURNED/B2B completion answer to the POLL sent this soon after the previous answer, or
+   * after line trouble, is the device repeating it (our ACK may have been lost). Default: derived from the link's
+   * timing (poll interval + response timeout + t-free + wire time of one exchange).
    */
   repeatWindowMs?: number;
 }
@@ -80,11 +99,25 @@ const FAULT_CODES = new Set([0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48]);
 const B2B_COMPLETIONS = new Set([0x25, 0x26, 0x27, 0x28, 0x29]);
 /** States the device reports once per event and holds until ACKed (a second one is a second event). */
 const EVENT_CODES = new Set([0x81, 0x82, ...B2B_COMPLETIONS]);
+const POWER_UP_CODES = new Set([0x10, 0x11, 0x12]);
+/** Codes while the device is not ready for commands after power-up or RESET. */
+const START_CODES = new Set([0x10, 0x11, 0x12, 0x13, 0x1b]);
+const DISPENSE_STATES = new Set(['DISPENSING', 'DISPENSED']);
+const UNLOAD_STATES = new Set(['UNLOADING', 'UNLOADED']);
+const RECYCLING_UNLOAD_STATES = new Set([
+  'CUSTOM_RETURNING',
+  'CUSTOM_BILLS_RETURNED',
+  'RECYCLING_UNLOADING',
+  'RECYCLING_CASSETTE_UNLOADED',
+]);
 
 export class BillDevice extends EventEmitter<BillDeviceEventMap> {
   readonly address: number;
   readonly clock: Clock;
-  readonly loop: PollLoop;
+  readonly loop: DeviceLoop;
+  readonly runtime: CcnetRuntime;
+  /** `initialize()` ran (the loop's start then does not reset the device again). */
+  initialised = false;
   identification: Identification | undefined;
   billTable: DenominationWord[] = [];
   /** Last POLL answer. */
@@ -108,19 +141,44 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
     this.holdRefreshMs = Math.min(options.holdRefreshMs ?? 5000, 9000);
     this.initializeTimeoutMs = options.initializeTimeoutMs ?? 40_000;
     this.stateWaiters = new StateWaiters(this.clock);
-    this.repeats = new RepeatFilter(bus.link, options.repeatWindowMs ?? 1000);
-    this.loop = createDeviceLoop(
-      this,
-      async () => {
-        this.forgetState();
-        await this.waitReady();
-        if (this.enableArgs) await this.enableBillTypes(this.enableArgs.enabled, this.enableArgs.escrow);
+    this.runtime = new CcnetRuntime(
+      bus,
+      {
+        address: this.address,
+        poll: () => this.poll(),
+        reset: () => this.reset(),
+        isPowerUp: (s) => POWER_UP_CODES.has(s.code),
+        initialize: async () => {
+          await this.initialize();
+          await this.resume();
+        },
+        setUp: async () => {
+          this.forgetState();
+          await this.waitReady();
+          if (this.billTable.length === 0) await this.getBillTable();
+          await this.resume();
+        },
+        resume: () => this.resume(),
+        isInitialised: () => this.initialised,
+        onOffline: () => {
+          this.stopHolding();
+        },
+      },
+      {
+        offline: (e) => this.emit('offline', e),
+        online: () => this.emit('online'),
+        problem: (e) => this.emit('problem', e),
+        lifecycle: (to, from) => this.emit('lifecycle', to, from),
       },
       options,
-      () => {
-        this.stopHolding();
-      },
     );
+    this.loop = this.runtime.loop;
+    this.repeats = new RepeatFilter(bus.link, this.address, options.repeatWindowMs, this.runtime.pollIntervalMs);
+  }
+
+  /** Re-enables the bill types that were enabled (after an outage or a set-up). */
+  private async resume(): Promise<void> {
+    if (this.enableArgs) await this.enableBillTypes(this.enableArgs.enabled, this.enableArgs.escrow);
   }
 
   private forgetState(): void {
@@ -129,11 +187,18 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
   }
 
   /** Runs one table command against this device; ILLEGAL COMMAND errors name the current state. */
-  call<A, R>(def: CommandDef<A, R>, args: A, signal?: AbortSignal): Promise<R> {
-    return this.bus.execute(this.address, def, args, {
-      describeState: () => describeState(this.state),
-      ...(signal ? { signal } : {}),
-    });
+  async call<A, R>(def: CommandDef<A, R>, args: A, signal?: AbortSignal): Promise<R> {
+    try {
+      const reply = await this.bus.execute(this.address, def, args, {
+        describeState: () => describeState(this.state),
+        ...(signal ? { signal } : {}),
+      });
+      this.runtime.answered();
+      return reply;
+    } catch (error) {
+      if (isKioskbusError(error, ErrorCode.IllegalCommand)) this.runtime.answered();
+      throw error;
+    }
   }
 
   // ---- raw commands -----------------------------------------------------------------------
@@ -152,11 +217,10 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
 
   /** One POLL: decodes the state and emits events for what changed. */
   async poll(): Promise<BillState> {
-    const trouble = this.repeats.sample();
+    const sent = this.repeats.sample();
     const data = await this.call(BILL_COMMANDS.poll, undefined);
-    this.loop.answered();
     const state = decodeBillState(data, this.b2b);
-    const repeat = this.repeats.isRepeat(state.raw, EVENT_CODES.has(state.code), this.clock.now(), trouble);
+    const repeat = this.repeats.isRepeat(state.raw, EVENT_CODES.has(state.code), sent);
     if (!repeat) await this.handleState(state);
     return state;
   }
@@ -168,24 +232,28 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
   }
 
   /** Enables every type of the bill table (or `types`), escrow for `escrow` (true: all enabled types). */
-  enable(options: { types?: number[]; escrow?: boolean | number[] } = {}): Promise<void> {
+  async enable(options: { types?: number[]; escrow?: boolean | number[] } = {}): Promise<void> {
+    await this.runtime.whenReady();
     const types = options.types ?? this.billTable.map((w) => w.type);
     const escrow =
       options.escrow === true ? types : options.escrow === false || options.escrow === undefined ? [] : options.escrow;
     return this.enableBillTypes(types, escrow);
   }
 
-  disable(): Promise<void> {
+  async disable(): Promise<void> {
+    await this.runtime.whenReady();
     return this.enableBillTypes([], []);
   }
 
   async stack(): Promise<void> {
     this.stopHolding();
+    await this.runtime.whenReady();
     await this.call(BILL_COMMANDS.stack, undefined);
   }
 
   async returnBill(): Promise<void> {
     this.stopHolding();
+    await this.runtime.whenReady();
     await this.call(BILL_COMMANDS.return, undefined);
   }
 
@@ -273,31 +341,48 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
     await this.waitReady();
     const identification = await this.identify();
     const billTable = await this.getBillTable();
+    this.initialised = true;
     return { identification, billTable };
   }
 
+  /** POLLs until the device left its start-up states (every 100 ms while it initialises); never enables before. */
   private async waitReady(): Promise<void> {
     await pollUntil(
       this.clock,
       () => this.poll(),
-      (s) => ![0x10, 0x11, 0x12, 0x13, 0x1b].includes(s.code),
+      (s) => !START_CODES.has(s.code),
       {
         timeoutMs: this.initializeTimeoutMs,
-        pauseMs: (s) => s.busyMs ?? this.loop.pollIntervalMs,
+        pauseMs: (s) => s.busyMs ?? this.runtime.initPollIntervalMs,
         message: (s) => `device ${this.address} still ${s.name} after ${this.initializeTimeoutMs} ms`,
         address: this.address,
       },
     );
   }
 
-  /** Starts the POLL loop (events flow). */
+  /**
+   * Starts the POLL loop (events flow): opens the port if needed, sets the device up unless `initialize()` ran,
+   * then polls; recovers by itself from outages, lost ports and power cuts. A start-up failure is reported as a
+   * `problem`; await `run()` instead to get it.
+   */
   start(): void {
-    this.loop.start();
+    this.run().catch((error: unknown) => this.emit('problem', startFailure(error)));
   }
 
+  /** Like `start()`, resolving when the device is ready (rejecting when the start-up fails). */
+  run(): Promise<void> {
+    return this.runtime.start();
+  }
+
+  /** Stops polling (the round in flight finishes in the background; await `halt()` to wait for it). */
   stop(): void {
-    this.loop.stop();
+    void this.halt();
+  }
+
+  /** Stops polling and waits for the round in flight. */
+  async halt(): Promise<void> {
     this.stopHolding();
+    await this.runtime.stop();
   }
 
   /** Resolves with the next state whose name is in `names` (the POLL loop must be running). */
@@ -323,6 +408,11 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
     this.emit('state', state, previous);
     this.stateWaiters.notify(state);
     if (state.code !== 0x80 && state.code !== 0x1a) this.stopHolding();
+    if (POWER_UP_CODES.has(state.code)) {
+      if (state.code !== 0x10) this.emit('billAtPowerUp', { state, where: powerUpLocation(state, this.b2b) });
+      this.runtime.powerUpSeen();
+      return;
+    }
     switch (state.code) {
       case 0x80: {
         const t = state.billType ?? -1;
@@ -397,17 +487,43 @@ export class BillToBill extends BillDevice {
     return this.call(BILL_COMMANDS.cassetteStatus, undefined);
   }
 
-  /** DISPENSE (unit must be disabled); the layout follows the device profile. Progress: `dispensing`, `completed`. */
-  dispense(items: DispenseItem[]): Promise<void> {
-    return this.call(this.dispenseFormat === 'pairs' ? BILL_COMMANDS.dispensePairs : BILL_COMMANDS.dispense, items);
+  /**
+   * DISPENSE (unit must be disabled); the layout follows the device profile. Progress: `dispensing`, `completed`.
+   * Sent once: when its answer is in doubt the device is asked (POLL, CASSETTE STATUS), `uncertain` is emitted and
+   * the call rejects with UNCERTAIN saying what is known.
+   */
+  async dispense(items: DispenseItem[]): Promise<void> {
+    const def = this.dispenseFormat === 'pairs' ? BILL_COMMANDS.dispensePairs : BILL_COMMANDS.dispense;
+    await this.moneyCommand(def.name, () => this.call(def, items), DISPENSE_STATES);
   }
 
   /** Dispense and wait for DISPENSED (the POLL loop must be running). */
   async dispenseAndWait(items: DispenseItem[], timeoutMs = 60_000): Promise<BillState> {
     // the DISPENSED of this dispense, never one still shown from the previous one
     const done = this.waitForNextState(['DISPENSED'], timeoutMs);
+    done.catch(() => undefined); // when the dispense itself fails, its error is the one reported
     await this.dispense(items);
     return done;
+  }
+
+  private async moneyCommand(command: string, send: () => Promise<void>, executed: ReadonlySet<string>) {
+    await this.runtime.whenReady();
+    await runMoneyCommand({
+      command,
+      address: this.address,
+      send,
+      watchStates: (listener) => {
+        const onState = (s: BillState): void => {
+          listener(s.name);
+        };
+        this.on('state', onState);
+        return () => this.off('state', onState);
+      },
+      poll: () => this.poll(),
+      executedStates: executed,
+      facts: async () => ({ cassettes: await this.cassetteStatus() }),
+      report: (outcome) => this.emit('uncertain', outcome),
+    });
   }
 
   /**
@@ -445,8 +561,9 @@ export class BillToBill extends BillDevice {
     return items;
   }
 
+  /** UNLOAD to the drop cassette; sent once, a doubtful answer is settled like `dispense()`'s. */
   unload(args: UnloadArgs): Promise<void> {
-    return this.call(BILL_COMMANDS.unload, args);
+    return this.moneyCommand('UNLOAD', () => this.call(BILL_COMMANDS.unload, args), UNLOAD_STATES);
   }
 
   recyclingCassetteStatus(): Promise<RecyclingCassetteStatus> {
@@ -455,10 +572,21 @@ export class BillToBill extends BillDevice {
 
   /** RECYCLING CASSETTE UNLOAD: return `count` bills to the customer, or move one bill to its cassette. */
   recyclingCassetteUnload(toCustomer: boolean, count = 0): Promise<void> {
-    return this.call(BILL_COMMANDS.recyclingCassetteUnload, { toCustomer, count });
+    return this.moneyCommand(
+      'RECYCLING_CASSETTE_UNLOAD',
+      () => this.call(BILL_COMMANDS.recyclingCassetteUnload, { toCustomer, count }),
+      RECYCLING_UNLOAD_STATES,
+    );
   }
 
   setCassetteType(args: SetCassetteTypeArgs): Promise<void> {
     return this.call(BILL_COMMANDS.setCassetteType, args);
   }
+}
+
+/** Where a POWER UP WITH BILL state says the bill is. */
+function powerUpLocation(state: BillState, b2b: boolean): 'validator' | 'stacker' | 'transport' | 'dispenser' {
+  if (state.code === 0x11) return 'validator';
+  if (!b2b) return 'stacker';
+  return state.sub === 1 ? 'dispenser' : 'transport';
 }

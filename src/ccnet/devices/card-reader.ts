@@ -7,7 +7,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../../core/clock.js';
-import { ErrorCode, KioskbusError } from '../../core/errors.js';
+import type { DeviceLoop, DeviceState } from '../../core/device-loop.js';
+import { ErrorCode, isKioskbusError, KioskbusError } from '../../core/errors.js';
 import type { Money } from '../../core/money.js';
 import type { CcnetBus } from '../bus.js';
 import type { Identification } from '../codec.js';
@@ -21,8 +22,15 @@ import {
   type Wallet,
 } from '../commands.js';
 import { decodeCardState, type CardState } from '../states.js';
-import type { PollLoop, PollLoopOptions } from './poll-loop.js';
-import { createDeviceLoop, describeState, pollUntil, RepeatFilter, StateWaiters } from './device-common.js';
+import {
+  describeState,
+  pollUntil,
+  RepeatFilter,
+  runMoneyCommand,
+  StateWaiters,
+  type UncertainOutcome,
+} from './device-common.js';
+import { CcnetRuntime, startFailure, type CcnetLoopOptions } from './runtime.js';
 
 export interface CardReaderEventMap {
   state: [state: CardState, previous: CardState | undefined];
@@ -32,29 +40,41 @@ export interface CardReaderEventMap {
   vendDenied: [];
   /** MALFUNCTION (09H) with its error kind and sub-code. */
   fault: [state: CardState];
+  /** A VEND REQUEST / REFUND whose answer was in doubt (it is never resent blindly). */
+  uncertain: [outcome: UncertainOutcome];
   offline: [error: KioskbusError];
   online: [];
   problem: [error: KioskbusError];
+  /** The device's life-cycle (closed, opening, initialising, ready, busy, offline, reopening). */
+  lifecycle: [to: DeviceState, from: DeviceState];
 }
 
-export interface CardReaderOptions extends PollLoopOptions {
+export interface CardReaderOptions extends CcnetLoopOptions {
   address?: number;
   /** Controller capabilities level sent with SETUP (default 1). */
   level?: number;
   initializeTimeoutMs?: number;
-  /** An identical VEND OK / VEND FAILED this soon after the previous one, or after line trouble, is a repeat. Default 1000 ms. */
+  /**
+   * An identical VEND OK / VEND FAILED to a POLL sent this soon after the previous answer, or after line trouble, is
+   * a repeat. Default: derived from the link's timing (poll interval + response timeout + t-free + wire time).
+   */
   repeatWindowMs?: number;
 }
 
 /** Vend results: one per VEND REQUEST. */
 const CARD_EVENTS = new Set(['VEND_OK', 'VEND_FAILED']);
+/** States that show a VEND REQUEST / REFUND running or done. */
+const VEND_STATES = new Set(['VENDING', 'VEND_OK', 'VEND_FAILED']);
 
 export type VendResult = 'approved' | 'denied';
 
 export class CardReader extends EventEmitter<CardReaderEventMap> {
   readonly address: number;
   readonly clock: Clock;
-  readonly loop: PollLoop;
+  readonly loop: DeviceLoop;
+  readonly runtime: CcnetRuntime;
+  /** `initialize()` ran (the loop's start then does not reset the reader again). */
+  initialised = false;
   state: CardState | undefined;
   setupReply: CardSetupReply | undefined;
   identification: Identification | undefined;
@@ -77,16 +97,42 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
     this.level = options.level ?? 1;
     this.initializeTimeoutMs = options.initializeTimeoutMs ?? 40_000;
     this.waiters = new StateWaiters(this.clock);
-    this.repeats = new RepeatFilter(bus.link, options.repeatWindowMs ?? 1000);
-    this.loop = createDeviceLoop(
-      this,
-      async () => {
-        this.forgetState();
-        await this.setup();
-        if (this.enabled) await this.enable();
+    this.runtime = new CcnetRuntime(
+      bus,
+      {
+        address: this.address,
+        poll: () => this.poll(),
+        reset: () => this.reset(),
+        // INACTIVE after the reader was set up: it lost its set-up (power cut)
+        isPowerUp: (s) => s.code === 0x01,
+        initialize: async () => {
+          await this.initialize();
+          await this.resume();
+        },
+        setUp: async () => {
+          this.forgetState();
+          await this.waitInactive();
+          await this.setup();
+          await this.resume();
+        },
+        resume: () => this.resume(),
+        isInitialised: () => this.initialised,
+      },
+      {
+        offline: (e) => this.emit('offline', e),
+        online: () => this.emit('online'),
+        problem: (e) => this.emit('problem', e),
+        lifecycle: (to, from) => this.emit('lifecycle', to, from),
       },
       options,
     );
+    this.loop = this.runtime.loop;
+    this.repeats = new RepeatFilter(bus.link, this.address, options.repeatWindowMs, this.runtime.pollIntervalMs);
+  }
+
+  /** Enables the reader again when it was enabled (after an outage or a set-up). */
+  private async resume(): Promise<void> {
+    if (this.enabled) await this.call(CARD_COMMANDS.enableDisable, true);
   }
 
   private forgetState(): void {
@@ -94,8 +140,15 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
     this.repeats.forget();
   }
 
-  call<A, R>(def: CommandDef<A, R>, args: A): Promise<R> {
-    return this.bus.execute(this.address, def, args, { describeState: () => describeState(this.state) });
+  async call<A, R>(def: CommandDef<A, R>, args: A): Promise<R> {
+    try {
+      const reply = await this.bus.execute(this.address, def, args, { describeState: () => describeState(this.state) });
+      this.runtime.answered();
+      return reply;
+    } catch (error) {
+      if (isKioskbusError(error, ErrorCode.IllegalCommand)) this.runtime.answered();
+      throw error;
+    }
   }
 
   reset(): Promise<void> {
@@ -108,20 +161,21 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
   }
 
   async poll(): Promise<CardState> {
-    const trouble = this.repeats.sample();
+    const sent = this.repeats.sample();
     const data = await this.call(CARD_COMMANDS.poll, undefined);
-    this.loop.answered();
     const state = decodeCardState(data);
-    if (!this.repeats.isRepeat(state.raw, CARD_EVENTS.has(state.name), this.clock.now(), trouble)) this.handle(state);
+    if (!this.repeats.isRepeat(state.raw, CARD_EVENTS.has(state.name), sent)) this.handle(state);
     return state;
   }
 
   async enable(): Promise<void> {
+    await this.runtime.whenReady();
     await this.call(CARD_COMMANDS.enableDisable, true);
     this.enabled = true;
   }
 
   async disable(): Promise<void> {
+    await this.runtime.whenReady();
     await this.call(CARD_COMMANDS.enableDisable, false);
     this.enabled = false;
   }
@@ -137,6 +191,7 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
 
   /** VEND/BEGIN SESSION (in IDLING): the reader invites the customer to present a card. */
   async beginSession(): Promise<void> {
+    await this.runtime.whenReady();
     this.accumulated.clear();
     this.wallets = [];
     await this.call(CARD_COMMANDS.vendBeginSession, undefined);
@@ -163,19 +218,40 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
     return minorToComposite(amount.amount, wallet.decimals, amount.currency);
   }
 
-  /** VEND/VEND REQUEST for `amount` from `wallet` (default 0); the accumulated amount is tracked here. */
+  /**
+   * VEND/VEND REQUEST for `amount` from `wallet` (default 0); the accumulated amount is tracked here. Sent once: when
+   * its answer is in doubt the reader is asked (POLL), `uncertain` is emitted and the call rejects with UNCERTAIN.
+   * The accumulated amount is then left as it was, so a retry by the application carries the same accumulated
+   * amount, which the reader uses to recognise a retransmission (spec: VEND REQUEST).
+   */
   async vendRequest(amount: Money, wallet = 0): Promise<void> {
-    const value = this.composite(wallet, amount);
-    const accumulated = (this.accumulated.get(wallet) ?? 0) + value;
-    await this.call(CARD_COMMANDS.vendRequest, { wallet, amount: value, accumulated });
-    this.accumulated.set(wallet, accumulated);
+    await this.vendCommand(CARD_COMMANDS.vendRequest, amount, wallet);
   }
 
-  /** VEND/VEND REQUEST REFUND (only when SETUP reported fund restoring). */
+  /** VEND/VEND REQUEST REFUND (only when SETUP reported fund restoring); a doubtful answer as for `vendRequest`. */
   async refund(amount: Money, wallet = 0): Promise<void> {
+    await this.vendCommand(CARD_COMMANDS.vendRefund, amount, wallet);
+  }
+
+  private async vendCommand(def: typeof CARD_COMMANDS.vendRequest, amount: Money, wallet: number): Promise<void> {
+    await this.runtime.whenReady();
     const value = this.composite(wallet, amount);
     const accumulated = (this.accumulated.get(wallet) ?? 0) + value;
-    await this.call(CARD_COMMANDS.vendRefund, { wallet, amount: value, accumulated });
+    await runMoneyCommand({
+      command: def.name,
+      address: this.address,
+      send: () => this.call(def, { wallet, amount: value, accumulated }),
+      watchStates: (listener) => {
+        const onState = (s: CardState): void => {
+          listener(s.name);
+        };
+        this.on('state', onState);
+        return () => this.off('state', onState);
+      },
+      poll: () => this.poll(),
+      executedStates: VEND_STATES,
+      report: (outcome) => this.emit('uncertain', outcome),
+    });
     this.accumulated.set(wallet, accumulated);
   }
 
@@ -191,20 +267,25 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
   async initialize(): Promise<{ setup: CardSetupReply; identification: Identification }> {
     await this.reset();
     this.forgetState();
+    await this.waitInactive();
+    const setup = await this.setup();
+    const identification = await this.identify();
+    this.initialised = true;
+    return { setup, identification };
+  }
+
+  private async waitInactive(): Promise<void> {
     await pollUntil(
       this.clock,
       () => this.poll(),
       (s) => s.code === 0x01,
       {
         timeoutMs: this.initializeTimeoutMs,
-        pauseMs: () => this.loop.pollIntervalMs,
+        pauseMs: () => this.runtime.initPollIntervalMs,
         message: () => `card reader did not become INACTIVE`,
         address: this.address,
       },
     );
-    const setup = await this.setup();
-    const identification = await this.identify();
-    return { setup, identification };
   }
 
   /**
@@ -213,6 +294,7 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
    */
   async vend(price: Money, options: { wallet?: number; timeoutMs?: number } = {}): Promise<VendResult> {
     const done = this.waitForState(['VEND_OK', 'VEND_FAILED'], options.timeoutMs ?? 60_000);
+    done.catch(() => undefined); // when the request itself fails, its error is the one reported
     await this.vendRequest(price, options.wallet ?? 0);
     const s = await done;
     return s.name === 'VEND_OK' ? 'approved' : 'denied';
@@ -222,12 +304,27 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
     return this.waiters.wait(names, timeoutMs, 'the card reader');
   }
 
+  /**
+   * Starts the POLL loop (events flow): opens the port if needed, sets the reader up unless `initialize()` ran, then
+   * polls; recovers by itself from outages, lost ports and power cuts. A start-up failure is reported as a
+   * `problem`; await `run()` instead to get it.
+   */
   start(): void {
-    this.loop.start();
+    this.run().catch((error: unknown) => this.emit('problem', startFailure(error)));
   }
 
+  /** Like `start()`, resolving when the reader is ready (rejecting when the start-up fails). */
+  run(): Promise<void> {
+    return this.runtime.start();
+  }
+
+  /** Stops polling (the round in flight finishes in the background; await `halt()` to wait for it). */
   stop(): void {
-    this.loop.stop();
+    void this.halt();
+  }
+
+  halt(): Promise<void> {
+    return this.runtime.stop();
   }
 
   private handle(state: CardState): void {
@@ -235,6 +332,7 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
     this.state = state;
     this.emit('state', state, previous);
     this.waiters.notify(state);
+    if (state.code === 0x01 && previous !== undefined && previous.code !== 0x01) this.runtime.powerUpSeen();
     switch (state.name) {
       case 'READY_FOR_TRANSACTION':
         this.emit('cardReady');

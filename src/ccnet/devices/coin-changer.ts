@@ -5,7 +5,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../../core/clock.js';
-import type { KioskbusError as KError } from '../../core/errors.js';
+import type { DeviceLoop, DeviceState } from '../../core/device-loop.js';
+import { ErrorCode, isKioskbusError, type KioskbusError as KError } from '../../core/errors.js';
 import type { Money } from '../../core/money.js';
 import type { CcnetBus } from '../bus.js';
 import type { DenominationWord } from '../codec.js';
@@ -17,8 +18,8 @@ import {
   type TubeStatusReply,
 } from '../commands.js';
 import { decodeCoinState, type CoinState } from '../states.js';
-import type { PollLoop, PollLoopOptions } from './poll-loop.js';
-import { createDeviceLoop, describeState, pollUntil, RepeatFilter } from './device-common.js';
+import { describeState, pollUntil, RepeatFilter, runMoneyCommand, type UncertainOutcome } from './device-common.js';
+import { CcnetRuntime, startFailure, type CcnetLoopOptions } from './runtime.js';
 
 export interface CoinEvent {
   coinType: number;
@@ -37,17 +38,22 @@ export interface CoinChangerEventMap {
   manualDispense: [coin: CoinEvent & { count: number }];
   /** Error or unusual states (double arrival, no credit, jams, sensor and routing errors). */
   fault: [state: CoinState];
+  /** A DISPENSE whose answer was in doubt (it is never resent blindly). */
+  uncertain: [outcome: UncertainOutcome];
   offline: [error: KError];
   online: [];
   problem: [error: KError];
+  /** The device's life-cycle (closed, opening, initialising, ready, busy, offline, reopening). */
+  lifecycle: [to: DeviceState, from: DeviceState];
 }
 
-export interface CoinChangerOptions extends PollLoopOptions {
+export interface CoinChangerOptions extends CcnetLoopOptions {
   address?: number;
   initializeTimeoutMs?: number;
   /**
-   * An identical coin answer this soon after the previous one, or after line trouble, is the changer
-   * repeating it (our ACK was lost). Default `pollIntervalMs + 100`: only the very next POLL.
+   * An identical coin answer to a POLL sent this soon after the previous answer, or after line trouble, is the
+   * changer repeating it (our ACK may have been lost). Default: derived from the link's timing (poll interval +
+   * response timeout + t-free + wire time of one exchange): only the very next POLL.
    */
   repeatWindowMs?: number;
 }
@@ -55,11 +61,16 @@ export interface CoinChangerOptions extends PollLoopOptions {
 const FAULTS = new Set([0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e]);
 /** One coin each: a second identical answer can be a second coin. */
 const COIN_EVENTS = new Set(['COIN_TO_CASHBOX', 'COIN_TO_TUBE', 'COIN_REJECTED', 'MANUAL_DISPENSE']);
+/** States that show a DISPENSE running. */
+const PAYOUT_STATES = new Set(['PAYOUT_BUSY']);
 
 export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
   readonly address: number;
   readonly clock: Clock;
-  readonly loop: PollLoop;
+  readonly loop: DeviceLoop;
+  readonly runtime: CcnetRuntime;
+  /** `initialize()` ran (the loop's start then does not reset the device again). */
+  initialised = false;
   state: CoinState | undefined;
   coinTable: DenominationWord[] = [];
   identification: CoinIdentification | undefined;
@@ -75,16 +86,41 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
     this.address = options.address ?? 0x02;
     this.clock = bus.clock;
     this.initializeTimeoutMs = options.initializeTimeoutMs ?? 40_000;
-    this.loop = createDeviceLoop(
-      this,
-      async () => {
-        this.forgetState();
-        await this.waitReady();
-        if (this.enableArgs) await this.enableCoinTypes(this.enableArgs.enabled, this.enableArgs.manualDispense);
+    this.runtime = new CcnetRuntime(
+      bus,
+      {
+        address: this.address,
+        poll: () => this.poll(),
+        reset: () => this.reset(),
+        isPowerUp: (s) => s.code === 0x10,
+        initialize: async () => {
+          await this.initialize();
+          await this.resume();
+        },
+        setUp: async () => {
+          this.forgetState();
+          await this.waitReady();
+          if (this.coinTable.length === 0) await this.getCoinTable();
+          await this.resume();
+        },
+        resume: () => this.resume(),
+        isInitialised: () => this.initialised,
+      },
+      {
+        offline: (e) => this.emit('offline', e),
+        online: () => this.emit('online'),
+        problem: (e) => this.emit('problem', e),
+        lifecycle: (to, from) => this.emit('lifecycle', to, from),
       },
       options,
     );
-    this.repeats = new RepeatFilter(bus.link, options.repeatWindowMs ?? this.loop.pollIntervalMs + 100);
+    this.loop = this.runtime.loop;
+    this.repeats = new RepeatFilter(bus.link, this.address, options.repeatWindowMs, this.runtime.pollIntervalMs);
+  }
+
+  /** Re-enables the coin types that were enabled (after an outage or a set-up). */
+  private async resume(): Promise<void> {
+    if (this.enableArgs) await this.enableCoinTypes(this.enableArgs.enabled, this.enableArgs.manualDispense);
   }
 
   private forgetState(): void {
@@ -92,8 +128,15 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
     this.repeats.forget();
   }
 
-  call<A, R>(def: CommandDef<A, R>, args: A): Promise<R> {
-    return this.bus.execute(this.address, def, args, { describeState: () => describeState(this.state) });
+  async call<A, R>(def: CommandDef<A, R>, args: A): Promise<R> {
+    try {
+      const reply = await this.bus.execute(this.address, def, args, { describeState: () => describeState(this.state) });
+      this.runtime.answered();
+      return reply;
+    } catch (error) {
+      if (isKioskbusError(error, ErrorCode.IllegalCommand)) this.runtime.answered();
+      throw error;
+    }
   }
 
   reset(): Promise<void> {
@@ -109,11 +152,10 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
   }
 
   async poll(): Promise<CoinState> {
-    const trouble = this.repeats.sample();
+    const sent = this.repeats.sample();
     const data = await this.call(COIN_COMMANDS.poll, undefined);
-    this.loop.answered();
     const state = decodeCoinState(data);
-    if (!this.repeats.isRepeat(state.raw, COIN_EVENTS.has(state.name), this.clock.now(), trouble)) this.handle(state);
+    if (!this.repeats.isRepeat(state.raw, COIN_EVENTS.has(state.name), sent)) this.handle(state);
     return state;
   }
 
@@ -123,16 +165,38 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
   }
 
   /** Enables every coin of the coin table (or `types`). */
-  enable(types?: number[]): Promise<void> {
+  async enable(types?: number[]): Promise<void> {
+    await this.runtime.whenReady();
     return this.enableCoinTypes(types ?? this.coinTable.map((w) => w.type));
   }
 
-  disable(): Promise<void> {
+  async disable(): Promise<void> {
+    await this.runtime.whenReady();
     return this.enableCoinTypes([], []);
   }
 
-  dispense(coinType: number, count: number): Promise<void> {
-    return this.call(COIN_COMMANDS.dispense, { coinType, count });
+  /**
+   * DISPENSE `count` coins of `coinType` from its tube. Sent once: when its answer is in doubt the changer is asked
+   * (POLL, TUBE STATUS), `uncertain` is emitted and the call rejects with UNCERTAIN saying what is known.
+   */
+  async dispense(coinType: number, count: number): Promise<void> {
+    await this.runtime.whenReady();
+    await runMoneyCommand({
+      command: COIN_COMMANDS.dispense.name,
+      address: this.address,
+      send: () => this.call(COIN_COMMANDS.dispense, { coinType, count }),
+      watchStates: (listener) => {
+        const onState = (s: CoinState): void => {
+          listener(s.name);
+        };
+        this.on('state', onState);
+        return () => this.off('state', onState);
+      },
+      poll: () => this.poll(),
+      executedStates: PAYOUT_STATES,
+      facts: async () => ({ tubes: await this.tubeStatus() }),
+      report: (outcome) => this.emit('uncertain', outcome),
+    });
   }
 
   async identify(): Promise<CoinIdentification> {
@@ -155,6 +219,7 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
     await this.waitReady();
     const identification = await this.identify();
     const coinTable = await this.getCoinTable();
+    this.initialised = true;
     return { identification, coinTable };
   }
 
@@ -165,19 +230,34 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
       (s) => s.code !== 0x10 && s.code !== 0x11,
       {
         timeoutMs: this.initializeTimeoutMs,
-        pauseMs: () => this.loop.pollIntervalMs,
+        pauseMs: () => this.runtime.initPollIntervalMs,
         message: (s) => `coin changer still ${s.name}`,
         address: this.address,
       },
     );
   }
 
+  /**
+   * Starts the POLL loop (events flow): opens the port if needed, sets the changer up unless `initialize()` ran,
+   * then polls; recovers by itself from outages, lost ports and power cuts. A start-up failure is reported as a
+   * `problem`; await `run()` instead to get it.
+   */
   start(): void {
-    this.loop.start();
+    this.run().catch((error: unknown) => this.emit('problem', startFailure(error)));
   }
 
+  /** Like `start()`, resolving when the changer is ready (rejecting when the start-up fails). */
+  run(): Promise<void> {
+    return this.runtime.start();
+  }
+
+  /** Stops polling (the round in flight finishes in the background; await `halt()` to wait for it). */
   stop(): void {
-    this.loop.stop();
+    void this.halt();
+  }
+
+  halt(): Promise<void> {
+    return this.runtime.stop();
   }
 
   private coinEvent(state: CoinState): CoinEvent {
@@ -194,6 +274,10 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
     const previous = this.state;
     this.state = state;
     this.emit('state', state, previous);
+    if (state.code === 0x10) {
+      this.runtime.powerUpSeen();
+      return;
+    }
     if (state.name === 'COIN_TO_CASHBOX') this.emit('coin', { ...this.coinEvent(state), route: 'cashbox' });
     else if (state.name === 'COIN_TO_TUBE') this.emit('coin', { ...this.coinEvent(state), route: 'tube' });
     else if (state.name === 'COIN_REJECTED') this.emit('rejected', this.coinEvent(state));

@@ -1,13 +1,12 @@
 /**
- * Plumbing the CCNET host devices (bill validator / B2B, coin changer, card reader) share: the POLL loop
- * wiring, the state description used in ILLEGAL COMMAND errors, "wait until the device left its start-up
- * states", waiting for a named state, and the rule that tells a repeated POLL answer from a new event.
+ * Plumbing the CCNET host devices (bill validator / B2B, coin changer, card reader) share: the state description used in ILLEGAL COMMAND errors, "wait until the device left its start-up
+ * states", waiting for a named state, the rule that tells a repeated POLL answer from a new event, and how a
+ * money-moving command whose answer is in doubt is settled (never resent: the device is asked).
  */
 import { bytesEqual } from '../../core/bytes.js';
 import { delay, type Clock } from '../../core/clock.js';
-import { ErrorCode, KioskbusError } from '../../core/errors.js';
-import type { CcnetLink } from '../link.js';
-import { PollLoop, type PollLoopOptions } from './poll-loop.js';
+import { ErrorCode, isKioskbusError, KioskbusError } from '../../core/errors.js';
+import { describeTries, type CcnetLink, type TryRecord } from '../link.js';
 
 /** What every decoded POLL answer has. */
 export interface PolledState {
@@ -19,46 +18,6 @@ export interface PolledState {
 /** `IDLING (14H)`: the state named in ILLEGAL COMMAND errors. */
 export function describeState(state: PolledState | undefined): string | undefined {
   return state ? `${state.name} (${state.code.toString(16).toUpperCase()}H)` : undefined;
-}
-
-/** The part of a device the shared POLL loop drives. */
-export interface LoopDevice {
-  readonly clock: Clock;
-  poll(): Promise<unknown>;
-  reset(): Promise<void>;
-  emit(event: 'offline' | 'problem', error: KioskbusError): boolean;
-  emit(event: 'online'): boolean;
-}
-
-/**
- * The POLL loop of one device: POLL, RESET while offline, and on coming back `emit('online')`, then
- * `reinitialise()` (forget the old state, wait until ready, re-enable what was enabled).
- */
-export function createDeviceLoop(
-  device: LoopDevice,
-  reinitialise: () => Promise<void>,
-  options: PollLoopOptions,
-  onOffline?: () => void,
-): PollLoop {
-  return new PollLoop(
-    device.clock,
-    {
-      poll: async () => {
-        await device.poll();
-      },
-      reset: () => device.reset(),
-      offline: (error) => {
-        onOffline?.();
-        device.emit('offline', error);
-      },
-      online: async () => {
-        device.emit('online');
-        await reinitialise();
-      },
-      problem: (error) => device.emit('problem', error),
-    },
-    options,
-  );
 }
 
 /**
@@ -112,42 +71,198 @@ export class StateWaiters<S extends PolledState> {
 
 /**
  * Tells a repeated POLL answer from a new one. A CCNET device repeats its last answer when it did not see
- * our ACK, so the same bytes twice in a row can be one event or two:
+ * our ACK, so the same bytes twice in a row can be one event or two. The rule asks whether our ACK of the
+ * previous answer can have been lost:
  *
  * - a steady state (IDLING, ESCROW, a fault) with the same bytes is the same state: never a new event;
- * - an event state (a credit, a return, a vend result) with the same bytes is a repeat only when the ACK
- *   of the previous answer is in doubt: the link saw trouble since then (resend, timeout, NAK, damaged or
- *   stray frame, an ACK that could not be written), or the answer is the very next POLL after it, within
- *   `windowMs` (a device that silently missed our ACK repeats at the next POLL). An identical event after a
- *   longer quiet gap on a clean line is a new event: the ACK went out and nothing disturbed the line.
+ * - an event state (a credit, a return, a vend result) with the same bytes is a repeat when the line saw
+ *   trouble on this address or unattributable trouble (resend, timeout, NAK either way, damaged or stray
+ *   frame, an ACK that could not be written) anywhere from the previous answer up to and including the POLL
+ *   exchange that brought this one back (a lost POLL answer and its resend included); or, on a clean line,
+ *   when this POLL was the next one after the previous answer, sent within `windowMs` (a device that
+ *   silently missed our ACK repeats at the next POLL). The window is derived from the link's real timing:
+ *   the poll period plus one response timeout, t-free and the wire time of one exchange (another device's
+ *   exchange on the same bus can delay our POLL by that much).
+ *
+ * An identical event to a POLL sent later on a clean line is a new event: the ACK went out and nothing
+ * disturbed the line.
  */
 export class RepeatFilter {
   private last: { raw: Uint8Array; at: number; trouble: number } | undefined;
+  readonly windowMs: number;
 
   constructor(
     private readonly link: CcnetLink,
-    readonly windowMs: number,
-  ) {}
+    private readonly address: number,
+    windowMs: number | undefined,
+    pollIntervalMs: number,
+  ) {
+    this.windowMs = windowMs ?? nextPollWindowMs(link, pollIntervalMs);
+  }
 
-  /** `link.lineTrouble` now: take it just before sending the POLL whose answer goes to `isRepeat`. */
-  sample(): number {
-    return this.link.lineTrouble;
+  /** Take just before sending the POLL whose answer goes to `isRepeat`. */
+  sample(): { at: number; trouble: number } {
+    return { at: this.link.clock.now(), trouble: this.link.troubleFor(this.address) };
   }
 
   /**
-   * Records `raw` (answered at `now` to a POLL sent when the trouble count was `troubleAtSend`) and says
+   * Records `raw` (the answer to the POLL `sent` describes; its exchange, ACK included, is over) and says
    * whether it repeats the previous answer.
    */
-  isRepeat(raw: Uint8Array, isEvent: boolean, now: number, troubleAtSend: number): boolean {
+  isRepeat(raw: Uint8Array, isEvent: boolean, sent: { at: number; trouble: number }): boolean {
     const prev = this.last;
-    this.last = { raw, at: now, trouble: this.link.lineTrouble };
+    const trouble = this.link.troubleFor(this.address);
+    this.last = { raw, at: this.link.clock.now(), trouble };
     if (!prev || !bytesEqual(prev.raw, raw)) return false;
     if (!isEvent) return true;
-    return troubleAtSend !== prev.trouble || now - prev.at <= this.windowMs;
+    return trouble !== prev.trouble || sent.at - prev.at <= this.windowMs;
   }
 
   /** Forgets the previous answer (after RESET / re-initialisation). */
   forget(): void {
     this.last = undefined;
   }
+}
+
+/**
+ * How late after an answer the next POLL can be sent when the poll loop runs on time: one poll period, plus one
+ * other exchange on the bus (response timeout, t-free and its frames on the wire) that may delay it.
+ */
+export function nextPollWindowMs(link: CcnetLink, pollIntervalMs: number): number {
+  const o = link.options;
+  // POLL (6) + a short answer (7) + ACK (6) on the wire, twice: ours and one exchange that may sit before it
+  return pollIntervalMs + o.responseTimeoutMs + link.tFreeMs + 2 * link.wireTimeMs(19) + o.interByteTimeoutMs;
+}
+
+/** What is known about a money-moving command whose answer was in doubt. */
+export interface UncertainOutcome {
+  command: string;
+  address: number;
+  /** Every try and what happened on it (one for a money-moving command: it is never resent blindly). */
+  tries: TryRecord[];
+  /** The device's POLL state after the doubt (undefined: it did not answer the POLL either). */
+  stateAfter: string | undefined;
+  stateAfterRaw: Uint8Array | undefined;
+  /** POLL states seen from the command until the check, in order (the command's progress shows here). */
+  statesSeen: string[];
+  /**
+   * `executed`: the device shows the command's progress or result (DISPENSING, UNLOADED, VENDING, PAYOUT BUSY...);
+   * `no-sign`: it answered but shows nothing of the command (it most likely did not act, but the wire cannot prove
+   * it); `no-answer`: it did not answer the check either.
+   */
+  evidence: 'executed' | 'no-sign' | 'no-answer';
+  /** Further facts read from the device after the doubt (cassette status, tube counts). */
+  facts: Record<string, unknown>;
+  /** The link error that raised the doubt. */
+  cause: KioskbusError;
+}
+
+/** Link errors after which a command may or may not have reached the device. */
+export function isDoubt(error: unknown): error is KioskbusError {
+  return (
+    isKioskbusError(error) &&
+    (error.code === ErrorCode.Timeout || error.code === ErrorCode.CrcMismatch || error.code === ErrorCode.Nak)
+  );
+}
+
+export interface MoneyCommandOptions {
+  command: string;
+  address: number;
+  /** Sends the command once (the bus never resends a money-moving command). */
+  send: () => Promise<void>;
+  /** Registers a listener for every POLL state the device handles; returns its removal. */
+  watchStates: (listener: (name: string) => void) => () => void;
+  /** One POLL through the device (its events are reported and ACKed as usual). */
+  poll: () => Promise<PolledState>;
+  /** States that show the command ran. */
+  executedStates: ReadonlySet<string>;
+  /** Reads further facts after the doubt (cassettes, tubes); failures are recorded, never thrown. */
+  facts?: () => Promise<Record<string, unknown>>;
+  /** Called with the outcome before the rejection (the device's `uncertain` event). */
+  report: (outcome: UncertainOutcome) => void;
+}
+
+/**
+ * Runs a money-moving command. When its answer is in doubt (no answer, a damaged answer, a NAK that may follow a
+ * command the device took), it is not resent: the device is asked (POLL, plus `facts`), the outcome is reported,
+ * and the call rejects with UNCERTAIN carrying what is known. Other errors are rethrown as they are.
+ */
+export async function runMoneyCommand(options: MoneyCommandOptions): Promise<void> {
+  const seen: string[] = [];
+  const unwatch = options.watchStates((name) => seen.push(name));
+  try {
+    try {
+      await options.send();
+      return;
+    } catch (error) {
+      if (!isDoubt(error)) throw error;
+      const outcome = await inspectAfterDoubt(options, error, seen);
+      options.report(outcome);
+      throw uncertainError(outcome);
+    }
+  } finally {
+    unwatch();
+  }
+}
+
+async function inspectAfterDoubt(
+  options: MoneyCommandOptions,
+  cause: KioskbusError,
+  seen: string[],
+): Promise<UncertainOutcome> {
+  let after: PolledState | undefined;
+  for (let i = 0; i < 3 && after === undefined; i++) {
+    try {
+      after = await options.poll();
+    } catch (error) {
+      if (!isDoubt(error)) break;
+    }
+  }
+  let facts: Record<string, unknown> = {};
+  if (after && options.facts) {
+    try {
+      facts = await options.facts();
+    } catch (error) {
+      facts = { factsError: error instanceof Error ? error.message : String(error) };
+    }
+  }
+  const tries = (cause.context.tries as TryRecord[] | undefined) ?? [];
+  const executed = seen.some((name) => options.executedStates.has(name));
+  return {
+    command: options.command,
+    address: options.address,
+    tries,
+    stateAfter: after?.name,
+    stateAfterRaw: after?.raw,
+    statesSeen: [...seen],
+    evidence: executed ? 'executed' : after ? 'no-sign' : 'no-answer',
+    facts,
+    cause,
+  };
+}
+
+function uncertainError(o: UncertainOutcome): KioskbusError {
+  const verdict =
+    o.evidence === 'executed'
+      ? `the device shows it ran (states seen: ${o.statesSeen.join(', ')})`
+      : o.evidence === 'no-sign'
+        ? `the device shows no sign of it (state ${o.stateAfter ?? '?'}), but the wire cannot prove it did not act`
+        : 'the device did not answer the check either';
+  return new KioskbusError(
+    ErrorCode.Uncertain,
+    `${o.command} to device ${o.address}: outcome uncertain (${describeTries(o.tries)}); not resent; ${verdict}`,
+    {
+      address: o.address,
+      command: o.command,
+      tries: o.tries,
+      stateAfter: o.stateAfter,
+      statesSeen: o.statesSeen,
+      evidence: o.evidence,
+      facts: o.facts,
+      cause: o.cause.message,
+      causeCode: o.cause.code,
+      ...(o.stateAfterRaw ? { raw: o.stateAfterRaw } : {}),
+    },
+    { cause: o.cause },
+  );
 }

@@ -171,16 +171,20 @@ export abstract class PeripheralSimulator<E extends SimulatorEventMap = Simulato
     const last = this.last;
     const poll = this.isPoll(p);
     let answer: { kind: PendingReply['kind']; reply: Uint8Array };
-    // a resend: the same bytes again soon, nothing in between, and (for anything but POLL) the device's
-    // state unchanged since; an identical command after a state change (a second DISPENSE after DISPENSED,
-    // ENABLE after a RESET) is a new command and runs
+    // a true retransmission only: the same bytes again soon, nothing in between, right after a reply the host
+    // may have missed (a data reply it did not ACK; an ACK, which the host never confirms), and (for anything
+    // but POLL) the device's state unchanged since. A command that moves money (DISPENSE, UNLOAD, VEND) answered
+    // by ACK is never taken from the cache: the device cannot tell a lost ACK from a new command, so, like a real
+    // unit, it runs it again (which is why the host never resends it). An identical command after a state change
+    // (a second DISPENSE after DISPENSED, ENABLE after a RESET) is a new command and runs.
+    const movesMoney = findCommand(this.deviceClass, p, this.dispenseFormat)?.def.movesMoney === true;
     const isResend =
       last !== undefined &&
       bytesEqual(last.command, p) &&
       now - last.at <= this.repeatWindowMs &&
       (poll
         ? !last.acked && last.kind === 'data'
-        : (last.kind === 'ack' || !last.acked) && bytesEqual(last.view, this.stateView()));
+        : (last.kind === 'ack' ? !movesMoney : !last.acked) && bytesEqual(last.view, this.stateView()));
     if (isResend) {
       answer = { kind: last.kind, reply: last.reply };
       const found = findCommand(this.deviceClass, p, this.dispenseFormat);
