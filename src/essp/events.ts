@@ -55,7 +55,11 @@ export type SspSimpleEventName =
   | 'PRINT_HALTED'
   | 'PRINTED_TO_CASHBOX'
   | 'CASHBOX_UNLOCK_ENABLED'
-  | 'CASHBOX_BACK_IN_SERVICE';
+  | 'CASHBOX_BACK_IN_SERVICE'
+  | 'COINS_LOW'
+  | 'MAINTENANCE_REQUIRED'
+  | 'ESCROW_ACTIVE'
+  | 'TICKET_IN_BEZEL_AT_STARTUP';
 
 /** Events carrying one channel byte (0 = unknown / still reading). */
 export type SspChannelEventName = 'NOTE_CLEARED_FROM_FRONT' | 'NOTE_CLEARED_TO_CASHBOX';
@@ -87,10 +91,6 @@ export type SspValueEventName =
 export type SspErrorByteEventName =
   'COIN_MECH_ERROR' | 'CALIBRATION_FAILED' | 'CASHBOX_OUT_OF_SERVICE' | 'TICKET_PRINTING_ERROR';
 
-/** Events the manual lists without a data length: they stop the parse and are surfaced as UNKNOWN with `label`. */
-export type SspUndocumentedEventName =
-  'COINS_LOW' | 'MAINTENANCE_REQUIRED' | 'COIN_REJECTED' | 'ESCROW_ACTIVE' | 'TICKET_IN_BEZEL_AT_STARTUP';
-
 export interface SspSimpleEvent {
   name: SspSimpleEventName;
   code: number;
@@ -119,6 +119,17 @@ export interface SspValueEvent {
   name: SspValueEventName;
   code: number;
   value: SspValue;
+}
+/**
+ * COIN_REJECTED (SMART System, GA138 0xBA, with the 'Reject Events' option): a 4-byte number and a currency. With
+ * 'Reject Events' alone `amount` is the count of coins rejected; with 'Reject Events Full' one event per coin carries
+ * its value (0 when unknown). Never a credit.
+ */
+export interface SspCoinRejectedEvent {
+  name: 'COIN_REJECTED';
+  code: number;
+  amount: number;
+  currency: string;
 }
 export interface SspErrorByteEvent {
   name: SspErrorByteEventName;
@@ -174,6 +185,7 @@ export type SspEvent =
   | SspValuesEvent
   | SspValueEvent
   | SspErrorByteEvent
+  | SspCoinRejectedEvent
   | SspFraudEvent
   | SspIncompleteEvent
   | SspErrorDuringPayoutEvent
@@ -194,11 +206,12 @@ type Layout =
   | 'incomplete'
   | 'errorDuringPayout'
   | 'noteStored'
+  | 'coinRejected'
   | 'undocumented';
 
 export interface SspEventSpec {
   readonly code: number;
-  readonly name: SspEventName | SspUndocumentedEventName;
+  readonly name: SspEventName;
   readonly layout: Layout;
   /** Repeats until EVENT_ACK when polled with POLL_WITH_ACK. */
   readonly ack?: boolean;
@@ -240,7 +253,7 @@ export const EVENT_SPECS: readonly SspEventSpec[] = [
   ev(0xd7, 'FLOATING', 'values', 'floating; value moved so far'),
   ev(0xd6, 'HALTED', 'values', 'payout halted by the host; value paid', true),
   ev(0xd5, 'JAMMED', 'values', 'the payout mechanism is jammed; value paid'),
-  ev(0xd3, 'COINS_LOW', 'undocumented', 'coin levels low (length undocumented)'),
+  ev(0xd3, 'COINS_LOW', 'none', 'coin levels are low (SMART Hopper)'),
   ev(0xd2, 'DISPENSED', 'values', 'payout complete; value paid', true),
   ev(0xd1, 'BAR_CODE_TICKET_ACKNOWLEDGE', 'none', 'the bar code ticket has been stacked', true),
   ev(0xcf, 'DEVICE_FULL', 'none', 'the payout store is full'),
@@ -257,11 +270,11 @@ export const EVENT_SPECS: readonly SspEventSpec[] = [
   ev(0xc3, 'EMPTIED', 'none', 'EMPTY_ALL finished'),
   ev(0xc2, 'EMPTYING', 'none', 'EMPTY_ALL in progress'),
   ev(0xc1, 'PAY_IN_ACTIVE', 'none', 'coins are being paid in (SMART System)'),
-  ev(0xc0, 'MAINTENANCE_REQUIRED', 'undocumented', 'maintenance required (length undocumented)'),
+  ev(0xc0, 'MAINTENANCE_REQUIRED', 'none', 'maintenance required (SMART System)'),
   ev(0xbf, 'VALUE_ADDED', 'values', 'value added to the SMART System', true),
   ev(0xbe, 'ATTACHED_COIN_MECH_ENABLED', 'none', 'the attached coin mechanism was enabled'),
   ev(0xbd, 'ATTACHED_COIN_MECH_DISABLED', 'none', 'the attached coin mechanism was disabled'),
-  ev(0xba, 'COIN_REJECTED', 'undocumented', 'a coin was rejected (length depends on options)'),
+  ev(0xba, 'COIN_REJECTED', 'coinRejected', 'coins were rejected: count (or value) and currency (SMART System)'),
   ev(0xb7, 'COIN_MECH_ERROR', 'errorByte', 'the attached coin mechanism reported a ccTalk error'),
   ev(0xb6, 'INITIALISING', 'none', 'the device is initialising (POLL_WITH_ACK only)', true),
   ev(0xb5, 'CHANNEL_DISABLE', 'none', 'all channels are inhibited'),
@@ -277,7 +290,7 @@ export const EVENT_SPECS: readonly SspEventSpec[] = [
   ev(0xaa, 'TICKET_PATH_CLOSED', 'none', 'ticket path closed'),
   ev(0xa9, 'PRINTER_HEAD_REPLACED', 'none', 'printer head replaced'),
   ev(0xa8, 'TICKET_PRINTING_ERROR', 'errorByte', 'ticket printing error'),
-  ev(0xa7, 'TICKET_IN_BEZEL_AT_STARTUP', 'undocumented', 'ticket in bezel at start-up (length undocumented)'),
+  ev(0xa7, 'TICKET_IN_BEZEL_AT_STARTUP', 'none', 'a ticket was pushed out at start-up (power lost while printing)'),
   ev(0xa6, 'TICKET_PRINTED', 'none', 'ticket printed'),
   ev(0xa5, 'TICKET_PRINTING', 'none', 'ticket printing'),
   ev(0xa4, 'TICKET_JAM', 'none', 'ticket jam'),
@@ -288,7 +301,7 @@ export const EVENT_SPECS: readonly SspEventSpec[] = [
   ev(0x93, 'CASHBOX_UNLOCK_ENABLED', 'none', 'cashbox unlock enabled (TEBS)'),
   ev(0x92, 'CASHBOX_BACK_IN_SERVICE', 'none', 'cashbox back in service (TEBS)'),
   ev(0x90, 'CASHBOX_OUT_OF_SERVICE', 'errorByte', 'cashbox out of service (TEBS), error 1-8'),
-  ev(0x8b, 'ESCROW_ACTIVE', 'undocumented', 'escrow active (SMART System, length undocumented)'),
+  ev(0x8b, 'ESCROW_ACTIVE', 'none', 'the coin escrow is open (SMART System, repeated while open)'),
   ev(0x83, 'CALIBRATION_FAILED', 'errorByte', 'calibration failed, error 0-10'),
 ];
 
@@ -375,6 +388,10 @@ function decodeOne(spec: SspEventSpec, r: ByteReader, ctx: SspContext): SspEvent
     }
     case 'errorByte':
       return { name: spec.name as SspErrorByteEventName, code, error: r.u8('error') };
+    case 'coinRejected': {
+      const amount = r.u32le('amount');
+      return { name: 'COIN_REJECTED', code, amount, currency: readCurrency(r) };
+    }
     case 'fraud':
       if (isCoinDevice(ctx)) return { name: 'FRAUD_ATTEMPT', code, values: readValueList(r, ctx) };
       return { name: 'FRAUD_ATTEMPT', code, channel: r.u8('channel') };
@@ -506,6 +523,12 @@ export function encodeEvent(event: SspEvent, ctx: SspContext): Uint8Array {
     case 'errorByte':
       w.u8(requireByte(e.error, event.name, 'error'));
       break;
+    case 'coinRejected': {
+      const rejected = event as SspCoinRejectedEvent;
+      w.u32le(rejected.amount);
+      writeCurrency(w, rejected.currency);
+      break;
+    }
     case 'fraud':
       if (isCoinDevice(ctx)) writeValueList(w, fraud.values ?? [], ctx, event.name);
       else w.u8(requireByte(fraud.channel ?? 0, event.name, 'channel'));

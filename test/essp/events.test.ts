@@ -128,17 +128,29 @@ describe('decodeEvents: unknown and undocumented codes stop the parse', () => {
     });
   });
 
-  it('undocumented length (COINS_LOW) stops with its label', () => {
-    const events = decodeEvents(Uint8Array.of(0xd3, 0x01, 0x02), hopper6);
-    expect(events).toEqual([
-      {
-        name: 'UNKNOWN',
-        code: 0xd3,
-        raw: Uint8Array.of(0xd3, 0x01, 0x02),
-        reason: 'undocumented-length',
-        label: 'COINS_LOW',
-      },
+  it('issue 10: COINS_LOW carries no data, so the COIN_CREDIT after it is read (SMART Hopper capture)', () => {
+    // HALTED 500 EUR, COINS_LOW, COIN_CREDIT 500 EUR: before the length was known, the parse stopped at D3 and
+    // the coin was never reported
+    const reply = parseHex('F0 D6 01 F4 01 00 00 45 55 52 D3 DF F4 01 00 00 45 55 52');
+    expect(decodeEvents(reply.subarray(1), hopper6)).toEqual([
+      { name: 'HALTED', code: 0xd6, values: [{ value: 500, currency: 'EUR' }] },
+      { name: 'COINS_LOW', code: 0xd3 },
+      { name: 'COIN_CREDIT', code: 0xdf, value: { value: 500, currency: 'EUR' } },
     ]);
+  });
+
+  it('the events GA138 lists without a size are sized: 0xC0, 0x8B, 0xA7 carry nothing, 0xBA a number and currency', () => {
+    expect(decodeEvents(parseHex('c0 8b a7 ba 03 00 00 00 45 55 52 e8'), hopper6)).toEqual([
+      { name: 'MAINTENANCE_REQUIRED', code: 0xc0 },
+      { name: 'ESCROW_ACTIVE', code: 0x8b },
+      { name: 'TICKET_IN_BEZEL_AT_STARTUP', code: 0xa7 },
+      { name: 'COIN_REJECTED', code: 0xba, amount: 3, currency: 'EUR' },
+      { name: 'DISABLED', code: 0xe8 },
+    ]);
+  });
+
+  it('every code of the table has a known length (none stops the parse by itself)', () => {
+    expect(EVENT_SPECS.filter((s) => s.layout === 'undocumented').map((s) => s.name)).toEqual([]);
   });
 
   it('data cut short: UNKNOWN truncated, no event invented', () => {
@@ -235,6 +247,8 @@ function sample(name: string, code: number, ctx: SspContext): SspEvent {
       } as SspEvent;
     case 'errorByte':
       return { name, code, error: 7 } as SspEvent;
+    case 'coinRejected':
+      return { name, code, amount: 2, currency: 'EUR' } as SspEvent;
     case 'fraud':
       return (ctx.unitType === UnitType.SmartHopper ? { name, code, values } : { name, code, channel: 2 }) as SspEvent;
     case 'incomplete':
