@@ -368,10 +368,12 @@ export class SspBus extends EventEmitter<SspBusEvents> {
       let attempts = 0;
       let timer: TimerHandle | undefined;
       let done = false;
+      // An abort listener only when the caller can cancel (its signal aborts the queue's); close() rejects directly.
+      const cancellable = options.signal !== undefined;
       const finish = (): void => {
         done = true;
         this.clock.clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
+        if (cancellable) signal.removeEventListener('abort', onAbort);
         if (this.pending === pending) this.pending = undefined;
       };
       const pending: Pending = {
@@ -406,7 +408,8 @@ export class SspBus extends EventEmitter<SspBusEvents> {
         const retransmit = attempts > 0;
         attempts++;
         if (retransmit) this.counters.retransmits++;
-        log('-> %d %s%s %s', address, options.label, retransmit ? ' (resend)' : '', toHex(request.raw));
+        if (log.enabled)
+          log('-> %d %s%s %s', address, options.label, retransmit ? ' (resend)' : '', toHex(request.raw));
         this.emit('tx', request.raw, { address, seq: request.seq, retransmit, encrypted: request.encrypted });
         timer = this.clock.setTimeout(onTimeout, timeoutMs);
         this.transport.write(request.raw).catch((error: unknown) => {
@@ -434,7 +437,7 @@ export class SspBus extends EventEmitter<SspBusEvents> {
         onAbort();
         return;
       }
-      signal.addEventListener('abort', onAbort, { once: true });
+      if (cancellable) signal.addEventListener('abort', onAbort, { once: true });
       this.pending = pending;
       send();
     });
@@ -445,7 +448,7 @@ export class SspBus extends EventEmitter<SspBusEvents> {
     const pending = this.pending;
     if (!pending || frame.address !== pending.request.address) {
       this.counters.stray++;
-      log('<- stray frame for address %d dropped: %s', frame.address, toHex(raw));
+      if (log.enabled) log('<- stray frame for address %d dropped: %s', frame.address, toHex(raw));
       return;
     }
     if (bytesEqual(raw, pending.request.raw)) {
@@ -457,13 +460,15 @@ export class SspBus extends EventEmitter<SspBusEvents> {
     const verdict = pending.link.judge(pending.request, frame);
     switch (verdict.kind) {
       case 'reply':
-        log('<- %d %s %s', frame.address, pending.label, toHex(raw));
-        if (this.logPlaintext && verdict.encrypted) log('   plain: %s', toHex(verdict.data));
+        if (log.enabled) {
+          log('<- %d %s %s', frame.address, pending.label, toHex(raw));
+          if (this.logPlaintext && verdict.encrypted) log('   plain: %s', toHex(verdict.data));
+        }
         pending.resolve(verdict.data);
         return;
       case 'duplicate':
         this.counters.duplicates++;
-        log('<- duplicate reply for address %d dropped: %s', frame.address, toHex(raw));
+        if (log.enabled) log('<- duplicate reply for address %d dropped: %s', frame.address, toHex(raw));
         return;
       case 'stray':
         this.counters.stray++;

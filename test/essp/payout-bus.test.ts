@@ -137,8 +137,10 @@ describe('two payout devices on one cable', () => {
     // the SMART Payout keeps working meanwhile
     c.payoutSim.insertNote(2);
     await vi.advanceTimersByTimeAsync(4000);
-    await c.payout.payout(1000, 'EUR');
+    // the cable is shared: the payout command may wait for a probe of the silent hopper to time out
+    const paying = c.payout.payout(1000, 'EUR');
     await vi.advanceTimersByTimeAsync(3000);
+    await paying;
     expect(only(c.log, 'payout credit', 'payout dispensed')).toEqual([
       'payout credit 1000 EUR',
       'payout dispensed 1000 EUR of 1000',

@@ -72,7 +72,12 @@ export class Nv11 extends PayoutDevice {
   }
 
   async setValueReporting(reportBy: 'value' | 'channel'): Promise<void> {
-    await this.command('SET_VALUE_REPORTING_TYPE', { reportBy });
+    await this.whenReady();
+    await this.applyValueReporting(reportBy);
+  }
+
+  private async applyValueReporting(reportBy: 'value' | 'channel'): Promise<void> {
+    await this.exec('SET_VALUE_REPORTING_TYPE', { reportBy });
     this.reportBy = reportBy;
     this.runtime.context = { ...this.runtime.context, valueReporting: reportBy };
   }
@@ -87,8 +92,8 @@ export class Nv11 extends PayoutDevice {
 
   protected override async configurePayout(): Promise<void> {
     await super.configurePayout();
-    await this.setValueReporting(this.reportBy);
+    await this.applyValueReporting(this.reportBy);
     const enable = this.options.enablePayout ?? true;
-    if (enable !== false) await this.enablePayoutDevice(enable === true ? {} : enable);
+    if (enable !== false) await this.enablePayoutDevice(enable === true ? {} : enable, true);
   }
 }

@@ -287,6 +287,16 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
     return this.runtime.command(name, ...rest);
   }
 
+  /** A command without the ready gate, for the start-up sequence (`configurePayout`). */
+  protected exec<N extends SspCommandName>(name: N, args?: CommandArgs<N>): Promise<CommandResult<N>> {
+    return this.runtime.execute(name, args);
+  }
+
+  /** Resolves when the device takes commands (waits, bounded, while it starts, is busy or offline: NOT_READY). */
+  whenReady(): Promise<void> {
+    return this.runtime.whenReady();
+  }
+
   async enable(): Promise<void> {
     await this.command('ENABLE');
   }
@@ -315,6 +325,7 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
   payout(amount: number, currency?: string, options?: { test?: false }): Promise<void>;
   payout(amount: number, currency: string | undefined, options: { test: true }): Promise<PayoutCheck>;
   async payout(amount: number, currency?: string, options: { test?: boolean } = {}): Promise<void | PayoutCheck> {
+    await this.whenReady();
     const c = this.currencyOf(currency);
     const run = this.command('PAYOUT_AMOUNT', { amount, currency: c, test: options.test === true });
     if (options.test === true) return check(run);
@@ -376,6 +387,7 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
     items: readonly DenominationInput[],
     options: { test?: boolean } = {},
   ): Promise<void | PayoutCheck> {
+    await this.whenReady();
     const list = this.items(items);
     const run = this.command('PAYOUT_BY_DENOMINATION', { items: list, test: options.test === true });
     if (options.test === true) return check(run);
@@ -394,6 +406,7 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
     amount: number,
     options: { minPayout?: number; currency?: string; test?: boolean } = {},
   ): Promise<void | PayoutCheck> {
+    await this.whenReady();
     const c = this.currencyOf(options.currency);
     const run = this.command('FLOAT_AMOUNT', {
       amount,
@@ -413,6 +426,7 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
     items: readonly DenominationInput[],
     options: { test?: boolean } = {},
   ): Promise<void | PayoutCheck> {
+    await this.whenReady();
     const run = this.command('FLOAT_BY_DENOMINATION', { items: this.items(items), test: options.test === true });
     if (options.test === true) return check(run);
     await run;
@@ -448,24 +462,29 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
 
   /** Stored level of one denomination. */
   async level(value: number, currency?: string): Promise<number> {
+    await this.whenReady();
     return (await this.command('GET_DENOMINATION_LEVEL', { value, currency: this.currencyOf(currency) })).level;
   }
 
   async getRoute(value: number, currency?: string): Promise<RouteName | number> {
+    await this.whenReady();
     return (await this.command('GET_DENOMINATION_ROUTE', { value, currency: this.currencyOf(currency) })).route;
   }
 
   async setRoute(value: number, route: RouteName | number, currency?: string): Promise<void> {
+    await this.whenReady();
     await this.command('SET_DENOMINATION_ROUTE', { value, route, currency: this.currencyOf(currency) });
   }
 
   /** The smallest amount the device can pay now. */
   async minimumPayout(currency?: string): Promise<number> {
+    await this.whenReady();
     return (await this.command('GET_MINIMUM_PAYOUT', { currency: this.currencyOf(currency) })).value;
   }
 
   /** Levels above which incoming notes/coins of a denomination go to the cashbox. */
   async setCashboxPayoutLimit(limits: readonly { value: number; level: number; currency?: string }[]): Promise<void> {
+    await this.whenReady();
     await this.command('SET_CASHBOX_PAYOUT_LIMIT', {
       limits: limits.map((l) => ({ level: l.level, value: l.value, currency: this.currencyOf(l.currency) })),
     });
@@ -519,7 +538,13 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
   /** Device set-up after SETUP_REQUEST (subclasses add theirs and call this). */
   protected async configurePayout(): Promise<void> {
     this.lastStatus = new Map();
-    for (const r of this.payoutOptions.routes ?? []) await this.setRoute(r.value, r.route, r.currency);
+    for (const r of this.payoutOptions.routes ?? []) {
+      await this.exec('SET_DENOMINATION_ROUTE', {
+        value: r.value,
+        route: r.route,
+        currency: this.currencyOf(r.currency),
+      });
+    }
   }
 
   private progress(values: SspValue[], kind?: 'payout' | 'float'): PayoutProgress {
@@ -660,9 +685,10 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
     }
   }
 
-  /** Enables the payout with its options (ENABLE_PAYOUT_DEVICE). */
-  protected async enablePayoutDevice(options: EnablePayoutArgs = {}): Promise<void> {
-    await this.command('ENABLE_PAYOUT_DEVICE', options);
+  /** Enables the payout with its options (ENABLE_PAYOUT_DEVICE); `startUp`: from the start-up sequence (no gate). */
+  protected async enablePayoutDevice(options: EnablePayoutArgs = {}, startUp = false): Promise<void> {
+    if (startUp) await this.exec('ENABLE_PAYOUT_DEVICE', options);
+    else await this.command('ENABLE_PAYOUT_DEVICE', options);
   }
 }
 

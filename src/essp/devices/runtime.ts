@@ -1,15 +1,20 @@
 /**
  * The host runtime shared by every eSSP device class: the start-up sequence of the implementation guide (GA973 §6)
  * `SYNC -> key exchange -> HOST_PROTOCOL_VERSION (highest accepted, stepping down on FAIL) -> SETUP_REQUEST ->
- * device set-up -> ENABLE -> poll`, the poll loop (POLL or POLL_WITH_ACK with automatic EVENT_ACK, every 200..1000 ms,
- * going on while disabled), re-initialisation after SLAVE_RESET, KEY_NOT_SET or a return from offline, and typed
- * commands through the shared command table (a command the table marks "encryption required" is refused before
- * anything is sent when no key is set).
+ * device set-up -> ENABLE -> poll`, one poll round (POLL or POLL_WITH_ACK with EVENT_ACK only for a reply parsed to
+ * its end), and typed commands through the shared command table (a command the table marks "encryption required" is
+ * refused before anything is sent when no key is set).
+ *
+ * The life-cycle (polling at a fixed rate, offline once, reopen and probe with back-off, re-initialisation after
+ * SLAVE_RESET, KEY_NOT_SET or an outage, `busy` while the device refuses its set-up because it is finishing an
+ * operation) is the shared DeviceLoop of src/core: this class gives it the four hooks. Commands of the application
+ * wait (bounded) until the device is ready; the start-up sequence and the poll round use `execute`, which skips that
+ * gate, so nothing of the application goes out between the steps of a start-up.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
-import { systemClock, type Clock, type TimerHandle } from '../../core/clock.js';
-import { ErrorCode, isKioskbusError, KioskbusError, toKioskbusError } from '../../core/errors.js';
+import { systemClock, type Clock } from '../../core/clock.js';
+import { DeviceLoop, type DeviceState, type InitReason } from '../../core/device-loop.js';
+import { ErrorCode, isKioskbusError, KioskbusError } from '../../core/errors.js';
 import { createLogger } from '../../core/log.js';
 import type { SspBus } from '../bus.js';
 import {
@@ -21,7 +26,7 @@ import {
   type SspContext,
 } from '../commands.js';
 import { contextFromSetup, type SetupRequestResult } from '../decoders.js';
-import { decodeEvents, eventSpecByCode, type SspEvent } from '../events.js';
+import { eventSpecByCode, type SspEvent, type SspUnknownEvent } from '../events.js';
 import { replyError, SspGeneric } from '../generic.js';
 import { eventKey, listenerFailed } from './shared.js';
 
@@ -29,16 +34,11 @@ const log = createLogger('essp:device');
 
 export const MIN_POLL_INTERVAL_MS = 200;
 export const MAX_POLL_INTERVAL_MS = 1000;
-/** Longest wait between re-initialisations while the device keeps answering KEY_NOT_SET. */
-const KEY_NOT_SET_MAX_BACKOFF_MS = 10_000;
-
-/** The device whose start-up sequence the current async call chain belongs to (its own commands pass the gate). */
-const initScope = new AsyncLocalStorage<object>();
 
 export interface SspDeviceOptions {
   /** Slave address (default 0x00: validators). */
   address?: number;
-  /** Time between the end of one poll and the next, 200..1000 ms (GA973 §7.4). Default 200. */
+  /** The polling period, 200..1000 ms (GA973 §7.4): polls are due at start + k × interval. Default 200. */
   pollIntervalMs?: number;
   /**
    * Poll with POLL_WITH_ACK and acknowledge with EVENT_ACK, so that credit-type events repeat until acknowledged and
@@ -57,10 +57,16 @@ export interface SspDeviceOptions {
   minProtocolVersion?: number;
   /** Send ENABLE at the end of the start-up (default true). */
   enable?: boolean;
+  /**
+   * How long a command of the application waits while the device starts, is busy or is offline, before it fails
+   * with NOT_READY. Default 5000.
+   */
+  readyTimeoutMs?: number;
   clock?: Clock;
 }
 
-export type ReinitialiseReason = 'start' | 'reset' | 'key-not-set' | 'online' | 'request';
+/** Why the start-up sequence runs (the shared life-cycle's reasons). */
+export type ReinitialiseReason = InitReason;
 
 export interface SspDeviceEvents {
   /** Every decoded poll event, in order. */
@@ -69,22 +75,19 @@ export interface SspDeviceEvents {
   ready: [info: { reason: ReinitialiseReason; protocolVersion: number; setup: SetupRequestResult }];
   /** The runtime re-initialises by itself (SLAVE_RESET, KEY_NOT_SET, back from offline). */
   reinitialising: [info: { reason: ReinitialiseReason }];
-  /** No reply after all retries. Polling goes on; the device is re-initialised when it answers again. */
+  /** No reply after all retries, or the port was lost (once per outage). The device is set up again when it answers. */
   offline: [error: KioskbusError];
   online: [];
-  /** An event code the tables cannot size (its bytes and the rest of that reply). */
+  /** Every change of the life-cycle state (closed, opening, initialising, ready, busy, offline, reopening). */
+  state: [to: DeviceState, from: DeviceState];
+  /** An event code the tables cannot size, or an event cut short (its bytes and the rest of that reply). */
   unknown: [event: Extract<SspEvent, { name: 'UNKNOWN' }>];
   /** A poll or a background command failed (the loop goes on). */
   error: [error: KioskbusError];
 }
 
-/** Marks an error class the runtime raises when the device lost its key. */
-function isKeyNotSet(error: unknown): boolean {
-  return isKioskbusError(error, ErrorCode.KeyNotSet);
-}
-
 /**
- * Base class: owns the start-up, the poll loop and typed commands for one address on an SspBus. Subclasses handle
+ * Base class: owns the start-up, the poll round and typed commands for one address on an SspBus. Subclasses handle
  * poll events (`handleEvents`) and add their own set-up steps (`configure`).
  */
 export type EventMapOf<T> = { [K in keyof T]: unknown[] };
@@ -93,6 +96,8 @@ export class SspDevice<
   Events extends SspDeviceEvents & EventMapOf<Events> = SspDeviceEvents,
 > extends EventEmitter<Events> {
   readonly address: number;
+  /** The shared life-cycle and poll loop driving this device. */
+  readonly loop: DeviceLoop;
   protected readonly clock: Clock;
   protected readonly options: Required<
     Pick<SspDeviceOptions, 'pollIntervalMs' | 'encryption' | 'protocolVersion' | 'minProtocolVersion' | 'enable'>
@@ -101,27 +106,15 @@ export class SspDevice<
   /** What the table codecs know about the device (protocol version, unit type, channels). */
   context: SspContext = { protocolVersion: 6 };
   setup: SetupRequestResult | undefined;
-  private running = false;
-  private pollTimer: TimerHandle | undefined;
-  private pollInFlight: Promise<void> | undefined;
-  private initialising: Promise<void> | undefined;
   private firstPollAfterInit = false;
-  private wasOffline = false;
-  /** A re-initialisation is due (set until one succeeds: a failed attempt is retried by the next poll round). */
-  private needsInit: ReinitialiseReason | undefined;
   /** How to poll: POLL_WITH_ACK (true), POLL (false), or POLL_WITH_ACK until the device says it does not know it. */
   private pollWithAck: boolean | 'auto';
   /** Ack-type events of the last POLL_WITH_ACK reply whose EVENT_ACK has not been confirmed. */
   private unacked: string[] = [];
-  /** KEY_NOT_SET answers since the last good poll reply; from the second one on, re-initialisations back off. */
-  private keyNotSetStreak = 0;
-  /** No re-initialisation by the poll loop before this time (clock ms). */
-  private initNotBefore = 0;
-  private readonly onBusOffline = (address: number, error: KioskbusError): void => {
-    if (address !== this.address) return;
-    this.wasOffline = true;
-    this.emitBase('offline', error);
-  };
+  /** The reason of a start-up that failed: the loop's retry (reason 'request') keeps it. */
+  private failedReason: ReinitialiseReason | undefined;
+  /** Callers of `reinitialise()` waiting for the next start-up sequence to end. */
+  private reinitWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
 
   constructor(
     readonly bus: SspBus,
@@ -155,7 +148,36 @@ export class SspDevice<
       ...(options.fixedKey !== undefined ? { fixedKey: options.fixedKey } : {}),
     };
     this.pollWithAck = options.pollWithAck ?? 'auto';
-    bus.on('offline', this.onBusOffline);
+    this.loop = new DeviceLoop(
+      {
+        open: () => this.bus.open(),
+        initialise: (reason) => this.initialiseHook(reason),
+        poll: () => this.pollOnce(),
+        // one short attempt while offline; the bus resends at most `offlineRetries` times to a silent address
+        probe: () => this.bus.sync(this.address),
+      },
+      {
+        pollIntervalMs,
+        offlineAfterMs: 0, // the bus has retried already: the first unanswered poll means offline
+        ...(options.readyTimeoutMs !== undefined ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
+        clock: this.clock,
+      },
+    );
+    this.loop.on('state', (to, from) => {
+      this.emitBase('state', to, from);
+    });
+    this.loop.on('offline', (error) => {
+      error.context.address = this.address;
+      this.emitBase('offline', error);
+    });
+    this.loop.on('online', () => {
+      this.emitBase('online');
+    });
+    this.loop.on('problem', (error) => {
+      if (error.code === ErrorCode.KeyNotSet) return; // a re-initialisation follows
+      if (error.context.address === undefined) error.context.address = this.address;
+      this.emitBase('error', error);
+    });
   }
 
   /**
@@ -183,61 +205,78 @@ export class SspDevice<
   }
 
   get isRunning(): boolean {
-    return this.running;
+    return this.loop.running;
+  }
+
+  /** The life-cycle state (closed, opening, initialising, ready, busy, offline, reopening). */
+  get state(): DeviceState {
+    return this.loop.state;
   }
 
   get protocolVersion(): number {
     return this.context.protocolVersion;
   }
 
-  /** Runs the start-up sequence and starts polling. Rejects (and stays stopped) if the start-up fails. */
-  async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      await this.initialise('start');
-    } catch (error) {
-      this.running = false;
-      throw error;
-    }
-    this.schedulePoll();
+  /**
+   * Opens the port, runs the start-up sequence and starts polling. Rejects (and stays stopped) if the start-up
+   * fails; a device that refuses its set-up as busy is polled until it takes it (at most the loop's start time-out).
+   */
+  start(): Promise<void> {
+    return this.loop.start();
   }
 
   /** Stops polling (the device disables itself after its 10 s watchdog). Waits for a poll in flight. */
   async stop(): Promise<void> {
-    this.running = false;
-    this.clock.clearTimeout(this.pollTimer);
-    this.pollTimer = undefined;
-    await this.pollInFlight?.catch(() => undefined);
+    await this.loop.stop();
   }
 
-  /** Stops and detaches from the bus (the bus stays open: it may serve other addresses). */
+  /** Stops (the bus stays open: it may serve other addresses). */
   async close(): Promise<void> {
     await this.stop();
-    this.bus.off('offline', this.onBusOffline);
   }
 
   /** Runs the start-up sequence again (for example after the application changed the set-up). */
   reinitialise(): Promise<void> {
-    return this.initialise('request');
+    if (!this.loop.running) return this.runInitialise('request');
+    return new Promise((resolve, reject) => {
+      this.reinitWaiters.push({ resolve, reject });
+      this.loop.requestInit('request');
+    });
+  }
+
+  /**
+   * Resolves when the device takes commands: at once when it is ready (or not started: the application drives it
+   * by hand); while it starts, is busy or offline, after it is ready again, or NOT_READY after `readyTimeoutMs`.
+   */
+  whenReady(): Promise<void> {
+    const state = this.loop.state;
+    if (state === 'ready' || state === 'closed') return Promise.resolve();
+    return this.loop.whenReady();
   }
 
   /**
    * Sends a command from the table and decodes its reply. Refuses with ENCRYPTION_REQUIRED before sending when the
    * table requires encryption and no key is set; encrypts everything once a key is set (when encryption is on).
-   * A device error reply becomes its typed error; KEY_NOT_SET also schedules a re-initialisation. While the runtime
-   * re-initialises, a command of the application waits until the start-up sequence has finished (or failed), so it
-   * never goes out between its steps; the sequence's own commands (`configure`) pass.
+   * A device error reply becomes its typed error; KEY_NOT_SET also schedules a re-initialisation. While the device
+   * starts, is busy or offline, the command waits until it is ready (at most `readyTimeoutMs`, then NOT_READY), so
+   * it never goes out between the steps of a start-up sequence.
    */
   async command<N extends SspCommandName>(
     name: N,
     ...rest: CommandArgs<N> extends undefined ? [args?: CommandArgs<N>] : [args: CommandArgs<N>]
   ): Promise<CommandResult<N>> {
-    while (this.initialising && initScope.getStore() !== this) {
-      await this.initialising.catch(() => undefined);
-    }
+    await this.whenReady();
+    return this.execute(name, rest[0]);
+  }
+
+  /**
+   * A command without the ready gate: for the start-up sequence (`configure`) and the follow-ups of a poll round
+   * (LAST_REJECT_CODE, GET_BAR_CODE_DATA), which run while the device is not `ready` by definition.
+   * @internal Application code uses `command`.
+   */
+  async execute<N extends SspCommandName>(name: N, args?: CommandArgs<N>): Promise<CommandResult<N>> {
     const spec = COMMANDS[name] as CommandSpec;
-    const data = this.encode(spec, rest[0]);
+    const data = this.encode(spec, args);
     const reply = await this.send(spec, data);
     return spec.decodeReply(reply.subarray(1), this.context) as CommandResult<N>;
   }
@@ -257,6 +296,7 @@ export class SspDevice<
     const encrypt: boolean | 'required' =
       spec.encryption === 'required' ? 'required' : this.options.encryption && keyed;
     const reply = await this.bus.exchange(this.address, data, { encrypt, label: spec.name });
+    this.loop.answered();
     const error = replyError(spec, reply, this.context);
     if (error) {
       error.context.address = this.address;
@@ -266,7 +306,7 @@ export class SspDevice<
     return reply;
   }
 
-  /** Subclass hook: the device-specific set-up after SETUP_REQUEST (inhibits, routes, ...). */
+  /** Subclass hook: the device-specific set-up after SETUP_REQUEST (inhibits, routes, ...). Use `execute`. */
   protected async configure(reason: ReinitialiseReason): Promise<void> {
     log('address %d: no device-specific set-up (%s)', this.address, reason);
     return Promise.resolve();
@@ -278,7 +318,7 @@ export class SspDevice<
     // nothing by default
   }
 
-  /** Subclass hook: poll events, oldest first. */
+  /** Subclass hook: poll events, oldest first. Commands from here use `execute`. */
   // eslint-disable-next-line @typescript-eslint/no-unused-vars -- a hook: subclasses use the argument
   protected handleEvents(events: SspEvent[]): Promise<void> {
     return Promise.resolve();
@@ -301,22 +341,22 @@ export class SspDevice<
     // nothing by default
   }
 
-  /** The start-up sequence. Concurrent callers share one run. */
-  protected initialise(reason: ReinitialiseReason): Promise<void> {
-    if (this.initialising) return this.initialising;
-    const run = initScope
-      .run(this, () => this.runInitialise(reason))
-      .catch((error: unknown) => {
-        if (isKeyNotSet(error)) this.keyNotSetBackoff();
-        throw error;
-      })
-      .finally(() => {
-        this.initialising = undefined;
-      });
-    this.initialising = run;
-    // emitted outside the sequence's scope: a listener's commands wait for the sequence like any other
+  /** The loop's `initialise` hook: the start-up sequence, and the callers of `reinitialise()` told how it ended. */
+  private async initialiseHook(loopReason: InitReason): Promise<void> {
+    // the loop retries a failed start-up with reason 'request': it is still the same re-initialisation
+    const reason = loopReason === 'request' && this.failedReason !== undefined ? this.failedReason : loopReason;
     if (reason !== 'start') this.emitBase('reinitialising', { reason });
-    return run;
+    const waiters = this.reinitWaiters;
+    this.reinitWaiters = [];
+    try {
+      await this.runInitialise(reason);
+    } catch (error) {
+      this.failedReason = reason;
+      for (const w of waiters) w.reject(error);
+      throw error;
+    }
+    this.failedReason = undefined;
+    for (const w of waiters) w.resolve();
   }
 
   private async runInitialise(reason: ReinitialiseReason): Promise<void> {
@@ -329,13 +369,11 @@ export class SspDevice<
     }
     // `unacked` survives a re-initialisation: a device that never got the EVENT_ACK repeats those events.
     this.context = { protocolVersion: await this.negotiateProtocolVersion() };
-    this.setup = await this.command('SETUP_REQUEST');
+    this.setup = await this.execute('SETUP_REQUEST');
     this.context = contextFromSetup(this.setup, this.context);
     await this.configure(reason);
-    if (this.options.enable) await this.command('ENABLE');
+    if (this.options.enable) await this.execute('ENABLE');
     this.firstPollAfterInit = true;
-    this.wasOffline = false;
-    this.needsInit = undefined;
     this.emitBase('ready', { reason, protocolVersion: this.context.protocolVersion, setup: this.setup });
   }
 
@@ -357,124 +395,71 @@ export class SspDevice<
     );
   }
 
+  /**
+   * KEY_NOT_SET while ready: set up again at the next round. While the set-up is being retried (busy) the loop's
+   * back-off paces the attempts, so a device that keeps answering KEY_NOT_SET is not started up at every poll.
+   */
   private keyLost(): void {
-    if (!this.running || this.initialising) return;
-    this.needsInit = 'key-not-set';
-    if (this.keyNotSetBackoff()) {
-      log('address %d: KEY_NOT_SET again, re-initialising after a pause', this.address);
-      return; // the poll loop re-initialises once the pause is over
-    }
+    if (this.loop.state !== 'ready') return;
     log('address %d: KEY_NOT_SET, re-initialising', this.address);
-    this.initialise('key-not-set').catch((error: unknown) => {
-      this.emitBase('error', toKioskbusError(error, ErrorCode.KeyNotSet, { address: this.address }));
-    });
+    this.loop.requestInit('key-not-set');
   }
 
   /**
-   * Counts a KEY_NOT_SET; from the second in a row (no good poll reply between them) the next re-initialisation
-   * waits pollIntervalMs × 2^(n-1), at most KEY_NOT_SET_MAX_BACKOFF_MS. True when it must wait.
+   * The loop's `poll` hook: one POLL (or HOLD), its events and the EVENT_ACK. Throws what went wrong for the loop
+   * to classify (silence, a lost port, a problem); a reply that could not be parsed to its end is a problem
+   * (UNEXPECTED_REPLY) after the events before the unreadable one were reported.
    */
-  private keyNotSetBackoff(): boolean {
-    this.keyNotSetStreak++;
-    if (this.keyNotSetStreak < 2) return false;
-    const wait = Math.min(this.options.pollIntervalMs * 2 ** (this.keyNotSetStreak - 1), KEY_NOT_SET_MAX_BACKOFF_MS);
-    this.initNotBefore = this.clock.now() + wait;
-    return true;
-  }
-
-  private schedulePoll(): void {
-    if (!this.running) return;
-    this.clock.clearTimeout(this.pollTimer);
-    this.pollTimer = this.clock.setTimeout(() => {
-      this.pollTimer = undefined;
-      this.pollInFlight = this.pollOnce().finally(() => {
-        this.pollInFlight = undefined;
-        this.schedulePoll();
-      });
-    }, this.options.pollIntervalMs);
-  }
-
-  /** One poll (or HOLD), its events, and the EVENT_ACK; errors are reported, never thrown. */
   private async pollOnce(): Promise<void> {
+    const override = this.pollCommand();
+    // POLL_WITH_ACK must be encrypted (GA138), so 'auto' uses it only on an encrypted link
+    const withAck = this.pollWithAck === true || (this.pollWithAck === 'auto' && this.bus.isEncrypted(this.address));
+    let name: SspCommandName = override ?? (withAck ? 'POLL_WITH_ACK' : 'POLL');
+    let reply: Uint8Array;
     try {
-      if (this.initialising) await this.initialising;
-      if (this.wasOffline) {
-        // Probe with SYNC (one short attempt while offline); once the device answers, start over before trusting
-        // its replies: it may have been power-cycled or swapped meanwhile.
-        if (!this.bus.transport.isOpen) await this.bus.open();
-        await this.bus.sync(this.address);
-        this.wasOffline = false;
-        this.needsInit = 'online';
-        this.emitBase('online');
-      }
-      if (this.needsInit !== undefined) {
-        if (this.clock.now() < this.initNotBefore) return; // backing off after repeated KEY_NOT_SET
-        await this.initialise(this.needsInit);
-        return;
-      }
-      const override = this.pollCommand();
-      // POLL_WITH_ACK must be encrypted (GA138), so 'auto' uses it only on an encrypted link
-      const withAck = this.pollWithAck === true || (this.pollWithAck === 'auto' && this.bus.isEncrypted(this.address));
-      let name: SspCommandName = override ?? (withAck ? 'POLL_WITH_ACK' : 'POLL');
-      let reply: Uint8Array;
-      try {
-        reply = await this.send(COMMANDS[name], Uint8Array.of(COMMANDS[name].code));
-      } catch (error) {
-        // a device answer (not a time-out or a lost port) refusing the substitute command
-        if (override !== undefined && isKioskbusError(error) && error.context.generic !== undefined) {
-          this.pollCommandRefused(override, error);
-          return;
-        }
-        if (
-          name === 'POLL_WITH_ACK' &&
-          override === undefined &&
-          this.pollWithAck === 'auto' &&
-          isKioskbusError(error, ErrorCode.UnknownCommandAtDevice)
-        ) {
-          // older firmware without POLL_WITH_ACK: it refused, so no event was lost; poll plainly from now on
-          log('address %d does not know POLL_WITH_ACK: polling with POLL', this.address);
-          this.pollWithAck = false;
-          name = 'POLL';
-          reply = await this.send(COMMANDS.POLL, Uint8Array.of(COMMANDS.POLL.code));
-        } else {
-          throw error;
-        }
-      }
-      if (name !== 'POLL' && name !== 'POLL_WITH_ACK') return;
-      const events = decodeEvents(reply.subarray(1), this.context);
-      await this.processEvents(events, name === 'POLL_WITH_ACK');
+      reply = await this.send(COMMANDS[name], Uint8Array.of(COMMANDS[name].code));
     } catch (error) {
-      const e = toKioskbusError(error, ErrorCode.DeviceError, { address: this.address });
-      if (e.code === ErrorCode.Timeout) return; // reported once by the bus's offline event
-      if (e.code === ErrorCode.Disconnected || e.code === ErrorCode.NotOpen || e.code === ErrorCode.TransportError) {
-        // The port went away (USB unplugged, TCP reset): offline until it can be reopened and the device answers.
-        if (!this.wasOffline) {
-          this.wasOffline = true;
-          this.emitBase('offline', e);
-        }
+      // a device answer (not a time-out or a lost port) refusing the substitute command
+      if (override !== undefined && isKioskbusError(error) && error.context.generic !== undefined) {
+        this.pollCommandRefused(override, error);
         return;
       }
-      if (isKeyNotSet(e)) return; // re-initialisation already scheduled
-      this.emitBase('error', e);
+      if (
+        name === 'POLL_WITH_ACK' &&
+        override === undefined &&
+        this.pollWithAck === 'auto' &&
+        isKioskbusError(error, ErrorCode.UnknownCommandAtDevice)
+      ) {
+        // older firmware without POLL_WITH_ACK: it refused, so no event was lost; poll plainly from now on
+        log('address %d does not know POLL_WITH_ACK: polling with POLL', this.address);
+        this.pollWithAck = false;
+        name = 'POLL';
+        reply = await this.send(COMMANDS.POLL, Uint8Array.of(COMMANDS.POLL.code));
+      } else {
+        throw error;
+      }
     }
+    if (name !== 'POLL' && name !== 'POLL_WITH_ACK') return;
+    const data = reply.subarray(1);
+    const events = COMMANDS[name].decodeReply(data, this.context);
+    await this.processEvents(events, name === 'POLL_WITH_ACK', data);
   }
 
-  private async processEvents(events: SspEvent[], withAck: boolean): Promise<void> {
+  private async processEvents(events: SspEvent[], withAck: boolean, data: Uint8Array): Promise<void> {
     const first = this.firstPollAfterInit;
     this.firstPollAfterInit = false;
-    this.keyNotSetStreak = 0;
-    this.initNotBefore = 0;
     const reset = events.some((e) => e.name === 'SLAVE_RESET');
+    const unreadable = events.find(isUnknown);
     let fresh = events;
     if (withAck) {
-      // Events repeat until EVENT_ACK. If the last EVENT_ACK was not confirmed, the reply starts with the same
-      // ack-type events again: they were reported already. Not after a SLAVE_RESET: a device that restarted lost the
-      // events it held, so the same events now are new ones (another note of the same value).
-      const ackKeys = events.filter((e) => eventSpecByCode(e.code)?.ack === true).map(eventKey);
+      // Events repeat until EVENT_ACK. If the last EVENT_ACK was not sent or not confirmed, the reply starts with
+      // the same ack-type events again: they were reported already. Not after a SLAVE_RESET: a device that restarted
+      // lost the events it held, so the same events now are new ones (another note of the same value).
+      const ackKeys = events.filter((e) => eventSpecByCode(e.code)?.ack === true && e.name !== 'UNKNOWN').map(eventKey);
       if (this.unacked.length > 0 && !reset && startsWith(ackKeys, this.unacked)) {
         let skip = this.unacked.length;
         fresh = events.filter((e) => {
-          if (skip > 0 && eventSpecByCode(e.code)?.ack === true) {
+          if (skip > 0 && e.name !== 'UNKNOWN' && eventSpecByCode(e.code)?.ack === true) {
             skip--;
             return false;
           }
@@ -489,18 +474,30 @@ export class SspDevice<
     }
     await this.handleEvents(fresh);
     this.afterPoll(events);
+    if (reset && !first) {
+      // The power-up SLAVE_RESET comes with the first poll after the start-up; any later one means the device lost
+      // its set-up (inhibits, key, protocol version).
+      this.loop.requestInit('reset');
+    }
+    if (unreadable) {
+      // Never acknowledge what was not parsed: the device repeats its ack-type events (the ones reported above are
+      // recognised as repeats by `unacked`; the ones after the unreadable event are read when they come again).
+      throw new KioskbusError(
+        ErrorCode.UnexpectedReply,
+        `poll reply of address ${this.address} could not be read past event 0x${unreadable.code.toString(16).padStart(2, '0')} (${unreadable.reason}${unreadable.label !== undefined ? ` ${unreadable.label}` : ''}); no EVENT_ACK sent`,
+        { address: this.address, command: withAck ? 'POLL_WITH_ACK' : 'POLL', raw: data.slice() },
+      );
+    }
     if (withAck && this.unacked.length > 0) {
       const spec = COMMANDS.EVENT_ACK as CommandSpec;
       await this.send(spec, Uint8Array.of(spec.code));
       this.unacked = [];
     }
-    if (reset && !first) {
-      this.needsInit = 'reset';
-      // The power-up SLAVE_RESET comes with the first poll after the start-up; any later one means the device lost
-      // its set-up (inhibits, key, protocol version).
-      await this.initialise('reset');
-    }
   }
+}
+
+function isUnknown(event: SspEvent): event is SspUnknownEvent {
+  return event.name === 'UNKNOWN';
 }
 
 function startsWith(list: readonly string[], prefix: readonly string[]): boolean {

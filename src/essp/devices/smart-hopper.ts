@@ -65,7 +65,11 @@ export class SmartHopper extends PayoutDevice {
 
   protected override async configurePayout(): Promise<void> {
     await super.configurePayout();
-    if (this.options.hopperOptions) await this.setHopperOptions(this.options.hopperOptions);
-    if (this.options.coinMech !== undefined) await this.setCoinMechEnabled(this.options.coinMech);
+    // from the start-up sequence: ungated commands (`exec`), the application's calls wait for it to end
+    const options = this.options.hopperOptions;
+    if (options) await this.exec('SET_HOPPER_OPTIONS', { ...(await this.exec('GET_HOPPER_OPTIONS')), ...options });
+    if (this.options.coinMech !== undefined) {
+      await this.exec('SET_COIN_MECH_GLOBAL_INHIBIT', { enable: this.options.coinMech });
+    }
   }
 }

@@ -89,6 +89,6 @@ export class SmartPayout extends PayoutDevice {
   protected override async configurePayout(): Promise<void> {
     await super.configurePayout();
     const enable = this.options.enablePayout ?? true;
-    if (enable !== false) await this.enablePayoutDevice(enable === true ? {} : enable);
+    if (enable !== false) await this.enablePayoutDevice(enable === true ? {} : enable, true);
   }
 }

@@ -132,14 +132,20 @@ export class SspValidator extends SspDevice<SspValidatorEvents> {
   async setAcceptedValues(values: readonly number[]): Promise<void> {
     this.acceptValues = values;
     this.acceptChannels = undefined;
-    if (this.setup) await this.applyInhibits();
+    if (this.setup) {
+      await this.whenReady();
+      await this.applyInhibits();
+    }
   }
 
   /** Accepts these channels only (1-based). */
   async setAcceptedChannels(channels: readonly number[]): Promise<void> {
     this.acceptChannels = channels;
     this.acceptValues = undefined;
-    if (this.setup) await this.applyInhibits();
+    if (this.setup) {
+      await this.whenReady();
+      await this.applyInhibits();
+    }
   }
 
   async lastRejectReason(): Promise<RejectReason> {
@@ -181,8 +187,8 @@ export class SspValidator extends SspDevice<SspValidatorEvents> {
     await this.applyInhibits();
     const barCode = this.validatorOptions.barCode;
     if (barCode) {
-      await this.command('SET_BAR_CODE_CONFIGURATION', { enable: barCode.readers, numChar: barCode.numChar ?? 18 });
-      await this.command('SET_BAR_CODE_INHIBIT_STATUS', {
+      await this.execute('SET_BAR_CODE_CONFIGURATION', { enable: barCode.readers, numChar: barCode.numChar ?? 18 });
+      await this.execute('SET_BAR_CODE_INHIBIT_STATUS', {
         currencyRead: barCode.acceptNotes ?? true,
         barCode: barCode.readers !== 'none',
       });
@@ -224,7 +230,7 @@ export class SspValidator extends SspDevice<SspValidatorEvents> {
         (values?.includes(c.value) ?? false) ||
         (numbers?.includes(c.channel) ?? false),
     );
-    await this.command('SET_CHANNEL_INHIBITS', { channels: mask });
+    await this.execute('SET_CHANNEL_INHIBITS', { channels: mask });
   }
 
   private note(channel: number, value?: { value: number; currency: string }): NoteInfo {
@@ -257,7 +263,7 @@ export class SspValidator extends SspDevice<SspValidatorEvents> {
         this.holding = false;
         let reason: RejectReason;
         try {
-          reason = await this.lastRejectReason();
+          reason = await this.execute('LAST_REJECT_CODE');
         } catch (error) {
           this.emitTyped('error', toKioskbusError(error, ErrorCode.DeviceError, { address: this.address }));
           reason = { code: -1, name: 'UNKNOWN', reason: 'LAST_REJECT_CODE could not be read' };
@@ -310,7 +316,7 @@ export class SspValidator extends SspDevice<SspValidatorEvents> {
         return;
       case 'BAR_CODE_TICKET_VALIDATED':
         try {
-          this.emitTyped('barcode', await this.command('GET_BAR_CODE_DATA'));
+          this.emitTyped('barcode', await this.execute('GET_BAR_CODE_DATA'));
         } catch (error) {
           this.emitTyped('error', toKioskbusError(error, ErrorCode.DeviceError, { address: this.address }));
         }
