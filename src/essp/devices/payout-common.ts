@@ -13,6 +13,7 @@
  * byte, via the command table). `{ test: true }` asks the device whether it could pay, without moving money.
  */
 import { EventEmitter } from 'node:events';
+import type { DeviceState } from '../../core/device-loop.js';
 import { ErrorCode, isKioskbusError, KioskbusError } from '../../core/errors.js';
 import { createLogger } from '../../core/log.js';
 import type {
@@ -255,6 +256,11 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
 
   get isRunning(): boolean {
     return this.runtime.isRunning;
+  }
+
+  /** The life-cycle state (closed, opening, initialising, ready, busy, offline, reopening). */
+  get state(): DeviceState {
+    return this.runtime.state;
   }
 
   /** The currency of the device (SETUP_REQUEST country). */
