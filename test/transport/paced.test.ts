@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../src/core/errors.js';
+import { SspBus } from '../../src/essp/bus.js';
+import { SspSimulator } from '../../src/essp/simulator/simulator.js';
 import { createMemoryPair } from '../../src/transport/memory.js';
 import {
   bitsPerByte,
@@ -181,5 +183,44 @@ describe('PacedTransport (fake timers)', () => {
     await vi.advanceTimersByTimeAsync(40);
     expect(order).toEqual([1030, 1040]);
     expect(pacer.msPerByte).toBe(10);
+  });
+});
+
+describe('a real host and simulator on a paced pair see wire time (fake timers)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 0 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('an eSSP SYNC round trip at 9600 8N2 takes its 12 bytes on the wire plus the reply latency', async () => {
+    const [host, end] = createMemoryPair({ line: ESSP_LINE });
+    const sim = new SspSimulator({ device: 'nv9usb', replyLatencyMs: 5 });
+    const detach = sim.attach(end);
+    const bus = new SspBus(host);
+    const sent: LineSpan[] = [];
+    const answered: LineSpan[] = [];
+    if (!host.pacer || !end.pacer) throw new Error('the pair should be paced');
+    host.pacer.onSpan = (span) => sent.push(span);
+    end.pacer.onSpan = (span) => answered.push(span);
+    let done = false;
+    const sync = bus.sync(0).then(() => {
+      done = true;
+    });
+    // SYNC (6 bytes) arrives at 6.875 -> 7 ms, the simulator answers 5 ms later, the 6-byte reply ends at 18.875 ms
+    await vi.advanceTimersByTimeAsync(18);
+    expect(done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await sync;
+    expect(done).toBe(true);
+    expect(sent.map((s) => s.bytes.length)).toEqual([6]);
+    expect(answered.map((s) => s.bytes.length)).toEqual([6]);
+    expect(sent[0]?.endMs).toBeCloseTo(6.875, 9);
+    expect(answered[0]?.startMs).toBe(12);
+    expect(answered[0]?.endMs).toBeCloseTo(18.875, 9);
+    await bus.close();
+    detach();
+    sim.close();
   });
 });
