@@ -35,6 +35,8 @@ export interface SoakRow {
   hangs: number;
   /** Items the soak asked for that the device never took (refused while busy or disabled); not counted as items. */
   refused: number;
+  /** Times the soak's application had to step in (re-enable a device its watchdog disabled). */
+  appRecoveries: number;
 }
 
 export function emptyRow(protocol: string, kind: string): SoakRow {
@@ -49,6 +51,7 @@ export function emptyRow(protocol: string, kind: string): SoakRow {
     uncertain: 0,
     hangs: 0,
     refused: 0,
+    appRecoveries: 0,
   };
 }
 
@@ -178,6 +181,7 @@ const COLUMNS: [keyof SoakRow, string][] = [
   ['uncertain', 'uncertain'],
   ['hangs', 'hangs'],
   ['refused', 'not taken'],
+  ['appRecoveries', 'app re-enables'],
 ];
 
 /** The soak table as Markdown. */

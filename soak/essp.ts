@@ -34,8 +34,28 @@ export async function soakEssp(config: SoakConfig): Promise<SoakRow[]> {
     if (n.to === 'cashbox') tally.reported(n.channel);
   });
   validator.on('error', () => undefined);
+  if (process.env.SOAK_TRACE) {
+    sim.on('note', (m) => {
+      console.log(clock.now(), 'sim:', m);
+    });
+    sim.on('command', (c) => {
+      if (!c.name.startsWith('POLL')) console.log(clock.now(), 'sim cmd', c.name, c.replayed);
+    });
+    validator.on('state', (to) => {
+      console.log(clock.now(), 'host', to);
+    });
+    validator.on('disabled', () => {
+      console.log(clock.now(), 'host: disabled event');
+    });
+  }
   validator.on('state', () => {
     changes++;
+  });
+  // the device's 10 s no-command watchdog disables it after a long dark period, and the host does not enable it
+  // again (open finding): the soak's application does, as a careful kiosk would, and counts it
+  validator.on('disabled', () => {
+    row.appRecoveries++;
+    validator.enable().catch(() => undefined);
   });
   const ready = (): boolean => validator.state === 'ready';
 
@@ -54,11 +74,22 @@ export async function soakEssp(config: SoakConfig): Promise<SoakRow[]> {
   let asked = 0;
   while (asked < config.items) {
     // wait (bounded) until the device would draw a note in
-    await runFor(clock, RECOVERY_MS, 100, watch, () => sim.state.validator.note === undefined && ready());
+    await runFor(
+      clock,
+      RECOVERY_MS,
+      100,
+      watch,
+      () => sim.state.enabled && sim.state.validator.note === undefined && ready(),
+    );
     const channel = 1 + Math.floor(random() * channels);
+    sim.setCashboxLevel(0); // the cashbox is emptied as often as needed
     const result = sim.insertNote(channel);
     asked++;
-    if (!result.taken) row.refused++;
+    if (!result.taken) {
+      row.refused++;
+      if (config.verbose)
+        console.log(`essp: not taken at ${String(clock.now())} ms: ${result.reason} (host ${validator.state})`);
+    }
     await runFor(clock, 2500 + Math.floor(random() * 1500), 100, watch);
     if (cutIn > 0 && --cutIn === 0) {
       cutIn = nextCutAt();
