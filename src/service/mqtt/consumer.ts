@@ -97,7 +97,10 @@ export class FleetConsumer extends EventEmitter<FleetConsumerEvents> {
       this.bridgeState(view, payload);
       return;
     }
-    if (who === 'bridge') return;
+    if (who === 'bridge') {
+      if (what === 'event') this.moneyEvent(view, payload); // records without a device (acknowledgements)
+      return;
+    }
     const device = (view.devices[who] ??= { availability: 'unknown' });
     switch (what) {
       case 'availability':
