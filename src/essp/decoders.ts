@@ -5,7 +5,7 @@
  */
 import { ByteReader } from '../core/bytes.js';
 import { ErrorCode, KioskbusError } from '../core/errors.js';
-import { ByteWriter, readCurrency, writeCurrency } from './tables/codec.js';
+import { ByteWriter, expectEnd, readCurrency, writeCurrency } from './tables/codec.js';
 import { UnitType, type ChannelInfo, type SspContext } from './tables/context.js';
 
 /** SETUP_REQUEST of a note validator, SMART Payout, NV11, TEBS, NV4000 (research §3.7). */
@@ -113,10 +113,11 @@ export function decodeSetupRequest(data: Uint8Array): SetupRequestResult {
     const coinValues: number[] = [];
     for (let i = 0; i < n; i++) coinValues.push(r.u16le('coin value'));
     let coinCurrencies: string[] | undefined;
-    if (protocolVersion >= 6 && r.remaining >= 3 * n) {
+    if (protocolVersion >= 6) {
       coinCurrencies = [];
-      for (let i = 0; i < n; i++) coinCurrencies.push(readCurrency(r));
+      for (let i = 0; i < n; i++) coinCurrencies.push(readCurrency(r, 'coin currency'));
     }
+    expectEnd(r, `SETUP_REQUEST (coin device, ${n} coins, protocol ${protocolVersion})`);
     const channels = coinValues.map((value, i) => ({
       channel: i + 1,
       value,
@@ -170,12 +171,13 @@ export function decodeSetupRequest(data: Uint8Array): SetupRequestResult {
   const protocolVersion = r.u8('protocol version');
   let channelCurrencies: string[] | undefined;
   let expandedValues: number[] | undefined;
-  if (protocolVersion >= 6 && r.remaining >= 7 * n) {
+  if (protocolVersion >= 6) {
     channelCurrencies = [];
-    for (let i = 0; i < n; i++) channelCurrencies.push(readCurrency(r));
+    for (let i = 0; i < n; i++) channelCurrencies.push(readCurrency(r, 'channel currency'));
     expandedValues = [];
     for (let i = 0; i < n; i++) expandedValues.push(r.u32le('expanded channel value'));
   }
+  expectEnd(r, `SETUP_REQUEST (${n} channels, protocol ${protocolVersion})`);
   const channels = channelValues.map((v, i) => ({
     channel: i + 1,
     value: expandedValues?.[i] ?? v * (realValueMultiplier || 1),
@@ -293,13 +295,15 @@ export interface UnitDataResult {
 
 export function decodeUnitData(data: Uint8Array): UnitDataResult {
   const r = new ByteReader(data);
-  return {
+  const out: UnitDataResult = {
     unitType: r.u8('unit type'),
     firmware: r.ascii(4, 'firmware'),
     currency: readCurrency(r),
     valueMultiplier: r.u24be('value multiplier'),
     protocolVersion: r.u8('protocol version'),
   };
+  expectEnd(r, 'UNIT_DATA');
+  return out;
 }
 
 export function encodeUnitData(u: UnitDataResult): Uint8Array {
@@ -324,12 +328,13 @@ export function decodeChannelValues(data: Uint8Array, ctx: SspContext): ChannelV
   const channelValues = [...r.bytesOf(n, 'channel values')];
   let channelCurrencies: string[] | undefined;
   let expandedValues: number[] | undefined;
-  if (ctx.protocolVersion >= 6 && r.remaining >= 7 * n) {
+  if (ctx.protocolVersion >= 6) {
     channelCurrencies = [];
-    for (let i = 0; i < n; i++) channelCurrencies.push(readCurrency(r));
+    for (let i = 0; i < n; i++) channelCurrencies.push(readCurrency(r, 'channel currency'));
     expandedValues = [];
     for (let i = 0; i < n; i++) expandedValues.push(r.u32le('channel value'));
   }
+  expectEnd(r, `CHANNEL_VALUE_REQUEST (${n} channels, protocol ${ctx.protocolVersion})`);
   const channels = channelValues.map((v, i) => ({
     channel: i + 1,
     value: expandedValues?.[i] ?? v * (ctx.valueMultiplier ?? 1),
@@ -362,7 +367,9 @@ export interface ChannelSecurityResult {
 export function decodeChannelSecurity(data: Uint8Array): ChannelSecurityResult {
   const r = new ByteReader(data);
   const n = r.u8('number of channels');
-  return { levels: [...r.bytesOf(n, 'security levels')] };
+  const levels = [...r.bytesOf(n, 'security levels')];
+  expectEnd(r, `CHANNEL_SECURITY_DATA (${n} channels)`);
+  return { levels };
 }
 
 export function encodeChannelSecurity(result: ChannelSecurityResult): Uint8Array {
@@ -385,6 +392,7 @@ export function decodeLevels(data: Uint8Array): DenominationLevel[] {
     const value = r.u32le('value');
     out.push({ level, value, currency: readCurrency(r) });
   }
+  expectEnd(r, `GET_ALL_LEVELS (${n} denominations)`);
   return out;
 }
 
@@ -413,6 +421,7 @@ export function decodeCounters(data: Uint8Array): CountersResult {
   const n = r.u8('number of counters');
   const counters: number[] = [];
   for (let i = 0; i < n; i++) counters.push(r.u32le('counter'));
+  expectEnd(r, `GET_COUNTERS (${n} counters)`);
   return {
     stacked: counters[0] ?? 0,
     stored: counters[1] ?? 0,
@@ -508,7 +517,10 @@ export function encodeBarCodeData(d: Pick<BarCodeData, 'statusCode' | 'data'>): 
 
 /** GET_SERIAL_NUMBER (0x0C): u32 big-endian. */
 export function decodeSerialNumber(data: Uint8Array): number {
-  return new ByteReader(data).u32be('serial number');
+  const r = new ByteReader(data);
+  const serial = r.u32be('serial number');
+  expectEnd(r, 'GET_SERIAL_NUMBER');
+  return serial;
 }
 
 export function encodeSerialNumber(serial: number): Uint8Array {

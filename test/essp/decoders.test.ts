@@ -143,7 +143,7 @@ describe('SETUP_REQUEST', () => {
 
   it('contextFromSetup fills unit type, channels, currency and multiplier', () => {
     const setup: SetupRequestResult = decodeSetupRequest(
-      parseHex('00 30 34 30 30 45 55 52 00 00 01 01 05 02 00 00 64 06'),
+      parseHex('00 30 34 30 30 45 55 52 00 00 01 01 05 02 00 00 64 05'),
     );
     expect(contextFromSetup(setup, { protocolVersion: 6 })).toEqual({
       protocolVersion: 6,

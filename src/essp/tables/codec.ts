@@ -155,6 +155,20 @@ export function writeCurrency(w: ByteWriter, currency: string, what = 'currency'
   w.ascii(currency);
 }
 
+/**
+ * A reply decoder read everything its declared counts announce: anything left over means the counts and the length
+ * disagree (a bad count, a layout of another protocol version), so no value of it can be trusted: UNEXPECTED_REPLY
+ * with the bytes, never a guess.
+ */
+export function expectEnd(r: ByteReader, what: string): void {
+  if (r.remaining === 0) return;
+  throw new KioskbusError(
+    ErrorCode.UnexpectedReply,
+    `${what}: ${r.remaining} byte(s) left after the declared content (${r.bytes.length} bytes in all)`,
+    { raw: r.bytes },
+  );
+}
+
 /** Reads `count` blocks of (value u32 LE, currency 3 ASCII). */
 export function readValues(r: ByteReader, count: number): SspValue[] {
   const out: SspValue[] = [];
