@@ -1,38 +1,29 @@
 /**
- * The host side of the ControllerBox UART protocol (what the Android app does on the real kiosk): sends
- * commands one at a time, turns RESULT_CODEs into typed errors, answers statuses and events, and emits them
- * as typed events.
+ * The host side of the ControllerBox UART protocol (what the Android app does on the real kiosk): the device. It
+ * composes the request bus (bus.ts), the inbox of statuses and events (inbox.ts) and, once started, the shared
+ * life-cycle and poll loop of src/core (device-loop.ts), and adds the typed commands and the money rules.
  */
 import { EventEmitter } from 'node:events';
 import type { FramerStats } from '../core/accumulator.js';
 import { parseHex, toHex } from '../core/bytes.js';
 import { systemClock, type Clock } from '../core/clock.js';
+import { DeviceLoop, type DeviceState, type InitReason } from '../core/device-loop.js';
 import { ErrorCode, KioskbusError, toKioskbusError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { assertCurrency, assertMinorUnits, type Money } from '../core/money.js';
-import { CommandQueue } from '../core/queue.js';
 import { createTransport } from '../transport/open.js';
 import type { Transport } from '../transport/types.js';
-import {
-  crcVariantName,
-  sameCrcVariant,
-  type ControllerBoxFrame,
-  type CrcVariant,
-  type FrameError,
-  type FrameErrorKind,
-} from './frame.js';
+import { answerInDoubt, ControllerBoxBus } from './bus.js';
 import { plausibleMessage } from './decode.js';
+import { billDenominationSet } from './denominations.js';
+import { CardLedger } from './dispense.js';
+import type { ControllerBoxHostEventMap, UnknownFrameEvent } from './events.js';
+import { crcVariantName, type ControllerBoxFrame, type CrcVariant } from './frame.js';
+import { ControllerBoxInbox } from './inbox.js';
+import { encodeIssueDate, guessIssueDate, type IssueDate, type IssueDateFormat } from './issue-date.js';
 import { ControllerBoxLink, type LinkOptions } from './link.js';
 import {
-  BILL_ACCEPTOR_STATUS_CODES,
-  codeName,
-  deviceErrorNames,
   MessageTable,
-  RESULT_CRC_INVALID,
-  RESULT_ERROR,
-  RESULT_SUCCESS,
-  resultName,
-  RFID_ERROR_CODES,
   type CodecOptions,
   type CommandName,
   type MessageName,
@@ -40,144 +31,16 @@ import {
   type ResponseOf,
   type VersionTriple,
 } from './messages.js';
+import { UncertainOutcomeError, type UncertainOutcome } from './results.js';
+
+export * from './events.js';
+export * from './issue-date.js';
+export * from './results.js';
 
 const log = createLogger('controllerbox:host');
 
 /** Line settings assumed for `ControllerBoxHost.open(path)`: the document gives no baud rate. */
 export const CONTROLLERBOX_SERIAL_DEFAULTS = { baudRate: 115200, dataBits: 8, stopBits: 1, parity: 'none' } as const;
-
-// ---------------------------------------------------------------------------------------------
-// errors
-
-const RESULT_ERROR_CODES: Readonly<Record<number, ErrorCode>> = {
-  0x01: ErrorCode.Failure,
-  0x02: ErrorCode.UnknownCommandAtDevice,
-  0x03: ErrorCode.CrcMismatch,
-  0x04: ErrorCode.BadFrame,
-  0x05: ErrorCode.Timeout,
-  0x11: ErrorCode.Timeout,
-  0x12: ErrorCode.DeviceBusy,
-  0x13: ErrorCode.DeviceBusy,
-};
-
-/** A command answered with a RESULT_CODE other than RESULT_SUCCESS. */
-export class ControllerBoxResultError extends KioskbusError {
-  readonly result: number;
-  readonly resultName: string;
-
-  constructor(command: string, result: number, name: string, raw: Uint8Array) {
-    super(
-      RESULT_ERROR_CODES[result] ?? ErrorCode.DeviceError,
-      `${command} refused by the ControllerBox: ${name} (0x${result.toString(16).padStart(2, '0')})`,
-      { raw, command, result, resultName: name },
-    );
-    this.name = 'ControllerBoxResultError';
-    this.result = result;
-    this.resultName = name;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// events
-
-export interface NamedCode {
-  code: number;
-  name: string;
-}
-
-export interface DeviceErrorEvent {
-  flags: number;
-  /** Names of the set bits (`BILL_ACCEPTOR_ERROR`, ..., `BIT_12`). */
-  errors: string[];
-  /** The whole frame in hex. */
-  raw: string;
-}
-
-export interface BillAcceptorStatusEvent extends NamedCode {
-  raw: string;
-}
-
-export interface TcdStatusEvent {
-  tcd: number;
-  error: boolean;
-  low: boolean;
-  empty: boolean;
-  raw: string;
-}
-
-export interface IssueDate {
-  /** The three ISSUE_DATE bytes in hex (their format is not documented). */
-  raw: string;
-  /** `YYYY-MM-DD` read with the `issueDateFormat` option, when the bytes make a valid date. */
-  guess?: string;
-}
-
-export interface RfidDetectedEvent {
-  /** RFID id bytes in hex, wire order, no separators. */
-  rfid: string;
-  money: Money;
-  issueDate: IssueDate;
-  /** Absent when the box sent the documented length without the ERROR byte. */
-  error?: NamedCode;
-  raw: string;
-}
-
-export interface BillAcceptedEvent {
-  value: Money;
-  /** Bill acceptor status sent with the bill; absent when the box sent the documented 4-byte DATA. */
-  status?: NamedCode;
-  raw: string;
-}
-
-export interface CardEventEvent {
-  tcd: number;
-  /** `out` dispensed out, `callback` taken back; `unknown` when the box sent no or an unknown direction. */
-  direction: 'out' | 'callback' | 'unknown';
-  directionCode?: number;
-  raw: string;
-}
-
-/** A frame the host could not use: unknown id, impossible length, a reply nobody waited for. */
-export interface UnknownFrameEvent {
-  id: number;
-  name?: string;
-  /** DATA in hex. */
-  data: string;
-  raw: string;
-  reason: string;
-}
-
-export interface FrameErrorEvent {
-  kind: FrameErrorKind;
-  id?: number;
-  raw: string;
-}
-
-export interface CrcDetectedEvent {
-  variant: CrcVariant;
-  name: string;
-}
-
-export interface ControllerBoxHostEventMap {
-  deviceError: [event: DeviceErrorEvent];
-  billAcceptorStatus: [event: BillAcceptorStatusEvent];
-  tcdStatus: [event: TcdStatusEvent];
-  rfidDetected: [event: RfidDetectedEvent];
-  billAccepted: [event: BillAcceptedEvent];
-  cardEvent: [event: CardEventEvent];
-  unknown: [event: UnknownFrameEvent];
-  frameError: [event: FrameErrorEvent];
-  crcDetected: [event: CrcDetectedEvent];
-  /** An event frame repeated within `duplicateWindowMs`: answered, not emitted as an event again. */
-  duplicate: [event: { id: number; name: string; raw: string; sinceMs: number }];
-  /** Failures outside a request: an answer that could not be written, a listener that threw. */
-  error: [error: KioskbusError];
-}
-
-// ---------------------------------------------------------------------------------------------
-// options
-
-export type IssueDateFormat = 'ymd' | 'dmy';
 
 export interface ControllerBoxHostOptions extends LinkOptions {
   /** Reply timeout per command in ms (default 1000). */
@@ -187,10 +50,10 @@ export interface ControllerBoxHostOptions extends LinkOptions {
   /** Answer statuses and events with a response frame `78 <id> 01 <RESULT> ..` (default true). */
   ackEvents?: boolean;
   /**
-   * An event frame (RFID detected, bill accepted, card event) byte-identical to the previous event frame with
-   * the same id and received within this many ms is answered but not emitted again: `duplicate` is emitted
-   * instead (default 0: off). For boxes that resend an event whose answer was lost. A bill acceptor needs seconds per bill, so a
-   * window of about 1000 ms cannot swallow a real second bill; the box's resend behaviour is not documented.
+   * An event frame byte-identical to the last frame from the box, within this many ms of its FIRST receipt, with no
+   * other frame from the box in between, is the box's resend of an event whose answer it missed: answered, reported
+   * as `duplicate`, not again as an event (default 1000; 0: off). A CARD_EVENT out on a dispenser with a dispense
+   * waiting for its card is never taken for a resend. Keep it below the shortest time between two real bills.
    */
   duplicateWindowMs?: number;
   /**
@@ -200,15 +63,39 @@ export interface ControllerBoxHostOptions extends LinkOptions {
   currency?: string;
   /** Minor units of `currency` per protocol unit (default 1: values are minor units). */
   minorUnitsPerUnit?: number;
+  /**
+   * Bill values (minor units of `currency`) the host credits; any other BILL_ACCEPTED is a suspect frame, never a
+   * credit. Default: the notes of the currency (VND 100 .. 500 000; see denominations.ts); `null` credits any value.
+   */
+  billDenominations?: readonly number[] | null;
   /** Extra or vendor-specific RESULT_CODE names. */
   resultCodes?: Readonly<Record<number, string>>;
   /** Message id overrides (research §5.2). */
   ids?: Partial<Record<MessageName, number>>;
   /** Status id dispatched by DATA_LEN (default 0x37; null disables). */
   legacyStatusId?: number | null;
+  /** What a 1-byte status on the legacy id is (default BILL_ACCEPTOR_STATUS). */
+  legacyOneByteStatus?: 'BILL_ACCEPTOR_STATUS' | 'DEVICE_ERROR';
   codec?: Partial<CodecOptions>;
   /** How to read ISSUE_DATE bytes for the `guess` (default `ymd`: year - 2000, month, day). */
   issueDateFormat?: IssueDateFormat | ((bytes: Uint8Array) => string | undefined);
+  /** How long a DISPENSE_CARD whose answer was in doubt waits for its CARD_EVENT out (default 5000 ms). */
+  dispenseConfirmMs?: number;
+  // -- the poll loop (`start()`)
+  /** Period of the keep-alive (REQUEST_VERSION) once started (default 1000 ms). */
+  pollIntervalMs?: number;
+  /** Silence after which a started box is `offline` (default 3000 ms). */
+  offlineAfterMs?: number;
+  /** Back-off of reopen and probe attempts while offline: first wait (default 250 ms), doubling up to reopenMaxMs. */
+  reopenMinMs?: number;
+  reopenMaxMs?: number;
+  /** Longest wait of a command while the started box is not ready (default 5000 ms), then NOT_READY. */
+  readyTimeoutMs?: number;
+  /**
+   * With status polling on: no status for this long means the box lost its setting (a power cut shorter than the
+   * offline time), and the host sets the box up again (default 5000 ms; 0: never).
+   */
+  statusSilenceMs?: number;
 }
 
 export interface UpdateRfidOptions {
@@ -227,44 +114,9 @@ export interface ControllerBoxVersion {
   board: VersionTriple;
 }
 
-function pad2(n: number): string {
-  return String(n).padStart(2, '0');
-}
-
-function validDate(year: number, month: number, day: number): boolean {
-  if (month < 1 || month > 12 || day < 1) return false;
-  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  return day <= days;
-}
-
-/** Reads 3 ISSUE_DATE bytes as `ymd` (year-2000, month, day) or `dmy`; undefined when not a valid date. */
-export function guessIssueDate(bytes: Uint8Array, format: IssueDateFormat = 'ymd'): string | undefined {
-  if (bytes.length !== 3) return undefined;
-  const [a = 0, b = 0, c = 0] = bytes;
-  const [year, month, day] = format === 'ymd' ? [2000 + a, b, c] : [2000 + c, b, a];
-  return validDate(year, month, day) ? `${year}-${pad2(month)}-${pad2(day)}` : undefined;
-}
-
-/** Writes `YYYY-MM-DD` (years 2000..2255) as 3 ISSUE_DATE bytes. */
-export function encodeIssueDate(text: string, format: IssueDateFormat = 'ymd'): Uint8Array {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  const year = Number(match?.[1]);
-  const month = Number(match?.[2]);
-  const day = Number(match?.[3]);
-  if (!match || year < 2000 || year > 2255 || !validDate(year, month, day)) {
-    throw new KioskbusError(ErrorCode.InvalidArgument, `issue date must be YYYY-MM-DD (2000..2255), got "${text}"`);
-  }
-  return format === 'ymd' ? Uint8Array.of(year - 2000, month, day) : Uint8Array.of(day, month, year - 2000);
-}
-
-interface PendingReply {
-  id: number;
-  resolve: (frame: ControllerBoxFrame) => void;
-  reject: (error: KioskbusError) => void;
-}
-
 /**
- * ControllerBox host over a transport. Call `open()`, then the commands; listen for the typed events.
+ * ControllerBox host over a transport. Either call `open()` and then the commands, or `start()` to run it on the
+ * shared life-cycle (keep-alive, `offline`/`online`, reopen, set-up again); listen for the typed events.
  *
  * ```ts
  * const box = await ControllerBoxHost.open('/dev/ttyS1', { crc: 'auto' });
@@ -277,21 +129,22 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
   readonly link: ControllerBoxLink;
   readonly table: MessageTable;
   readonly currency: string;
-  private readonly queue: CommandQueue;
+  private readonly bus: ControllerBoxBus;
+  private readonly inbox: ControllerBoxInbox;
+  private readonly cards: CardLedger;
+  private readonly options: ControllerBoxHostOptions;
   private readonly timeoutMs: number;
   private readonly resetTimeoutMs: number;
-  private readonly ackEvents: boolean;
   private readonly minorUnitsPerUnit: number;
-  private readonly resultCodes: Readonly<Record<number, string>>;
   private readonly issueDateFormat: IssueDateFormat | ((bytes: Uint8Array) => string | undefined);
-  private pending: PendingReply | undefined;
   private readonly clock: Clock;
-  private readonly duplicateWindowMs: number;
-  /** Last event frame per protocol id (a resend of one event may follow another event). */
-  private readonly lastEvents = new Map<number, { raw: string; at: number }>();
+  private loop: DeviceLoop | undefined;
+  /** The status polling the application asked for (restored after an outage or power cut). */
+  private wantedStatusPolling: boolean | undefined;
+  private lastStatusAt = 0;
   private closed = false;
   private readonly onTransportGone = (): void => {
-    this.pending?.reject(
+    this.bus.failPending(
       new KioskbusError(ErrorCode.Disconnected, `${this.transport.description} closed while waiting for a reply`),
     );
   };
@@ -308,15 +161,19 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
     options: ControllerBoxHostOptions = {},
   ) {
     super();
+    this.options = options;
     this.currency = assertCurrency(options.currency ?? 'VND');
     this.minorUnitsPerUnit = options.minorUnitsPerUnit ?? 1;
     if (!Number.isSafeInteger(this.minorUnitsPerUnit) || this.minorUnitsPerUnit < 1) {
       throw new KioskbusError(ErrorCode.InvalidArgument, 'minorUnitsPerUnit must be a positive integer');
     }
+    const denominations = billDenominationSet(this.currency, options.billDenominations);
     const clock: Clock = options.clock ?? systemClock;
+    this.clock = clock;
     const tableOptions: ConstructorParameters<typeof MessageTable>[0] = {};
     if (options.ids) tableOptions.ids = options.ids;
     if (options.legacyStatusId !== undefined) tableOptions.legacyStatusId = options.legacyStatusId;
+    if (options.legacyOneByteStatus) tableOptions.legacyOneByteStatus = options.legacyOneByteStatus;
     if (options.codec) tableOptions.codec = options.codec;
     const table = new MessageTable(tableOptions);
     this.table = table;
@@ -326,19 +183,41 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
       clock,
       name: options.name ?? 'host',
     });
-    this.queue = new CommandQueue(clock);
     this.timeoutMs = options.timeoutMs ?? 1000;
     this.resetTimeoutMs = options.resetTimeoutMs ?? 3000;
-    this.ackEvents = options.ackEvents ?? true;
-    this.clock = clock;
-    this.duplicateWindowMs = options.duplicateWindowMs ?? 0;
-    this.resultCodes = options.resultCodes ?? {};
     this.issueDateFormat = options.issueDateFormat ?? 'ymd';
+    this.cards = new CardLedger(clock);
+    this.bus = new ControllerBoxBus(this.link, table, { clock, resultCodes: options.resultCodes ?? {} });
+    this.inbox = new ControllerBoxInbox(
+      this.link,
+      table,
+      {
+        emit: (event, ...args) => {
+          this.safeEmit(event, ...args);
+        },
+        now: () => clock.now(),
+        toMoney: (units) => this.toMoney(units),
+        guessDate: (bytes) => this.guessDate(bytes),
+        cardExpected: (tcd) => this.cards.waiting(tcd),
+        cardOut: (tcd) => {
+          this.cards.cardOut(tcd);
+        },
+        heard: (kind) => {
+          if (kind === 'status') this.lastStatusAt = clock.now();
+        },
+      },
+      {
+        ackEvents: options.ackEvents ?? true,
+        duplicateWindowMs: options.duplicateWindowMs ?? 1000,
+        checks: { denominations, minorUnitsPerUnit: this.minorUnitsPerUnit, currency: this.currency },
+      },
+    );
     this.link.on('frame', (frame) => {
       this.onFrame(frame);
     });
     this.link.on('frameError', (error) => {
-      this.onFrameError(error);
+      if (!this.bus.onDamagedReply(error)) this.inbox.onFrameError(error);
+      else this.safeEmit('frameError', { kind: error.kind, raw: toHex(error.raw, ''), id: error.id ?? 0 });
     });
     this.link.on('crcDetected', (variant) => {
       this.safeEmit('crcDetected', { variant, name: crcVariantName(variant) });
@@ -356,32 +235,129 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
     return this.link.stats;
   }
 
+  /** The life-cycle state: `closed` until `start()`. */
+  get state(): DeviceState {
+    return this.loop?.state ?? 'closed';
+  }
+
   /** Opens the transport if it is not open yet. */
   async open(): Promise<void> {
     if (this.closed) throw new KioskbusError(ErrorCode.Closed, 'ControllerBox host is closed');
     if (!this.transport.isOpen) await this.transport.open();
   }
 
-  /** Fails waiting commands, stops listening and closes the transport. */
+  /**
+   * Runs the box on the shared life-cycle: opens the port, reads the versions, restores status polling, then sends a
+   * keep-alive (REQUEST_VERSION, the document's only request without side effects) every `pollIntervalMs`. A silent
+   * box or a lost port gives `offline` once, reopen and probe with back-off, `online` once, and the set-up again.
+   * Commands called meanwhile wait (at most `readyTimeoutMs`) and then fail with NOT_READY.
+   */
+  async start(): Promise<void> {
+    if (this.closed) throw new KioskbusError(ErrorCode.Closed, 'ControllerBox host is closed');
+    if (!this.loop) {
+      const o = this.options;
+      const loopOptions: ConstructorParameters<typeof DeviceLoop>[1] = {
+        pollIntervalMs: o.pollIntervalMs ?? 1000,
+        offlineAfterMs: o.offlineAfterMs ?? 3000,
+        clock: this.clock,
+      };
+      if (o.reopenMinMs !== undefined) loopOptions.reopenMinMs = o.reopenMinMs;
+      if (o.reopenMaxMs !== undefined) loopOptions.reopenMaxMs = o.reopenMaxMs;
+      if (o.readyTimeoutMs !== undefined) loopOptions.readyTimeoutMs = o.readyTimeoutMs;
+      const loop = new DeviceLoop(
+        {
+          open: () => this.open(),
+          initialise: (reason) => this.initialise(reason),
+          poll: () => this.keepAlive(),
+          probe: () => this.bus.execute('REQUEST_VERSION', {}, this.timeoutMs).then(() => undefined),
+        },
+        loopOptions,
+      );
+      loop.on('state', (to, from) => {
+        this.safeEmit('state', to, from);
+      });
+      loop.on('offline', (error) => {
+        this.safeEmit('offline', error);
+      });
+      loop.on('online', () => {
+        this.safeEmit('online');
+      });
+      loop.on('problem', (error) => {
+        this.safeEmit('problem', error);
+      });
+      this.loop = loop;
+    }
+    await this.loop.start();
+  }
+
+  /** Stops the poll loop (the port stays open; `close()` closes it). */
+  async stop(): Promise<void> {
+    await this.loop?.stop();
+  }
+
+  /** Stops the loop, fails waiting commands, stops listening and closes the transport. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.queue.close('ControllerBox host closed');
+    await this.loop?.stop();
+    this.bus.close('ControllerBox host closed');
+    this.cards.close();
     this.link.detach();
     this.transport.off('disconnected', this.onTransportGone);
     this.transport.off('close', this.onTransportGone);
     await this.transport.close();
   }
 
+  private async initialise(reason: InitReason): Promise<void> {
+    log('set-up (%s)', reason);
+    if (reason !== 'start') {
+      // the box was away: what it sends now is new, and a dispense not reported by now will not be
+      this.inbox.resends.reset();
+      this.cards.clear();
+    }
+    await this.bus.execute('REQUEST_VERSION', {}, this.timeoutMs);
+    if (this.wantedStatusPolling !== undefined) {
+      await this.bus.execute('SETTING', { statusPolling: this.wantedStatusPolling }, this.timeoutMs);
+      this.lastStatusAt = this.clock.now();
+    }
+  }
+
+  /** One round of the poll loop: the keep-alive, and a set-up again when the box stopped reporting its statuses. */
+  private async keepAlive(): Promise<void> {
+    await this.bus.execute('REQUEST_VERSION', {}, this.timeoutMs);
+    const silenceMs = this.options.statusSilenceMs ?? 5000;
+    if (this.wantedStatusPolling === true && silenceMs > 0 && this.clock.now() - this.lastStatusAt > silenceMs) {
+      log('no status for %d ms: the box lost its setting', this.clock.now() - this.lastStatusAt);
+      this.loop?.requestInit('power-up');
+    }
+  }
+
+  /** Application calls wait for a started box to be ready (bounded); without `start()` they go straight out. */
+  private async ready(): Promise<void> {
+    if (this.loop && this.loop.state !== 'closed') await this.loop.whenReady();
+  }
+
+  private async command<N extends CommandName>(
+    name: N,
+    message: MessageOf<N>,
+    timeoutMs = this.timeoutMs,
+  ): Promise<ResponseOf<N>> {
+    await this.ready();
+    const response = await this.bus.execute(name, message, timeoutMs);
+    this.loop?.answered();
+    return response;
+  }
+
   // -------------------------------------------------------------------------------------------
   // commands
 
   async reset(): Promise<void> {
-    await this.request('RESET', {}, this.resetTimeoutMs);
+    await this.command('RESET', {}, this.resetTimeoutMs);
+    this.cards.clear();
   }
 
   async version(): Promise<ControllerBoxVersion> {
-    const reply = await this.request('REQUEST_VERSION', {}, this.timeoutMs);
+    const reply = await this.command('REQUEST_VERSION', {});
     if (!reply.firmware || !reply.board) {
       throw new KioskbusError(ErrorCode.UnexpectedReply, 'REQUEST_VERSION: success without version bytes', {
         command: 'REQUEST_VERSION',
@@ -390,14 +366,55 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
     return { firmware: reply.firmware, board: reply.board };
   }
 
-  /** Turns the box's periodic status reports on or off. */
+  /** Turns the box's periodic status reports on or off (restored by the set-up after an outage once started). */
   async setStatusPolling(on: boolean): Promise<void> {
-    await this.request('SETTING', { statusPolling: on }, this.timeoutMs);
+    this.wantedStatusPolling = on;
+    await this.command('SETTING', { statusPolling: on });
+    this.lastStatusAt = this.clock.now();
   }
 
-  /** Dispenses one card from TCD `tcd`. Never retried (a retry could dispense a second card). */
+  /**
+   * Dispenses one card from TCD `tcd`; the card itself is reported by a `cardEvent`. Never resent. When the answer is
+   * in doubt (none in time, a damaged one, the port lost after the write), the host waits up to `dispenseConfirmMs`
+   * for the CARD_EVENT out that proves the card left (resolving normally when it comes) and checks that the box
+   * answers; otherwise it emits `uncertain` and rejects with UNCERTAIN (UncertainOutcomeError) with what it knows.
+   */
   async dispenseCard(tcd: number): Promise<void> {
-    await this.request('DISPENSE_CARD', { tcd }, this.timeoutMs);
+    try {
+      await this.command('DISPENSE_CARD', { tcd });
+    } catch (error) {
+      if (!answerInDoubt(error)) throw error;
+      await this.settleDispense(tcd, error as KioskbusError);
+      return;
+    }
+    this.cards.expect(tcd);
+  }
+
+  private async settleDispense(tcd: number, cause: KioskbusError): Promise<void> {
+    const waitMs = this.options.dispenseConfirmMs ?? 5000;
+    log('DISPENSE_CARD %d in doubt (%s): waiting for its card event', tcd, cause.message);
+    const confirmed = this.cards.confirm(tcd, waitMs);
+    let boxAnswering = false;
+    try {
+      await this.bus.execute('REQUEST_VERSION', {}, this.timeoutMs);
+      boxAnswering = true;
+    } catch {
+      // silent or gone: said in the outcome
+    }
+    if (await confirmed) return;
+    const outcome: UncertainOutcome = {
+      command: 'DISPENSE_CARD',
+      message: { tcd },
+      tries: 1,
+      cause: cause.message,
+      boxAnswering,
+      confirmationSeen: false,
+      waitedMs: waitMs,
+    };
+    const damaged = cause.context['damagedReply'];
+    if (typeof damaged === 'string') outcome.damagedReply = damaged;
+    this.safeEmit('uncertain', outcome);
+    throw new UncertainOutcomeError(outcome);
   }
 
   async updateRfid(options: UpdateRfidOptions): Promise<void> {
@@ -414,101 +431,37 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
     } else {
       issueDate = options.issueDate;
     }
-    await this.request(
-      'UPDATE_RFID',
-      { rfidIndex: options.rfidIndex ?? 0, rfid, money: this.toUnits(options.money), issueDate },
-      this.timeoutMs,
-    );
+    await this.command('UPDATE_RFID', {
+      rfidIndex: options.rfidIndex ?? 0,
+      rfid,
+      money: this.toUnits(options.money),
+      issueDate,
+    });
   }
 
   async playAudio(audioIndex: number): Promise<void> {
-    await this.request('PLAY_AUDIO', { audioIndex }, this.timeoutMs);
+    await this.command('PLAY_AUDIO', { audioIndex });
   }
 
   /** Drives the IOs selected by `selectMask` to the levels of `levelMask`. */
   async setIo(selectMask: number, levelMask: number): Promise<void> {
-    await this.request('CONTROL_IO', { selectMask, levelMask }, this.timeoutMs);
+    await this.command('CONTROL_IO', { selectMask, levelMask });
   }
 
   /**
-   * Sends any command of the table and returns its decoded response (RESULT_SUCCESS only; other results
-   * reject with ControllerBoxResultError).
+   * Sends any command of the table and returns its decoded response (RESULT_SUCCESS only; other results reject with
+   * ControllerBoxResultError). DISPENSE_CARD goes through `dispenseCard()` (its doubt is settled the same way).
    */
-  request<N extends CommandName>(name: N, message: MessageOf<N>, timeoutMs = this.timeoutMs): Promise<ResponseOf<N>> {
-    const id = this.table.idOf(name);
-    let data: Uint8Array;
-    try {
-      data = this.table.encode(name, message);
-    } catch (error) {
-      return Promise.reject(toKioskbusError(error, ErrorCode.InvalidArgument, { command: name }));
+  async request<N extends CommandName>(
+    name: N,
+    message: MessageOf<N>,
+    timeoutMs = this.timeoutMs,
+  ): Promise<ResponseOf<N>> {
+    if (name === 'DISPENSE_CARD') {
+      await this.dispenseCard((message as MessageOf<'DISPENSE_CARD'>).tcd);
+      return { result: 0 } as ResponseOf<N>;
     }
-    return this.queue.run(
-      async (signal) => {
-        for (let attempt = 0; ; attempt++) {
-          const sentWith = this.link.sendVariant;
-          const reply = this.waitReply(id, signal);
-          try {
-            await this.link.send(id, data);
-          } catch (error) {
-            this.pending = undefined;
-            reply.catch(() => undefined);
-            throw toKioskbusError(error, ErrorCode.TransportError, { command: name });
-          }
-          const frame = await reply;
-          let response: ResponseOf<N>;
-          try {
-            response = this.table.decodeResponse(name, frame.data);
-          } catch (error) {
-            throw new KioskbusError(ErrorCode.UnexpectedReply, `${name}: unreadable reply`, {
-              raw: frame.raw,
-              command: name,
-              cause: error instanceof Error ? error.message : String(error),
-            });
-          }
-          const result = response.result;
-          if (
-            result === RESULT_CRC_INVALID &&
-            attempt === 0 &&
-            this.link.autoCrc &&
-            !sameCrcVariant(sentWith, this.link.sendVariant)
-          ) {
-            // the box could not check our frame, and the detected CRC variant differs from the one we
-            // guessed: the command was not executed, so sending it again once is safe
-            log('%s: resending with detected CRC %s', name, crcVariantName(this.link.sendVariant));
-            continue;
-          }
-          if (result !== RESULT_SUCCESS) {
-            throw new ControllerBoxResultError(name, result, resultName(result, this.resultCodes), frame.raw);
-          }
-          return response;
-        }
-      },
-      { timeoutMs, label: name },
-    );
-  }
-
-  private waitReply(id: number, signal: AbortSignal): Promise<ControllerBoxFrame> {
-    return new Promise((resolve, reject) => {
-      const onAbort = (): void => {
-        if (this.pending === entry) this.pending = undefined;
-        reject(signal.reason as Error);
-      };
-      const entry: PendingReply = {
-        id,
-        resolve: (frame) => {
-          signal.removeEventListener('abort', onAbort);
-          this.pending = undefined;
-          resolve(frame);
-        },
-        reject: (error) => {
-          signal.removeEventListener('abort', onAbort);
-          this.pending = undefined;
-          reject(error);
-        },
-      };
-      this.pending = entry;
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.command(name, message, timeoutMs);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -565,136 +518,21 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
     }
   }
 
-  private unknown(frame: ControllerBoxFrame, reason: string, name?: string): void {
-    const event: UnknownFrameEvent = {
-      id: frame.id,
-      data: toHex(frame.data, ''),
-      raw: toHex(frame.raw, ''),
-      reason,
-    };
-    if (name !== undefined) event.name = name;
-    log('unhandled frame %s: %s', event.raw, reason);
-    this.safeEmit('unknown', event);
-  }
-
-  private onFrameError(error: FrameError): void {
-    const event: FrameErrorEvent = { kind: error.kind, raw: toHex(error.raw, '') };
-    if (error.id !== undefined) event.id = error.id;
-    this.safeEmit('frameError', event);
-  }
-
   private onFrame(frame: ControllerBoxFrame): void {
-    if (this.table.isUnsolicited(frame.id)) {
-      this.onUnsolicited(frame);
-      return;
-    }
+    this.loop?.answered();
+    if (this.bus.onReply(frame)) return;
     const resolved = this.table.resolve(frame.id, frame.data.length);
-    if (!resolved) {
-      this.unknown(frame, 'unknown protocol id');
+    if (resolved?.codec.kind === 'command') {
+      const event: UnknownFrameEvent = {
+        id: frame.id,
+        name: resolved.name,
+        data: toHex(frame.data, ''),
+        raw: toHex(frame.raw, ''),
+        reason: 'reply without a request waiting for it',
+      };
+      this.safeEmit('unknown', event);
       return;
     }
-    const pending = this.pending;
-    if (pending?.id === frame.id) {
-      pending.resolve(frame);
-      return;
-    }
-    this.unknown(frame, 'reply without a request waiting for it', resolved.name);
-  }
-
-  private ack(id: number, result: number): void {
-    if (!this.ackEvents) return;
-    this.link.send(id, Uint8Array.of(result)).catch((error: unknown) => {
-      this.safeEmit('error', toKioskbusError(error, ErrorCode.TransportError, { command: 'ACK' }));
-    });
-  }
-
-  private onUnsolicited(frame: ControllerBoxFrame): void {
-    const resolved = this.table.resolve(frame.id, frame.data.length);
-    if (!resolved) {
-      this.ack(frame.id, RESULT_SUCCESS);
-      this.unknown(frame, 'status with an ambiguous DATA_LEN');
-      return;
-    }
-    let payload: unknown;
-    try {
-      payload = resolved.codec.decode(frame.data, this.table.codec);
-    } catch (error) {
-      this.ack(frame.id, RESULT_ERROR);
-      this.unknown(frame, error instanceof Error ? error.message : String(error), resolved.name);
-      return;
-    }
-    this.ack(frame.id, RESULT_SUCCESS);
-    const raw = toHex(frame.raw, '');
-    if (resolved.codec.kind === 'event' && this.isDuplicate(frame, resolved.name, raw)) return;
-    this.dispatch(resolved.name, payload, raw);
-  }
-
-  private isDuplicate(frame: ControllerBoxFrame, name: string, raw: string): boolean {
-    if (this.duplicateWindowMs <= 0) return false;
-    const now = this.clock.now();
-    const last = this.lastEvents.get(frame.id);
-    this.lastEvents.set(frame.id, { raw, at: now });
-    if (last?.raw !== raw || now - last.at > this.duplicateWindowMs) return false;
-    log('duplicate %s within %d ms: %s', name, now - last.at, raw);
-    this.safeEmit('duplicate', { id: frame.id, name, raw, sinceMs: now - last.at });
-    return true;
-  }
-
-  private dispatch(name: MessageName, payload: unknown, raw: string): void {
-    switch (name) {
-      case 'DEVICE_ERROR': {
-        const p = payload as MessageOf<'DEVICE_ERROR'>;
-        this.safeEmit('deviceError', { flags: p.flags, errors: deviceErrorNames(p.flags), raw });
-        return;
-      }
-      case 'BILL_ACCEPTOR_STATUS': {
-        const p = payload as MessageOf<'BILL_ACCEPTOR_STATUS'>;
-        this.safeEmit('billAcceptorStatus', {
-          code: p.code,
-          name: codeName(BILL_ACCEPTOR_STATUS_CODES, p.code),
-          raw,
-        });
-        return;
-      }
-      case 'TCD_STATUS': {
-        const p = payload as MessageOf<'TCD_STATUS'>;
-        this.safeEmit('tcdStatus', { ...p, raw });
-        return;
-      }
-      case 'RFID_DETECTED': {
-        const p = payload as MessageOf<'RFID_DETECTED'>;
-        const event: RfidDetectedEvent = {
-          rfid: toHex(p.rfid, ''),
-          money: this.toMoney(p.money),
-          issueDate: this.guessDate(p.issueDate),
-          raw,
-        };
-        if (p.error !== undefined) event.error = { code: p.error, name: codeName(RFID_ERROR_CODES, p.error) };
-        this.safeEmit('rfidDetected', event);
-        return;
-      }
-      case 'BILL_ACCEPTED': {
-        const p = payload as MessageOf<'BILL_ACCEPTED'>;
-        const event: BillAcceptedEvent = { value: this.toMoney(p.value), raw };
-        if (p.status !== undefined) {
-          event.status = { code: p.status, name: codeName(BILL_ACCEPTOR_STATUS_CODES, p.status) };
-        }
-        this.safeEmit('billAccepted', event);
-        return;
-      }
-      case 'CARD_EVENT': {
-        const p = payload as MessageOf<'CARD_EVENT'>;
-        const event: CardEventEvent = {
-          tcd: p.tcd,
-          direction: p.direction === 0 ? 'out' : p.direction === 1 ? 'callback' : 'unknown',
-          raw,
-        };
-        if (p.direction !== undefined) event.directionCode = p.direction;
-        this.safeEmit('cardEvent', event);
-        return;
-      }
-      default:
-        log('no event for %s', name);
-    }
+    this.inbox.onFrame(frame);
   }
 }

@@ -7,6 +7,7 @@
  * values, but the decoders also accept the documented lengths (a field then reads as absent).
  */
 import { ErrorCode, KioskbusError } from '../core/errors.js';
+import { hexByte } from './codes.js';
 
 export type MessageKind = 'command' | 'status' | 'event';
 export type ByteOrder = 'be' | 'le';
@@ -118,91 +119,7 @@ export interface CardEventPayload {
   direction?: number;
 }
 
-// ---------------------------------------------------------------------------------------------
-// code tables
-
-/** RESULT_CODE names of the seed document. Extend with host/simulator options; unknown codes stay raw. */
-export const RESULT_CODES: Readonly<Record<number, string>> = Object.freeze({
-  0x00: 'RESULT_SUCCESS',
-  0x01: 'RESULT_ERROR',
-  0x02: 'RESULT_COMM_PROTOCOL_ID_INVALID',
-  0x03: 'RESULT_COMM_PROTOCOL_CRC_INVALID',
-  0x04: 'RESULT_COMM_PROTOCOL_START_STOP_BYTE_INVALID',
-  0x05: 'RESULT_COMM_PROTOCOL_TIMEOUT',
-  0x11: 'RESULT_CMD_RESET_TIMEOUT',
-  0x12: 'RESULT_CMD_TRANSFER_OTA_DATA_IN_PROGRESS',
-  0x13: 'RESULT_CMD_TRANSFER_OTA_DATA',
-});
-
-export const RESULT_SUCCESS = 0x00;
-export const RESULT_ERROR = 0x01;
-export const RESULT_ID_INVALID = 0x02;
-export const RESULT_CRC_INVALID = 0x03;
-export const RESULT_START_STOP_INVALID = 0x04;
-
-/** ERROR_FLAG bits 0..8; other bits are named `BIT_<n>`. */
-export const DEVICE_ERROR_BITS: readonly string[] = Object.freeze([
-  'BILL_ACCEPTOR_ERROR',
-  'EEPROM_ERROR',
-  'KEYPAD_ERROR',
-  'LED_ERROR',
-  'RFID_ERROR',
-  'SIM_ERROR',
-  'SOUND_ERROR',
-  'TCD_ERROR',
-  'WIFI_ERROR',
-]);
-
-/** BILL_ACCEPTOR_STS codes (the MDB bill-validator status codes). */
-export const BILL_ACCEPTOR_STATUS_CODES: Readonly<Record<number, string>> = Object.freeze({
-  0x00: 'SUCCESS',
-  0x01: 'DEFECTIVE_MOTOR',
-  0x02: 'SENSOR_PROBLEM',
-  0x03: 'VALIDATOR_BUSY',
-  0x04: 'ROM_CHECKSUM_ERROR',
-  0x05: 'VALIDATOR_JAMMED',
-  0x06: 'VALIDATOR_WAS_RESET',
-  0x07: 'BILL_REMOVED',
-  0x08: 'CASHBOX_OUT_OF_POSITION',
-  0x09: 'VALIDATOR_DISABLED',
-  0x0a: 'INVALID_ESCROW_REQUEST',
-  0x0b: 'BILL_REJECTED',
-  0x0c: 'POSSIBLE_CREDITED_BILL_REMOVAL',
-  0x0d: 'NUMBER_OF_ATTEMPTS_TO_INPUT_BILL',
-});
-
-export const RFID_ERROR_CODES: Readonly<Record<number, string>> = Object.freeze({
-  0x00: 'RFID_SUCCESS',
-  0x71: 'RFID_INVALID_FORMAT',
-  0x73: 'RFID_AUTHEN_FAILED',
-});
-
-export const CARD_DIRECTIONS: Readonly<Record<number, string>> = Object.freeze({
-  0: 'DISPENSE_OUT',
-  1: 'CALLBACK',
-});
-
-function hexByte(code: number): string {
-  return `0x${code.toString(16).padStart(2, '0')}`;
-}
-
-/** Name of a code in a table, or `UNKNOWN_0xNN`. */
-export function codeName(table: Readonly<Record<number, string>>, code: number): string {
-  return table[code] ?? `UNKNOWN_${hexByte(code)}`;
-}
-
-export function resultName(code: number, extra: Readonly<Record<number, string>> = {}): string {
-  return extra[code] ?? codeName(RESULT_CODES, code);
-}
-
-/** Names of the set bits of an ERROR_FLAG mask, lowest bit first. */
-export function deviceErrorNames(flags: number): string[] {
-  const names: string[] = [];
-  for (let bit = 0; bit < 16; bit++) {
-    if (flags & (1 << bit)) names.push(DEVICE_ERROR_BITS[bit] ?? `BIT_${bit}`);
-  }
-  return names;
-}
+export * from './codes.js';
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -592,8 +509,14 @@ export const LEGACY_STATUS_ID = 0x37;
 export interface MessageTableOptions {
   /** Ids other than the defaults (research §5.2: the id map is configurable). */
   ids?: Partial<Record<MessageName, number>>;
-  /** Status id dispatched by DATA_LEN (4 TCD status, 2 device error, else unknown); `null` disables (default 0x37). */
+  /** Status id dispatched by DATA_LEN (4 TCD status, 2 device error, 1 see below); `null` disables (default 0x37). */
   legacyStatusId?: number | null;
+  /**
+   * What a 1-byte status on the legacy id is. The document prints DATA_LEN 1 for both Device Error and Bill Acceptor
+   * Status under 0x37; Device Error is read as 2 bytes (its 16 flags, research §5.2), so the 1-byte status is the bill
+   * acceptor status by default. `DEVICE_ERROR` for a box that sends 8 error flags in one byte and no acceptor status.
+   */
+  legacyOneByteStatus?: 'BILL_ACCEPTOR_STATUS' | 'DEVICE_ERROR';
   codec?: Partial<CodecOptions>;
 }
 
@@ -608,12 +531,14 @@ export interface ResolvedMessage {
 export class MessageTable {
   readonly codec: CodecOptions;
   readonly legacyStatusId: number | undefined;
+  readonly legacyOneByteStatus: 'BILL_ACCEPTOR_STATUS' | 'DEVICE_ERROR';
   private readonly names = new Map<number, MessageName>();
   private readonly ids = new Map<MessageName, number>();
 
   constructor(options: MessageTableOptions = {}) {
     this.codec = { ...DEFAULT_CODEC_OPTIONS, ...options.codec };
     this.legacyStatusId = options.legacyStatusId === null ? undefined : (options.legacyStatusId ?? LEGACY_STATUS_ID);
+    this.legacyOneByteStatus = options.legacyOneByteStatus ?? 'BILL_ACCEPTOR_STATUS';
     for (const name of Object.keys(MESSAGES) as MessageName[]) {
       const id = options.ids?.[name] ?? MESSAGES[name].id;
       checkByte('message table', `id of ${name}`, id);
@@ -636,13 +561,19 @@ export class MessageTable {
     return this.ids.get(name) ?? MESSAGES[name].id;
   }
 
-  /** The message for a frame id (legacy status id: by DATA_LEN); undefined when unknown or ambiguous. */
+  /** The message for a frame id (legacy status id: by DATA_LEN 4, 2 or 1); undefined when unknown. */
   resolve(id: number, dataLength: number): ResolvedMessage | undefined {
     const name = this.names.get(id);
     if (name) return { name, codec: MESSAGES[name], legacy: false };
     if (id === this.legacyStatusId) {
       const legacyName: MessageName | undefined =
-        dataLength === 4 ? 'TCD_STATUS' : dataLength === 2 ? 'DEVICE_ERROR' : undefined;
+        dataLength === 4
+          ? 'TCD_STATUS'
+          : dataLength === 2
+            ? 'DEVICE_ERROR'
+            : dataLength === 1
+              ? this.legacyOneByteStatus
+              : undefined;
       if (legacyName) return { name: legacyName, codec: MESSAGES[legacyName], legacy: true };
     }
     return undefined;

@@ -5,6 +5,7 @@ import { createMemoryPair, type MemoryTransport } from '../../src/transport/memo
 import {
   ControllerBoxHost,
   ControllerBoxResultError,
+  SuspectFrameError,
   encodeIssueDate,
   guessIssueDate,
   type ControllerBoxHostEventMap,
@@ -332,57 +333,15 @@ describe('ControllerBox host <-> simulator: statuses and events', () => {
     const { sim, events, hostWrites } = rig({}, { legacyStatusIds: true, cardsPerTcd: 1, lowThreshold: 0 });
     await sim.raiseError(0x0180);
     await sim.setTcd(0, { cards: 0 });
-    await sim.setBillAcceptorStatus(3); // 0x37 with DATA_LEN 1: ambiguous, surfaced raw
+    await sim.setBillAcceptorStatus(3); // 0x37 with DATA_LEN 1: the bill acceptor status the document prints
     await settle();
     expect(events.deviceError?.map((e) => e.errors)).toEqual([['TCD_ERROR', 'WIFI_ERROR']]);
     expect(events.tcdStatus?.map((e) => [e.tcd, e.empty])).toEqual([[0, true]]);
-    expect(events.unknown?.map((e) => [e.id, e.data, e.reason])).toEqual([
-      [0x37, '03', 'status with an ambiguous DATA_LEN'],
-    ]);
-    expect(events.billAcceptorStatus).toBeUndefined();
+    expect(events.billAcceptorStatus?.map((e) => [e.code, e.name])).toEqual([[3, 'VALIDATOR_BUSY']]);
+    expect(events.unknown).toBeUndefined();
     expect(hostWrites).toEqual(Array(3).fill(toHex(encodeFrame(0x37, Uint8Array.of(0)))));
     await settle();
     expect(sim.state.acks).toBe(3);
-  });
-
-  it('suppresses a repeated event frame within duplicateWindowMs (answering it), but not later ones', async () => {
-    vi.useFakeTimers();
-    const { sim, host, events } = rig({ duplicateWindowMs: 1000 });
-    const duplicates: { name: string; sinceMs: number }[] = [];
-    host.on('duplicate', (e) => duplicates.push(e));
-    await sim.acceptBill(10000);
-    await vi.advanceTimersByTimeAsync(400);
-    await sim.acceptBill(10000); // resent: same bytes within the window
-    await vi.advanceTimersByTimeAsync(1001);
-    await sim.acceptBill(10000); // a real second bill, later
-    await sim.acceptBill(20000);
-    await vi.advanceTimersByTimeAsync(0);
-    expect(events.billAccepted?.map((e) => e.value.amount)).toEqual([10000, 10000, 20000]);
-    expect(duplicates.map((d) => [d.name, d.sinceMs])).toEqual([['BILL_ACCEPTED', 400]]);
-    expect(sim.state.acks).toBe(4);
-  });
-
-  it('recognises a resent event even when another event came in between', async () => {
-    vi.useFakeTimers();
-    const { sim, host, events } = rig({ duplicateWindowMs: 1000 });
-    const duplicates: string[] = [];
-    host.on('duplicate', (e) => duplicates.push(e.name));
-    await sim.acceptBill(10000);
-    await sim.callbackCard(0);
-    await vi.advanceTimersByTimeAsync(300);
-    await sim.acceptBill(10000); // the box resends the bill whose answer it did not see
-    await vi.advanceTimersByTimeAsync(0);
-    expect(events.billAccepted?.map((e) => e.value.amount)).toEqual([10000]);
-    expect(events.cardEvent).toHaveLength(1);
-    expect(duplicates).toEqual(['BILL_ACCEPTED']);
-  });
-
-  it('reports every event frame when duplicate suppression is off (default)', async () => {
-    const { sim, events } = rig();
-    await sim.acceptBill(10000);
-    await sim.acceptBill(10000);
-    await settle();
-    expect(events.billAccepted).toHaveLength(2);
   });
 
   it('does not answer statuses and events when ackEvents is off', async () => {
@@ -393,13 +352,29 @@ describe('ControllerBox host <-> simulator: statuses and events', () => {
     expect(hostWrites).toEqual([]);
   });
 
-  it('answers an undecodable event with RESULT_ERROR and surfaces it raw', async () => {
-    const { boxEnd, events, hostWrites } = rig();
-    await boxEnd.write(encodeFrame(0x51, parseHex('00 01 02')));
+  it('answers an event of impossible length as damaged (CRC_INVALID) and reports it as a suspect frame', async () => {
+    const { host, boxEnd, events, hostWrites } = rig();
+    const suspects: SuspectFrameError[] = [];
+    host.on('suspectFrame', (e) => suspects.push(e));
+    const frame = encodeFrame(0x51, parseHex('00 01 02'));
+    await boxEnd.write(frame);
     await settle();
-    expect(events.unknown?.[0]).toMatchObject({ id: 0x51, name: 'BILL_ACCEPTED', data: '000102' });
-    expect(events.unknown?.[0]?.reason).toMatch(/DATA_LEN 3/);
-    expect(hostWrites).toEqual([toHex(encodeFrame(0x51, Uint8Array.of(1)))]);
+    expect(suspects).toHaveLength(1);
+    expect(suspects[0]).toBeInstanceOf(SuspectFrameError);
+    expect(suspects[0]?.code).toBe(ErrorCode.BadFrame);
+    expect(suspects[0]?.messageName).toBe('BILL_ACCEPTED');
+    expect(suspects[0]?.reason).toMatch(/DATA_LEN 3/);
+    expect(toHex(suspects[0]?.context.raw ?? new Uint8Array())).toBe(toHex(frame));
+    expect(events.billAccepted).toBeUndefined();
+    expect(hostWrites).toEqual([toHex(encodeFrame(0x51, Uint8Array.of(0x03)))]);
+  });
+
+  it('answers with RESULT_ERROR instead when the CRC covers the id (the box really sent it so)', async () => {
+    const variant = parseCrcSetting('arc/id+len+data/be');
+    const { boxEnd, hostWrites } = rig({ crc: variant });
+    await boxEnd.write(encodeFrame(0x51, parseHex('00 01 02'), variant));
+    await settle();
+    expect(hostWrites).toEqual([toHex(encodeFrame(0x51, Uint8Array.of(0x01), variant))]);
   });
 
   it('surfaces unknown ids and unsolicited replies raw, without answering them', async () => {
@@ -415,7 +390,7 @@ describe('ControllerBox host <-> simulator: statuses and events', () => {
   });
 
   it('reads box frames that arrive byte by byte, several per chunk, with garbage and bad CRCs between', async () => {
-    const { host, boxEnd, events } = rig();
+    const { host, boxEnd, events } = rig({ billDenominations: null });
     const bill = encodeFrame(0x51, parseHex('00 00 78 79 00'));
     const card = encodeFrame(0x52, parseHex('00 01'));
     const bad = card.slice();
@@ -449,7 +424,7 @@ describe('ControllerBox host <-> simulator: statuses and events', () => {
     const bills: unknown[] = [];
     host.on('billAccepted', (e) => bills.push(e));
     hostEnd.write = () => Promise.reject(new KioskbusError(ErrorCode.NotOpen, 'gone'));
-    await boxEnd.write(encodeFrame(0x51, Uint8Array.of(0, 0, 0, 1, 0)));
+    await boxEnd.write(encodeFrame(0x51, Uint8Array.of(0, 0, 0x27, 0x10, 0)));
     await settle();
     expect(bills).toHaveLength(1);
     await host.close();

@@ -187,11 +187,14 @@ describe('ControllerBox message table', () => {
     ).toThrow(/issueDate must be 3 bytes/);
   });
 
-  it('dispatches the legacy status id 0x37 by DATA_LEN', () => {
+  it('dispatches the legacy status id 0x37 by DATA_LEN: 4 TCD, 2 device error, 1 bill acceptor status', () => {
     expect(table.resolve(0x37, 4)?.name).toBe('TCD_STATUS');
     expect(table.resolve(0x37, 2)?.name).toBe('DEVICE_ERROR');
     expect(table.resolve(0x37, 4)?.legacy).toBe(true);
-    expect(table.resolve(0x37, 1)).toBeUndefined();
+    // the document prints DATA_LEN 1 for the bill acceptor status (and for the 16-flag device error, read as 2)
+    expect(table.resolve(0x37, 1)?.name).toBe('BILL_ACCEPTOR_STATUS');
+    expect(new MessageTable({ legacyOneByteStatus: 'DEVICE_ERROR' }).resolve(0x37, 1)?.name).toBe('DEVICE_ERROR');
+    expect(table.resolve(0x37, 3)).toBeUndefined();
     expect(table.isUnsolicited(0x37)).toBe(true);
     expect(table.isUnsolicited(0x13)).toBe(false);
     expect(table.isUnsolicited(0x51)).toBe(true);

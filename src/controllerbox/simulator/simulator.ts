@@ -10,12 +10,14 @@ import { createLogger } from '../../core/log.js';
 import type { Transport } from '../../transport/types.js';
 import { DEFAULT_CRC_VARIANT, type ControllerBoxFrame, type CrcVariant, type FrameError } from '../frame.js';
 import { ControllerBoxLink } from '../link.js';
+import { Outbox, type OutboxCounters } from './outbox.js';
 import {
   LEGACY_STATUS_ID,
   MessageTable,
   RESULT_CRC_INVALID,
   RESULT_ERROR,
   RESULT_ID_INVALID,
+  RESULT_START_STOP_INVALID,
   RESULT_SUCCESS,
   type CodecOptions,
   type CommandName,
@@ -27,6 +29,13 @@ import {
 } from '../messages.js';
 
 const log = createLogger('controllerbox:sim');
+
+const RESULT_COMM_TIMEOUT = 0x05;
+const RESULT_RESET_TIMEOUT = 0x11;
+const RESULT_OTA_IN_PROGRESS = 0x12;
+const RESULT_OTA_DATA = 0x13;
+/** execute(): the answer comes later. */
+const DEFERRED = -1;
 
 export interface TcdState {
   cards: number;
@@ -52,6 +61,16 @@ export interface ControllerBoxSimulatorOptions {
   layout?: CodecOptions['layout'];
   /** Send every status with the seed tables' id 0x37 instead of 0x30..0x32 (default false). */
   legacyStatusIds?: boolean;
+  /**
+   * Resend a status or event that got no answer, or an answer saying it arrived damaged (CRC_INVALID,
+   * START_STOP_BYTE_INVALID, TIMEOUT): one frame at a time, `answerTimeoutMs` (default 300) per try, `maxTries` sends
+   * in all (default 4), then it is lost. `false`: write every frame once and forget it. Default on.
+   */
+  resend?: boolean | { answerTimeoutMs?: number; maxTries?: number };
+  /** A power cut keeps the statuses and events still waiting to be sent (default false: they are in RAM). */
+  keepQueueOnPowerCut?: boolean;
+  /** Time a RESET takes; a TCD in error does not come back and RESET answers RESULT_CMD_RESET_TIMEOUT (default 0). */
+  resetMs?: number;
   ids?: Partial<Record<MessageName, number>>;
   codec?: Partial<CodecOptions>;
   rxIdleMs?: number;
@@ -97,13 +116,22 @@ export interface ControllerBoxSimulatorState {
   rfidWrites: UpdateRfidPayload[];
   resets: number;
   acks: number;
+  /** False while the power is off (`powerCycle`). */
+  powered: boolean;
+  powerCycles: number;
+  /** While set, an over-the-air update runs: commands are answered OTA_DATA_IN_PROGRESS / OTA_DATA (`startOta`). */
+  ota: 'download' | 'install' | undefined;
+  /** Ground truth: cards that left a TCD, bills accepted (protocol units), and the fate of sent frames. */
+  cardsOut: number;
+  bills: number[];
+  outbox: OutboxCounters;
 }
 
 export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorEventMap> {
   readonly table: MessageTable;
   readonly crc: CrcVariant;
   readonly state: ControllerBoxSimulatorState;
-  private readonly firmware: VersionTriple;
+  private firmware: VersionTriple;
   private readonly board: VersionTriple;
   private readonly lowThreshold: number;
   private readonly statusIntervalMs: number;
@@ -115,6 +143,11 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
   private readonly timers = new Set<TimerHandle>();
   private statusTimer: TimerHandle | undefined;
   private readonly injected = new Map<CommandName, number[]>();
+  private readonly outboxes = new Map<ControllerBoxLink, Outbox>();
+  private readonly resend: { on: boolean; answerTimeoutMs: number; maxTries: number };
+  private readonly keepQueueOnPowerCut: boolean;
+  private readonly resetMs: number;
+  private powerTimer: TimerHandle | undefined;
 
   constructor(options: ControllerBoxSimulatorOptions = {}) {
     super();
@@ -132,6 +165,14 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
     this.legacyStatusIds = options.legacyStatusIds ?? false;
     this.rxIdleMs = options.rxIdleMs;
     this.clock = options.clock ?? systemClock;
+    const resend = options.resend ?? true;
+    this.resend = {
+      on: resend !== false,
+      answerTimeoutMs: (typeof resend === 'object' ? resend.answerTimeoutMs : undefined) ?? 300,
+      maxTries: (typeof resend === 'object' ? resend.maxTries : undefined) ?? 4,
+    };
+    this.keepQueueOnPowerCut = options.keepQueueOnPowerCut ?? false;
+    this.resetMs = options.resetMs ?? 0;
     const tcds = options.tcds ?? 2;
     const cards = options.cardsPerTcd ?? 50;
     this.state = {
@@ -144,6 +185,12 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
       rfidWrites: [],
       resets: 0,
       acks: 0,
+      powered: true,
+      powerCycles: 0,
+      ota: undefined,
+      cardsOut: 0,
+      bills: [],
+      outbox: { queued: 0, resent: 0, delivered: 0, refused: 0, lostEvents: 0 },
     };
   }
 
@@ -163,8 +210,28 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
       this.onFrameError(link, error);
     });
     this.links.add(link);
+    this.outboxes.set(
+      link,
+      new Outbox(
+        (id, data) =>
+          this.state.powered && link.transport.isOpen ? link.send(id, data).then(() => undefined) : Promise.resolve(),
+        {
+          resend: this.resend.on,
+          answerTimeoutMs: this.resend.answerTimeoutMs,
+          maxTries: this.resend.maxTries,
+          limit: 64,
+          clock: this.clock,
+        },
+        this.state.outbox,
+        (error) => {
+          this.fail(error);
+        },
+      ),
+    );
     return () => {
       link.detach();
+      this.outboxes.get(link)?.clear();
+      this.outboxes.delete(link);
       this.links.delete(link);
     };
   }
@@ -174,8 +241,74 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
     this.setPolling(false);
     for (const t of this.timers) this.clock.clearTimeout(t);
     this.timers.clear();
+    this.clock.clearTimeout(this.powerTimer);
+    for (const outbox of this.outboxes.values()) outbox.clear();
+    this.outboxes.clear();
     for (const link of this.links) link.detach();
     this.links.clear();
+  }
+
+  /**
+   * Cuts the power for `offMs`: the box is silent and deaf, then boots again. It keeps what is physical or in flash
+   * (cards in the TCDs, their error flags, firmware and board versions, RFID writes done, the bill acceptor status)
+   * and loses what is in RAM: status polling (off after boot, as after RESET), IO levels (all low), a dispense in
+   * motion (the card is out, its CARD_EVENT never sent) and, unless `keepQueueOnPowerCut`, the statuses and events
+   * not yet delivered. It sends nothing at boot (the document names no power-up message).
+   */
+  powerCycle(offMs: number): Promise<void> {
+    this.powerOff();
+    return new Promise((resolve) => {
+      this.powerTimer = this.clock.setTimeout(() => {
+        this.powerTimer = undefined;
+        this.powerOn();
+        resolve();
+      }, offMs);
+    });
+  }
+
+  private kept: Map<ControllerBoxLink, ReturnType<Outbox['clear']>> | undefined;
+
+  private powerOff(): void {
+    if (!this.state.powered) return;
+    this.state.powered = false;
+    this.state.ota = undefined;
+    this.setPolling(false);
+    for (const t of this.timers) this.clock.clearTimeout(t);
+    this.timers.clear();
+    const kept = new Map<ControllerBoxLink, ReturnType<Outbox['clear']>>();
+    for (const [link, outbox] of this.outboxes) kept.set(link, outbox.clear());
+    this.kept = this.keepQueueOnPowerCut ? kept : undefined;
+    this.state.io = { select: 0, level: 0 };
+    log('power off');
+  }
+
+  private powerOn(): void {
+    this.state.powered = true;
+    this.state.powerCycles += 1;
+    log('power on');
+    const kept = this.kept;
+    this.kept = undefined;
+    if (kept) for (const [link, items] of kept) this.outboxes.get(link)?.restore(items);
+  }
+
+  /**
+   * Starts an over-the-air firmware update: for `downloadMs` every command is answered
+   * RESULT_CMD_TRANSFER_OTA_DATA_IN_PROGRESS, then for `installMs` RESULT_CMD_TRANSFER_OTA_DATA, then the box reboots
+   * (a power cycle of `rebootMs`) with the patch version one higher. (The document names the two codes without saying
+   * when they are sent; this is the simulator's reading.)
+   */
+  startOta(downloadMs = 5000, installMs = 1000, rebootMs = 500): void {
+    this.state.ota = 'download';
+    this.later(downloadMs, () => {
+      if (this.state.ota !== 'download') return Promise.resolve();
+      this.state.ota = 'install';
+      this.later(installMs, async () => {
+        if (this.state.ota !== 'install') return;
+        this.firmware = { ...this.firmware, patch: (this.firmware.patch + 1) & 0xff };
+        await this.powerCycle(rebootMs);
+      });
+      return Promise.resolve();
+    });
   }
 
   /** Answers the next `count` commands `name` with `result` instead of executing them. */
@@ -190,6 +323,7 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
 
   /** A bill was accepted: sends BILL_ACCEPTED (value in protocol units, status default 0). */
   acceptBill(value: number, status = 0): Promise<void> {
+    this.state.bills.push(value);
     return this.broadcast('BILL_ACCEPTED', { value, status });
   }
 
@@ -209,6 +343,7 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
     if (state.cards === 0) throw new KioskbusError(ErrorCode.InvalidArgument, `TCD ${tcd} is empty`);
     const before = this.tcdFlags(tcd);
     state.cards -= 1;
+    this.state.cardsOut += 1;
     await this.broadcast('CARD_EVENT', { tcd, direction: 0 });
     await this.reportTcdIfChanged(tcd, before);
   }
@@ -218,6 +353,7 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
     const state = this.tcd(tcd);
     const before = this.tcdFlags(tcd);
     state.cards += 1;
+    this.state.cardsOut -= 1;
     await this.broadcast('CARD_EVENT', { tcd, direction: 1 });
     await this.reportTcdIfChanged(tcd, before);
   }
@@ -308,39 +444,60 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
     name: N,
     message: MessageOf<N>,
   ): Promise<void> {
-    // the seed's tables print 0x37 for every status; a legacy box can only be told apart by DATA_LEN
-    const id = this.legacyStatusIds ? LEGACY_STATUS_ID : this.table.idOf(name);
-    await this.sendAll(id, this.table.encode(name, message));
+    // the seed's tables print 0x37 for every status; a legacy box can only be told apart by DATA_LEN, so there the
+    // device error always has its 2 bytes (1 byte is the bill acceptor status)
+    const legacy = this.legacyStatusIds;
+    const id = legacy ? LEGACY_STATUS_ID : this.table.idOf(name);
+    let data = this.table.encode(name, message);
+    if (legacy && name === 'DEVICE_ERROR' && data.length === 1) data = Uint8Array.of(0, data[0] ?? 0);
+    const key = name === 'TCD_STATUS' ? `${name}:${(message as MessageOf<'TCD_STATUS'>).tcd}` : name;
+    this.queueAll({ id, data, name, kind: 'status', key });
+    return Promise.resolve();
   }
 
-  private async broadcast<N extends StatusOrEventName>(name: N, message: MessageOf<N>): Promise<void> {
-    await this.sendAll(this.table.idOf(name), this.table.encode(name, message));
+  private broadcast<N extends StatusOrEventName>(name: N, message: MessageOf<N>): Promise<void> {
+    this.queueAll({ id: this.table.idOf(name), data: this.table.encode(name, message), name, kind: 'event' });
+    return Promise.resolve();
   }
 
-  private async sendAll(id: number, data: Uint8Array): Promise<void> {
-    const links = [...this.links].filter((l) => l.transport.isOpen);
-    await Promise.all(links.map((l) => l.send(id, data)));
+  private queueAll(item: Parameters<Outbox['push']>[0]): void {
+    if (!this.state.powered) return;
+    for (const [link, outbox] of this.outboxes) if (link.transport.isOpen) outbox.push(item);
   }
 
   private reply(link: ControllerBoxLink, id: number, data: Uint8Array): void {
+    if (!this.state.powered) return;
     link.send(id, data).catch((error: unknown) => {
       this.fail(error);
     });
   }
 
   private onFrameError(link: ControllerBoxLink, error: FrameError): void {
+    if (!this.state.powered) return;
     this.emit('frameError', error);
-    // a complete frame with a bad CRC for a command: say so, as the result code table allows
-    if (error.kind === 'crc' && error.id !== undefined) {
-      const resolved = this.table.resolve(error.id, 0);
-      if (resolved?.codec.kind === 'command') this.reply(link, error.id, Uint8Array.of(RESULT_CRC_INVALID));
-    }
+    // a damaged command: say what was wrong, as the result code table allows (the host may send it again)
+    if (error.id === undefined) return;
+    const resolved = this.table.resolve(error.id, 0);
+    if (resolved?.codec.kind !== 'command') return;
+    const result =
+      error.kind === 'crc'
+        ? RESULT_CRC_INVALID
+        : error.kind === 'stop'
+          ? RESULT_START_STOP_INVALID
+          : error.kind === 'truncated'
+            ? RESULT_COMM_TIMEOUT
+            : undefined;
+    if (result !== undefined) this.reply(link, error.id, Uint8Array.of(result));
   }
 
   private onFrame(link: ControllerBoxLink, frame: ControllerBoxFrame): void {
+    if (!this.state.powered) return;
     if (this.table.isUnsolicited(frame.id)) {
+      if (frame.data.length !== 1) return;
+      const result = frame.data[0] ?? 0;
       this.state.acks += 1;
-      this.emit('ack', { id: frame.id, result: frame.data[0] ?? -1 });
+      this.outboxes.get(link)?.answer(frame.id, result);
+      this.emit('ack', { id: frame.id, result });
       return;
     }
     const resolved = this.table.resolve(frame.id, frame.data.length);
@@ -358,7 +515,15 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
       return;
     }
     const injected = this.injected.get(name)?.shift();
-    const result = injected ?? this.execute(name, message);
+    const ota = this.state.ota;
+    const result =
+      injected ??
+      (ota === 'download'
+        ? RESULT_OTA_IN_PROGRESS
+        : ota === 'install'
+          ? RESULT_OTA_DATA
+          : this.execute(link, name, message));
+    if (result === DEFERRED) return;
     const data =
       name === 'REQUEST_VERSION' && result === RESULT_SUCCESS
         ? this.table.encodeResponse('REQUEST_VERSION', { result, firmware: this.firmware, board: this.board })
@@ -368,11 +533,21 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
   }
 
   /** Carries out a command; returns its RESULT_CODE. */
-  private execute(name: CommandName, message: unknown): number {
+  private execute(link: ControllerBoxLink, name: CommandName, message: unknown): number {
     switch (name) {
       case 'RESET':
         this.state.resets += 1;
         this.setPolling(false);
+        if (this.resetMs > 0 || this.state.tcds.some((t) => t.error)) {
+          // the peripherals restart; a TCD in error does not come back in time
+          const result = this.state.tcds.some((t) => t.error) ? RESULT_RESET_TIMEOUT : RESULT_SUCCESS;
+          this.later(this.resetMs, () => {
+            this.reply(link, this.table.idOf('RESET'), Uint8Array.of(result));
+            this.emit('command', { name, message, result });
+            return Promise.resolve();
+          });
+          return DEFERRED;
+        }
         return RESULT_SUCCESS;
       case 'REQUEST_VERSION':
         return RESULT_SUCCESS;
@@ -386,6 +561,7 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
         // reserve the card now so that two quick requests cannot both take the last one
         const before = this.tcdFlags(tcd);
         state.cards -= 1;
+        this.state.cardsOut += 1;
         this.later(this.dispenseDelayMs, async () => {
           await this.broadcast('CARD_EVENT', { tcd, direction: 0 });
           await this.reportTcdIfChanged(tcd, before);
