@@ -100,7 +100,11 @@ export class Tally {
 
   reported(key: string | number): void {
     this.told.set(String(key), (this.told.get(String(key)) ?? 0) + 1);
+    this.reportedCount++;
   }
+
+  /** Items reported so far (all keys). */
+  reportedCount = 0;
 
   settle(row: SoakRow): void {
     let lost = 0;

@@ -1,8 +1,10 @@
 import type { SoakConfig, SoakRow } from './common.js';
+import { soakCcnet } from './ccnet.js';
 import { soakEssp } from './essp.js';
 
 export const PROTOCOLS = {
   essp: soakEssp,
+  ccnet: soakCcnet,
 } satisfies Record<string, (config: SoakConfig) => Promise<SoakRow[]>>;
 
 export type ProtocolName = keyof typeof PROTOCOLS;
