@@ -2,6 +2,7 @@
  * Puts a running service on MQTT: the bridge over the service (and, for development, an embedded broker first).
  * `kioskbus serve --mqtt URL` / `--embedded-broker` and the config's `mqtt` object end up here.
  */
+import { ErrorCode, KioskbusError } from '../../core/errors.js';
 import type { KioskService } from '../kiosk.js';
 import { MqttBridge } from './bridge.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js';
@@ -32,7 +33,12 @@ export async function attachMqtt(service: KioskService, options: AttachOptions):
     broker = await startEmbeddedBroker();
     url = broker.url;
   }
-  if (url === undefined) throw new Error('attachMqtt needs settings with a url, or embedded: true');
+  if (url === undefined) {
+    throw new KioskbusError(
+      ErrorCode.InvalidArgument,
+      'MQTT needs a broker: give --mqtt URL, mqtt.url or --embedded-broker',
+    );
+  }
   const s = options.settings;
   const bridge = new MqttBridge(kioskHub(service), {
     url,
