@@ -159,6 +159,10 @@ async function main(): Promise<void> {
     if (index === 0) out.push(widths.map((w) => '-'.repeat(w)).join('  '));
   }
   const cpuShare = (cpu.user + cpu.system) / 1000 / wall;
+  const totalPolls = all.reduce((n, d) => n + d.polls.length, 0);
+  const cpuPerPollUs = (cpu.user + cpu.system) / Math.max(1, totalPolls);
+  // what the CPU share would be with every device polled on time (the machine may be shared and starve this one)
+  const nominalShare = (cpuPerPollUs * 2 * devices * (1000 / intervalMs)) / 1e6;
   out.push(
     '',
     `${devices} eSSP (${values.plain ? 'plain' : 'encrypted'}) + ${devices} CCNET devices, poll interval ${intervalMs} ms, ` +
@@ -166,6 +170,8 @@ async function main(): Promise<void> {
       `${(startupMs / 1000).toFixed(1)} s start-up`,
     `CPU: ${(cpuShare * 100).toFixed(1)} % of one core (user ${((cpu.user / 1000 / wall) * 100).toFixed(1)} %, ` +
       `system ${((cpu.system / 1000 / wall) * 100).toFixed(1)} %)`,
+    `CPU per poll (host + simulator, both protocols): ${cpuPerPollUs.toFixed(1)} µs; at ${fmt(1000 / intervalMs)} polls/s ` +
+      `per device that is ${(nominalShare * 100).toFixed(1)} % of one core`,
     `event-loop delay: p50 ${delayMs(loopDelay.percentile(50))} ms, p99 ${delayMs(loopDelay.percentile(99))} ms, ` +
       `max ${delayMs(loopDelay.max)} ms`,
     `heap used: ${heapBefore.toFixed(1)} MB before start-up, ${heapStart.toFixed(1)} MB at the start of the window, ` +
