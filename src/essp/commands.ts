@@ -52,6 +52,7 @@ import {
   ByteWriter,
   currencyArg,
   decodeStrict,
+  expectEnd,
   describe,
   EMPTY,
   enumArg,
@@ -1122,12 +1123,15 @@ const TABLE = {
     decodeReply(data: Uint8Array): NotePositionsResult {
       const r = new ByteReader(data);
       const count = r.u8('count');
-      if (count > 0 && r.remaining >= count * 4) {
+      // by value: count × u32; by channel: count × u8. Any other length means the count is wrong.
+      if (count > 0 && r.remaining === count * 4) {
         const values: number[] = [];
         for (let i = 0; i < count; i++) values.push(r.u32le('value'));
         return { count, values };
       }
-      return { count, channels: [...r.bytesOf(count, 'channels')] };
+      const channels = [...r.bytesOf(count, 'channels')];
+      expectEnd(r, `GET_NOTE_POSITIONS (${count} notes)`);
+      return { count, channels };
     },
     cannotProcessReasons: { 2: 'invalid currency' },
   } satisfies CommandSpec<void, NotePositionsResult>,
@@ -1283,7 +1287,10 @@ const TABLE = {
     decodeReply(data: Uint8Array): CashboxPayoutDataResult {
       const r = new ByteReader(data);
       const items = readItems(r);
-      return r.remaining >= 4 ? { items, unknown: r.u32le('unknown quantity') } : { items };
+      const out: CashboxPayoutDataResult =
+        r.remaining > 0 ? { items, unknown: r.u32le('unknown quantity') } : { items };
+      expectEnd(r, `CASHBOX_PAYOUT_OPERATION_DATA (${items.length} denominations)`);
+      return out;
     },
   } satisfies CommandSpec<void, CashboxPayoutDataResult>,
   CONFIGURE_BEZEL: {

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseHex } from '../../src/core/bytes.js';
 import { ErrorCode, isKioskbusError } from '../../src/core/errors.js';
+import { COMMANDS } from '../../src/essp/commands.js';
 import {
   decodeChannelSecurity,
   decodeChannelValues,
@@ -83,5 +84,18 @@ describe('declared lengths (issue 10, defect 12)', () => {
       ErrorCode.UnexpectedReply,
     );
     expect(codeOf(() => decodeSerialNumber(parseHex('00 00 01 02 03')))).toBe(ErrorCode.UnexpectedReply);
+  });
+
+  it('NV11 note positions and the cashbox operation data: the count must match the length', () => {
+    const ctx = { protocolVersion: 7 };
+    const positions = COMMANDS.GET_NOTE_POSITIONS;
+    expect(positions.decodeReply(parseHex('02 01 02'), ctx)).toEqual({ count: 2, channels: [1, 2] });
+    expect(positions.decodeReply(parseHex('01 F4 01 00 00'), ctx)).toEqual({ count: 1, values: [500] });
+    expect(codeOf(() => positions.decodeReply(parseHex('02 01 02 03'), ctx))).toBe(ErrorCode.UnexpectedReply);
+    const cashbox = COMMANDS.CASHBOX_PAYOUT_OPERATION_DATA;
+    const one = '01 02 00 F4 01 00 00 45 55 52';
+    expect(cashbox.decodeReply(parseHex(one), ctx).items).toHaveLength(1);
+    expect(codeOf(() => cashbox.decodeReply(parseHex(`${one} 00 00`), ctx))).toBeDefined();
+    expect(codeOf(() => cashbox.decodeReply(parseHex(`${one} 00 00 00 00 00`), ctx))).toBe(ErrorCode.UnexpectedReply);
   });
 });
