@@ -36,6 +36,8 @@ export interface SimStep {
   bytes: Uint8Array;
   /** Runs once when the controller ACKs a POLL reply carrying this step. */
   after?: () => void;
+  /** Set once a POLL reply carried this step (the controller may have seen it). */
+  sent?: boolean;
 }
 
 /** Faults a test can inject; each counter is used up one reply at a time. */
@@ -66,6 +68,10 @@ export interface SimulatorEventMap {
   resend: [name: string];
   /** ILLEGAL COMMAND was answered. */
   illegal: [name: string, why: string];
+  /** The power went off (`powerCycle`). */
+  powerDown: [];
+  /** The power came back: the device is in its POWER UP state. */
+  powerUp: [];
 }
 
 interface PendingReply {
@@ -96,6 +102,8 @@ export abstract class PeripheralSimulator<E extends SimulatorEventMap = Simulato
   /** The steady POLL answer. */
   protected current: Uint8Array = new Uint8Array(0);
   private last: PendingReply | undefined;
+  private poweredFlag = true;
+  private powerTimer: ReturnType<Clock['setTimeout']> | undefined;
 
   protected constructor(
     readonly address: number,
@@ -114,6 +122,38 @@ export abstract class PeripheralSimulator<E extends SimulatorEventMap = Simulato
 
   /** Runs one decoded command. */
   protected abstract handle(key: string, def: CommandDef<never, unknown>, data: Uint8Array): SimAnswer;
+
+  /**
+   * The power goes off at once: the device stops answering (no reply, no NAK) for `offMs`, then comes back in its
+   * POWER UP state with what a real unit keeps across a power cut (see each class's `powerLost`).
+   */
+  powerCycle(offMs = 0): void {
+    this.clock.clearTimeout(this.powerTimer);
+    this.poweredFlag = false;
+    this.last = undefined;
+    this.powerLost();
+    this.emit('powerDown');
+    const up = (): void => {
+      this.powerTimer = undefined;
+      this.poweredFlag = true;
+      this.emit('powerUp');
+    };
+    if (offMs > 0) this.powerTimer = this.clock.setTimeout(up, offMs);
+    else up();
+  }
+
+  /** False while the power is off. */
+  get powered(): boolean {
+    return this.poweredFlag;
+  }
+
+  /**
+   * The class's part of a power cut: what is lost, what is kept, and the POWER UP state to show. By default the
+   * events not yet acknowledged are lost (a real unit keeps them in RAM).
+   */
+  protected powerLost(): void {
+    this.steps.length = 0;
+  }
 
   /** What the next POLL answers: the oldest step, else the fault, else the steady state. */
   protected pollData(): Uint8Array {
@@ -149,6 +189,7 @@ export abstract class PeripheralSimulator<E extends SimulatorEventMap = Simulato
 
   /** Answers one frame addressed to this device; returns the reply frame (or nothing). */
   receive(frame: CcnetFrame): Uint8Array | undefined {
+    if (!this.poweredFlag) return undefined;
     const p = frame.payload;
     if (p.length === 1 && (p[0] === ACK_BYTE || p[0] === NAK_BYTE) && frame.wide === 0) {
       const last = this.last;
@@ -193,6 +234,7 @@ export abstract class PeripheralSimulator<E extends SimulatorEventMap = Simulato
     } else {
       answer = this.execute(p);
     }
+    if (poll && this.steps[0]?.bytes === answer.reply) this.steps[0].sent = true;
     this.last = {
       command: p.slice(),
       reply: answer.reply,
@@ -255,6 +297,8 @@ export abstract class PeripheralSimulator<E extends SimulatorEventMap = Simulato
 /** What any device-class simulator offers (the structural view used by the port and the CLI). */
 export interface CcnetSimulator {
   readonly address: number;
+  /** False while the power is off (then it does not even NAK a damaged command). */
+  readonly powered?: boolean;
   readonly faults: SimFaults;
   readonly executed: Map<string, number>;
   receive(frame: CcnetFrame): Uint8Array | undefined;
@@ -269,7 +313,7 @@ export function attachSimulators(transport: Transport, simulators: readonly Ccne
       // a command that arrived damaged: the addressed peripheral answers NAK
       if (problem.kind !== 'crc') return;
       const sim = byAddress.get(problem.raw[1] ?? -1);
-      if (sim) void transport.write(encodeNak(sim.address)).catch(() => undefined);
+      if (sim && sim.powered !== false) void transport.write(encodeNak(sim.address)).catch(() => undefined);
     },
   });
   const onData = (chunk: Uint8Array): void => {

@@ -97,6 +97,10 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
   statistics: Statistics | undefined;
 
   private escrowType: number | undefined;
+  /** A bill being validated on its way to escrow (escrow enabled for its type). */
+  private headBill: number | undefined;
+  /** What a power cut left inside, dealt with at the next RESET. */
+  private powerUpBill: { type: number; where: 'head' | 'stacker' | 'transport' } | undefined;
   private escrowTimer: TimerHandle | undefined;
   private lastBarcode: string | undefined;
   private lastBillWasCoupon = false;
@@ -195,6 +199,7 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
       return true;
     }
     if (this.escrowEnabled & (1 << billType)) {
+      this.headBill = billType;
       this.steps.push({
         bytes: encodeBillState('ACCEPTING'),
         after: () => {
@@ -224,6 +229,7 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
   }
 
   private enterEscrow(billType: number): void {
+    this.headBill = undefined;
     this.escrowType = billType;
     this.current = encodeBillState('ESCROW_POSITION', billType);
     this.armEscrowTimer();
@@ -306,17 +312,60 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
     this.steps.push({ bytes: encodeBillState(name, sub) });
   }
 
+  /**
+   * A power cut (see `powerCycle`). Kept, as on a real unit: cassette contents and counts, the drop cassette,
+   * the bill table, identification, statistics. Lost: enables, escrow, HOLD, busy, download mode and the events not
+   * yet acknowledged. A bill inside is reported at power-up: in the head (being validated or in escrow) as 11H and
+   * returned after RESET; a bill being stacked whose BILL_STACKED was never sent as 12H (B2B: 12H 00, in the
+   * transport path, stacked to the drop cassette after RESET; BV: in the stacker, reported BILL_STACKED once
+   * initialised); a B2B bundle being dispensed as 12H 01 (returned to the bezel after RESET). A BILL_STACKED that
+   * was sent but not acknowledged is lost with the power (the manual's credit recovery covers only unsent ones).
+   */
+  protected override powerLost(): void {
+    this.clock.clearTimeout(this.escrowTimer);
+    this.escrowTimer = undefined;
+    const unsentStack = this.steps.find((st) => st.bytes[0] === 0x81 && !st.sent);
+    const inHead = this.escrowType ?? this.headBill;
+    const dispensing = this.b2b && this.steps.some((st) => st.bytes[0] === 0x1d);
+    this.steps.length = 0;
+    this.escrowType = undefined;
+    this.headBill = undefined;
+    this.enabled = 0;
+    this.escrowEnabled = 0;
+    this.downloadMode = false;
+    this.busyUntil = -Infinity;
+    this.powerUpBill = undefined;
+    if (unsentStack) {
+      const type = unsentStack.bytes[1] ?? 0;
+      this.powerUpBill = { type, where: this.b2b ? 'transport' : 'stacker' };
+      this.current = encodeBillState('POWER_UP_WITH_BILL_IN_STACKER', this.b2b ? 0 : undefined);
+    } else if (inHead !== undefined) {
+      this.powerUpBill = { type: inHead, where: 'head' };
+      this.current = encodeBillState('POWER_UP_WITH_BILL_IN_VALIDATOR');
+    } else if (dispensing) {
+      this.current = encodeBillState('POWER_UP_WITH_BILL_IN_STACKER', 1);
+    } else {
+      this.current = encodeBillState('POWER_UP');
+    }
+  }
+
   // ---- commands -----------------------------------------------------------------------------
 
   protected handle(key: string, def: CommandDef<never, unknown>, data: Uint8Array): SimAnswer {
     const state = this.pollData()[0] ?? 0;
     if (this.downloadMode && def.code !== 0x50) return illegal('download mode: only DOWNLOAD sub-commands');
     switch (key) {
-      case 'reset':
+      case 'reset': {
         this.clock.clearTimeout(this.escrowTimer);
         if (this.escrowType !== undefined) this.returnedBills.push(this.escrowType);
         this.escrowType = undefined;
+        this.headBill = undefined;
         this.steps.length = 0;
+        const left = this.powerUpBill;
+        this.powerUpBill = undefined;
+        // after RESET a bill left in the head is returned; one in the B2B transport goes to the drop cassette
+        // (it is in the ledger already); a BV bill in the stacker is reported STACKED once initialised (below)
+        if (left?.where === 'head') this.returnedBills.push(left.type);
         this.enabled = 0;
         this.escrowEnabled = 0;
         this.downloadMode = false;
@@ -329,7 +378,10 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
             this.current = this.idleState();
           },
         });
+        // the manual's credit recovery: a bill stacked during the power cut, never reported, is reported now
+        if (left?.where === 'stacker') this.steps.push({ bytes: encodeBillState('BILL_STACKED', left.type) });
         return ACK;
+      }
       case 'getStatus':
         return {
           data: BILL_COMMANDS.getStatus.encodeReply({

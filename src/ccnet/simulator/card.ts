@@ -119,6 +119,18 @@ export class CardReaderSimulator extends PeripheralSimulator<CardSimulatorEventM
     this.steps.push({ bytes: S(ok ? 'VEND_OK' : 'VEND_FAILED') });
   }
 
+  /**
+   * A power cut (see `powerCycle`): the reader forgets its set-up, the session and a vend not yet finished (it is
+   * not drawn); the card and its wallets are kept (they are on the card). It comes back INACTIVE, waiting for SETUP.
+   */
+  protected override powerLost(): void {
+    this.steps.length = 0;
+    this.pendingVend = undefined;
+    this.sessionOpen = false;
+    this.enabledFlag = false;
+    this.current = S('INACTIVE');
+  }
+
   protected handle(key: string, _def: CommandDef<never, unknown>, data: Uint8Array): SimAnswer {
     const state = this.pollData()[0] ?? 0;
     switch (key) {

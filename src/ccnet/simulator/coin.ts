@@ -127,6 +127,19 @@ export class CoinSimulator extends PeripheralSimulator<CoinSimulatorEventMap> {
     this.steps.push({ bytes: Uint8Array.of(coinStateCode(name)) });
   }
 
+  /**
+   * A power cut (see `powerCycle`): tube counts and the cash box are kept; enables and the coin events not yet
+   * acknowledged are lost (the coins stay where they went: the simulator's ledger has them); a payout in progress
+   * counts as paid (coins leave the tube when DISPENSE is taken). The changer comes back in POWER UP.
+   */
+  protected override powerLost(): void {
+    this.steps.length = 0;
+    this.fault = undefined;
+    this.enabled = 0;
+    this.manualDispenseEnabled = 0;
+    this.current = Uint8Array.of(coinStateCode('POWER_UP'));
+  }
+
   protected handle(key: string, _def: CommandDef<never, unknown>, data: Uint8Array): SimAnswer {
     const state = this.pollData()[0] ?? 0;
     switch (key) {
