@@ -194,22 +194,43 @@ export class PacedTransport extends EventEmitter<TransportEventMap> implements T
     this.tx = new LinePacer(line, clock);
     this.rx = new LinePacer(line, clock);
     this.paceReceive = options.paceReceive ?? true;
-    inner.on('data', (chunk) => {
-      if (this.paceReceive) this.rx.send(chunk, (bytes) => this.emit('data', bytes));
-      else this.emit('data', chunk);
-    });
-    inner.on('error', (error) => this.emit('error', error));
-    inner.on('open', () => this.emit('open'));
-    inner.on('disconnected', (error) => {
-      this.tx.clear();
-      this.rx.clear();
-      this.emit('disconnected', error);
-    });
-    inner.on('close', () => {
-      this.tx.clear();
-      this.rx.clear();
-      this.emit('close');
-    });
+    inner.on('data', this.onData);
+    inner.on('error', this.onError);
+    inner.on('open', this.onOpen);
+    inner.on('disconnected', this.onDisconnected);
+    inner.on('close', this.onClose);
+  }
+
+  private readonly onData = (chunk: Uint8Array): void => {
+    if (this.paceReceive) this.rx.send(chunk, (bytes) => this.emit('data', bytes));
+    else this.emit('data', chunk);
+  };
+  private readonly onError = (error: KioskbusError): void => {
+    this.emit('error', error);
+  };
+  private readonly onOpen = (): void => {
+    this.emit('open');
+  };
+  private readonly onDisconnected = (error: KioskbusError): void => {
+    this.tx.clear();
+    this.rx.clear();
+    this.emit('disconnected', error);
+  };
+  private readonly onClose = (): void => {
+    this.tx.clear();
+    this.rx.clear();
+    this.emit('close');
+  };
+
+  /** Lets go of the inner transport (which stays open) and drops what is still on the line. */
+  detach(): void {
+    this.inner.off('data', this.onData);
+    this.inner.off('error', this.onError);
+    this.inner.off('open', this.onOpen);
+    this.inner.off('disconnected', this.onDisconnected);
+    this.inner.off('close', this.onClose);
+    this.tx.clear();
+    this.rx.clear();
   }
 
   get description(): string {
@@ -246,4 +267,23 @@ export class PacedTransport extends EventEmitter<TransportEventMap> implements T
     this.rx.clear();
     return this.inner.close();
   }
+}
+
+/**
+ * Paces a simulator served on TCP or a pty: wraps its `attach` so every transport it is served on (each TCP client,
+ * the pty) becomes a `PacedTransport` at `line`. Detaching detaches the simulator and lets go of the transport.
+ */
+export function pacedAttach(
+  line: LineSettings,
+  attach: (transport: Transport) => () => void,
+  options: PacedOptions = {},
+): (transport: Transport) => () => void {
+  return (transport) => {
+    const paced = new PacedTransport(transport, line, options);
+    const detach = attach(paced);
+    return () => {
+      detach();
+      paced.detach();
+    };
+  };
 }

@@ -6,6 +6,7 @@ import { createMemoryPair } from '../../src/transport/memory.js';
 import {
   bitsPerByte,
   LinePacer,
+  pacedAttach,
   PacedTransport,
   parseLineSettings,
   wireTimeMs,
@@ -221,6 +222,38 @@ describe('a real host and simulator on a paced pair see wire time (fake timers)'
     expect(answered[0]?.endMs).toBeCloseTo(18.875, 9);
     await bus.close();
     detach();
+    sim.close();
+  });
+});
+
+describe('pacedAttach (fake timers)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 0 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('serves a simulator paced on any transport and lets go of it on detach', async () => {
+    const [host, end] = createMemoryPair();
+    const sim = new SspSimulator({ device: 'nv9usb', replyLatencyMs: 0 });
+    const attach = pacedAttach(ESSP_LINE, (t) => sim.attach(t));
+    const detach = attach(end);
+    expect(end.listenerCount('data')).toBe(1);
+    const bus = new SspBus(host);
+    let done = false;
+    const sync = bus.sync(0).then(() => {
+      done = true;
+    });
+    await vi.advanceTimersByTimeAsync(13); // 6 bytes each way at 9600 8N2: 13.75 ms
+    expect(done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await sync;
+    expect(done).toBe(true);
+    detach();
+    expect(end.listenerCount('data')).toBe(0);
+    expect(end.isOpen).toBe(true);
+    await bus.close();
     sim.close();
   });
 });
