@@ -19,10 +19,11 @@ import type { Transport } from '../transport/types.js';
 import { SspBus } from '../essp/bus.js';
 import { commandByName, type CommandSpec, type SspContext } from '../essp/commands.js';
 import { parseFixedKey } from '../essp/crypto.js';
-import { contextFromSetup, formatFirmware, type SetupRequestResult } from '../essp/decoders.js';
-import { eventSpecByName, type SspEvent } from '../essp/events.js';
+import { contextFromSetup, type SetupRequestResult } from '../essp/decoders.js';
 import { genericName, replyError, SspGeneric } from '../essp/generic.js';
-import { unitTypeName } from '../essp/tables/context.js';
+import { refusalInfo, successInfo, type SspCompatInfo } from './essp-results.js';
+
+export { eventInfo, type SspCompatInfo } from './essp-results.js';
 
 export interface SspCompatOptions {
   /** SSP address of the device (default 0). */
@@ -43,7 +44,8 @@ export interface SspCompatResult {
   success: boolean;
   status: string;
   command: string;
-  info: Record<string, unknown>;
+  /** An object; for a POLL reply that carries events, the list of event objects (as the older library). */
+  info: SspCompatInfo;
 }
 
 type Args = Record<string, unknown> | undefined;
@@ -150,187 +152,6 @@ function translateArgs(name: string, args: Args): unknown {
     default:
       return args;
   }
-}
-
-const SECURITY = ['not_implemented', 'low', 'std', 'high', 'inhibited'];
-const BAR_CODE_HARDWARE = ['none', 'Top reader fitted', 'Bottom reader fitted', 'both fitted'];
-const BAR_CODE_STATUS: Readonly<Record<string, string>> = {
-  none: 'no_valid_data',
-  escrow: 'ticket_in_escrow',
-  stacked: 'ticket_stacked',
-  rejected: 'ticket_rejected',
-};
-
-function numbered<T>(list: readonly T[], map: (item: T) => unknown, from = 1): Record<number, unknown> {
-  const out: Record<number, unknown> = {};
-  list.forEach((item, i) => (out[i + from] = map(item)));
-  return out;
-}
-
-/** kioskbus table results -> the seed's `info` objects. */
-function translateInfo(name: string, result: unknown, ctx: SspContext): Record<string, unknown> {
-  const r = (result ?? {}) as Record<string, unknown>;
-  switch (name) {
-    case 'SETUP_REQUEST': {
-      const s = result as SetupRequestResult;
-      const base = { unit_type: unitTypeName(s.unitType), firmware_version: formatFirmware(s.firmware) };
-      if (s.kind === 'coin') {
-        return {
-          ...base,
-          country_code: s.currency,
-          protocol_version: s.protocolVersion,
-          coin_values: s.coinValues,
-          ...(s.coinCurrencies ? { country_codes_for_values: s.coinCurrencies } : {}),
-        };
-      }
-      if (s.kind === 'validator') {
-        return {
-          ...base,
-          country_code: s.currency,
-          value_multiplier: s.valueMultiplier,
-          channel_value: s.channelValues,
-          channel_security: s.channelSecurity,
-          real_value_multiplier: s.realValueMultiplier,
-          protocol_version: s.protocolVersion,
-          ...(s.channelCurrencies ? { expanded_channel_country_code: s.channelCurrencies } : {}),
-          ...(s.expandedValues ? { expanded_channel_value: s.expandedValues } : {}),
-        };
-      }
-      return { ...base, ...(s.kind === 'printer' ? { protocol_version: s.protocolVersion } : {}) };
-    }
-    case 'GET_SERIAL_NUMBER':
-      return { serial_number: r.serialNumber };
-    case 'UNIT_DATA':
-      return {
-        unit_type: unitTypeName(r.unitType as number),
-        firmware_version: formatFirmware(r.firmware as string),
-        country_code: r.currency,
-        value_multiplier: r.valueMultiplier,
-        protocol_version: r.protocolVersion,
-      };
-    case 'CHANNEL_VALUE_REQUEST':
-      return {
-        channel: r.channelValues,
-        ...(r.channelCurrencies ? { country_code: r.channelCurrencies } : {}),
-        ...(r.expandedValues ? { value: r.expandedValues } : {}),
-      };
-    case 'CHANNEL_SECURITY_DATA':
-      return { channel: numbered(r.levels as number[], (l) => SECURITY[l] ?? 'unknown') };
-    case 'CHANNEL_RE_TEACH_DATA':
-      return { source: result };
-    case 'LAST_REJECT_CODE':
-      return { code: r.code, name: r.name, description: r.reason };
-    case 'GET_FIRMWARE_VERSION':
-    case 'GET_DATASET_VERSION':
-      return { version: r.version };
-    case 'GET_ALL_LEVELS':
-      return {
-        counter: numbered(r.levels as { level: number; value: number; currency: string }[], (l) => ({
-          denomination_level: l.level,
-          value: l.value,
-          country_code: l.currency,
-        })),
-      };
-    case 'GET_BAR_CODE_READER_CONFIGURATION': {
-      const hw = ['none', 'top', 'bottom', 'both'].indexOf(r.hardware as string);
-      return {
-        bar_code_hardware_status: BAR_CODE_HARDWARE[hw] ?? 'none',
-        readers_enabled: r.enabled,
-        bar_code_format: r.format === 1 ? 'Interleaved 2 of 5' : r.format,
-        number_of_characters: r.numChar,
-      };
-    }
-    case 'GET_BAR_CODE_INHIBIT_STATUS':
-      return { currency_read_enable: r.currencyRead, bar_code_enable: r.barCode };
-    case 'GET_BAR_CODE_DATA':
-      return { status: BAR_CODE_STATUS[r.status as string] ?? r.status, data: r.data };
-    case 'GET_DENOMINATION_LEVEL':
-      return { level: r.level };
-    case 'GET_DENOMINATION_ROUTE':
-      return r.route === 'payout'
-        ? { code: 0, value: 'Recycled and used for payouts' }
-        : r.route === 'cashbox'
-          ? { code: 1, value: 'Detected denomination is routed to system cashbox' }
-          : { code: r.route, value: String(r.route) };
-    case 'GET_MINIMUM_PAYOUT':
-      return { value: r.value };
-    case 'GET_NOTE_POSITIONS': {
-      const values = r.values as number[] | undefined;
-      const channels = r.channels as number[] | undefined;
-      return {
-        slot: values ? numbered(values, (value) => ({ value })) : numbered(channels ?? [], (channel) => ({ channel })),
-      };
-    }
-    case 'GET_BUILD_REVISION':
-      return {
-        device: numbered(
-          r.revisions as { unitType: number; revision: number }[],
-          (d) => ({ unitType: unitTypeName(d.unitType), revision: d.revision }),
-          0,
-        ),
-      };
-    case 'GET_COUNTERS':
-      return {
-        stacked: r.stacked,
-        stored: r.stored,
-        dispensed: r.dispensed,
-        transferred_from_store_to_stacker: r.transferredToStack,
-        rejected: r.rejected,
-      };
-    case 'GET_HOPPER_OPTIONS':
-      return {
-        payMode: r.payMode,
-        levelCheck: r.levelCheck,
-        motorSpeed: r.motorSpeed,
-        cashBoxPayAcive: r.cashBoxPayActive,
-      };
-    case 'REQUEST_KEY_EXCHANGE':
-      return { key: r.slaveInterKey };
-    case 'SET_REFILL_MODE':
-      return r.enabled === undefined ? {} : { enabled: r.enabled };
-    case 'POLL':
-    case 'POLL_WITH_ACK': {
-      const events = (result as SspEvent[]).map((e) => eventInfo(e, ctx));
-      return { ...(events[0] ?? {}), events };
-    }
-    default:
-      return {};
-  }
-}
-
-/** An event as the seed reports it: `{ code, name, description, channel | value ... }`. */
-export function eventInfo(event: SspEvent, ctx: SspContext): Record<string, unknown> {
-  const info: Record<string, unknown> = { code: event.code, name: event.name };
-  if (event.name === 'UNKNOWN') {
-    info.description = `event of unknown length (${event.reason})`;
-    info.raw = toHex(event.raw);
-    if (event.label) info.label = event.label;
-    return info;
-  }
-  info.description = eventSpecByName(event.name)?.description ?? '';
-  const multi = ctx.protocolVersion >= 6;
-  const e = event as unknown as Record<string, unknown>;
-  if (typeof e.channel === 'number') info.channel = e.channel;
-  const values = e.values as { value: number; currency: string }[] | undefined;
-  const value = e.value as { value: number; currency: string } | undefined;
-  if (values) {
-    info.value = multi ? values.map((v) => ({ value: v.value, country_code: v.currency })) : (values[0]?.value ?? 0);
-  } else if (value && typeof e.channel !== 'number') {
-    info.value = multi ? [{ value: value.value, country_code: value.currency }] : value.value;
-  } else if (value) {
-    info.value = value.value;
-    info.country_code = value.currency;
-  }
-  const items = e.items as { paid: number; requested: number; currency: string }[] | undefined;
-  if (items) {
-    info.value = multi
-      ? items.map((i) => ({ value: i.paid, requested: i.requested, country_code: i.currency }))
-      : (items[0]?.paid ?? 0);
-    if (!multi) info.requested = items[0]?.requested ?? 0;
-  }
-  if (typeof e.error === 'number') info.error = e.error;
-  if (typeof e.reason === 'string') info.reason = e.reason;
-  return info;
 }
 
 /** The class of the older library: `new SSP({ id, debug, timeout, fixedKey, encryptAllCommand })`. */
@@ -483,12 +304,7 @@ export default class SSP extends EventEmitter {
   private result(spec: CommandSpec, args: Args, reply: Uint8Array): SspCompatResult {
     const status = genericName(reply[0] ?? 0);
     const error = replyError(spec, reply, this.ctx);
-    if (error) {
-      const info: Record<string, unknown> = { error: error.code };
-      if (typeof error.context.errorByte === 'number') info.errorCode = error.context.errorByte;
-      if (typeof error.context.reason === 'string') info.reason = error.context.reason;
-      return { success: false, status, command: spec.name, info };
-    }
+    if (error) return { success: false, status, command: spec.name, info: refusalInfo(spec.name, reply) };
     let result: unknown;
     try {
       result = spec.decodeReply(reply.subarray(1), this.ctx);
@@ -501,7 +317,12 @@ export default class SSP extends EventEmitter {
       };
     }
     this.learn(spec.name, args, result);
-    return { success: true, status, command: spec.name, info: translateInfo(spec.name, result, this.ctx) };
+    return {
+      success: true,
+      status,
+      command: spec.name,
+      info: successInfo(spec.name, result, reply.subarray(1), this.ctx),
+    };
   }
 
   private learn(name: string, args: Args, result: unknown): void {
@@ -584,7 +405,7 @@ export default class SSP extends EventEmitter {
       if (this.listenerCount('error') > 0) this.emit('error', error);
       return;
     }
-    const events = (result.info.events ?? []) as Record<string, unknown>[];
+    const events = Array.isArray(result.info) ? result.info : [];
     for (const info of events) {
       try {
         this.emit(info.name as string, info);

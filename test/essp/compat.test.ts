@@ -58,8 +58,8 @@ describe('kioskbus/compat/essp against the simulator (in process, over TCP)', ()
       info: { serial_number: 1873452 },
     });
     const setup = await eSSP.command('SETUP_REQUEST');
-    expect(setup.info).toMatchObject({ unit_type: 'Validator', protocol_version: 6 });
-    expect(Array.isArray(setup.info.expanded_channel_value)).toBe(true);
+    expect(setup.info).toMatchObject({ unit_type: 'Banknote validator', protocol_version: 6 });
+    expect(Array.isArray((setup.info as Record<string, unknown>).expanded_channel_value)).toBe(true);
     expect((await eSSP.command('SET_CHANNEL_INHIBITS', { channels: [1, 1, 1, 0, 0, 0, 0, 0] })).status).toBe('OK');
 
     // every command after key exchange was encrypted (encryptAllCommand defaults to true)

@@ -64,7 +64,7 @@ describe('compat: payout commands with the seed argument shapes', () => {
     const ok = async (name: string, args?: Record<string, unknown>): Promise<Record<string, unknown>> => {
       const result = await eSSP.command(name, args);
       expect({ name, status: result.status }).toEqual({ name, status: 'OK' });
-      return result.info;
+      return result.info as Record<string, unknown>;
     };
     await ok('ENABLE_PAYOUT_DEVICE', { REQUIRE_FULL_STARTUP: true, OPTIMISE_FOR_PAYIN_SPEED: true });
     expect(noteRecyclerOf(sim).payoutOptions).toEqual({ bit0: true, bit1: true });
@@ -121,7 +121,7 @@ describe('compat: payout commands with the seed argument shapes', () => {
     const ok = async (name: string, args?: Record<string, unknown>): Promise<Record<string, unknown>> => {
       const result = await eSSP.command(name, args);
       expect({ name, status: result.status }).toEqual({ name, status: 'OK' });
-      return result.info;
+      return result.info as Record<string, unknown>;
     };
     await ok('SET_DENOMINATION_LEVEL', { value: 10, denomination: 50, country_code: 'EUR' });
     expect(hopperOf(sim).level(50)).toBe(10);
@@ -158,7 +158,7 @@ describe('compat: payout commands with the seed argument shapes', () => {
     const ok = async (name: string, args?: Record<string, unknown>): Promise<Record<string, unknown>> => {
       const result = await eSSP.command(name, args);
       expect({ name, status: result.status }).toEqual({ name, status: 'OK' });
-      return result.info;
+      return result.info as Record<string, unknown>;
     };
     await ok('ENABLE_PAYOUT_DEVICE', { GIVE_VALUE_ON_STORED: true, NO_HOLD_NOTE_ON_PAYOUT: true });
     await ok('SET_VALUE_REPORTING_TYPE', { reportBy: 'channel' });
