@@ -6,6 +6,7 @@ import { isKioskbusError } from '../core/errors.js';
 import { listSerialPorts } from '../transport/serial.js';
 import { runDemo } from './demo.js';
 import { probeCommand } from './probe.js';
+import { serveServiceCommand } from './serve-service.js';
 import { protocols } from './protocols.js';
 import { UsageError, type CliCommand, type CliIo, type ProtocolCli } from './types.js';
 
@@ -94,6 +95,7 @@ function commands(): Map<string, CliCommand> {
     ['ports', portsCommand],
     ['demo', demoCommand],
     ['probe', probeCommand],
+    ['serve', serveServiceCommand],
   ]);
   for (const verb of ['decode', 'watch', 'simulate'] as const) {
     const command = verbCommand(verb);

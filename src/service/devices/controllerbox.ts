@@ -16,6 +16,8 @@ export class ControllerBoxDevice extends BaseDevice {
   private readonly host: ControllerBoxHost;
   private readonly sim: ControllerBoxSimulator | undefined;
   private readonly release: () => Promise<void>;
+  private readonly tcds = new Map<number, string>();
+  private errorFlags = 0;
 
   constructor(
     options: BaseOptions & { host: ControllerBoxHost; sim?: ControllerBoxSimulator; release: () => Promise<void> },
@@ -40,9 +42,15 @@ export class ControllerBoxDevice extends BaseDevice {
       this.report({ type: 'card_dispensed', tcd: card.tcd, direction: card.direction });
     });
     host.on('tcdStatus', (tcd) => {
+      // the box repeats its statuses periodically: report a dispenser only when it changed
+      const key = `${String(tcd.low)}${String(tcd.empty)}${String(tcd.error)}`;
+      if (this.tcds.get(tcd.tcd) === key) return;
+      this.tcds.set(tcd.tcd, key);
       this.report({ type: 'dispenser_status', tcd: tcd.tcd, low: tcd.low, empty: tcd.empty, error: tcd.error });
     });
     host.on('deviceError', (error) => {
+      if (error.flags === this.errorFlags) return;
+      this.errorFlags = error.flags;
       const jammed = (error.flags & BILL_ACCEPTOR_ERROR) !== 0;
       if (jammed !== this.snap.jammed) this.update({ jammed });
       this.report({ type: jammed ? 'jam' : 'fault', errors: error.errors });

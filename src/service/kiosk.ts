@@ -1,0 +1,438 @@
+/**
+ * The service's heart, without HTTP: owns the devices and the journal. Every credit, payout request, payout result
+ * and uncertain outcome is journalled (fdatasync) before a listener hears of it; every other device event is
+ * journalled too, so each message carries a journal seq. Payouts are idempotent by client `transaction`.
+ */
+import { ErrorCode, KioskbusError } from '../core/errors.js';
+import { assertCurrency, assertMinorUnits, type Money } from '../core/money.js';
+import type { Journal, JournalRecord } from '../journal/types.js';
+import { AlertTracker, type Alert, type AlertChange } from './alerts.js';
+import type { DeviceConfig, ServiceConfig } from './config.js';
+import { messageOf } from './devices/base.js';
+import type { DeviceEvent, DeviceSnapshot, PayoutResult, ServiceDevice, SimAction } from './devices/types.js';
+import { SIM_ACTIONS } from './devices/types.js';
+
+/** A message to clients (WebSocket, MQTT): every one names its device (when it has one) and a journal seq. */
+export type ServiceMessage =
+  | { type: 'state'; device: string; seq: number; state: DeviceSnapshot; alerts: Alert[] }
+  | { type: 'event'; device: string; seq: number; ts: number; event: DeviceEvent }
+  | { type: 'credit'; device: string; seq: number; ts: number; value: Money; replay?: boolean; [key: string]: unknown }
+  | { type: 'payout'; device: string; seq: number; ts: number; outcome: PayoutOutcome }
+  | { type: 'alert'; device: string; seq: number; active: boolean; alert: Alert }
+  | { type: 'ack'; seq: number; credits: number[] };
+
+export interface PayoutOutcome extends PayoutResult {
+  transaction: string;
+  device: string;
+  /** Journal seq of the outcome. */
+  seq: number;
+  /** True when this answer is the stored outcome of an earlier request with the same transaction. */
+  replayed: boolean;
+}
+
+export interface DeviceView extends DeviceSnapshot {
+  alerts: Alert[];
+}
+
+export interface CreditView {
+  seq: number;
+  ts: number;
+  device: string;
+  value: Money;
+}
+
+const TRANSACTION = /^[\x21-\x7e]{1,128}$/;
+
+function creditView(record: JournalRecord): CreditView {
+  const b = record.body;
+  return {
+    seq: record.seq,
+    ts: record.ts,
+    device: String(b.device),
+    value: { amount: Number(b.amount), currency: String(b.currency) },
+  };
+}
+
+function outcomeOf(record: JournalRecord, replayed: boolean): PayoutOutcome {
+  const b = record.body as unknown as PayoutResult & { transaction: string; device: string };
+  return {
+    transaction: b.transaction,
+    device: b.device,
+    status: b.status,
+    requested: b.requested,
+    paid: b.paid,
+    ...(b.reason !== undefined ? { reason: b.reason } : {}),
+    ...(b.code !== undefined ? { code: b.code } : {}),
+    seq: record.seq,
+    replayed,
+  };
+}
+
+export class KioskService {
+  readonly kiosk: string;
+  private readonly devices = new Map<string, { device: ServiceDevice; config: DeviceConfig; cashboxFull: boolean }>();
+  private readonly listeners = new Set<(message: ServiceMessage) => void>();
+  private readonly alerts = new AlertTracker();
+  private readonly inflight = new Map<string, Promise<PayoutOutcome>>();
+  /** Transactions whose last outcome is uncertain, by device. */
+  private readonly uncertain = new Map<string, Set<string>>();
+  private closing = false;
+  private closed = false;
+
+  constructor(
+    config: ServiceConfig,
+    devices: ServiceDevice[],
+    readonly journal: Journal,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.kiosk = config.kiosk;
+    devices.forEach((device, i) => {
+      const dc = config.devices[i];
+      if (!dc) throw new KioskbusError(ErrorCode.InvalidArgument, `no configuration for device ${device.id}`);
+      this.devices.set(device.id, { device, config: dc, cashboxFull: false });
+      device.on('event', (event) => {
+        this.onEvent(device, event);
+      });
+      device.on('change', () => {
+        this.onChange(device);
+      });
+    });
+    this.recoverPayouts();
+  }
+
+  /** Payouts requested before a crash without a journalled outcome become uncertain. */
+  private recoverPayouts(): void {
+    const records = this.journal.since(0, Number.MAX_SAFE_INTEGER);
+    for (const r of records) {
+      const tx = r.body.transaction;
+      if (typeof tx !== 'string') continue;
+      if (r.type === 'payout_request' && !this.journal.transaction(tx)?.result) {
+        this.journal.append('uncertain', {
+          transaction: tx,
+          device: r.body.device,
+          status: 'uncertain',
+          requested: { amount: r.body.amount, currency: r.body.currency },
+          paid: { amount: 0, currency: r.body.currency },
+          reason: 'the service stopped while this payout ran; count the device before paying again',
+          code: ErrorCode.Uncertain,
+        });
+      }
+    }
+    for (const r of this.journal.since(0, Number.MAX_SAFE_INTEGER)) {
+      const tx = r.body.transaction;
+      if (typeof tx !== 'string') continue;
+      if (r.type === 'uncertain') this.markUncertain(String(r.body.device), tx, true);
+      if (r.type === 'payout_result') this.markUncertain(String(r.body.device), tx, false);
+    }
+  }
+
+  private markUncertain(device: string, transaction: string, on: boolean): void {
+    let set = this.uncertain.get(device);
+    if (!set) {
+      set = new Set();
+      this.uncertain.set(device, set);
+    }
+    if (on) set.add(transaction);
+    else set.delete(transaction);
+  }
+
+  /** Starts every device (in parallel); resolves when all have started or failed. */
+  async start(): Promise<void> {
+    await Promise.all([...this.devices.values()].map(({ device }) => device.start()));
+  }
+
+  subscribe(listener: (message: ServiceMessage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private publish(message: ServiceMessage): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(message);
+      } catch {
+        // a listener's failure is its own; the others still hear
+      }
+    }
+  }
+
+  private onEvent(device: ServiceDevice, event: DeviceEvent): void {
+    const entry = this.devices.get(device.id);
+    if (event.type === 'cashbox_full' && entry) entry.cashboxFull = true;
+    if (event.type === 'cashbox_inserted' && entry) entry.cashboxFull = false;
+    try {
+      if (event.type === 'credit') {
+        const value = event.value as Money;
+        const rest: Record<string, unknown> = { ...event };
+        delete rest.type;
+        delete rest.value;
+        const record = this.journal.append('credit', {
+          device: device.id,
+          amount: value.amount,
+          currency: value.currency,
+          ...rest,
+        });
+        this.publish({ type: 'credit', device: device.id, seq: record.seq, ts: record.ts, value, ...rest });
+        return;
+      }
+      const record = this.journal.append('event', { device: device.id, ...event });
+      this.publish({ type: 'event', device: device.id, seq: record.seq, ts: record.ts, event });
+    } catch (error) {
+      // The journal could not take it (closed, disk full): say so loudly; the device's own record still has it.
+      process.stderr.write(
+        `kioskbus serve: could not journal ${JSON.stringify({ device: device.id, ...event })}: ${messageOf(error)}\n`,
+      );
+    }
+  }
+
+  private onChange(device: ServiceDevice): void {
+    if (this.closed) return;
+    try {
+      this.evaluateAlerts(device.id);
+    } catch (error) {
+      process.stderr.write(`kioskbus serve: could not journal an alert of ${device.id}: ${messageOf(error)}\n`);
+    }
+    this.publish({
+      type: 'state',
+      device: device.id,
+      seq: this.journal.lastSeq,
+      state: device.snapshot(),
+      alerts: this.alerts.of(device.id),
+    });
+  }
+
+  private evaluateAlerts(id: string): void {
+    const entry = this.devices.get(id);
+    if (!entry) return;
+    const changes: AlertChange[] = this.alerts.evaluate(
+      {
+        snapshot: entry.device.snapshot(),
+        uncertain: this.uncertain.get(id)?.size ?? 0,
+        cashboxFullReported: entry.cashboxFull,
+      },
+      entry.config.alerts,
+      this.now(),
+    );
+    for (const change of changes) {
+      const record = this.journal.append('alert', {
+        device: id,
+        code: change.alert.code,
+        active: change.active,
+        ...(change.alert.detail ? { detail: change.alert.detail } : {}),
+      });
+      this.publish({ type: 'alert', device: id, seq: record.seq, active: change.active, alert: change.alert });
+    }
+  }
+
+  // ---- queries -------------------------------------------------------------------------------------------------
+
+  list(): DeviceView[] {
+    return [...this.devices.values()].map(({ device }) => ({
+      ...device.snapshot(),
+      alerts: this.alerts.of(device.id),
+    }));
+  }
+
+  view(id: string): DeviceView {
+    const device = this.device(id);
+    return { ...device.snapshot(), alerts: this.alerts.of(id) };
+  }
+
+  alertList(): Alert[] {
+    return this.alerts.list();
+  }
+
+  pendingCredits(): CreditView[] {
+    return this.journal.pending().map(creditView);
+  }
+
+  journalSince(after: number, limit: number): JournalRecord[] {
+    return this.journal.since(after, limit);
+  }
+
+  private device(id: string): ServiceDevice {
+    const entry = this.devices.get(id);
+    if (!entry) {
+      throw new KioskbusError(
+        ErrorCode.InvalidArgument,
+        `no device "${id}"; devices: ${[...this.devices.keys()].join(', ')}`,
+        {
+          status: 404,
+        },
+      );
+    }
+    return entry.device;
+  }
+
+  // ---- commands ------------------------------------------------------------------------------------------------
+
+  /** Acknowledges credits by seq; returns the seqs that were credits. Unknown seqs are refused. */
+  ack(seqs: readonly number[]): number[] {
+    const unknown = seqs.filter((s) => !Number.isSafeInteger(s) || !this.journal.ack(s));
+    if (unknown.length > 0) {
+      throw new KioskbusError(ErrorCode.InvalidArgument, `not credits of this journal: ${unknown.join(', ')}`, {
+        status: 404,
+      });
+    }
+    this.publish({ type: 'ack', seq: this.journal.lastSeq, credits: [...seqs] });
+    return [...seqs];
+  }
+
+  async setEnabled(id: string | undefined, on: boolean): Promise<DeviceView[]> {
+    if (this.closing && on) throw new KioskbusError(ErrorCode.Closed, 'the service is shutting down');
+    const targets = id === undefined ? [...this.devices.values()].map((e) => e.device) : [this.device(id)];
+    const results = await Promise.allSettled(targets.map((d) => (on ? d.enable() : d.disable())));
+    const failed = results.flatMap((r, i) =>
+      r.status === 'rejected' ? [`${targets[i]?.id ?? '?'}: ${messageOf(r.reason)}`] : [],
+    );
+    if (failed.length > 0 && id !== undefined) {
+      throw new KioskbusError(ErrorCode.DeviceError, failed.join('; '), { status: 502 });
+    }
+    return targets.map((d) => this.view(d.id));
+  }
+
+  async simulate(id: string, action: SimAction): Promise<void> {
+    const device = this.device(id);
+    if (!device.simulate || !device.snapshot().simulated) {
+      throw new KioskbusError(
+        ErrorCode.InvalidArgument,
+        `${id} is a real device; only simulated devices take simulator actions`,
+        {
+          status: 409,
+        },
+      );
+    }
+    if (!(SIM_ACTIONS as readonly string[]).includes(action.action)) {
+      throw new KioskbusError(ErrorCode.InvalidArgument, `action must be one of ${SIM_ACTIONS.join(', ')}`);
+    }
+    await device.simulate(action);
+  }
+
+  /** The stored outcome of a transaction (undefined while it runs or when unknown). */
+  payoutOf(transaction: string): PayoutOutcome | undefined {
+    const result = this.journal.transaction(transaction)?.result;
+    return result ? outcomeOf(result, true) : undefined;
+  }
+
+  /**
+   * Pays `amount` from device `id` under the client's `transaction`. The request is journalled before the device is
+   * asked; the outcome is journalled before it is returned. A transaction seen before returns its stored outcome
+   * (`replayed: true`) and moves nothing; one still running is awaited.
+   */
+  async payout(id: string, amount: Money, transaction: string): Promise<PayoutOutcome> {
+    if (!TRANSACTION.test(transaction)) {
+      throw new KioskbusError(
+        ErrorCode.InvalidArgument,
+        'transaction must be 1..128 printable ASCII characters without spaces',
+      );
+    }
+    assertMinorUnits(amount.amount);
+    assertCurrency(amount.currency);
+    const running = this.inflight.get(transaction);
+    if (running) return { ...(await running), replayed: true };
+    const known = this.journal.transaction(transaction);
+    if (known) {
+      const b = known.request.body;
+      if (b.device !== id || b.amount !== amount.amount || b.currency !== amount.currency) {
+        throw new KioskbusError(
+          ErrorCode.InvalidArgument,
+          `transaction "${transaction}" was used for ${String(b.amount)} ${String(b.currency)} from ${String(b.device)}; use a new transaction id`,
+          { status: 409 },
+        );
+      }
+      if (known.result) return outcomeOf(known.result, true);
+    }
+    const device = this.device(id);
+    if (!device.payout || !device.snapshot().canPayout) {
+      throw new KioskbusError(ErrorCode.InvalidArgument, `${id} cannot pay out`, { status: 409 });
+    }
+    if (this.closing) throw new KioskbusError(ErrorCode.Closed, 'the service is shutting down', { status: 503 });
+    const pay = device.payout.bind(device);
+    const run = (async (): Promise<PayoutOutcome> => {
+      this.journal.append('payout_request', {
+        transaction,
+        device: id,
+        amount: amount.amount,
+        currency: amount.currency,
+      });
+      let result: PayoutResult;
+      try {
+        result = await pay(amount);
+      } catch (error) {
+        result = {
+          status: 'uncertain',
+          requested: amount,
+          paid: { amount: 0, currency: amount.currency },
+          reason: messageOf(error),
+        };
+      }
+      const record = this.journal.append(result.status === 'uncertain' ? 'uncertain' : 'payout_result', {
+        transaction,
+        device: id,
+        ...result,
+      });
+      if (result.status === 'uncertain') this.markUncertain(id, transaction, true);
+      const outcome = outcomeOf(record, false);
+      this.publish({ type: 'payout', device: id, seq: record.seq, ts: record.ts, outcome });
+      this.evaluateAlerts(id);
+      return outcome;
+    })();
+    this.inflight.set(transaction, run);
+    try {
+      return await run;
+    } finally {
+      this.inflight.delete(transaction);
+    }
+  }
+
+  /**
+   * An operator counted the device after an uncertain payout and says what was paid: journalled as the payout's
+   * result (`resolved: true`), which clears the `uncertain_pending` alert.
+   */
+  resolve(transaction: string, paid: Money): PayoutOutcome {
+    const known = this.journal.transaction(transaction);
+    if (known?.result?.type !== 'uncertain') {
+      throw new KioskbusError(
+        ErrorCode.InvalidArgument,
+        `transaction "${transaction}" has no uncertain outcome to resolve`,
+        {
+          status: 409,
+        },
+      );
+    }
+    assertMinorUnits(paid.amount);
+    const b = known.request.body;
+    const device = String(b.device);
+    const record = this.journal.append('payout_result', {
+      transaction,
+      device,
+      status: 'paid',
+      requested: { amount: b.amount, currency: b.currency },
+      paid,
+      reason: 'resolved by an operator',
+      resolved: true,
+    });
+    this.markUncertain(device, transaction, false);
+    const outcome = outcomeOf(record, false);
+    this.publish({ type: 'payout', device, seq: record.seq, ts: record.ts, outcome });
+    this.evaluateAlerts(device);
+    return outcome;
+  }
+
+  /** Disables every device, lets running payouts finish (at most `graceMs`), stops the devices, closes the journal. */
+  async close(graceMs = 30_000): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    await this.setEnabled(undefined, false).catch(() => undefined);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inflight.values()]),
+      new Promise((resolve) => (timer = setTimeout(resolve, graceMs))),
+    ]);
+    clearTimeout(timer);
+    await Promise.allSettled([...this.devices.values()].map(({ device }) => device.stop()));
+    this.listeners.clear();
+    this.closed = true;
+    this.journal.close();
+  }
+}
