@@ -17,9 +17,6 @@ export interface SoakConfig {
   verbose: boolean;
 }
 
-/** Why an item went missing: the device threw it away at a power cut (the wire cannot help), or the host lost it. */
-export type LossCause = 'power-cut' | 'host';
-
 export interface SoakRow {
   protocol: string;
   /** notes, coins, bills, payouts. */
@@ -28,7 +25,9 @@ export interface SoakRow {
   items: number;
   /** Items the application was told of. */
   reported: number;
+  /** Lost by the device itself: events it dropped at a power cut, or gave up resending (the wire cannot help). */
   lostPowerCut: number;
+  /** Lost by the host: the device reported it and the application never heard of it. */
   lostHost: number;
   doubled: number;
   uncertain: number;
@@ -132,6 +131,8 @@ export class HangWatch {
   private counted = false;
   hangs = 0;
   longestStallMs = 0;
+  /** When each stall that became a hang began (virtual ms). */
+  readonly stalls: number[] = [];
 
   constructor(
     private readonly clock: VirtualClock,
@@ -153,6 +154,7 @@ export class HangWatch {
     if (stall > this.boundMs && !this.counted) {
       this.counted = true;
       this.hangs++;
+      this.stalls.push(this.since);
     }
   }
 }
@@ -180,7 +182,7 @@ const COLUMNS: [keyof SoakRow, string][] = [
   ['items', 'items'],
   ['reported', 'reported'],
   ['lostHost', 'lost (host)'],
-  ['lostPowerCut', 'lost (power cut)'],
+  ['lostPowerCut', 'lost (device)'],
   ['doubled', 'doubled'],
   ['uncertain', 'uncertain'],
   ['hangs', 'hangs'],

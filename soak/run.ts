@@ -49,7 +49,9 @@ async function main(): Promise<void> {
   const fault = number(values.fault, 'fault', 0.01, 0, 0.5);
   const seed = Math.floor(number(values.seed, 'seed', 1, 0, 0xffffffff));
   const seeds = Math.floor(number(values.seeds, 'seeds', 1, 1, 100_000));
-  const powerCutEvery = Math.floor(number(values['power-cut-every'], 'power-cut-every', 1000, 0, 10_000_000));
+  const asked = Math.floor(number(values['power-cut-every'], 'power-cut-every', 1000, 0, 10_000_000));
+  // a short run still sees power cuts: at least two per seed
+  const powerCutEvery = asked > 0 ? Math.min(asked, Math.max(1, Math.round(items / seeds / 2))) : 0;
   const started = Date.now();
   const rows: SoakRow[] = [];
   for (const name of names as ProtocolName[]) {
@@ -60,7 +62,7 @@ async function main(): Promise<void> {
         items: Math.max(1, Math.round(items / seeds)),
         fault,
         seed: seed + s,
-        powerCutEvery: powerCutEvery > 0 ? Math.min(powerCutEvery, Math.max(1, Math.round(items / seeds / 2))) : 0,
+        powerCutEvery,
         verbose: values.verbose,
       };
       for (const row of await PROTOCOLS[name](config)) {
