@@ -1,7 +1,8 @@
 /**
- * Plumbing the CCNET host devices (bill validator / B2B, coin changer, card reader) share: the state description used in ILLEGAL COMMAND errors, "wait until the device left its start-up
- * states", waiting for a named state, the rule that tells a repeated POLL answer from a new event, and how a
- * money-moving command whose answer is in doubt is settled (never resent: the device is asked).
+ * Plumbing the CCNET host devices (bill validator / B2B, coin changer, card reader) share: the state description
+ * used in ILLEGAL COMMAND errors, "wait until the device left its start-up states", waiting for a named state, the
+ * rule that tells a repeated POLL answer from a new event, and how a money-moving command whose answer is in doubt
+ * is settled (never resent: the device is asked).
  */
 import { bytesEqual } from '../../core/bytes.js';
 import { delay, type Clock } from '../../core/clock.js';
@@ -21,8 +22,9 @@ export function describeState(state: PolledState | undefined): string | undefine
 }
 
 /**
- * POLLs (`poll`) until `ready(state)`; between POLLs waits `pauseMs(state)`. Throws TIMEOUT with `message`
- * when the device is still not ready after `timeoutMs`.
+ * POLLs (`poll`) until `ready(state)`, at a fixed rate: POLLs are due every `pauseMs(state)` from the previous due
+ * time (the pause is the period, not a gap after each answer). Throws TIMEOUT with `message` when the device is
+ * still not ready after `timeoutMs`.
  */
 export async function pollUntil<S extends PolledState>(
   clock: Clock,
@@ -31,13 +33,16 @@ export async function pollUntil<S extends PolledState>(
   options: { timeoutMs: number; pauseMs: (state: S) => number; message: (state: S) => string; address: number },
 ): Promise<S> {
   const deadline = clock.now() + options.timeoutMs;
+  let due = clock.now();
   for (;;) {
     const s = await poll();
     if (ready(s)) return s;
-    if (clock.now() >= deadline) {
+    const now = clock.now();
+    if (now >= deadline) {
       throw new KioskbusError(ErrorCode.Timeout, options.message(s), { address: options.address, raw: s.raw });
     }
-    await delay(options.pauseMs(s), clock);
+    due = Math.max(due + options.pauseMs(s), now);
+    if (due > now) await delay(due - now, clock);
   }
 }
 
