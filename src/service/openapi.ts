@@ -1,4 +1,356 @@
-/** The OpenAPI description of the service (filled in with the REST and WebSocket messages). */
+/**
+ * The OpenAPI 3.1 description of `kioskbus serve`, served at /api/openapi.json without a token (it holds no secret).
+ * WebSocket messages are described as schemas (`WsServerMessage`, `WsClientMessage`) and under `x-websocket`.
+ */
+import { ALERT_CODES } from './alerts.js';
+import { DEVICE_KINDS, SIM_ACTIONS } from './devices/types.js';
+
+const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: unknown, example?: unknown): Record<string, unknown> => ({
+  'application/json': { schema, ...(example !== undefined ? { example } : {}) },
+});
+const ok = (schema: unknown, description = 'OK'): Record<string, unknown> => ({ description, content: json(schema) });
+const errors = {
+  '400': {
+    description: 'the request is wrong (the message says which field and how to fix it)',
+    content: json(ref('Error')),
+  },
+  '401': { description: 'no or wrong `Authorization: Bearer <token>`', content: json(ref('Error')) },
+};
+const deviceId = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^[A-Za-z0-9_-]+$' },
+  example: 'payout-0',
+};
+const transaction = {
+  name: 'transaction',
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  example: 'order-1042',
+};
+const EUR = (amount: number): { amount: number; currency: string } => ({ amount, currency: 'EUR' });
+
+const schemas = {
+  Money: {
+    type: 'object',
+    description: 'Integer minor units and an ISO 4217 code; never a float.',
+    required: ['amount', 'currency'],
+    properties: { amount: { type: 'integer', minimum: 0 }, currency: { type: 'string', pattern: '^[A-Z]{3}$' } },
+    example: EUR(1000),
+  },
+  Level: {
+    type: 'object',
+    required: ['value', 'count'],
+    properties: { value: ref('Money'), count: { type: 'integer' }, capacity: { type: 'integer' } },
+  },
+  Alert: {
+    type: 'object',
+    required: ['device', 'code', 'since'],
+    properties: {
+      device: { type: 'string' },
+      code: { type: 'string', enum: [...ALERT_CODES] },
+      since: { type: 'integer', description: 'ms since the epoch' },
+      detail: { type: 'object' },
+    },
+  },
+  Device: {
+    type: 'object',
+    required: ['id', 'protocol', 'kind', 'simulated', 'state', 'online', 'enabled', 'canPayout', 'actions', 'alerts'],
+    properties: {
+      id: { type: 'string' },
+      protocol: { type: 'string', enum: ['essp', 'ccnet', 'controllerbox'] },
+      kind: { type: 'string', enum: [...DEVICE_KINDS] },
+      model: { type: 'string' },
+      simulated: { type: 'boolean' },
+      state: { type: 'string', enum: ['starting', 'ready', 'disabled', 'busy', 'offline', 'failed', 'stopped'] },
+      online: { type: 'boolean' },
+      enabled: { type: 'boolean' },
+      jammed: { type: 'boolean' },
+      error: { type: 'string' },
+      canPayout: { type: 'boolean' },
+      currency: { type: 'string' },
+      accepts: { type: 'array', items: ref('Money') },
+      levels: { type: 'array', items: ref('Level') },
+      cashbox: {
+        type: 'object',
+        properties: { present: { type: 'boolean' }, count: { type: 'integer' }, capacity: { type: 'integer' } },
+      },
+      actions: { type: 'array', items: { type: 'string', enum: [...SIM_ACTIONS] } },
+      alerts: { type: 'array', items: ref('Alert') },
+    },
+  },
+  PayoutRequest: {
+    type: 'object',
+    required: ['device', 'amount', 'transaction'],
+    properties: {
+      device: { type: 'string', description: 'a device with canPayout' },
+      amount: ref('Money'),
+      transaction: {
+        type: 'string',
+        pattern: '^[\\x21-\\x7e]{1,128}$',
+        description:
+          'Your id for this payout: the same on a retry (the stored outcome comes back), new for each payout.',
+      },
+    },
+    example: { device: 'payout-0', amount: EUR(1500), transaction: 'order-1042' },
+  },
+  PayoutOutcome: {
+    type: 'object',
+    required: ['transaction', 'device', 'status', 'requested', 'paid', 'seq', 'replayed'],
+    properties: {
+      transaction: { type: 'string' },
+      device: { type: 'string' },
+      status: {
+        type: 'string',
+        enum: ['paid', 'refused', 'uncertain'],
+        description: 'refused: nothing moved (reason says why); uncertain: the result is in doubt, count the device',
+      },
+      requested: ref('Money'),
+      paid: ref('Money'),
+      reason: { type: 'string' },
+      code: { type: 'string' },
+      seq: { type: 'integer', description: 'journal seq of the outcome' },
+      replayed: { type: 'boolean', description: 'true: the stored outcome of an earlier request; nothing moved now' },
+    },
+  },
+  Credit: {
+    type: 'object',
+    required: ['seq', 'ts', 'device', 'value'],
+    properties: { seq: { type: 'integer' }, ts: { type: 'integer' }, device: { type: 'string' }, value: ref('Money') },
+  },
+  JournalRecord: {
+    type: 'object',
+    required: ['seq', 'ts', 'type', 'body'],
+    properties: {
+      seq: { type: 'integer' },
+      ts: { type: 'integer' },
+      type: {
+        type: 'string',
+        enum: ['credit', 'ack', 'payout_request', 'payout_result', 'uncertain', 'event', 'alert', 'compacted'],
+      },
+      body: { type: 'object' },
+    },
+  },
+  SimulateRequest: {
+    type: 'object',
+    required: ['action'],
+    properties: {
+      action: { type: 'string', enum: [...SIM_ACTIONS] },
+      value: { ...ref('Money'), description: 'insert: the note or coin by value; tap: the card balance' },
+    },
+    example: { action: 'insert', value: EUR(2000) },
+  },
+  AckRequest: {
+    type: 'object',
+    required: ['seqs'],
+    properties: { seqs: { type: 'array', items: { type: 'integer' } } },
+    example: { seqs: [12, 13] },
+  },
+  ResolveRequest: {
+    type: 'object',
+    required: ['paid'],
+    properties: { paid: { ...ref('Money'), description: 'what an operator counted as paid' } },
+    example: { paid: EUR(500) },
+  },
+  Error: {
+    type: 'object',
+    properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+  },
+  WsClientMessage: {
+    oneOf: [
+      {
+        type: 'object',
+        required: ['type', 'token'],
+        properties: { type: { const: 'auth' }, token: { type: 'string' } },
+        description: 'first message when the Authorization header cannot be sent (browsers)',
+      },
+      {
+        type: 'object',
+        required: ['type', 'seqs'],
+        properties: { type: { const: 'ack' }, seqs: { type: 'array', items: { type: 'integer' } } },
+      },
+    ],
+    example: { type: 'auth', token: '<token>' },
+  },
+  WsServerMessage: {
+    type: 'object',
+    required: ['type'],
+    description:
+      'hello (devices, alerts, seq) on connect, then the unacknowledged credits (replay: true), then live messages. ' +
+      'Every message names its device (when it has one) and a journal seq.',
+    properties: {
+      type: { type: 'string', enum: ['hello', 'state', 'event', 'credit', 'payout', 'alert', 'ack', 'error'] },
+      device: { type: 'string' },
+      seq: { type: 'integer' },
+      ts: { type: 'integer' },
+      value: ref('Money'),
+      replay: { type: 'boolean' },
+      state: ref('Device'),
+      event: { type: 'object', properties: { type: { type: 'string' } } },
+      outcome: ref('PayoutOutcome'),
+      alert: ref('Alert'),
+      active: { type: 'boolean' },
+    },
+  },
+};
+
+const post = (
+  summary: string,
+  body: string,
+  example: unknown,
+  response: unknown,
+  extra: Record<string, unknown> = {},
+) => ({
+  post: {
+    summary,
+    requestBody: { required: true, content: json(ref(body), example) },
+    responses: { '200': ok(response), ...errors, ...extra },
+  },
+});
+
 export function openApiDocument(): unknown {
-  return { openapi: '3.1.0', info: { title: 'kioskbus serve', version: '1' }, paths: {} };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'kioskbus serve',
+      version: '1',
+      description:
+        'Local device service for payment kiosks. Every /api route except this document needs ' +
+        '`Authorization: Bearer <token>` (the token is in <data>/token). Money is integer minor units with an ISO 4217 code.',
+    },
+    servers: [{ url: 'http://127.0.0.1:7070' }],
+    security: [{ bearer: [] }],
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas },
+    paths: {
+      '/api/openapi.json': {
+        get: { summary: 'this document', security: [], responses: { '200': { description: 'OK' } } },
+      },
+      '/api/devices': {
+        get: {
+          summary: 'devices with state, levels and alerts',
+          responses: {
+            '200': ok({
+              type: 'object',
+              properties: { kiosk: { type: 'string' }, devices: { type: 'array', items: ref('Device') } },
+            }),
+            ...errors,
+          },
+        },
+      },
+      '/api/devices/{id}': {
+        get: { summary: 'one device', parameters: [deviceId], responses: { '200': ok(ref('Device')), ...errors } },
+      },
+      '/api/devices/{id}/enable': {
+        post: {
+          summary: 'enable one device',
+          parameters: [deviceId],
+          responses: { '200': ok(ref('Device')), ...errors },
+        },
+      },
+      '/api/devices/{id}/disable': {
+        post: {
+          summary: 'disable one device',
+          parameters: [deviceId],
+          responses: { '200': ok(ref('Device')), ...errors },
+        },
+      },
+      '/api/devices/enable': {
+        post: {
+          summary: 'enable every device',
+          responses: {
+            '200': ok({ type: 'object', properties: { devices: { type: 'array', items: ref('Device') } } }),
+            ...errors,
+          },
+        },
+      },
+      '/api/devices/disable': {
+        post: {
+          summary: 'disable every device',
+          responses: {
+            '200': ok({ type: 'object', properties: { devices: { type: 'array', items: ref('Device') } } }),
+            ...errors,
+          },
+        },
+      },
+      '/api/devices/{id}/simulate': post(
+        'act on a simulated device (insert a note or coin by value, tap a card, jam, remove the cash box, power-cut)',
+        'SimulateRequest',
+        { action: 'insert', value: EUR(2000) },
+        { type: 'object' },
+        { '409': { description: 'a real device' } },
+        [deviceId],
+      ),
+      '/api/payouts': post(
+        'pay out; answers when finished with paid, refused or uncertain. A repeated transaction returns the stored outcome and moves nothing.',
+        'PayoutRequest',
+        { device: 'payout-0', amount: EUR(1500), transaction: 'order-1042' },
+        ref('PayoutOutcome'),
+        { '409': { description: 'the device cannot pay out, or the transaction was used for another payout' } },
+      ),
+      '/api/payouts/{transaction}': {
+        get: {
+          summary: 'the stored outcome of a payout',
+          parameters: [transaction],
+          responses: { '200': ok(ref('PayoutOutcome')), ...errors, '404': { description: 'unknown or still running' } },
+        },
+      },
+      '/api/payouts/{transaction}/resolve': post(
+        'an operator counted the device after an uncertain payout: record what was paid',
+        'ResolveRequest',
+        { paid: EUR(500) },
+        ref('PayoutOutcome'),
+        {},
+        [transaction],
+      ),
+      '/api/credits/pending': {
+        get: {
+          summary: 'credits not yet acknowledged (also replayed to every WebSocket client on connect)',
+          responses: {
+            '200': ok({ type: 'object', properties: { credits: { type: 'array', items: ref('Credit') } } }),
+            ...errors,
+          },
+        },
+      },
+      '/api/credits/ack': post(
+        'acknowledge credits by seq (the application has saved them)',
+        'AckRequest',
+        { seqs: [12, 13] },
+        { type: 'object', properties: { acknowledged: { type: 'array', items: { type: 'integer' } } } },
+      ),
+      '/api/journal': {
+        get: {
+          summary: 'journal records after a seq',
+          parameters: [
+            { name: 'since', in: 'query', schema: { type: 'integer', minimum: 0 }, example: 0 },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 5000 }, example: 500 },
+          ],
+          responses: {
+            '200': ok({
+              type: 'object',
+              properties: { lastSeq: { type: 'integer' }, records: { type: 'array', items: ref('JournalRecord') } },
+            }),
+            ...errors,
+          },
+        },
+      },
+      '/api/alerts': {
+        get: {
+          summary: 'active alerts',
+          responses: {
+            '200': ok({ type: 'object', properties: { alerts: { type: 'array', items: ref('Alert') } } }),
+            ...errors,
+          },
+        },
+      },
+    },
+    'x-websocket': {
+      path: '/ws',
+      auth: 'Authorization: Bearer <token> header, or a first message {"type":"auth","token":"..."}; otherwise closed with 4401',
+      client: ref('WsClientMessage'),
+      server: ref('WsServerMessage'),
+    },
+  };
 }
