@@ -2,12 +2,15 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { isKioskbusError } from '../core/errors.js';
+import { ErrorCode, isKioskbusError } from '../core/errors.js';
 import { listSerialPorts } from '../transport/serial.js';
 import { runDemo } from './demo.js';
+import { fleetDemoCommand } from './fleet-demo.js';
 import { probeCommand } from './probe.js';
 import { serveServiceCommand } from './serve-service.js';
 import { protocols } from './protocols.js';
+import { CliFailure, EXIT_CODES_HELP, ExitCode } from './exit.js';
+import { completionCommand, HELP_TOPICS, helpCommand } from './help.js';
 import { UsageError, type CliCommand, type CliIo, type ProtocolCli } from './types.js';
 
 function version(): string {
@@ -65,8 +68,8 @@ Runs every protocol's host against its built-in simulator and prints what happen
 
 type Verb = 'decode' | 'watch' | 'simulate';
 const VERB_SUMMARY: Record<Verb, string> = {
-  decode: 'decode a hex capture into one JSON line per frame',
-  watch: 'initialise a device and print its events as JSON lines',
+  decode: 'decode a hex capture (readable lines on a terminal, JSON lines with --json or when piped)',
+  watch: 'start a device and print its events, levels and losses; commands on stdin',
   simulate: 'serve a device simulator on TCP or a pty',
 };
 
@@ -80,12 +83,21 @@ function verbCommand(verb: Verb): CliCommand | undefined {
     async run(args, io) {
       const [name, ...rest] = args;
       const protocol = withVerb.find((p) => p.name === name);
-      if (!protocol) throw new UsageError(`${verb}: expected a protocol (${names.join(', ')}), got "${name ?? ''}"`);
+      if (!protocol) throw new UsageError(`expected a protocol (${names.join(', ')}), got "${name ?? ''}"`, verb);
       if (rest.includes('--help') || rest.includes('-h')) {
         io.stdout.write(`${protocol[verb].usage}\n`);
-        return 0;
+        return ExitCode.Ok;
       }
-      return protocol[verb].run(rest, io);
+      try {
+        return await protocol[verb].run(rest, io);
+      } catch (error) {
+        if (error instanceof UsageError && error.command === undefined) {
+          throw new UsageError(error.message, `${verb} ${protocol.name}`);
+        }
+        if (error instanceof TypeError && 'code' in error)
+          throw new UsageError(error.message, `${verb} ${protocol.name}`);
+        throw error;
+      }
     },
   };
 }
@@ -96,11 +108,16 @@ function commands(): Map<string, CliCommand> {
     ['demo', demoCommand],
     ['probe', probeCommand],
     ['serve', serveServiceCommand],
+    ['fleet-demo', fleetDemoCommand],
   ]);
   for (const verb of ['decode', 'watch', 'simulate'] as const) {
     const command = verbCommand(verb);
     if (command) map.set(verb, command);
   }
+  map.set(
+    'completion',
+    completionCommand(() => map, protocols),
+  );
   return map;
 }
 
@@ -118,45 +135,72 @@ Options:
   --help, -h     help for kioskbus or for a command (kioskbus <command> --help)
   --version, -v  print the version
 
+Help topics: kioskbus help <${HELP_TOPICS.join('|')}>
+
+${EXIT_CODES_HELP}
+
 Debug logs: DEBUG=kioskbus:* kioskbus ...`;
 }
 
-/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A usage error: one line, then where the help is. */
+function usageError(io: CliIo, name: string, message: string): number {
+  io.stderr.write(`kioskbus ${name}: ${message}\nsee 'kioskbus ${name} --help'\n`);
+  return ExitCode.Usage;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code (see `EXIT_CODES_HELP`). */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const map = commands();
   const [first, ...rest] = argv;
-  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
-    const topic = first === 'help' ? rest[0] : undefined;
-    const command = topic ? map.get(topic) : undefined;
-    io.stdout.write(`${command ? command.usage : mainUsage(map)}\n`);
-    return 0;
+  if (first === undefined || first === '--help' || first === '-h') {
+    io.stdout.write(`${mainUsage(map)}\n`);
+    return ExitCode.Ok;
   }
+  if (first === 'help') return helpCommand(rest, io, map);
   if (first === '--version' || first === '-v') {
     io.stdout.write(`${version()}\n`);
-    return 0;
+    return ExitCode.Ok;
   }
   const command = map.get(first);
   if (!command) {
-    io.stderr.write(`kioskbus: unknown command "${first}"\n\n${mainUsage(map)}\n`);
-    return 2;
+    const names = [...map.keys()].join(', ');
+    io.stderr.write(`kioskbus: unknown command "${first}" (commands: ${names})\nsee 'kioskbus --help'\n`);
+    return ExitCode.Usage;
   }
   if (rest.length > 0 && (rest[0] === '--help' || rest[0] === '-h')) {
     io.stdout.write(`${command.usage}\n`);
-    return 0;
+    return ExitCode.Ok;
   }
+  // errors name the command as typed: "kioskbus watch essp: ..."
+  const verbName = ['decode', 'watch', 'simulate'].includes(first) && protocols.some((p) => p.name === rest[0]);
+  const name = verbName ? `${first} ${rest[0] ?? ''}` : first;
   try {
-    return await command.run(rest, io);
+    const code = await command.run(rest, io);
+    return io.signal.aborted ? ExitCode.Interrupted : code;
   } catch (error) {
-    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error)) {
+    if (io.signal.aborted) return ExitCode.Interrupted;
+    if (error instanceof UsageError) return usageError(io, error.command ?? first, error.message);
+    if (error instanceof TypeError && 'code' in error) {
       // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options
-      io.stderr.write(`kioskbus ${first}: ${error.message}\n\n${command.usage}\n`);
-      return 2;
+      return usageError(io, first, error.message);
+    }
+    if (error instanceof CliFailure) {
+      io.stderr.write(`kioskbus ${name}: ${error.message}\n`);
+      return error.exitCode;
     }
     if (isKioskbusError(error)) {
-      io.stderr.write(`kioskbus ${first}: ${error.message}\n`);
-      return 1;
+      // the message ends with its [CODE]; a bad URL or value is the user's: a usage error
+      io.stderr.write(`kioskbus ${name}: ${error.message}\n`);
+      const usage = error.code === ErrorCode.UnsupportedUrl || error.code === ErrorCode.InvalidArgument;
+      return usage ? ExitCode.Usage : ExitCode.Failure;
     }
-    throw error;
+    io.stderr.write(`kioskbus ${name}: ${errorText(error)}\n`);
+    if (process.env.DEBUG) io.stderr.write(`${error instanceof Error ? (error.stack ?? '') : ''}\n`);
+    return ExitCode.Failure;
   }
 }
 
@@ -170,14 +214,19 @@ function isMain(): boolean {
   }
 }
 
-/** Runs the CLI on this process: argv, stdio, exit code; Ctrl-C stops watch/simulate (twice: exit at once). */
+/** How long a command has to close its port after Ctrl-C before the process ends anyway. */
+export const INTERRUPT_GRACE_MS = 150;
+
+/**
+ * Runs the CLI on this process: argv, stdio, exit code. Ctrl-C (or SIGTERM) aborts the command, which closes its
+ * port; the process ends with 130 at the latest INTERRUPT_GRACE_MS later, whatever the command is waiting for.
+ */
 export function main(): void {
   const controller = new AbortController();
-  let interrupts = 0;
   const onSignal = (): void => {
-    interrupts += 1;
-    if (interrupts > 1) process.exit(130);
+    if (controller.signal.aborted) process.exit(ExitCode.Interrupted);
     controller.abort();
+    setTimeout(() => process.exit(ExitCode.Interrupted), INTERRUPT_GRACE_MS).unref();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -188,13 +237,14 @@ export function main(): void {
     signal: controller.signal,
   }).then(
     (code) => {
+      // nothing may keep the process alive once the command is done (a stdin reader, a socket in TIME_WAIT)
       process.exitCode = code;
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      process.stdin.destroy();
+      setTimeout(() => process.exit(code), INTERRUPT_GRACE_MS).unref();
     },
     (error: unknown) => {
-      process.stderr.write(`kioskbus: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = 1;
+      process.stderr.write(`kioskbus: ${errorText(error)}\n`);
+      process.exit(ExitCode.Failure);
     },
   );
 }

@@ -34,6 +34,7 @@ import { genericName, replyError, SspGeneric } from '../essp/generic.js';
 import { unitTypeName, type ChannelInfo } from '../essp/tables/context.js';
 import { createTransport, type SerialDefaults } from '../transport/open.js';
 import type { Transport } from '../transport/types.js';
+import { ExitCode, openFailure } from './exit.js';
 import { UsageError, type CliCommand, type CliIo } from './types.js';
 
 export type ProbeProtocol = 'essp' | 'ccnet' | 'controllerbox';
@@ -650,12 +651,10 @@ export const probeCommand: CliCommand = {
     try {
       results = await probePort(target, options);
     } catch (error) {
-      if (isKioskbusError(error, ErrorCode.Cancelled)) {
-        io.stderr.write('kioskbus probe: cancelled\n');
-        return 130;
-      }
+      if (isKioskbusError(error, ErrorCode.Cancelled) || io.signal.aborted) return ExitCode.Interrupted;
+      if (isKioskbusError(error) && error.context.opening === true) throw openFailure(target, error.cause ?? error);
       throw error;
     }
-    return results.some((r) => r.devices.length > 0) ? 0 : 3;
+    return results.some((r) => r.devices.length > 0) ? ExitCode.Ok : ExitCode.NoAnswer;
   },
 };

@@ -32,8 +32,13 @@ export interface DemoSection {
   run(say: (line: string) => void, signal: AbortSignal): Promise<void>;
 }
 
+/** A wrong command line: exit code 2, one line, and where the help is (`kioskbus <command> --help`). */
 export class UsageError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The command whose help to show, e.g. `watch essp` (default: the command that ran). */
+    readonly command?: string,
+  ) {
     super(message);
     this.name = 'UsageError';
   }

@@ -226,9 +226,9 @@ describe('kioskbus probe: nothing there, bad ports', () => {
     ]);
   });
 
-  it('a bad URL, a refused connection and a missing serial port exit 1 with a message', async () => {
+  it('a bad URL exits 2; a refused connection and a missing serial port exit 1 with a message', async () => {
     const bad = await probe(['ftp://example.org/x']);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/kioskbus probe: unsupported transport "ftp:\/\/example.org\/x"/);
 
     const server = await serve(() => undefined);
@@ -236,12 +236,14 @@ describe('kioskbus probe: nothing there, bad ports', () => {
     await server.close();
     const refused = await probe([`tcp://127.0.0.1:${port}`, '--timeout', '20']);
     expect(refused.code).toBe(1);
-    expect(refused.err).toMatch(new RegExp(`kioskbus probe: cannot open tcp://127.0.0.1:${port}: .*ECONNREFUSED`));
+    expect(refused.err).toMatch(new RegExp(`kioskbus probe: cannot open tcp://127.0.0.1:${port}`));
 
     const missing = await probe(['/dev/kioskbus-no-such-port', '--timeout', '20']);
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('kioskbus probe: cannot open /dev/kioskbus-no-such-port');
-    expect(missing.err.match(/\[TRANSPORT_ERROR\]/g)).toHaveLength(1);
+    expect(missing.err).toBe(
+      'kioskbus probe: cannot open /dev/kioskbus-no-such-port: no such port (kioskbus ports lists the ports)\n',
+    );
   });
 
   it('a connection dropped at once is tried once more; a port that keeps dropping it fails with exit 1', async () => {
@@ -292,7 +294,7 @@ describe('kioskbus probe: nothing there, bad ports', () => {
     for (const args of [[], ['tcp://127.0.0.1:1', '--timeout', 'soon'], ['x', '--protocol', 'mdb'], ['x', 'y']]) {
       const result = await probe(args);
       expect(result.code).toBe(2);
-      expect(result.err).toContain('kioskbus probe <path-or-url>');
+      expect(result.err).toMatch(/^kioskbus probe: .*\nsee 'kioskbus probe --help'\n$/);
     }
     const key = await probe(['x', '--fixed-key', 'not-a-secret-key']);
     expect(key.code).toBe(2);
@@ -307,7 +309,7 @@ describe('kioskbus probe: nothing there, bad ports', () => {
       io.abort();
     }, 30);
     expect(await running).toBe(130);
-    expect(io.err()).toBe('kioskbus probe: cancelled\n');
+    expect(io.err()).toBe('');
   });
 
   it('probePort can be cancelled and leaves nothing open', async () => {

@@ -5,8 +5,10 @@ import { parseArgs } from 'node:util';
 import { concatBytes, parseHex } from '../../core/bytes.js';
 import { isKioskbusError } from '../../core/errors.js';
 import { parseServeArgs, SERVE_USAGE, serveUntilAborted } from '../serve.js';
-import { UsageError, type CliCommand, type CliIo, type ProtocolCli } from '../types.js';
-import { forEachStdinLine, readHexInput, untilAborted, writeJsonLine } from '../util.js';
+import { CliFailure, ExitCode, openFailure, startupFailure } from '../exit.js';
+import { eventPrinter, recordPrinter, wantsJson, type EventPrinter } from '../output.js';
+import { UsageError, type CliCommand, type ProtocolCli } from '../types.js';
+import { forEachStdinLine, readHexInput, untilAborted } from '../util.js';
 import { createTransport } from '../../transport/open.js';
 import { CcnetBus } from '../../ccnet/bus.js';
 import { CaptureDescriber } from '../../ccnet/describe.js';
@@ -20,42 +22,41 @@ import { CardReaderSimulator } from '../../ccnet/simulator/card.js';
 import { CoinSimulator } from '../../ccnet/simulator/coin.js';
 import { scriptSimulator } from '../../ccnet/simulator/script.js';
 
-function line(io: CliIo, value: unknown): void {
-  writeJsonLine(io.stdout, value);
-}
-
 export const decodeCommand: CliCommand = {
   summary: 'decode a CCNET hex capture',
-  usage: `kioskbus decode ccnet [HEX... | -] [--pairs]
+  usage: `kioskbus decode ccnet [HEX... | -] [--pairs] [--json]
 
-Decodes CCNET frames from hex given as arguments (or from stdin with "-" or no argument) and prints one JSON
-line per frame: address, device class, CRC, command or state name (POLL, ENABLE_BILL_TYPES, ESCROW_POSITION,
+Decodes CCNET frames from hex given as arguments (or from stdin with "-" or no argument) and prints one line
+per frame (readable on a terminal; JSON with a "type" field with --json or when piped): address, device class, CRC, command or state name (POLL, ENABLE_BILL_TYPES, ESCROW_POSITION,
 BILL_STACKED ...) with decoded arguments and replies. Frames are read in order, so a frame from an address
 that was just sent a command is decoded as its reply. Garbage and bad CRCs are reported as their own lines.
-  --pairs   read B2B DISPENSE as type/count pairs (newer firmware) instead of the rev 2.3.1 mask`,
+  --pairs   read B2B DISPENSE as type/count pairs (newer firmware) instead of the rev 2.3.1 mask
+  --json    JSON lines even on a terminal`,
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args,
-      options: { pairs: { type: 'boolean' } },
+      options: { pairs: { type: 'boolean' }, json: { type: 'boolean' } },
       allowPositionals: true,
       strict: true,
     });
     const text = await readHexInput(positionals, io.stdin);
-    const describer = new CaptureDescriber({ dispenseFormat: values.pairs ? 'pairs' : 'mask' });
-    const parts: Uint8Array[] = [];
-    let badInput = 0;
-    for (const token of text.split(/\s+/).filter((t) => t.length > 0)) {
-      try {
-        parts.push(parseHex(token));
-      } catch (error) {
-        badInput += 1;
-        line(io, { type: 'error', message: error instanceof Error ? error.message : String(error) });
-      }
+    let bytes: Uint8Array;
+    try {
+      bytes = concatBytes(
+        text
+          .split(/\s+/)
+          .filter((t) => t.length > 0)
+          .map((token) => parseHex(token)),
+      );
+    } catch (error) {
+      throw new UsageError(`the capture is not hex: ${error instanceof Error ? error.message : String(error)}`);
     }
-    for (const l of describer.push(concatBytes(parts))) line(io, l);
-    for (const l of describer.end()) line(io, l);
-    line(io, { type: 'summary', ...describer.stats, badInput });
-    return 0;
+    const describer = new CaptureDescriber({ dispenseFormat: values.pairs ? 'pairs' : 'mask' });
+    const print = recordPrinter(io.stdout, wantsJson(io.stdout, values.json));
+    for (const l of describer.push(bytes)) print(l as unknown as Record<string, unknown>);
+    for (const l of describer.end()) print(l as unknown as Record<string, unknown>);
+    print({ type: 'summary', ...describer.stats });
+    return ExitCode.Ok;
   },
 };
 
@@ -70,96 +71,148 @@ interface Forwardable {
   on(event: string, listener: (...args: unknown[]) => void): unknown;
 }
 
-function forward(io: CliIo, emitter: Forwardable, address: number, events: readonly string[]): void {
+/** The fields of an event payload. */
+function fieldsOf(payload: unknown): Record<string, unknown> {
+  if (payload === undefined) return {};
+  if (isKioskbusError(payload)) return { code: payload.code, message: payload.message };
+  if (typeof payload === 'object' && payload !== null && !Array.isArray(payload)) {
+    return { ...(payload as Record<string, unknown>) };
+  }
+  return { data: payload };
+}
+
+/**
+ * Forwards the events to `print`; a `problem` is printed once until it changes or the device is back (a device
+ * that keeps failing does not fill the screen five times a second).
+ */
+function forward(print: EventPrinter, label: string, emitter: Forwardable, events: readonly string[]): void {
+  let lastProblem: string | undefined;
   for (const event of events) {
     emitter.on(event, (...args: unknown[]) => {
-      const payload = args[0];
-      line(io, {
-        event,
-        address,
-        ...(payload === undefined
-          ? {}
-          : isKioskbusError(payload)
-            ? { code: payload.code, message: payload.message }
-            : { data: payload }),
-      });
+      const fields = fieldsOf(args[0]);
+      if (event === 'problem') {
+        const key = `${String(fields.code)} ${String(fields.message)}`;
+        if (key === lastProblem) return;
+        lastProblem = key;
+      } else if (event === 'online' || event === 'offline') {
+        lastProblem = undefined;
+      }
+      print(label, event, fields);
     });
   }
 }
 
+const DEVICE_NAMES: Record<number, string> = { 1: 'b2b', 2: 'coin-changer', 3: 'bill-validator', 4: 'card-reader' };
+
+interface WatchedCcnet extends Forwardable {
+  initialize(): Promise<object>;
+  enable(): Promise<unknown>;
+  start(): void;
+  stop(): unknown;
+}
+
 export const watchCommand: CliCommand = {
   summary: 'watch a CCNET device',
-  usage: `kioskbus watch ccnet <path-or-url> [--address N] [--baud 9600|19200]
+  usage: `kioskbus watch ccnet <path-or-url> [--address N] [--baud 9600|19200] [--json] [--once]
 
 Initialises the device at --address (3 bill validator (default), 1 Bill-to-Bill, 2 coin changer, 4 card reader),
-enables it, polls it and prints its typed events as JSON lines until Ctrl-C. The port is a serial device
-(9600 8N1 by default), serial://PATH?baudRate=19200 or tcp://HOST:PORT (e.g. a simulator).`,
+enables it, polls it and prints its typed events until Ctrl-C: readable lines on a terminal, JSON lines with
+--json or when piped. A lost device is reported once (offline) and again when it is back (online); with --once
+the command ends with exit code 1 instead. The port is a serial device (9600 8N1 by default),
+serial://PATH?baudRate=19200 or tcp://HOST:PORT (e.g. a simulator).`,
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args,
-      options: { address: { type: 'string' }, baud: { type: 'string' } },
+      options: {
+        address: { type: 'string' },
+        baud: { type: 'string' },
+        json: { type: 'boolean' },
+        once: { type: 'boolean' },
+      },
       allowPositionals: true,
       strict: true,
     });
     const target = positionals[0];
-    if (target === undefined) throw new UsageError('watch ccnet: give a port path or tcp://HOST:PORT');
+    if (target === undefined) throw new UsageError('give a port path or tcp://HOST:PORT');
+    if (positionals.length > 1) throw new UsageError(`one port only, got ${positionals.join(' ')}`);
     const address = parseAddress(values.address ?? '3');
     const baud = Number(values.baud ?? '9600');
     if (baud !== 9600 && baud !== 19200) throw new UsageError(`--baud must be 9600 or 19200`);
+    const print = eventPrinter(io.stdout, wantsJson(io.stdout, values.json));
+    const label = `${DEVICE_NAMES[address] ?? 'ccnet'}@${address}`;
     const transport = createTransport(target, { ...CCNET_SERIAL_DEFAULTS, baudRate: baud });
-    await transport.open();
+    const onAbort = (): void => {
+      void transport.close().catch(() => undefined);
+    };
+    io.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await transport.open();
+    } catch (error) {
+      io.signal.removeEventListener('abort', onAbort);
+      if (io.signal.aborted) return ExitCode.Interrupted;
+      throw openFailure(target, error);
+    }
     const bus = new CcnetBus(transport, { responseTimeoutMs: 200 });
     const common = ['state', 'offline', 'online', 'problem'];
-    let stop: () => void = () => undefined;
+    let device: WatchedCcnet;
+    let events: string[];
+    if (address === 2) {
+      device = new CoinChanger(bus, { address });
+      events = [...common, 'coin', 'rejected', 'manualDispense', 'fault'];
+    } else if (address === 4) {
+      device = new CardReader(bus, { address });
+      events = [...common, 'cardReady', 'vendApproved', 'vendDenied', 'fault'];
+    } else {
+      const Bill = address === 1 ? BillToBill : BillValidator;
+      device = new Bill(bus, { address });
+      events = [
+        ...common,
+        'credit',
+        'escrow',
+        'returned',
+        'rejected',
+        'coupon',
+        'fault',
+        'busy',
+        'dispensing',
+        'completed',
+      ];
+    }
+    forward(print, label, device, events);
+    let lost: (() => void) | undefined;
+    const lostOnce = new Promise<void>((resolve) => {
+      lost = resolve;
+    });
+    if (values.once === true) device.on('offline', () => lost?.());
     try {
-      if (address === 2) {
-        const cc = new CoinChanger(bus, { address });
-        forward(io, cc, address, [...common, 'coin', 'rejected', 'manualDispense', 'fault']);
-        const info = await cc.initialize();
-        line(io, { event: 'initialized', address, ...info });
-        await cc.enable();
-        cc.start();
-        stop = () => {
-          cc.stop();
-        };
-      } else if (address === 4) {
-        const cr = new CardReader(bus, { address });
-        forward(io, cr, address, [...common, 'cardReady', 'vendApproved', 'vendDenied', 'fault']);
-        const info = await cr.initialize();
-        line(io, { event: 'initialized', address, ...info });
-        await cr.enable();
-        cr.start();
-        stop = () => {
-          cr.stop();
-        };
-      } else {
-        const dev = address === 1 ? new BillToBill(bus, { address }) : new BillValidator(bus, { address });
-        forward(io, dev, address, [
-          ...common,
-          'credit',
-          'escrow',
-          'returned',
-          'rejected',
-          'coupon',
-          'fault',
-          'busy',
-          'dispensing',
-          'completed',
-        ]);
-        const info = await dev.initialize();
-        line(io, { event: 'initialized', address, ...info });
-        await dev.enable();
-        dev.start();
-        stop = () => {
-          dev.stop();
-        };
+      try {
+        const info = await device.initialize();
+        print(label, 'initialized', { address, ...info });
+        await device.enable();
+      } catch (error) {
+        if (io.signal.aborted) return ExitCode.Interrupted;
+        throw startupFailure(
+          {
+            protocol: `CCNET ${label}`,
+            target,
+            tried: `RESET and IDENTIFICATION at address ${String(address)}, ${String(baud)} 8N1`,
+            hint:
+              'the unit is in another protocol mode (ID003, pulse, ccTalk: set CCNET), a wrong address ' +
+              '(--address 1..4), 19200 instead of 9600 (--baud), TX/RX swapped or no common ground, the unit not ' +
+              'powered (kioskbus help ccnet)',
+          },
+          error,
+        );
       }
-      await untilAborted(io.signal);
-      return 0;
+      device.start();
+      await Promise.race([untilAborted(io.signal), lostOnce]);
+      if (!io.signal.aborted) throw new CliFailure(`${label} on ${target} was lost (--once)`);
+      return ExitCode.Interrupted;
     } finally {
-      stop();
+      io.signal.removeEventListener('abort', onAbort);
+      device.stop();
       bus.close();
-      await transport.close();
+      await transport.close().catch(() => undefined);
     }
   },
 };

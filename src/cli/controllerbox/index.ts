@@ -5,8 +5,10 @@ import { parseArgs } from 'node:util';
 import { parseHex } from '../../core/bytes.js';
 import { isKioskbusError, KioskbusError } from '../../core/errors.js';
 import { parseServeArgs, SERVE_OPTIONS, SERVE_USAGE, serveUntilAborted } from '../serve.js';
+import { CliFailure, ExitCode, openFailure, startupFailure } from '../exit.js';
+import { eventPrinter, recordPrinter, wantsJson } from '../output.js';
 import { UsageError, type CliCommand, type ProtocolCli } from '../types.js';
-import { forEachStdinLine, intOption, readHexInput, untilAborted, writeJsonLine } from '../util.js';
+import { forEachStdinLine, intOption, readHexInput, untilAborted } from '../util.js';
 import { createTransport } from '../../transport/open.js';
 import { decodeCapture } from '../../controllerbox/decode.js';
 import { crcVariantName, parseCrcSetting, type CrcSetting } from '../../controllerbox/frame.js';
@@ -47,7 +49,8 @@ Decodes a ControllerBox UART capture (hex bytes as arguments, or on stdin with -
 line per frame: message name, kind, fields with names (read as the first frame of an exchange and/or as its
 response), bad CRCs, bad frames and garbage. With --crc auto (default) the CRC variant is detected.
 ${CRC_USAGE}
-  --from WHO            who wrote the bytes: host, box or any (default any: both readings)`;
+  --from WHO            who wrote the bytes: host, box or any (default any: both readings)
+  --json                JSON lines even on a terminal (the default when piped)`;
 
 export const decode: CliCommand = {
   summary: 'decode a ControllerBox UART capture',
@@ -55,7 +58,7 @@ export const decode: CliCommand = {
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args,
-      options: { ...CRC_OPTIONS, from: { type: 'string' } },
+      options: { ...CRC_OPTIONS, from: { type: 'string' }, json: { type: 'boolean' } },
       strict: true,
       allowPositionals: true,
     });
@@ -64,13 +67,19 @@ export const decode: CliCommand = {
     if (from !== 'host' && from !== 'box' && from !== 'any') {
       throw new UsageError(`--from must be host, box or any, got "${from}"`);
     }
-    const bytes = parseHex(await readHexInput(positionals, io.stdin));
+    let bytes: Uint8Array;
+    try {
+      bytes = parseHex(await readHexInput(positionals, io.stdin));
+    } catch (error) {
+      throw new UsageError(`the capture is not hex: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const print = recordPrinter(io.stdout, wantsJson(io.stdout, values.json));
     let frames = 0;
     let problems = 0;
     for (const record of decodeCapture(bytes, { crc, from })) {
       if (record.type === 'frame') frames++;
       else if (record.type !== 'crc-detected') problems++;
-      writeJsonLine(io.stdout, record);
+      print(record as unknown as Record<string, unknown>);
     }
     io.stderr.write(`${bytes.length} bytes: ${frames} frame(s), ${problems} problem(s)\n`);
     return 0;
@@ -82,11 +91,15 @@ export const decode: CliCommand = {
 const WATCH_USAGE = `kioskbus watch controllerbox <path-or-url> [options]
 
 Opens the ControllerBox (a serial port path, serial://...?baudRate=N or tcp://host:port), reads its versions,
-switches status polling on and prints every status and event as a JSON line until Ctrl-C.
+switches status polling on and prints every status and event until Ctrl-C: readable lines on a terminal, JSON
+lines with --json or when piped. A lost box is reported once (offline), reached again and reported back
+(online); with --once the command ends with exit code 1 instead.
 ${CRC_USAGE}
   --baud N              serial baud rate (default ${CONTROLLERBOX_SERIAL_DEFAULTS.baudRate}: the document gives none)
   --polling on|off      switch status polling on at start (default on)
-  --currency CODE       currency of money values (default VND)`;
+  --currency CODE       currency of money values (default VND)
+  --json                JSON lines even on a terminal
+  --once                exit (code 1) when the box is lost`;
 
 const WATCHED_EVENTS: (keyof ControllerBoxHostEventMap)[] = [
   'deviceError',
@@ -102,13 +115,25 @@ const WATCHED_EVENTS: (keyof ControllerBoxHostEventMap)[] = [
   'error',
 ];
 
+/** What `watch` needs of the host's shared life-cycle (start, offline/online), when the host has it. */
+interface LifeCycle {
+  start?: () => Promise<void>;
+}
+
 export const watch: CliCommand = {
-  summary: 'print ControllerBox statuses and events as JSON lines',
+  summary: 'print ControllerBox statuses and events',
   usage: WATCH_USAGE,
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args,
-      options: { ...CRC_OPTIONS, baud: { type: 'string' }, polling: { type: 'string' }, currency: { type: 'string' } },
+      options: {
+        ...CRC_OPTIONS,
+        baud: { type: 'string' },
+        polling: { type: 'string' },
+        currency: { type: 'string' },
+        json: { type: 'boolean' },
+        once: { type: 'boolean' },
+      },
       strict: true,
       allowPositionals: true,
     });
@@ -123,37 +148,88 @@ export const watch: CliCommand = {
       crc,
       ...(values.currency === undefined ? {} : { currency: values.currency }),
     });
-    const print = (record: object): void => {
-      writeJsonLine(io.stdout, record, { errorsAsCode: true });
-    };
-    for (const name of WATCHED_EVENTS) {
-      (host.on as (n: string, l: (e: unknown) => void) => unknown).call(host, name, (event: unknown) => {
-        print(event instanceof KioskbusError ? { event: name, error: event } : { event: name, ...(event as object) });
+    const print = eventPrinter(io.stdout, wantsJson(io.stdout, values.json));
+    const label = 'controllerbox';
+    const on = (host.on as (n: string, l: (e: unknown) => void) => unknown).bind(host);
+    for (const name of [...WATCHED_EVENTS, 'offline', 'online']) {
+      on(name, (event: unknown) => {
+        print(
+          label,
+          name,
+          event instanceof KioskbusError
+            ? { code: event.code, message: event.message }
+            : typeof event === 'object' && event !== null
+              ? { ...event }
+              : {},
+        );
       });
     }
-    const stopped = untilAborted(io.signal);
+    let lost: ((error: KioskbusError) => void) | undefined;
+    const lostOnce = new Promise<KioskbusError>((resolve) => {
+      lost = resolve;
+    });
+    const lifeCycle = host as unknown as LifeCycle;
+    const onAbort = (): void => {
+      void host.close().catch(() => undefined);
+    };
+    io.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      await host.open();
       try {
-        print({ event: 'version', ...(await host.version()) });
+        await host.open();
       } catch (error) {
-        print({ event: 'error', error: isKioskbusError(error) ? error : String(error), command: 'REQUEST_VERSION' });
+        if (io.signal.aborted) return ExitCode.Interrupted;
+        throw openFailure(target, error);
+      }
+      try {
+        print(label, 'version', { ...(await host.version()) });
+      } catch (error) {
+        if (io.signal.aborted) return ExitCode.Interrupted;
+        throw startupFailure(
+          {
+            protocol: 'ControllerBox',
+            target,
+            tried: `REQUEST_VERSION at ${String(baudRate)} 8N1, CRC ${values.crc ?? 'auto'}`,
+            hint:
+              'a wrong baud rate (--baud), TX/RX swapped or no common ground, the Android app still holding the ' +
+              'port, the box not powered (kioskbus help controllerbox)',
+          },
+          error,
+        );
       }
       if (polling === 'on' && !io.signal.aborted) {
         try {
           await host.setStatusPolling(true);
         } catch (error) {
-          print({ event: 'error', error: isKioskbusError(error) ? error : String(error), command: 'SETTING' });
+          print(label, 'error', {
+            command: 'SETTING',
+            ...(isKioskbusError(error) ? { code: error.code } : {}),
+            message: String(error),
+          });
         }
       }
-      await stopped;
+      if (lifeCycle.start) {
+        // the shared life-cycle: offline once, reopen with back-off, online once
+        on('offline', (error) => {
+          if (values.once === true) lost?.(error as KioskbusError);
+        });
+        await lifeCycle.start.call(host);
+      } else {
+        // a host without the life-cycle: a lost port ends the watch with an error, never silently
+        transport.once('disconnected', (error) => {
+          print(label, 'offline', { code: error.code, message: error.message });
+          lost?.(error);
+        });
+      }
+      const gone = await Promise.race([untilAborted(io.signal).then(() => undefined), lostOnce]);
       const variant = host.crcVariant;
       io.stderr.write(
         `stopped; CRC ${variant ? crcVariantName(variant) : 'not detected'}; ${JSON.stringify(host.stats)}\n`,
       );
-      return 0;
+      if (gone && !io.signal.aborted) throw new CliFailure(`the box on ${target} was lost: ${gone.message}`);
+      return ExitCode.Interrupted;
     } finally {
-      await host.close();
+      io.signal.removeEventListener('abort', onAbort);
+      await host.close().catch(() => undefined);
     }
   },
 };

@@ -4,15 +4,16 @@ import { parseHex } from '../../core/bytes.js';
 import { isKioskbusError } from '../../core/errors.js';
 import { decodeCapture, type DecodeOptions } from '../../essp/decode.js';
 import { UsageError, type CliCommand } from '../types.js';
-import { readHexInput, writeJsonLine } from '../util.js';
+import { recordPrinter, wantsJson } from '../output.js';
+import { readHexInput } from '../util.js';
 
 /** `kioskbus decode essp [--key HEX32] [--protocol-version N] [HEX... | -]` */
 export const decodeCommand: CliCommand = {
-  summary: 'decode an eSSP hex capture into one JSON line per frame',
-  usage: `kioskbus decode essp [--key HEX32] [--protocol-version N] [HEX... | -]
+  summary: 'decode an eSSP hex capture, one line per frame',
+  usage: `kioskbus decode essp [--key HEX32] [--protocol-version N] [--json] [HEX... | -]
 
-Decodes an eSSP capture given as hex (arguments, or stdin when none or "-"; spaces optional) into one JSON line
-per frame: address, seq, CRC ok/bad, the command of host frames with its arguments, and each reply decoded in the
+Decodes an eSSP capture given as hex (arguments, or stdin when none or "-"; spaces optional) into one line per
+frame (readable on a terminal; JSON with a "type" field with --json or when piped): address, seq, CRC ok/bad, the command of host frames with its arguments, and each reply decoded in the
 context of the command before it (POLL replies as events, e.g. CREDIT_NOTE with its channel). Garbage, bad CRCs and
 cut frames are reported as lines of their own.
 
@@ -20,12 +21,13 @@ cut frames are reported as lines of their own.
                             encrypted frames are decrypted and their eCOUNT shown
   --protocol-version N      the protocol version (default: inferred from HOST_PROTOCOL_VERSION, SETUP_REQUEST
                             and the lengths of the data)
+  --json                    JSON lines even on a terminal
 
 Example: kioskbus decode essp 7F8001071202 7F8004F0EE01EBB948`,
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args,
-      options: { key: { type: 'string' }, 'protocol-version': { type: 'string' } },
+      options: { key: { type: 'string' }, 'protocol-version': { type: 'string' }, json: { type: 'boolean' } },
       allowPositionals: true,
       strict: true,
     });
@@ -55,7 +57,8 @@ Example: kioskbus decode essp 7F8001071202 7F8004F0EE01EBB948`,
       if (isKioskbusError(error)) throw new UsageError(`the capture is not hex: ${error.message}`);
       throw error;
     }
-    for (const record of decodeCapture(bytes, options)) writeJsonLine(io.stdout, record);
+    const print = recordPrinter(io.stdout, wantsJson(io.stdout, values.json));
+    for (const record of decodeCapture(bytes, options)) print(record);
     return 0;
   },
 };

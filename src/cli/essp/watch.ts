@@ -1,22 +1,24 @@
 /**
- * `kioskbus watch essp <path-or-url> [--address N] [--fixed-key HEX] ...`: starts a note validator (SYNC, key
- * exchange, protocol version, set-up, inhibits, enable), polls it and prints its typed events as JSON lines until
- * Ctrl-C. Keys are never printed.
+ * `kioskbus watch essp <path-or-url>`: asks the device at the address what it is (a short probe: SYNC, key exchange,
+ * SETUP_REQUEST), starts the matching device class (note validator, SMART Payout, NV11, NV4000, SMART Hopper, SMART
+ * System), prints its events (readable on a terminal, JSON lines with --json or when piped), reports a lost device
+ * once and its return, and takes commands on stdin (payout 5.00 EUR, float, empty, levels, enable, disable).
+ * Keys are never printed.
  */
 import { parseArgs } from 'node:util';
 import { isKioskbusError } from '../../core/errors.js';
-import { UsageError, type CliCommand, type CliIo } from '../types.js';
-import { untilAborted, writeJsonLine } from '../util.js';
+import { CliFailure, ExitCode, openFailure, startupFailure } from '../exit.js';
+import { eventPrinter, wantsJson } from '../output.js';
+import { probePort, type EsspProbedDevice } from '../probe.js';
+import { UsageError, type CliCommand } from '../types.js';
+import { forEachStdinLine } from '../util.js';
 import { createTransport } from '../../transport/open.js';
 import { SspBus } from '../../essp/bus.js';
 import { parseFixedKey } from '../../essp/crypto.js';
-import { SspValidator } from '../../essp/devices/validator.js';
 import { SSP_MAX_ADDRESS } from '../../essp/frame.js';
 import { ESSP_SERIAL_DEFAULTS } from '../../essp/line.js';
-
-function line(io: CliIo, value: Record<string, unknown>): void {
-  writeJsonLine(io.stdout, value, { hexSeparator: '' });
-}
+import { DEVICE_KINDS, createDevice, deviceKindOf, deviceLabel, type DeviceKind } from './watch-devices.js';
+import { runWatchCommand, WATCH_COMMANDS_HELP } from './watch-commands.js';
 
 function parseAddress(text: string): number {
   const value = /^0x[0-9a-f]+$/i.test(text) ? parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : NaN;
@@ -36,54 +38,39 @@ function parseInterval(text: string): number {
 
 const USAGE = `kioskbus watch essp <path-or-url> [options]
 
-Starts the note validator at --address as the ITL implementation guide says (SYNC, key exchange, highest
-protocol version, SETUP_REQUEST, channel inhibits, ENABLE), polls it and prints its events as JSON lines
-(ready, escrow, credit, rejected, stacked, jammed, fraud, cashbox, disabled, offline, online, ...) until Ctrl-C.
+Asks the device at --address what it is (SYNC, key exchange, SETUP_REQUEST: a short probe), starts it as
+its class (note validator, SMART Payout, NV11, NV4000, SMART Hopper, SMART System) the way the ITL
+implementation guide says, polls it and prints its events (ready, escrow, credit, rejected, stacked, dispensing,
+dispensed, coinCredit, levels, jammed, offline, online, ...) until Ctrl-C: readable lines on a terminal, JSON lines
+with --json or when piped. A lost device is reported once (offline), reached again with back-off, set up again
+and reported back (online); with --once the command ends with exit code 1 instead.
 The port is a serial device (9600 8N2 by default), serial://PATH?baudRate=... or tcp://HOST:PORT.
 
-  --address N          slave address, decimal or 0x.. (default 0)
+  --address N          slave address, decimal or 0x.. (default: 0x00, then 0x10 for a SMART Hopper/System)
+  --device KIND        skip the unit-type detection: ${DEVICE_KINDS.join(', ')}
+  --json               JSON lines even on a terminal
+  --once               exit (code 1) when the device is lost instead of waiting for it
   --fixed-key HEX      fixed key for the key exchange, hex of the 64-bit value (default 0123456701234567)
   --no-encryption      do not negotiate a key (commands that need one are refused)
   --no-enable          leave the device disabled (watch only)
   --poll-interval MS   200..1000 (default 200)
   --plain-poll         poll with POLL instead of POLL_WITH_ACK + EVENT_ACK (the default falls back by itself)
   --accept VALUES      comma-separated note values in minor units to accept (default: all channels)
-  --trace              also print every frame sent and received (cipher text, never keys)`;
+  --trace              also print every frame sent and received (cipher text, never keys)
 
-/** Validator events printed as lines, with their argument turned into fields. */
-const EVENTS = [
-  'reading',
-  'escrow',
-  'credit',
-  'rejecting',
-  'rejected',
-  'stacking',
-  'stacked',
-  'jammed',
-  'fraud',
-  'stackerFull',
-  'cashboxRemoved',
-  'cashboxReplaced',
-  'disabled',
-  'enabled',
-  'noteCleared',
-  'notePathOpen',
-  'channelDisable',
-  'barcode',
-  'barcodeStacked',
-  'reinitialising',
-  'online',
-  'unknown',
-] as const;
+${WATCH_COMMANDS_HELP}`;
 
 export const watch: CliCommand = {
-  summary: 'watch an eSSP note validator (start-up, poll, typed events)',
+  summary: 'watch an eSSP device: validator, SMART Payout, NV11, NV4000, SMART Hopper, SMART System',
   usage: USAGE,
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args,
       options: {
         address: { type: 'string' },
+        device: { type: 'string' },
+        json: { type: 'boolean' },
+        once: { type: 'boolean' },
         'fixed-key': { type: 'string' },
         'no-encryption': { type: 'boolean' },
         'no-enable': { type: 'boolean' },
@@ -96,9 +83,16 @@ export const watch: CliCommand = {
       strict: true,
     });
     const target = positionals[0];
-    if (target === undefined) throw new UsageError('watch essp: give a port path or tcp://HOST:PORT');
-    if (positionals.length > 1) throw new UsageError(`watch essp: one port only, got ${positionals.join(' ')}`);
-    const address = parseAddress(values.address ?? '0');
+    if (target === undefined) throw new UsageError('give a port path or tcp://HOST:PORT');
+    if (positionals.length > 1) throw new UsageError(`one port only, got ${positionals.join(' ')}`);
+    const addresses = values.address === undefined ? [0x00, 0x10] : [parseAddress(values.address)];
+    let kind: DeviceKind | undefined;
+    if (values.device !== undefined) {
+      if (!(DEVICE_KINDS as readonly string[]).includes(values.device)) {
+        throw new UsageError(`--device must be one of ${DEVICE_KINDS.join(', ')}, got "${values.device}"`);
+      }
+      kind = values.device as DeviceKind;
+    }
     let fixedKey: bigint | undefined;
     if (values['fixed-key'] !== undefined) {
       try {
@@ -112,68 +106,118 @@ export const watch: CliCommand = {
       if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--accept: "${v}" is not a value in minor units`);
       return n;
     });
-
     const pollIntervalMs = parseInterval(values['poll-interval'] ?? '200');
+    const encryption = values['no-encryption'] !== true;
+    const print = eventPrinter(io.stdout, wantsJson(io.stdout, values.json));
 
+    // 1. What is there? A short probe (each request sent at most twice, 250 ms each) instead of a long start-up.
+    let found: EsspProbedDevice | undefined;
+    try {
+      const results = await probePort(target, {
+        protocols: ['essp'],
+        esspAddresses: addresses,
+        signal: io.signal,
+        ...(encryption ? { fixedKey: fixedKey ?? 0x0123456701234567n } : {}),
+      });
+      found = results[0]?.devices.find((d): d is EsspProbedDevice => d.protocol === 'essp');
+    } catch (error) {
+      if (io.signal.aborted) return ExitCode.Interrupted;
+      if (isKioskbusError(error) && error.context.opening === true) throw openFailure(target, error.cause ?? error);
+      throw error;
+    }
+    const hex = (a: number): string => `0x${a.toString(16).padStart(2, '0')}`;
+    if (!found) {
+      throw startupFailure(
+        {
+          protocol: 'eSSP',
+          target,
+          tried: `SYNC to address ${addresses.map(hex).join(' and ')} at 9600 8N2, twice each`,
+          hint:
+            'the unit is in another protocol mode (ccTalk, SIO, pulse: set SSP), a wrong address (a SMART Hopper is ' +
+            '0x10: --address 0x10), a wrong baud rate, TX/RX swapped or no common ground, the unit not powered ' +
+            '(kioskbus help essp)',
+        },
+        'silence',
+      );
+    }
+    const address = found.address;
+    kind ??= deviceKindOf(found.unitType);
+    const label = deviceLabel(found, kind);
+
+    // 2. Start it as its class on a fresh connection; Ctrl-C closes the port at once.
     const transport = createTransport(target, ESSP_SERIAL_DEFAULTS);
-    await transport.open();
+    const onAbort = (): void => {
+      void transport.close().catch(() => undefined);
+    };
+    io.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await transport.open();
+    } catch (error) {
+      io.signal.removeEventListener('abort', onAbort);
+      if (io.signal.aborted) return ExitCode.Interrupted;
+      throw openFailure(target, error);
+    }
     const bus = new SspBus(transport);
     if (values.trace) {
       bus.on('tx', (raw, info) => {
-        line(io, { trace: 'tx', address: info.address, seq: info.seq, resend: info.retransmit, raw });
+        print(label, 'tx', { address: info.address, seq: info.seq, resend: info.retransmit, raw });
       });
       bus.on('rx', (raw, frame) => {
-        line(io, { trace: 'rx', address: frame.address, seq: frame.seq, raw });
+        print(label, 'rx', { address: frame.address, seq: frame.seq, raw });
       });
     }
-    const validator = new SspValidator(bus, {
+    const device = createDevice(kind, bus, {
       address,
-      encryption: values['no-encryption'] !== true,
+      encryption,
       enable: values['no-enable'] !== true,
       pollWithAck: values['plain-poll'] === true ? false : 'auto',
       pollIntervalMs,
       ...(fixedKey !== undefined ? { fixedKey } : {}),
       ...(accept ? { acceptValues: accept } : {}),
     });
-    const emitter = validator as unknown as NodeJS.EventEmitter;
-    for (const name of EVENTS) {
-      emitter.on(name, (info?: unknown) => {
-        line(io, { event: name, address, ...(typeof info === 'object' && info !== null ? info : {}) });
-      });
-    }
-    validator.on('ready', (info) => {
-      const setup = info.setup;
-      line(io, {
-        event: 'ready',
-        address,
-        reason: info.reason,
-        protocolVersion: info.protocolVersion,
-        unitType: setup.unitType,
-        ...('firmware' in setup ? { firmware: setup.firmware } : {}),
-        ...('currency' in setup ? { currency: setup.currency } : {}),
-        channels: setup.channels,
-        encrypted: bus.isEncrypted(address),
-      });
+    let lost: (() => void) | undefined;
+    const lostOnce = new Promise<void>((resolve) => {
+      lost = resolve;
     });
-    validator.on('offline', (error) => {
-      line(io, { event: 'offline', address, message: error.message });
+    device.forward((event, fields) => {
+      print(label, event, print.json ? { address, ...fields } : fields);
+      if (event === 'offline' && values.once === true) lost?.();
     });
-    validator.on('error', (error) => {
-      line(io, { event: 'error', address, code: error.code, message: error.message });
-    });
+    const stopStdin = forEachStdinLine(io, (line) => runWatchCommand(device, line), io.stdout);
     try {
       try {
-        await validator.start();
+        await device.start();
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        io.stderr.write(`watch essp: start-up failed: ${message}\n`);
-        return isKioskbusError(error) ? 2 : 1;
+        if (io.signal.aborted) return ExitCode.Interrupted;
+        throw startupFailure(
+          {
+            protocol: `eSSP ${label}`,
+            target,
+            tried: 'the start-up (SYNC, key exchange, protocol version, SETUP_REQUEST, ENABLE)',
+            hint: 'a device that stopped answering during the start-up: cable, power (kioskbus help essp)',
+          },
+          error,
+        );
       }
-      await untilAborted(io.signal);
-      return 0;
+      const aborted = new Promise<void>((resolve) => {
+        if (io.signal.aborted) resolve();
+        io.signal.addEventListener(
+          'abort',
+          () => {
+            resolve();
+          },
+          { once: true },
+        );
+      });
+      await Promise.race([aborted, lostOnce]);
+      if (!io.signal.aborted) throw new CliFailure(`${label} on ${target} was lost (--once)`);
+      return ExitCode.Interrupted;
     } finally {
-      await validator.close();
-      await bus.close();
+      stopStdin();
+      io.signal.removeEventListener('abort', onAbort);
+      await device.close().catch(() => undefined);
+      await bus.close().catch(() => undefined);
+      await transport.close().catch(() => undefined);
     }
   },
 };

@@ -73,9 +73,9 @@ describe('kioskbus decode essp', () => {
       '01 02 03 7F 80 01 07 12 02 AA 7F 80 04 F0 EE 01 EB B9 49 7F 80 01 07 12 02 7F 80 03 F0 F1 E8 BF 8C 7F 80',
     ]);
     expect(code).toBe(0);
-    expect(lines[0]).toEqual({ garbage: '01 02 03', bytes: 3 });
+    expect(lines[0]).toEqual({ type: 'garbage', garbage: '01 02 03', bytes: 3 });
     expect(lines[1]).toMatchObject({ command: 'POLL', crc: 'ok' });
-    expect(lines[2]).toEqual({ garbage: 'aa', bytes: 1 });
+    expect(lines[2]).toEqual({ type: 'garbage', garbage: 'aa', bytes: 1 });
     expect(lines[3]).toMatchObject({ crc: 'bad', address: 0, seq: 1, error: { code: 'CRC_MISMATCH' } });
     const reset = lines.find((l) => Array.isArray(l.events));
     expect(reset).toMatchObject({ events: [{ name: 'SLAVE_RESET' }, { name: 'DISABLED' }] });
