@@ -5,7 +5,7 @@
  */
 import { toHex } from '../core/bytes.js';
 import { CcnetDecoder, type CcnetFrame } from './frame.js';
-import { deviceClassOf, findCommand, type CommandDef, type DeviceClass } from './commands.js';
+import { commandTable, deviceClassOf, findCommand, type CommandDef, type DeviceClass } from './commands.js';
 import { decodeBillState, decodeCardState, decodeCoinState } from './states.js';
 
 export interface FrameDescription {
@@ -22,6 +22,10 @@ export interface FrameDescription {
   state?: string;
   fields?: Record<string, unknown>;
   reply?: unknown;
+  /** A reply seen without its command, named by its shape (IDENTIFICATION, GET_BILL_TABLE, GET_STATUS). */
+  byShape?: true;
+  /** DISPENSE layout read from the bytes when not given: the rev 2.3.1 type mask or the newer [type, count] pairs. */
+  layout?: 'mask' | 'pairs';
   error?: string;
   hex: string;
 }
@@ -49,6 +53,37 @@ function pollState(cls: DeviceClass, data: Uint8Array): { state: string; fields:
   for (const k of ['name', 'raw', 'code', 'description']) Reflect.deleteProperty(fields, k);
   const name = s.name;
   return { state: name, fields };
+}
+
+const printable = (b: number): boolean => b >= 0x20 && b <= 0x7e;
+
+/**
+ * The reply a frame without its command must be, by shape (rev 2.3.1 tables): IDENTIFICATION is 34 bytes whose part
+ * and serial numbers (27 bytes) are printable ASCII; GET BILL TABLE 120 bytes (24 × 5) from a bill device; GET STATUS
+ * 6 or 9 bytes from a bill device. Undefined when the shape says nothing.
+ */
+function replyByShape(cls: DeviceClass, p: Uint8Array): CommandDef<never, unknown> | undefined {
+  const table = commandTable(cls);
+  const bill = cls === 'bill-validator' || cls === 'b2b';
+  if ((p.length === 34 || p.length > 60) && p.subarray(0, 27).every(printable)) return table.identification;
+  if (bill && p.length === 120) return table.getBillTable;
+  if (bill && (p.length === 6 || p.length === 9)) return table.getStatus;
+  return undefined;
+}
+
+/**
+ * DISPENSE (3CH) arguments: the rev 2.3.1 layout is a 3-byte type mask and one count per set bit, so its length is
+ * exactly 3 + bits; the newer layout is [type, count] pairs with types 0..23 and counts > 0. Whichever fits.
+ */
+function dispenseLayout(data: Uint8Array): 'mask' | 'pairs' {
+  if (data.length >= 3) {
+    let bits = 0;
+    for (const b of data.subarray(0, 3)) for (let v = b; v > 0; v >>= 1) bits += v & 1;
+    if (data.length === 3 + bits) return 'mask';
+  }
+  let pairs = data.length > 0 && data.length % 2 === 0;
+  for (let i = 0; pairs && i < data.length; i += 2) pairs = (data[i] ?? 24) < 24 && (data[i + 1] ?? 0) > 0;
+  return pairs ? 'pairs' : 'mask';
 }
 
 /** Reads a capture in order and describes each frame; keeps the last command per address. */
@@ -139,10 +174,15 @@ export class CaptureDescriber {
         return { ...base, kind: 'reply', command: name, error: error instanceof Error ? error.message : String(error) };
       }
     }
-    const found = findCommand(cls, p, this.options.dispenseFormat ?? 'mask');
+    const shaped = p.length >= 34 || p.length === 120 ? replyByShape(cls, p) : undefined;
+    if (shaped) return this.shapedReply(base, shaped, p);
+    let layout: 'mask' | 'pairs' | undefined;
+    if (this.options.dispenseFormat === undefined && cls === 'b2b' && p[0] === 0x3c)
+      layout = dispenseLayout(p.subarray(1));
+    const found = findCommand(cls, p, this.options.dispenseFormat ?? layout ?? 'mask');
     if (found) {
       this.awaiting.set(frame.address, { key: found.key, def: found.def });
-      const d: FrameDescription = { ...base, kind: 'command', command: found.def.name };
+      const d: FrameDescription = { ...base, kind: 'command', command: found.def.name, ...(layout ? { layout } : {}) };
       if (found.data.length > 0) {
         try {
           d.args = found.def.decodeArgs(found.data);
@@ -152,7 +192,19 @@ export class CaptureDescriber {
       }
       return d;
     }
-    // no command with this code: a POLL answer seen without its POLL
+    // no command with this code: a reply of known shape, else a POLL answer seen without its POLL
+    const reply = replyByShape(cls, p);
+    if (reply) return this.shapedReply(base, reply, p);
     return { ...base, kind: 'state', ...pollState(cls, p) };
+  }
+
+  private shapedReply(base: FrameDescription, def: CommandDef<never, unknown>, p: Uint8Array): FrameDescription {
+    const d: FrameDescription = { ...base, kind: 'reply', command: def.name, byShape: true };
+    try {
+      d.reply = def.decodeReply(p);
+    } catch (error) {
+      d.error = error instanceof Error ? error.message : String(error);
+    }
+    return d;
   }
 }

@@ -19,15 +19,20 @@ export interface DecodeOptions {
   protocolVersion?: number;
 }
 
-/** One JSON line of `kioskbus decode essp`. */
-export type DecodeRecord = Record<string, unknown>;
+/**
+ * One JSON line of `kioskbus decode essp`: `frame` (a good frame: host command or reply), `bad-frame` (bad CRC,
+ * impossible length, cut by a new STX) or `garbage` (bytes between frames); the other fields depend on the kind.
+ */
+export type DecodeRecord = { type: 'frame' | 'bad-frame' | 'garbage' } & Record<string, unknown>;
 
 interface AddressState {
   ctx: SspContext;
   /** True once the protocol version is known (given, HOST_PROTOCOL_VERSION, SETUP_REQUEST or unambiguous lengths). */
   versionKnown: boolean;
   inferred: boolean;
-  pending?: { spec: CommandSpec; args: unknown };
+  pending?: { spec: CommandSpec; args: unknown; seq: 0 | 1; data: Uint8Array };
+  /** The last host frame of this address had a command code the tables do not know: the next frame is its reply. */
+  unknownCommand?: { seq: 0 | 1; data: Uint8Array };
 }
 
 function errorRecord(error: unknown): { code: string; message: string } {
@@ -98,7 +103,7 @@ export function decodeCapture(bytes: Uint8Array, options: DecodeOptions = {}): D
     let at = indexOf(bytes, raw, cursor);
     if (at < 0) at = indexOf(bytes, raw, lastStart + 1);
     if (at < 0) return;
-    if (at > cursor) records.push({ garbage: toHex(bytes.subarray(cursor, at)), bytes: at - cursor });
+    if (at > cursor) records.push({ type: 'garbage', garbage: toHex(bytes.subarray(cursor, at)), bytes: at - cursor });
     lastStart = at;
     cursor = Math.max(cursor, at + raw.length);
   };
@@ -107,6 +112,7 @@ export function decodeCapture(bytes: Uint8Array, options: DecodeOptions = {}): D
     const raw = error.context.raw;
     if (raw instanceof Uint8Array) locate(raw);
     const record: DecodeRecord = {
+      type: 'bad-frame',
       frame: ++frameNo,
       crc: error.code === ErrorCode.CrcMismatch ? 'bad' : 'n/a',
       error: errorRecord(error),
@@ -134,6 +140,7 @@ export function decodeCapture(bytes: Uint8Array, options: DecodeOptions = {}): D
   decoder.push(bytes);
   if (cursor < bytes.length) {
     records.push({
+      type: 'garbage',
       garbage: toHex(bytes.subarray(cursor)),
       bytes: bytes.length - cursor,
       note: 'incomplete frame or trailing bytes',
@@ -151,7 +158,7 @@ function decodeFrame(
   options: DecodeOptions,
   fixed: boolean,
 ): DecodeRecord {
-  const record: DecodeRecord = { frame: frameNo, address, seq, crc: 'ok' };
+  const record: DecodeRecord = { type: 'frame', frame: frameNo, address, seq, crc: 'ok' };
   let inner = data;
   if (data[0] === SSP_STEX && data.length >= 17 && (data.length - 1) % 16 === 0) {
     record.encrypted = true;
@@ -175,19 +182,32 @@ function decodeFrame(
     record.error = { code: 'EMPTY', message: 'no data' };
     return record;
   }
-  if (first >= 0xf0) return decodeReplyFrame(record, inner, state, fixed);
-  return decodeHostFrame(record, inner, state);
+  if (isReply(seq, inner, state)) return decodeReplyFrame(record, inner, state, fixed);
+  return decodeHostFrame(record, inner, state, seq);
 }
 
-function decodeHostFrame(record: DecodeRecord, inner: Uint8Array, state: AddressState): DecodeRecord {
+/**
+ * Direction of a frame, as an engineer reads a capture: a generic code (F0..FF) starts a reply; a frame after a host
+ * command on the same address with the same sequence flag, and not a retransmission of that command (the same
+ * bytes), is its reply even when the capture lost or never had its generic byte. Everything else is a host command.
+ */
+function isReply(seq: 0 | 1, inner: Uint8Array, state: AddressState): boolean {
+  if ((inner[0] ?? 0) >= 0xf0) return true;
+  const before = state.pending ?? state.unknownCommand;
+  return before !== undefined && before.seq === seq && !bytesEqual(before.data, inner);
+}
+
+function decodeHostFrame(record: DecodeRecord, inner: Uint8Array, state: AddressState, seq: 0 | 1): DecodeRecord {
   const code = inner[0] ?? 0;
   const spec = commandByCode(code);
   record.direction = 'host';
   record.code = `0x${code.toString(16).padStart(2, '0')}`;
   record.data = toHex(inner);
+  delete state.unknownCommand;
   if (!spec) {
     record.command = 'UNKNOWN';
     delete state.pending;
+    state.unknownCommand = { seq, data: inner.slice() };
     return record;
   }
   record.command = spec.name;
@@ -199,21 +219,32 @@ function decodeHostFrame(record: DecodeRecord, inner: Uint8Array, state: Address
   );
   if ('error' in decoded) {
     record.argsError = errorRecord(decoded.error);
-    state.pending = { spec, args: undefined };
+    state.pending = { spec, args: undefined, seq, data: inner.slice() };
   } else {
     if (decoded.value !== undefined && body.length > 0) record.args = decoded.value;
-    state.pending = { spec, args: decoded.value };
+    state.pending = { spec, args: decoded.value, seq, data: inner.slice() };
   }
   return record;
 }
 
-function decodeReplyFrame(record: DecodeRecord, inner: Uint8Array, state: AddressState, fixed: boolean): DecodeRecord {
+function decodeReplyFrame(record: DecodeRecord, frame: Uint8Array, state: AddressState, fixed: boolean): DecodeRecord {
   record.direction = 'reply';
+  record.data = toHex(frame);
+  let inner = frame;
+  if ((frame[0] ?? 0) < 0xf0) {
+    // a reply after its command without a generic byte: read as the data of an OK reply, and say so
+    record.note = 'reply without a generic response byte: read as the data of an OK reply';
+    inner = Uint8Array.of(0xf0, ...frame);
+  }
   const generic = inner[0] ?? 0;
   record.status = genericName(generic);
-  record.data = toHex(inner);
   const pending = state.pending;
   delete state.pending;
+  if (state.unknownCommand) {
+    delete state.unknownCommand;
+    record.note = 'reply to a command the tables do not know: data not decoded';
+    return record;
+  }
   if (!pending) {
     if (inner.length > 1) record.note = 'no command before this reply: data not decoded';
     return record;
@@ -237,8 +268,20 @@ function decodeReplyFrame(record: DecodeRecord, inner: Uint8Array, state: Addres
     return record;
   }
   learn(spec.name, args, decoded.value, state, fixed);
-  if (isPoll) record.events = decoded.value;
-  else if (decoded.value !== undefined) record.result = decoded.value;
+  if (isPoll) {
+    const events = decoded.value as SspEvent[];
+    record.events = events;
+    const last = events.at(-1);
+    if (last?.name === 'UNKNOWN') {
+      // the tables cannot size this event: the parse stops here, visibly, instead of mis-reading what follows
+      record.stopped = {
+        code: `0x${last.code.toString(16).padStart(2, '0')}`,
+        reason: last.reason,
+        ...(last.label ? { event: last.label } : {}),
+        undecodedBytes: last.raw.length,
+      };
+    }
+  } else if (decoded.value !== undefined) record.result = decoded.value;
   if (body.length > 0 && !fixed) {
     record.protocolVersion = decoded.protocolVersion;
     if (state.inferred) record.inferred = true;
