@@ -9,6 +9,7 @@ import { hasSocat } from '../src/transport/pty.js';
 import { ccnetSession, T_FREE_MS } from './wire/ccnet.js';
 import { esspSession, payoutSession, type Library } from './wire/essp.js';
 import { median, type Sample } from './wire/harness.js';
+import { DeviceProcess } from './wire/remote.js';
 
 interface Figure {
   name: string;
@@ -37,11 +38,11 @@ function record(name: string, unit: string, better: Figure['better'], library: L
   if (Number.isFinite(sample.value)) figure.samples[library].push(sample);
 }
 
-async function runRound(order: readonly Library[]): Promise<void> {
+async function runRound(devices: DeviceProcess, order: readonly Library[]): Promise<void> {
   for (const encrypted of [true, false]) {
     const mode = encrypted ? 'encrypted' : 'plain';
     for (const library of order) {
-      const s = await esspSession(library, encrypted, loopMs, burstMs);
+      const s = await esspSession(devices, library, encrypted, loopMs, burstMs);
       record(`eSSP open -> enabled, ${mode}`, 'ms', 'lower', library, s.openToEnabled);
       record(`eSSP default loop, ${mode}: POLL period`, 'ms', 'lower', library, s.loopPeriod);
       record(`eSSP back-to-back POLL, ${mode}`, '/s', 'higher', library, s.backToBack);
@@ -49,16 +50,19 @@ async function runRound(order: readonly Library[]): Promise<void> {
     }
   }
   for (const library of order) {
-    record('SMART Payout: 1 note in, 3 out (encrypted)', 'ms', 'lower', library, await payoutSession(library));
+    record('SMART Payout: 1 note in, 3 out (encrypted)', 'ms', 'lower', library, await payoutSession(devices, library));
     process.stderr.write('.');
   }
   for (const library of order) {
-    const s = await ccnetSession(library, loopMs);
+    const s = await ccnetSession(devices, library, loopMs);
     record('CCNET connect -> enabled', 'ms', 'lower', library, s.connectToEnabled);
     record('CCNET default loop: POLL period', 'ms', 'lower', library, s.pollPeriod);
     record(`CCNET t-free after ACK on the wire, min (spec >= ${T_FREE_MS})`, 'ms', 'higher', library, {
       value: s.tFreeMin,
       floor: T_FREE_MS,
+    });
+    record('CCNET ACKs followed by < 20 ms of silence', 'share', 'lower', library, {
+      value: s.acks === 0 ? NaN : s.acksBelowSpec / s.acks,
     });
     process.stderr.write('.');
   }
@@ -115,8 +119,13 @@ async function main(): Promise<number> {
     return 2;
   }
   const started = performance.now();
-  for (let round = 0; round < rounds; round++) {
-    await runRound(round % 2 === 0 ? ['kioskbus', 'older'] : ['older', 'kioskbus']);
+  const devices = new DeviceProcess();
+  try {
+    for (let round = 0; round < rounds; round++) {
+      await runRound(devices, round % 2 === 0 ? ['kioskbus', 'older'] : ['older', 'kioskbus']);
+    }
+  } finally {
+    await devices.exit();
   }
   process.stderr.write(` ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
   print();

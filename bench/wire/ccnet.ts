@@ -12,11 +12,11 @@ import Module, { createRequire } from 'node:module';
 import { SerialPort } from 'serialport';
 import { CcnetBus } from '../../src/ccnet/bus.js';
 import { BillValidator } from '../../src/ccnet/devices/bill.js';
-import { BillSimulator } from '../../src/ccnet/simulator/bill.js';
 import { SerialTransport } from '../../src/transport/serial.js';
-import type { LineSpan } from '../../src/transport/paced.js';
-import { CCNET_LINE, intervals, median, servePaced, sleep, type PacedPty, type Sample } from './harness.js';
+import { wireTimeMs, type LineSpan } from '../../src/transport/paced.js';
+import { CCNET_LINE, intervals, median, sleep, type Sample, type WireLog } from './harness.js';
 import type { Library } from './essp.js';
+import type { DeviceProcess } from './remote.js';
 
 /** Spec minimum of bus silence after the host's ACK (t-free). */
 export const T_FREE_MS = 20;
@@ -65,7 +65,7 @@ function isAck(span: LineSpan): boolean {
 }
 
 /** Silence on the wire after each host ACK until the host's next frame starts (ms). */
-function tFreeGaps(pty: PacedPty): number[] {
+function tFreeGaps(pty: { log: WireLog }): number[] {
   const gaps: number[] = [];
   const host = pty.log.host;
   for (let i = 0; i + 1 < host.length; i++) {
@@ -77,13 +77,16 @@ function tFreeGaps(pty: PacedPty): number[] {
 }
 
 /**
- * Floor of a CCNET exchange sequence: its bytes on the wire, t-free after each ACK, and t-poll after each INITIALIZE
- * (13H) answer: the device's own time, seen at the fastest polling the spec allows.
+ * Floor of a CCNET exchange sequence: its bytes on the wire, t-free after each ACK, and polls at the fastest the spec
+ * allows (t-poll 100 ms from start to start) while the device answers INITIALIZE (13H): its own start-up time.
  */
-function connectFloor(pty: PacedPty): number {
+function connectFloor(pty: { log: WireLog }): number {
   const acks = pty.log.host.filter(isAck).length;
   const initialising = pty.log.device.filter((s) => s.bytes.length === 6 && s.bytes[3] === 0x13).length;
-  return pty.log.wireMs() + acks * T_FREE_MS + initialising * T_POLL_MIN_MS;
+  // each INITIALIZE answer holds the next POLL until t-poll after this one started; its POLL, answer, ACK and
+  // t-free (counted above) fill part of that period
+  const cycle = wireTimeMs(CCNET_LINE, 18) + T_FREE_MS;
+  return pty.log.wireMs() + acks * T_FREE_MS + initialising * Math.max(0, T_POLL_MIN_MS - cycle);
 }
 
 export interface CcnetSession {
@@ -93,14 +96,16 @@ export interface CcnetSession {
   /** Smallest and median silence after an ACK on the wire (ms). */
   tFreeMin: number;
   tFreeMedian: number;
+  /** ACKs the host sent, and how many of them were followed by less than the spec's 20 ms of silence. */
+  acks: number;
+  acksBelowSpec: number;
 }
 
-export async function ccnetSession(library: Library, loopMs: number): Promise<CcnetSession> {
-  const sim = new BillSimulator();
-  const pty = await servePaced(CCNET_LINE, (t) => sim.attach(t));
+export async function ccnetSession(devices: DeviceProcess, library: Library, loopMs: number): Promise<CcnetSession> {
+  const pty = await devices.serve({ kind: 'ccnet' });
   const polls: number[] = [];
-  sim.on('command', (name) => {
-    if (name === 'POLL') polls.push(performance.now());
+  pty.on('command', (name, at) => {
+    if (name === 'POLL') polls.push(at);
   });
   try {
     let connectMs: number;
@@ -149,6 +154,8 @@ export async function ccnetSession(library: Library, loopMs: number): Promise<Cc
       pollPeriod: { value: median(intervals(polls.slice(fromPoll))), floor: 200 },
       tFreeMin: gaps.length ? Math.min(...gaps) : NaN,
       tFreeMedian: median(gaps),
+      acks: gaps.length,
+      acksBelowSpec: gaps.filter((g) => g < T_FREE_MS).length,
     };
   } finally {
     await pty.close();

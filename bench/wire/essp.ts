@@ -11,14 +11,11 @@ import { modPow } from '../../src/essp/crypto.js';
 import { SspBus } from '../../src/essp/bus.js';
 import { SmartPayout } from '../../src/essp/devices/smart-payout.js';
 import { SspValidator } from '../../src/essp/devices/validator.js';
-import {
-  DEFAULT_REPLY_LATENCY_MS,
-  SspSimulator,
-  type SspSimulatorOptions,
-} from '../../src/essp/simulator/simulator.js';
+import { DEFAULT_REPLY_LATENCY_MS, type SspSimulatorOptions } from '../../src/essp/simulator/simulator.js';
 import { SerialTransport } from '../../src/transport/serial.js';
 import { wireTimeMs } from '../../src/transport/paced.js';
-import { ESSP_LINE, intervals, median, servePaced, sleep, until, type PacedPty, type Sample } from './harness.js';
+import { ESSP_LINE, intervals, median, sleep, until, type Sample, type WireLog } from './harness.js';
+import type { DeviceProcess, RemoteDevice } from './remote.js';
 
 export type Library = 'kioskbus' | 'older';
 
@@ -93,16 +90,16 @@ async function seedOpen(path: string, encrypted: boolean, channels: number): Pro
 // ---- sessions -----------------------------------------------------------------------------------------------------
 
 /** Times of the POLLs (and POLL_WITH_ACKs) the simulator executed. */
-function pollTimes(sim: SspSimulator): number[] {
+function pollTimes(device: RemoteDevice): number[] {
   const times: number[] = [];
-  sim.on('command', (c) => {
-    if (c.name === 'POLL' || c.name === 'POLL_WITH_ACK') times.push(performance.now());
+  device.on('command', (name, at) => {
+    if (name === 'POLL' || name === 'POLL_WITH_ACK') times.push(at);
   });
   return times;
 }
 
 /** Wire floor of what was exchanged since `from`: every byte both ways at the line rate + each reply's latency. */
-function floorSince(pty: PacedPty, from: number): number {
+function floorSince(pty: { log: WireLog }, from: number): number {
   const replies = pty.log.device.filter((s) => s.startMs >= from).length;
   return pty.log.wireMs(from) + replies * LATENCY;
 }
@@ -117,14 +114,14 @@ export interface EsspSession {
 
 /** One session: open -> enabled, `loopMs` of the default loop, `burstMs` of back-to-back POLLs. */
 export async function esspSession(
+  devices: DeviceProcess,
   library: Library,
   encrypted: boolean,
   loopMs: number,
   burstMs: number,
 ): Promise<EsspSession> {
-  const sim = new SspSimulator({ device: 'nv200', replyLatencyMs: LATENCY });
-  const pty = await servePaced(ESSP_LINE, (t) => sim.attach(t));
-  const polls = pollTimes(sim);
+  const pty = await devices.serve({ kind: 'essp', options: { device: 'nv200', replyLatencyMs: LATENCY } });
+  const polls = pollTimes(pty);
   try {
     if (library === 'kioskbus') {
       const t0 = performance.now();
@@ -153,7 +150,7 @@ export async function esspSession(
       }
     }
     const t0 = performance.now();
-    const ssp = await seedOpen(pty.path, encrypted, sim.profile.channels.length);
+    const ssp = await seedOpen(pty.path, encrypted, pty.channels);
     try {
       const openMs = performance.now() - t0;
       const openFloor = floorSince(pty, -Infinity);
@@ -171,13 +168,12 @@ export async function esspSession(
       ssp.close();
     }
   } finally {
-    sim.close();
     await pty.close();
   }
 }
 
 /** Back-to-back POLLs for `ms`: rate per second, and the rate the wire would allow for the same bytes. */
-async function burstOf(pty: PacedPty, ms: number, poll: () => Promise<unknown>): Promise<Sample> {
+async function burstOf(pty: { log: WireLog }, ms: number, poll: () => Promise<unknown>): Promise<Sample> {
   await poll(); // settles whatever the loop left
   const start = performance.now();
   let count = 0;
@@ -214,16 +210,15 @@ function payoutSimOptions(): SspSimulatorOptions {
 /**
  * Note in, three notes out on a started SMART Payout: from the insertion to the host seeing the credit and the note
  * stacked, then asking for the payout until the host sees DISPENSED. Floor: the simulator's own time for each phase
- * (insertion to escrow, the accepting poll to NOTE_STACKED, the payout command to DISPENSED) plus, per phase, one POLL round trip
- * on the wire to learn the outcome, and the payout command's round trip.
+ * (insertion to escrow, the accepting poll to NOTE_STACKED, the payout command to DISPENSED), the smallest encrypted
+ * reply after each phase, and the smallest encrypted frame for the accepting POLL and for PAYOUT_AMOUNT.
  */
-export async function payoutSession(library: Library): Promise<Sample> {
-  const sim = new SspSimulator(payoutSimOptions());
-  const pty = await servePaced(ESSP_LINE, (t) => sim.attach(t));
+export async function payoutSession(devices: DeviceProcess, library: Library): Promise<Sample> {
+  const pty = await devices.serve({ kind: 'essp', options: payoutSimOptions() });
   const events: { name: string; channel: number; at: number }[] = [];
   const commands: { name: string; at: number }[] = [];
-  sim.on('event', (e) => events.push({ name: e.name, channel: e.channel ?? 0, at: performance.now() }));
-  sim.on('command', (c) => commands.push({ name: c.name, at: performance.now() }));
+  pty.on('event', (name, channel, at) => events.push({ name, channel, at }));
+  pty.on('command', (name, at) => commands.push({ name, at }));
   let credited = false;
   let stacked = false;
   let dispensed = false;
@@ -232,7 +227,7 @@ export async function payoutSession(library: Library): Promise<Sample> {
     events.length = 0;
     commands.length = 0;
     const t0 = performance.now();
-    sim.insertNote(NOTE_IN_CHANNEL);
+    pty.insertNote(NOTE_IN_CHANNEL);
     await until(() => credited && stacked, 10_000, 'the credit and the note stacked');
     const payoutAt = performance.now();
     await payOut();
@@ -264,7 +259,7 @@ export async function payoutSession(library: Library): Promise<Sample> {
         await transport.close();
       }
     } else {
-      const ssp = await seedOpen(pty.path, true, sim.profile.channels.length);
+      const ssp = await seedOpen(pty.path, true, pty.channels);
       ssp.on('CREDIT_NOTE', () => {
         credited = true;
       });
@@ -287,7 +282,6 @@ export async function payoutSession(library: Library): Promise<Sample> {
     }
     return { value: result.ms, floor: payoutFloor(events, commands, result.payoutAt) };
   } finally {
-    sim.close();
     await pty.close();
   }
 }
@@ -306,7 +300,9 @@ function payoutFloor(
   const payAt = commands.find((c) => c.name === 'PAYOUT_AMOUNT' && c.at >= payoutAt)?.at ?? NaN;
   const dispensedAt = first('DISPENSED', payAt);
   const deviceMs = escrowAt - insertAt + (stackedAt - (acceptAt ?? NaN)) + (dispensedAt - payAt);
-  // the smallest encrypted exchange: one 16-byte block each way (STX SEQ LEN 7E, 16 bytes, CRC: 22 bytes a frame)
-  const roundTrip = wireTimeMs(ESSP_LINE, 44) + LATENCY;
-  return deviceMs + 4 * roundTrip;
+  // the smallest encrypted frame: STX SEQ LEN 7E, one 16-byte block, CRC = 22 bytes. After each phase the host needs
+  // at least a reply (its POLL may already be on its way): the escrow, NOTE_STACKED, DISPENSED; and it must send
+  // the accepting POLL and PAYOUT_AMOUNT after learning what came before
+  const frame = wireTimeMs(ESSP_LINE, 22);
+  return deviceMs + 3 * (frame + LATENCY) + 2 * frame;
 }

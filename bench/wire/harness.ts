@@ -59,16 +59,29 @@ export interface PacedPty {
   close(): Promise<void>;
 }
 
-/** Serves `attach`'s simulator on a fresh pty, its side paced at `line`; the log records the line both ways. */
-export async function servePaced(line: LineSettings, attach: (t: Transport) => () => void): Promise<PacedPty> {
+/**
+ * Serves `attach`'s simulator on a fresh pty, its side paced at `line`; the log records the line both ways (and
+ * `onSpan` sees each transmission as it goes on the line).
+ */
+export async function servePaced(
+  line: LineSettings,
+  attach: (t: Transport) => () => void,
+  onSpan?: (direction: 'host' | 'device', span: LineSpan) => void,
+): Promise<PacedPty> {
   const dir = mkdtempSync(join(tmpdir(), 'kioskbus-wire-'));
   const path = join(dir, 'tty');
   const pty = new PtyBridgeTransport({ path });
   await pty.open();
   const paced = new PacedTransport(pty, line, { clock: perfClock });
   const log = new WireLog(line);
-  paced.rx.onSpan = (span) => log.host.push(span);
-  paced.tx.onSpan = (span) => log.device.push(span);
+  paced.rx.onSpan = (span) => {
+    log.host.push(span);
+    onSpan?.('host', span);
+  };
+  paced.tx.onSpan = (span) => {
+    log.device.push(span);
+    onSpan?.('device', span);
+  };
   const detach = attach(paced);
   return {
     path,
