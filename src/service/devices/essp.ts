@@ -30,6 +30,9 @@ export interface EsspDeviceOptions extends BaseOptions {
 
 type Host = SspValidator | PayoutDevice;
 
+/** When levels are read again after a credit or payout (besides at once). */
+const LATE_REFRESH_MS = 1000;
+
 function isPayout(host: Host): host is PayoutDevice {
   return host instanceof SmartPayout || host instanceof SmartHopper;
 }
@@ -45,6 +48,7 @@ export class EsspDevice extends BaseDevice {
   private readonly sim: SspSimulator | undefined;
   private readonly release: () => Promise<void>;
   private readonly payoutTimeoutMs: number;
+  private lateRefresh: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: EsspDeviceOptions) {
     const hopper = options.host instanceof SmartHopper;
@@ -145,6 +149,7 @@ export class EsspDevice extends BaseDevice {
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.lateRefresh);
     this.update({ state: 'stopped' });
     try {
       await this.host.disable();
@@ -181,6 +186,12 @@ export class EsspDevice extends BaseDevice {
     setImmediate(() => {
       this.refresh().catch(() => undefined);
     });
+    // a device may count a note only once it has left the bezel or reached the store: look again a little later
+    clearTimeout(this.lateRefresh);
+    this.lateRefresh = setTimeout(() => {
+      if (this.snap.state !== 'stopped') this.refresh().catch(() => undefined);
+    }, LATE_REFRESH_MS);
+    this.lateRefresh.unref();
   }
 
   async payout(amount: Money): Promise<PayoutResult> {

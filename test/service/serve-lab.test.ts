@@ -1,0 +1,92 @@
+/**
+ * The device lab page in Debian Chromium (playwright-core): it asks for the token, shows live events, a click
+ * disables a device, a payout from the page changes the levels, and it fits a phone. Screenshots go to
+ * .vitest/screenshots/ (git-ignored test artefacts). Skipped, with the reason printed, where Chromium is missing.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningService } from '../../src/service/serve.js';
+import { configOf, startService, tempData } from './serve-helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = '.vitest/screenshots';
+const available = existsSync(CHROMIUM);
+if (!available) console.log(`device lab browser test skipped: ${CHROMIUM} is not installed (apt-get install chromium)`);
+
+const data = tempData();
+let running: RunningService;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+describe.skipIf(!available)('device lab in Chromium', () => {
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    running = await startService(
+      data.dir,
+      configOf([
+        ['nv200-0', 'nv200'],
+        ['payout-0', 'smart-payout'],
+        ['b2b-0', 'bill-to-bill'],
+        ['card-0', 'card-reader'],
+      ]),
+    );
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser.close();
+    await running.close();
+    data.remove();
+  });
+
+  it('asks for the token once, then shows every device live', async () => {
+    await page.goto(running.url);
+    await page.fill('#token', running.token);
+    await page.click('#login button');
+    await page.locator('#conn.live').waitFor();
+    await page.locator('.card').nth(3).waitFor();
+    expect(await page.locator('.card').count()).toBe(4);
+    expect(await page.evaluate('sessionStorage.getItem("kioskbus-token")')).toBe(running.token);
+    await page.reload();
+    await page.locator('#conn.live').waitFor(); // no second question: the session keeps the token
+    expect(await page.locator('#login.show').count()).toBe(0);
+  });
+
+  it('shows a credit in the live log when a note is inserted from the page', async () => {
+    const nv = page.locator('#card-nv200-0');
+    await nv.locator('select').selectOption('1000');
+    await nv.locator('button[data-action="insert"]').click();
+    await page.locator('#log li.credit', { hasText: 'nv200-0 credit 10.00 EUR' }).waitFor();
+  });
+
+  it('disables a device with a click', async () => {
+    await page.locator('#card-nv200-0 button[data-action="disable"]').click();
+    await page.locator('#card-nv200-0[data-state="disabled"]').waitFor();
+    expect(running.service.view('nv200-0').enabled).toBe(false);
+  });
+
+  it('pays out from the page and the levels change', async () => {
+    const levels = page.locator('#card-payout-0 [data-role="levels"]');
+    await expect.poll(() => levels.textContent()).toContain('10× 10.00 EUR');
+    await page.fill('#card-payout-0 input.amount', '10.00');
+    await page.locator('#card-payout-0 button[data-action="payout"]').click();
+    await page.locator('#log li.payout', { hasText: 'payout-0 payout paid 10.00 EUR' }).waitFor();
+    await expect.poll(() => levels.textContent()).toContain('9× 10.00 EUR');
+    await page.screenshot({ path: `${SHOTS}/device-lab-desktop.png`, fullPage: true });
+  });
+
+  it('fits a phone screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: `${SHOTS}/device-lab-phone.png`, fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+});
