@@ -44,7 +44,17 @@ export async function serveUntilAborted(
   const stopped = untilAborted(io.signal);
   if (target.tcp !== undefined) {
     const detachers = new Set<() => void>();
-    const server = await serveTcp(parseHostPort(target.tcp), (transport) => {
+    const where = parseHostPort(target.tcp);
+    const busy = `${label} is busy: one client at a time, and one is connected`;
+    const options = {
+      ...where,
+      // a second client is told (a person with nc or socat reads the line), and so is the simulator's user
+      refusedMessage: `${busy}\n`,
+      onRefused: (remote: string) => {
+        io.stderr.write(`refused a second client (${remote}): one client at a time\n`);
+      },
+    };
+    const server = await serveTcp(options, (transport) => {
       io.stderr.write(`client connected (${transport.description})\n`);
       const detach = attach(transport);
       detachers.add(detach);

@@ -172,15 +172,25 @@ export interface TcpServerHandle {
  * Like a serial line, one client at a time: a second connection is refused while one is active.
  */
 export function serveTcp(
-  options: { host?: string; port: number },
+  options: {
+    host?: string;
+    port: number;
+    /** Called when a second client is refused (with its address), e.g. to log it. */
+    onRefused?: (remote: string) => void;
+    /** Text written to a refused client before its connection is closed (default: none, closed at once). */
+    refusedMessage?: string;
+  },
   onClient: (transport: Transport) => void,
 ): Promise<TcpServerHandle> {
   const host = options.host ?? '127.0.0.1';
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     if (sockets.size > 0) {
-      log('refusing a second client from %s', socket.remoteAddress);
-      socket.destroy();
+      const remote = `${socket.remoteAddress ?? '?'}:${String(socket.remotePort ?? '?')}`;
+      log('refusing a second client from %s', remote);
+      options.onRefused?.(remote);
+      if (options.refusedMessage === undefined) socket.destroy();
+      else socket.end(options.refusedMessage);
       return;
     }
     sockets.add(socket);

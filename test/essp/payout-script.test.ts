@@ -15,7 +15,7 @@ describe('payout script lines', () => {
     sim = new SspSimulator({ device: 'smart-hopper', payout: { levels: [{ value: 100, count: 2 }] } });
     // the simulator starts disabled until the host sends ENABLE
     expect(runPayoutScriptLine(sim, 'coin 100')).toBe('coin refused: disabled');
-    expect(runPayoutScriptLine(sim, 'levels')).toContain('100 EUR: 2');
+    expect(runPayoutScriptLine(sim, 'levels')).toContain('1.00 EUR x 2');
     expect(runPayoutScriptLine(sim, 'books')).toContain('"initial":200');
     expect(runPayoutScriptLine(sim, 'insert 1')).toBeUndefined();
     expect(runPayoutScriptLine(sim, 'take')).toBe('no note in the bezel');

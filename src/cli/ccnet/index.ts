@@ -20,7 +20,7 @@ import type { CcnetSimulator } from '../../ccnet/simulator/base.js';
 import { BillSimulator } from '../../ccnet/simulator/bill.js';
 import { CardReaderSimulator } from '../../ccnet/simulator/card.js';
 import { CoinSimulator } from '../../ccnet/simulator/coin.js';
-import { scriptSimulator } from '../../ccnet/simulator/script.js';
+import { CCNET_SCRIPT_HELP, scriptSimulator } from '../../ccnet/simulator/script.js';
 
 export const decodeCommand: CliCommand = {
   summary: 'decode a CCNET hex capture',
@@ -234,16 +234,22 @@ function createSimulator(device: DeviceName): CcnetSimulator {
 
 export const simulateCommand: CliCommand = {
   summary: 'serve a CCNET device simulator',
-  usage: `kioskbus simulate ccnet --device bill-validator|b2b|coin-changer|card-reader (--tcp HOST:PORT | --pty PATH)
+  usage: `kioskbus simulate ccnet --device bill-validator|b2b|coin-changer|card-reader (--tcp HOST:PORT | --pty PATH) [--quiet]
 
 Serves a simulated CCNET peripheral (bill validator at 03, Bill-to-Bill at 01, coin changer at 02, card reader
-at 04). Lines on stdin act on it: "bill 3", "coupon 12345678", "jam", "remove-cassette", "clear" (bill devices),
-"coin 2" (coin changer), "tap EUR 1250 2", "deny", "remove" (card reader).
-${SERVE_USAGE}`,
+at 04) and logs on stderr each command it receives (but POLL and ACK) unless --quiet. Lines on stdin act on it:
+${CCNET_SCRIPT_HELP}
+${SERVE_USAGE}
+  --quiet           do not log the commands received`,
   async run(args, io) {
     const { values } = parseArgs({
       args,
-      options: { device: { type: 'string' }, tcp: { type: 'string' }, pty: { type: 'string' } },
+      options: {
+        device: { type: 'string' },
+        tcp: { type: 'string' },
+        pty: { type: 'string' },
+        quiet: { type: 'boolean' },
+      },
       strict: true,
     });
     const device = (values.device ?? 'bill-validator') as DeviceName;
@@ -251,6 +257,21 @@ ${SERVE_USAGE}`,
       throw new UsageError(`--device must be bill-validator, b2b, coin-changer or card-reader, got "${device}"`);
     }
     const sim = createSimulator(device);
+    const label = `[CCNET ${device}]`;
+    if (values.quiet !== true) {
+      const events = sim as unknown as {
+        on(event: 'command' | 'illegal' | 'resend', listener: (name: string, extra: unknown) => void): unknown;
+      };
+      events.on('command', (name) => {
+        if (name !== 'POLL' && name !== 'ACK') io.stderr.write(`${label} ${name}\n`);
+      });
+      events.on('illegal', (name, why) => {
+        io.stderr.write(`${label} ${name} -> ILLEGAL COMMAND (${String(why)})\n`);
+      });
+      events.on('resend', (name) => {
+        io.stderr.write(`${label} ${name} again (resent: previous reply repeated)\n`);
+      });
+    }
     const stopScript = forEachStdinLine(io, (text) => scriptSimulator(sim, text), io.stderr);
     try {
       return await serveUntilAborted(

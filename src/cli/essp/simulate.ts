@@ -20,7 +20,7 @@ export const SIMULATE_USAGE = `kioskbus simulate essp --device ${SIM_DEVICE_NAME
 Serves a simulated ITL eSSP device (SYNC/sequence rules, key exchange and encryption, note path with escrow,
 watchdog) until Ctrl-C. Other programs connect to the TCP port or open the pty like a serial port.
 ${SERVE_USAGE}
-  --device NAME     ${SIM_DEVICE_NAMES.join(', ')} (default nv9usb)
+  --device NAME     ${SIM_DEVICE_NAMES.join(', ')} (default nv200, as the README)
   --latency MS      delay before each reply (default 5)
   --fixed-key HEX   fixed part of the AES key, as the 16 hex digits of the u64 (default 0123456701234567)
   --address N       SSP address (default 0)
@@ -47,7 +47,7 @@ const OPTIONS = {
 export function parseSimulateArgs(args: string[]): SspSimulatorOptions & { quiet: boolean } {
   const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0] ?? ''}"`);
-  const device = (values.device ?? 'nv9usb').toLowerCase();
+  const device = (values.device ?? 'nv200').toLowerCase();
   if (!(SIM_DEVICE_NAMES as readonly string[]).includes(device)) {
     throw new UsageError(`--device must be one of ${SIM_DEVICE_NAMES.join(', ')}, got "${device}"`);
   }

@@ -4,6 +4,7 @@
  * undefined and go to the validator's script (insert, jam, power-cycle, ...).
  */
 import { ErrorCode, KioskbusError } from '../../../core/errors.js';
+import { formatMoney } from '../../../core/money.js';
 import { ScriptError } from '../script.js';
 import type { SspSimulator } from '../simulator.js';
 import { CoinHopper } from './coins.js';
@@ -17,7 +18,7 @@ export const PAYOUT_SCRIPT_HELP = `payout devices:
   payout-jam | clear-payout-jam           jam the payout mechanism / clear it (JAM_RECOVERY, then it goes on)
   stall                                   the payout cannot find the next item (TIME_OUT)
   out-of-service on|off                   the payout goes out of service / back
-  levels | books                          stored levels / the money accounting`;
+  levels | books                          stored levels (in major units: 1.00 EUR x 20) / the money accounting`;
 
 function payoutEngine(sim: SspSimulator): PayoutEngine | undefined {
   for (const name of ['smart-payout', 'nv4000', 'nv11', 'smart-hopper', 'smart-system']) {
@@ -76,8 +77,12 @@ export function runPayoutScriptLine(sim: SspSimulator, line: string): string | u
       engine.setOutOfService(args[0]?.toLowerCase() !== 'off');
       return `payout ${engine.outOfService ? 'out of service' : 'in service'}`;
     case 'levels':
+      // values are minor units: 100 EUR cents are shown as 1.00 EUR
       return engine.denominations
-        .map((d) => `${String(d.value)} ${d.currency}: ${String(engine.level(d.value, d.currency))}`)
+        .map(
+          (d) =>
+            `${formatMoney({ amount: d.value, currency: d.currency })} x ${String(engine.level(d.value, d.currency))}`,
+        )
         .join('; ');
     case 'books':
       return JSON.stringify(engine.accounting().currencies);
