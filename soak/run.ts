@@ -1,5 +1,5 @@
 /**
- * `npm run soak -- --protocol essp|ccnet|controllerbox|all --items N --fault P --seed S [--seeds K] [--power-cut-every M]`
+ * `npm run soak -- --protocol essp|ccnet|controllerbox|all (or a list: essp,ccnet) --items N --fault P --seed S [--seeds K] [--power-cut-every M]`
  *
  * Runs the real host of each protocol against its real simulator over a faulty line on virtual time, and compares
  * what the application was told with what the simulators did. Prints a Markdown table; exits 1 on any double, any
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   } catch (error) {
     usage(error instanceof Error ? error.message : String(error));
   }
-  const names = values.protocol === 'all' ? (Object.keys(PROTOCOLS) as ProtocolName[]) : [values.protocol];
+  const names = values.protocol === 'all' ? (Object.keys(PROTOCOLS) as ProtocolName[]) : values.protocol.split(',');
   for (const name of names) if (!(name in PROTOCOLS)) usage(`unknown protocol "${name}"`);
   const items = Math.floor(number(values.items, 'items', 200, 1, 10_000_000));
   const fault = number(values.fault, 'fault', 0.01, 0, 0.5);
