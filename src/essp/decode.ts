@@ -8,9 +8,9 @@ import { ErrorCode, isKioskbusError, type KioskbusError } from '../core/errors.j
 import { commandByCode, type CommandSpec, type SspContext } from './commands.js';
 import { decryptPacket, SSP_STEX } from './crypto.js';
 import { contextFromSetup, type SetupRequestResult } from './decoders.js';
-import type { SspEvent } from './events.js';
+import { decodeEvents, type SspEvent } from './events.js';
 import { SspFrameDecoder } from './frame.js';
-import { genericName, replyError } from './generic.js';
+import { GENERIC_NAMES, genericName, replyError } from './generic.js';
 
 export interface DecodeOptions {
   /** 16-byte AES key (fixed key u64 LE ‖ negotiated key u64 LE) to decrypt encrypted frames. */
@@ -231,7 +231,8 @@ function decodeReplyFrame(record: DecodeRecord, frame: Uint8Array, state: Addres
   record.direction = 'reply';
   record.data = toHex(frame);
   let inner = frame;
-  if ((frame[0] ?? 0) < 0xf0) {
+  const first = frame[0] ?? 0;
+  if (GENERIC_NAMES[first] === undefined && (state.pending !== undefined || first < 0xf0)) {
     // a reply after its command without a generic byte: read as the data of an OK reply, and say so
     record.note = 'reply without a generic response byte: read as the data of an OK reply';
     inner = Uint8Array.of(0xf0, ...frame);
@@ -246,7 +247,7 @@ function decodeReplyFrame(record: DecodeRecord, frame: Uint8Array, state: Addres
     return record;
   }
   if (!pending) {
-    if (inner.length > 1) record.note = 'no command before this reply: data not decoded';
+    if (inner.length > 1) readAsEvents(record, inner.subarray(1), state);
     return record;
   }
   const { spec, args } = pending;
@@ -287,6 +288,22 @@ function decodeReplyFrame(record: DecodeRecord, frame: Uint8Array, state: Addres
     if (state.inferred) record.inferred = true;
   }
   return record;
+}
+
+/**
+ * An OK reply whose command is not in the capture: when its data reads completely as POLL events (every code known,
+ * every length right) it is shown as events, with a note saying so; otherwise its data is left undecoded.
+ */
+function readAsEvents(record: DecodeRecord, body: Uint8Array, state: AddressState): void {
+  if (record.status === 'OK') {
+    const events = decodeEvents(body, state.ctx);
+    if (!events.some((e) => e.name === 'UNKNOWN')) {
+      record.events = events;
+      record.note = 'no command before this reply: its data reads completely as POLL events';
+      return;
+    }
+  }
+  record.note = 'no command before this reply: data not decoded';
 }
 
 /** What an OK reply teaches about the device: protocol version, unit type, channels, value reporting. */
