@@ -5,7 +5,7 @@ export * from './states.js';
 export * from './commands.js';
 export * from './link.js';
 export * from './bus.js';
-export * from './describe.js';
+export * from './capture.js';
 export * from './devices/runtime.js';
 export * from './devices/device-common.js';
 export * from './devices/bill.js';

@@ -14,7 +14,7 @@ import { assertCurrency, assertMinorUnits, type Money } from '../core/money.js';
 import { createTransport } from '../transport/open.js';
 import type { Transport } from '../transport/types.js';
 import { answerInDoubt, ControllerBoxBus } from './bus.js';
-import { plausibleMessage } from './decode.js';
+import { plausibleMessage } from './capture.js';
 import { billDenominationSet } from './denominations.js';
 import { CardLedger } from './dispense.js';
 import type { ControllerBoxHostEventMap, UnknownFrameEvent } from './events.js';

@@ -8,7 +8,7 @@ export * from './commands.js';
 export * from './events.js';
 export * from './generic.js';
 export * from './decoders.js';
-export { decodeCapture, recordToJson, type DecodeOptions, type DecodeRecord } from './decode.js';
+export { decodeCapture, recordToJson, type DecodeOptions, type DecodeRecord } from './capture.js';
 export * from './devices/runtime.js';
 export * from './devices/validator.js';
 export * from './devices/payout-common.js';

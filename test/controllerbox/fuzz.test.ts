@@ -9,7 +9,7 @@ import {
   type CrcSetting,
 } from '../../src/controllerbox/frame.js';
 import { ControllerBoxHost } from '../../src/controllerbox/host.js';
-import { plausibleMessage } from '../../src/controllerbox/decode.js';
+import { plausibleMessage } from '../../src/controllerbox/capture.js';
 import { MessageTable } from '../../src/controllerbox/messages.js';
 
 const table = new MessageTable();

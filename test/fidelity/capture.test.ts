@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseHex } from '../../src/core/bytes.js';
-import { CaptureDescriber, type CaptureLine, type FrameDescription } from '../../src/ccnet/describe.js';
+import { CaptureDescriber, type CaptureLine, type FrameDescription } from '../../src/ccnet/capture.js';
 import { encodeCommand, encodeReply } from '../../src/ccnet/frame.js';
-import { decodeCapture } from '../../src/essp/decode.js';
+import { decodeCapture } from '../../src/essp/capture.js';
 import { encodeFrame } from '../../src/essp/frame.js';
 
 function ccnet(...frames: Uint8Array[]): FrameDescription[] {

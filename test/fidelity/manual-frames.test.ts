@@ -8,9 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CaptureDescriber, type CaptureLine } from '../../src/ccnet/describe.js';
+import { CaptureDescriber, type CaptureLine } from '../../src/ccnet/capture.js';
 import { parseHex } from '../../src/core/bytes.js';
-import { decodeCapture, type DecodeRecord } from '../../src/essp/decode.js';
+import { decodeCapture, type DecodeRecord } from '../../src/essp/capture.js';
 import type { SspEvent } from '../../src/essp/events.js';
 
 interface ManualFrame {

@@ -11,7 +11,7 @@ import { UsageError, type CliCommand, type ProtocolCli } from '../types.js';
 import { forEachStdinLine, readHexInput, untilAborted } from '../util.js';
 import { createTransport } from '../../transport/open.js';
 import { CcnetBus } from '../../ccnet/bus.js';
-import { CaptureDescriber } from '../../ccnet/describe.js';
+import { CaptureDescriber } from '../../ccnet/capture.js';
 import { BillToBill, BillValidator } from '../../ccnet/devices/bill.js';
 import { CardReader } from '../../ccnet/devices/card-reader.js';
 import { CCNET_SERIAL_DEFAULTS } from '../../ccnet/line.js';

@@ -10,7 +10,7 @@ import { eventPrinter, recordPrinter, wantsJson } from '../output.js';
 import { UsageError, type CliCommand, type ProtocolCli } from '../types.js';
 import { forEachStdinLine, intOption, readHexInput, untilAborted } from '../util.js';
 import { createTransport } from '../../transport/open.js';
-import { decodeCapture } from '../../controllerbox/decode.js';
+import { decodeCapture } from '../../controllerbox/capture.js';
 import { crcVariantName, parseCrcSetting, type CrcSetting } from '../../controllerbox/frame.js';
 import {
   ControllerBoxHost,

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { parseHex } from '../../core/bytes.js';
 import { isKioskbusError } from '../../core/errors.js';
-import { decodeCapture, type DecodeOptions } from '../../essp/decode.js';
+import { decodeCapture, type DecodeOptions } from '../../essp/capture.js';
 import { UsageError, type CliCommand } from '../types.js';
 import { recordPrinter, wantsJson } from '../output.js';
 import { readHexInput } from '../util.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseHex, toHex } from '../../../src/core/bytes.js';
 import { encryptPacket } from '../../../src/essp/crypto.js';
 import { decodeCommand } from '../../../src/cli/essp/decode.js';
-import { decodeCapture } from '../../../src/essp/decode.js';
+import { decodeCapture } from '../../../src/essp/capture.js';
 import { encodeFrame } from '../../../src/essp/frame.js';
 import { UsageError } from '../../../src/cli/types.js';
 import { memoryIo } from '../../helpers/cli-io.js';
