@@ -55,6 +55,15 @@ function pollState(cls: DeviceClass, data: Uint8Array): { state: string; fields:
   return { state: name, fields };
 }
 
+/**
+ * Data lengths rev 2.3.1 declares for the fixed-size replies of bill devices: a reply of another length is reported
+ * (`error`) with what could be read, not shown as if it were right.
+ */
+const BILL_REPLY_LENGTHS: Readonly<Record<string, readonly number[]>> = {
+  GET_STATUS: [6, 9],
+  GET_BILL_TABLE: [120],
+};
+
 const printable = (b: number): boolean => b >= 0x20 && b <= 0x7e;
 
 /**
@@ -164,12 +173,18 @@ export class CaptureDescriber {
     if (!cls) return base;
     if (awaited) {
       this.awaiting.delete(frame.address);
+      const bill = cls === 'bill-validator' || cls === 'b2b';
       const name = awaited.def.name;
       if (p.length === 1 && p[0] === 0x30 && name !== 'POLL')
         return { ...base, kind: 'ILLEGAL_COMMAND', command: name };
       if (name === 'POLL') return { ...base, kind: 'state', command: name, ...pollState(cls, p) };
       try {
-        return { ...base, kind: 'reply', command: name, reply: awaited.def.decodeReply(p) };
+        const d: FrameDescription = { ...base, kind: 'reply', command: name, reply: awaited.def.decodeReply(p) };
+        const lengths = bill ? BILL_REPLY_LENGTHS[name] : undefined;
+        if (lengths && !lengths.includes(p.length)) {
+          d.error = `${name} reply has ${p.length} data bytes; the spec declares ${lengths.join(' or ')}`;
+        }
+        return d;
       } catch (error) {
         return { ...base, kind: 'reply', command: name, error: error instanceof Error ? error.message : String(error) };
       }

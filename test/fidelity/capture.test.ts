@@ -91,3 +91,22 @@ describe('eSSP direction and unsizable events', () => {
     expect(reply?.stopped).toEqual({ code: '0x42', reason: 'unknown-code', undecodedBytes: 3 });
   });
 });
+
+describe('declared lengths', () => {
+  it('CCNET: a GET STATUS or BILL TABLE reply of another length than the spec declares is an error', () => {
+    const [, status] = ccnet(encodeCommand(0x03, 0x31), encodeReply(0x03, Uint8Array.of(0xff, 0xff, 0xff, 0, 0, 0, 0)));
+    expect(status).toMatchObject({ kind: 'reply', command: 'GET_STATUS' });
+    expect(status?.error).toMatch(/7 data bytes/);
+    const [, table] = ccnet(encodeCommand(0x03, 0x41), encodeReply(0x03, new Uint8Array(115)));
+    expect(table?.error).toMatch(/GET_BILL_TABLE reply has 115 data bytes; the spec declares 120/);
+    const [, good] = ccnet(encodeCommand(0x03, 0x31), encodeReply(0x03, Uint8Array.of(0xff, 0xff, 0xff, 0, 0, 0)));
+    expect(good?.error).toBeUndefined();
+  });
+
+  it('eSSP: a channel table whose count does not match its length is an error, not wrong values', () => {
+    const records = decodeCapture(concat(ssp(1, 0x0e), ssp(1, 0xf0, 0x03, 0x05, 0x0a)));
+    expect(records[1]).toMatchObject({ command: 'CHANNEL_VALUE_REQUEST' });
+    expect(records[1]?.replyError).toBeDefined();
+    expect(records[1]?.result).toBeUndefined();
+  });
+});
