@@ -203,9 +203,11 @@ const post = (
   example: unknown,
   response: unknown,
   extra: Record<string, unknown> = {},
+  parameters: unknown[] = [],
 ) => ({
   post: {
     summary,
+    ...(parameters.length > 0 ? { parameters } : {}),
     requestBody: { required: true, content: json(ref(body), example) },
     responses: { '200': ok(response), ...errors, ...extra },
   },

@@ -135,6 +135,21 @@ export abstract class BaseDevice extends EventEmitter<ServiceDeviceEvents> imple
     this.emit('event', event);
   }
 
+  /**
+   * Hosts that report doubt emit `uncertain` (a money-moving command whose answer was lost); older hosts never do, so
+   * the listener is attached by name, without the host's event types.
+   */
+  protected forwardUncertain(host: object): void {
+    const emitter = host as { on?: (name: string, listener: (info: unknown) => void) => unknown };
+    emitter.on?.('uncertain', (info) => {
+      const text = JSON.stringify(info, (_key, value: unknown) =>
+        value instanceof Uint8Array ? Buffer.from(value).toString('hex') : value,
+      ) as string | undefined; // undefined when there is no info
+      const plain = JSON.parse(text ?? 'null') as unknown;
+      this.report({ type: 'uncertain', info: plain });
+    });
+  }
+
   protected wentOffline(reason: string): void {
     if (this.snap.state === 'stopped') return;
     this.update({ online: false, state: 'offline', error: reason });

@@ -57,6 +57,7 @@ export class CcnetBillDevice extends BaseDevice {
     this.payoutTimeoutMs = options.payoutTimeoutMs ?? 60_000;
     this.snap.canPayout = this.host instanceof BillToBill;
     const host = this.host;
+    this.forwardUncertain(host);
     host.on('credit', (credit) => {
       if (credit.value) this.report({ type: 'credit', value: credit.value, billType: credit.billType, medium: 'note' });
       else this.report({ type: 'credit_unknown_value', billType: credit.billType });
@@ -228,6 +229,7 @@ export class CcnetCoinDevice extends BaseDevice {
     this.sim = options.sim;
     this.release = options.release;
     const host = this.host;
+    this.forwardUncertain(host);
     host.on('coin', (coin) => {
       if (coin.value)
         this.report({ type: 'credit', value: coin.value, coinType: coin.coinType, medium: 'coin', route: coin.route });
@@ -342,6 +344,7 @@ export class CcnetCardDevice extends BaseDevice {
     this.release = options.release;
     this.currency = options.currency ?? 'EUR';
     const host = this.host;
+    this.forwardUncertain(host);
     host.on('cardReady', () => {
       this.report({ type: 'card_ready' });
     });

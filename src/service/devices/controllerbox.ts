@@ -27,6 +27,7 @@ export class ControllerBoxDevice extends BaseDevice {
     this.sim = options.sim;
     this.release = options.release;
     const host = this.host;
+    this.forwardUncertain(host);
     host.on('billAccepted', (bill) => {
       this.report({
         type: 'credit',

@@ -64,6 +64,7 @@ export class EsspDevice extends BaseDevice {
     this.payoutTimeoutMs = options.payoutTimeoutMs ?? 60_000;
     this.snap.canPayout = isPayout(this.host);
     this.listen();
+    this.forwardUncertain(this.host);
   }
 
   private listen(): void {
