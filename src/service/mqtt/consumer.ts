@@ -106,9 +106,11 @@ export class FleetConsumer extends EventEmitter<FleetConsumerEvents> {
       case 'availability':
         device.availability = payload;
         return;
-      case 'state':
-        device.state = parse(payload) ?? device.state;
+      case 'state': {
+        const state = parse(payload);
+        if (state) device.state = state;
         return;
+      }
       case 'alert':
         if (code === undefined) return;
         if (payload === '') Reflect.deleteProperty(view.alerts, `${who}/${code}`);
