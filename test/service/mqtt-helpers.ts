@@ -50,8 +50,8 @@ export class MemoryHub implements FleetHub {
     return () => this.listeners.delete(listener);
   }
 
-  append(record: Omit<FleetRecord, 'seq' | 'ts'>): FleetRecord {
-    const full: FleetRecord = { ...record, seq: this.lastSeq() + 1, ts: Date.now() };
+  append(record: { type: string; device?: string; [key: string]: unknown }): FleetRecord {
+    const full: FleetRecord = { ...record, type: record.type, seq: this.lastSeq() + 1, ts: Date.now() };
     this.records.push(full);
     this.changed({ kind: 'journal', seq: full.seq });
     return full;
