@@ -65,7 +65,8 @@ interface Pending {
  */
 export class LinePacer {
   private readonly byteMs: number;
-  private readonly queue: Pending[] = [];
+  /** Transmissions not yet delivered from `head` on (delivered slots are emptied so their bytes can go). */
+  private readonly queue: (Pending | undefined)[] = [];
   private head = 0;
   private timer: TimerHandle | undefined;
   private timerDue = Infinity;
@@ -152,7 +153,7 @@ export class LinePacer {
     for (;;) {
       const next = this.queue[this.head];
       if (!next || next.span.endMs > now) break;
-      this.queue[this.head] = undefined as unknown as Pending; // let the delivered bytes go
+      this.queue[this.head] = undefined;
       this.head++;
       next.deliver(next.span.bytes);
     }

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Clock } from '../../src/core/clock.js';
 import { ErrorCode } from '../../src/core/errors.js';
 import { SspBus } from '../../src/essp/bus.js';
 import { SspSimulator } from '../../src/essp/simulator/simulator.js';
@@ -172,6 +173,35 @@ describe('PacedTransport (fake timers)', () => {
     await expect(device.write(Uint8Array.of(1))).rejects.toMatchObject({ code: ErrorCode.NotOpen });
     await device.open();
     expect(device.isOpen).toBe(true);
+  });
+
+  it('never delivers early, even when a timer fires before its time (a stale event-loop clock)', () => {
+    let time = 0;
+    const timers: { fn: () => void; ms: number }[] = [];
+    const clock: Clock = {
+      now: () => time,
+      setTimeout: (fn, ms) => {
+        timers.push({ fn, ms });
+        return setTimeout(() => undefined, 0);
+      },
+      clearTimeout: (handle) => {
+        clearTimeout(handle);
+      },
+    };
+    const pacer = new LinePacer(ESSP_LINE, clock);
+    const got: number[] = [];
+    pacer.send(new Uint8Array(6), () => got.push(time)); // due at 6.875
+    expect(timers.map((t) => t.ms)).toEqual([7]);
+    time = 5;
+    timers.shift()?.fn(); // fires 2 ms early
+    expect(got).toEqual([]);
+    expect(timers.map((t) => t.ms)).toEqual([2]); // re-armed for the rest
+    time = 6.9;
+    timers.shift()?.fn();
+    expect(got).toEqual([6.9]);
+    pacer.send(new Uint8Array(1), () => got.push(time));
+    pacer.clear();
+    expect(pacer.queuedBytes).toBe(0);
   });
 
   it('a pacer on its own delivers in order even when later chunks are shorter', async () => {
