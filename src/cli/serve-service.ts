@@ -4,10 +4,31 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig, simulatedConfig } from '../service/config.js';
+import { loadConfig, simulatedConfig, type ServiceConfig } from '../service/config.js';
+import type { KioskService } from '../service/kiosk.js';
 import { serve } from '../service/serve.js';
 import { UsageError, type CliCommand } from './types.js';
 import { untilAborted } from './util.js';
+
+/** The MQTT bridge, when asked for (`--mqtt URL`, `--embedded-broker` or the config's `mqtt`); loaded only then. */
+async function startBridge(
+  service: KioskService,
+  config: ServiceConfig,
+  dataDir: string,
+  url: string | undefined,
+  embedded: boolean,
+): Promise<{ url: string; close(): Promise<void> } | undefined> {
+  if (config.mqtt === undefined && url === undefined && !embedded) return undefined;
+  const [{ attachMqtt }, { parseMqttSettings }] = await Promise.all([
+    import('../service/mqtt/attach.js'),
+    import('../service/mqtt/settings.js'),
+  ]);
+  const settings =
+    embedded && url === undefined && config.mqtt === undefined
+      ? undefined
+      : parseMqttSettings(config.mqtt, config.kiosk, url);
+  return attachMqtt(service, { settings, embedded, dataDir });
+}
 
 /**
  * The CLI ends the process shortly after Ctrl-C or SIGTERM; a service must first finish the payouts it runs and
@@ -56,6 +77,8 @@ Owns the devices of kioskbus.config.json (or, with --simulate, one simulated dev
   --host HOST     address to bind (default 127.0.0.1: this machine only)
   --port PORT     port (default 7070; 0 takes a free one)
   --data DIR      journal and token (default ./kioskbus-data, or ./kioskbus-data-simulated with --simulate)
+  --mqtt URL      also bridge to an MQTT broker (mqtt://user:pass@host:1883; settings: the config's "mqtt")
+  --embedded-broker  start an in-process MQTT broker on loopback and bridge to it (development)
 
 The token is written to DIR/token (mode 0600) and printed on the first start.`,
   async run(args, io) {
@@ -67,6 +90,8 @@ The token is written to DIR/token (mode 0600) and printed on the first start.`,
         host: { type: 'string' },
         port: { type: 'string' },
         data: { type: 'string' },
+        mqtt: { type: 'string' },
+        'embedded-broker': { type: 'boolean' },
       },
       strict: true,
     });
@@ -78,9 +103,17 @@ The token is written to DIR/token (mode 0600) and printed on the first start.`,
     const config = values.simulate ? simulatedConfig() : loadConfig(values.config ?? 'kioskbus.config.json');
     const dataDir = resolve(values.data ?? (values.simulate ? 'kioskbus-data-simulated' : 'kioskbus-data'));
     const running = await serve({ config, dataDir, host: values.host ?? '127.0.0.1', port });
+    let bridge: { url: string; close(): Promise<void> } | undefined;
+    try {
+      bridge = await startBridge(running.service, config, dataDir, values.mqtt, values['embedded-broker'] === true);
+    } catch (error) {
+      await running.close();
+      throw error;
+    }
     io.stdout.write(`listening on ${running.url}\n`);
     if (running.tokenCreated) io.stdout.write(`access token (saved in ${running.tokenPath}): ${running.token}\n`);
     else io.stdout.write(`access token in ${running.tokenPath}\n`);
+    if (bridge) io.stdout.write(`MQTT bridge on ${bridge.url}\n`);
     running.started.then(
       () => {
         const list = running.service.list();
@@ -94,6 +127,7 @@ The token is written to DIR/token (mode 0600) and printed on the first start.`,
     try {
       await untilAborted(restore.signal);
       io.stderr.write('stopping: disabling devices, finishing payouts, closing the journal\n');
+      await bridge?.close();
       await running.close();
     } finally {
       restore.restore();

@@ -41,10 +41,12 @@ export interface ServiceConfig {
   kiosk: string;
   currency: string;
   devices: DeviceConfig[];
+  /** The MQTT bridge's settings as written (checked by the bridge: src/service/mqtt/settings.ts). */
+  mqtt?: unknown;
 }
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
-const TOP_FIELDS = ['kiosk', 'currency', 'alerts', 'devices'];
+const TOP_FIELDS = ['kiosk', 'currency', 'alerts', 'devices', 'mqtt'];
 const DEVICE_FIELDS = ['id', 'kind', 'port', 'address', 'fixedKey', 'accept', 'currency', 'enabled', 'alerts'];
 const ALERT_FIELDS = Object.keys(DEFAULT_ALERTS);
 
@@ -173,7 +175,12 @@ export function parseConfig(raw: unknown, source = 'kioskbus.config.json'): Serv
       { problems: c.problems },
     );
   }
-  return { kiosk: kiosk as string, currency: currency as string, devices };
+  return {
+    kiosk: kiosk as string,
+    currency: currency as string,
+    devices,
+    ...(raw.mqtt !== undefined ? { mqtt: raw.mqtt } : {}),
+  };
 }
 
 /** Reads and checks a configuration file. */

@@ -17,6 +17,7 @@ describe('kioskbus.config.json', () => {
       kiosk: 'lobby-1',
       currency: 'EUR',
       alerts: { cassetteLowCount: 4 },
+      mqtt: { url: 'mqtt://broker:1883' },
       devices: [
         { id: 'nv200-0', kind: 'nv200', port: '/dev/ttyUSB0', accept: [500, 1000], fixedKey: '0123456701234567' },
         { id: 'hopper-0', kind: 'smart-hopper', port: '/dev/ttyUSB0', address: 16, alerts: { cashboxFullPct: 80 } },
@@ -25,6 +26,7 @@ describe('kioskbus.config.json', () => {
     expect(config.devices[0]?.alerts).toEqual({ cashboxFullPct: 90, cassetteLowCount: 4, hysteresis: 5 });
     expect(config.devices[1]?.alerts.cashboxFullPct).toBe(80);
     expect(config.devices[1]?.address).toBe(16);
+    expect(config.mqtt).toEqual({ url: 'mqtt://broker:1883' }); // checked by the MQTT bridge's own settings
   });
 
   it('names every wrong field and how to fix it', () => {

@@ -75,11 +75,11 @@ describe('kioskbus serve across restarts', () => {
     }
   });
 
-  it('kioskbus serve --simulate prints where it listens, and SIGTERM closes it with exit 0', async () => {
+  it('kioskbus serve --simulate --embedded-broker prints where it listens, and SIGTERM closes it with exit 0', async () => {
     const dir = join(data.dir, 'cli');
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--simulate', '--port', '0', '--data', dir],
+      ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--simulate', '--embedded-broker', '--port', '0', '--data', dir],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -89,7 +89,7 @@ describe('kioskbus serve across restarts', () => {
       child.stdout.on('data', (chunk: Buffer) => {
         out += chunk.toString();
         const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-        if (match?.[1] && out.includes('access token')) resolve(match[1]);
+        if (match?.[1] && out.includes('MQTT bridge on mqtt://')) resolve(match[1]);
       });
       child.on('exit', (code) => {
         reject(new Error(`exited ${String(code)}: ${out}`));
