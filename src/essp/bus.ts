@@ -426,7 +426,7 @@ export class SspBus extends EventEmitter<SspBusEvents> {
         const error = new KioskbusError(
           ErrorCode.Timeout,
           `${options.label} to address ${address}: no reply after ${attempts} transmission(s) of ${timeoutMs} ms; device offline`,
-          { address, command: options.label, raw: request.raw },
+          { address, command: options.label, raw: request.raw, transmissions: attempts },
         );
         const wasOnline = link.online !== false;
         link.online = false;

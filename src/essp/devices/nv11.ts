@@ -63,12 +63,12 @@ export class Nv11 extends PayoutDevice {
 
   /** Pays out the last stored note (`dispensing`, `noteHeldInBezel`, `dispensed` follow). */
   async payoutNote(): Promise<void> {
-    await this.command('PAYOUT_NOTE');
+    await this.moneyCommand('PAYOUT_NOTE', undefined, {});
   }
 
   /** Moves the last stored note to the cashbox (`noteTransferredToStacker` follows). */
   async stackNote(): Promise<void> {
-    await this.command('STACK_NOTE');
+    await this.moneyCommand('STACK_NOTE', undefined, {});
   }
 
   async setValueReporting(reportBy: 'value' | 'channel'): Promise<void> {

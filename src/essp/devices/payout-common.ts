@@ -29,9 +29,12 @@ import type {
 import type { CountersResult, DenominationLevel, SetupRequestResult } from '../decoders.js';
 import type { SspEvent, SspIncompleteItem, SspValue } from '../events.js';
 import type { SspBus } from '../bus.js';
+import { findOut, isInDoubt, uncertainError, type DoubtHost, type PayoutUncertainty } from './payout-doubt.js';
 import { eventKey, listenerFailed } from './shared.js';
 import { SspDevice, type ReinitialiseReason, type SspDeviceOptions } from './runtime.js';
 import { SspValidator, type SspValidatorEvents, type SspValidatorOptions } from './validator.js';
+
+export type { PayoutUncertainty } from './payout-doubt.js';
 
 const log = createLogger('essp:payout');
 
@@ -125,6 +128,11 @@ export interface PayoutEvents {
   coinMechError: [code: number];
   coinMechEnabled: [];
   coinMechDisabled: [];
+  /**
+   * A money-moving command whose outcome the wire could not tell (no reply after every retransmission, port lost):
+   * what the host found out once it reached the device again. The call itself rejected with UNCERTAIN.
+   */
+  uncertain: [info: PayoutUncertainty];
 }
 
 /** Every event a payout facade emits: the runtime's, the validator's (note devices) and the payout ones. */
@@ -333,9 +341,9 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
   async payout(amount: number, currency?: string, options: { test?: boolean } = {}): Promise<void | PayoutCheck> {
     await this.whenReady();
     const c = this.currencyOf(currency);
-    const run = this.command('PAYOUT_AMOUNT', { amount, currency: c, test: options.test === true });
-    if (options.test === true) return check(run);
-    await run;
+    const args = { amount, currency: c, test: options.test === true };
+    if (options.test === true) return check(this.command('PAYOUT_AMOUNT', args));
+    await this.moneyCommand('PAYOUT_AMOUNT', args, { kind: 'payout', requested: amount, currency: c });
     this.running = { kind: 'payout', requested: amount, currency: c };
   }
 
@@ -395,11 +403,16 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
   ): Promise<void | PayoutCheck> {
     await this.whenReady();
     const list = this.items(items);
-    const run = this.command('PAYOUT_BY_DENOMINATION', { items: list, test: options.test === true });
-    if (options.test === true) return check(run);
-    await run;
+    const args = { items: list, test: options.test === true };
+    if (options.test === true) return check(this.command('PAYOUT_BY_DENOMINATION', args));
     const total = list.reduce((sum, i) => sum + i.count * i.value, 0);
-    this.running = { kind: 'payout', requested: total, currency: list[0]?.currency ?? this.currencyOf(undefined) };
+    const running = {
+      kind: 'payout',
+      requested: total,
+      currency: list[0]?.currency ?? this.currencyOf(undefined),
+    } as const;
+    await this.moneyCommand('PAYOUT_BY_DENOMINATION', args, running);
+    this.running = running;
   }
 
   /**
@@ -414,14 +427,9 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
   ): Promise<void | PayoutCheck> {
     await this.whenReady();
     const c = this.currencyOf(options.currency);
-    const run = this.command('FLOAT_AMOUNT', {
-      amount,
-      minPayout: options.minPayout ?? 0,
-      currency: c,
-      test: options.test === true,
-    });
-    if (options.test === true) return check(run);
-    await run;
+    const args = { amount, minPayout: options.minPayout ?? 0, currency: c, test: options.test === true };
+    if (options.test === true) return check(this.command('FLOAT_AMOUNT', args));
+    await this.moneyCommand('FLOAT_AMOUNT', args, { kind: 'float', requested: amount, currency: c });
     this.running = { kind: 'float', requested: amount, currency: c };
   }
 
@@ -433,9 +441,9 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
     options: { test?: boolean } = {},
   ): Promise<void | PayoutCheck> {
     await this.whenReady();
-    const run = this.command('FLOAT_BY_DENOMINATION', { items: this.items(items), test: options.test === true });
-    if (options.test === true) return check(run);
-    await run;
+    const args = { items: this.items(items), test: options.test === true };
+    if (options.test === true) return check(this.command('FLOAT_BY_DENOMINATION', args));
+    await this.moneyCommand('FLOAT_BY_DENOMINATION', args, {});
   }
 
   /** HALT_PAYOUT: the payout stops after the item in motion (`halted` follows). */
@@ -445,7 +453,7 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
 
   /** EMPTY_ALL: everything to the cashbox, levels cleared (`emptying`, `emptied`). */
   async emptyAll(): Promise<void> {
-    await this.command('EMPTY_ALL');
+    await this.moneyCommand('EMPTY_ALL', undefined, {});
   }
 
   /**
@@ -453,7 +461,7 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
    * `cashboxPayoutOperationData()` tells what went there.
    */
   async smartEmpty(): Promise<void> {
-    await this.command('SMART_EMPTY');
+    await this.moneyCommand('SMART_EMPTY', undefined, {});
   }
 
   /** What the last float / empty / payout moved to the cashbox, per denomination. */
@@ -511,6 +519,59 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
 
   protected items(items: readonly DenominationInput[]): DenominationItem[] {
     return items.map((i) => ({ count: i.count, value: i.value, currency: this.currencyOf(i.currency) }));
+  }
+
+  /**
+   * A command that moves money. Never resent by the host (the bus resends the identical bytes, which the sequence
+   * bit makes safe); when no reply came after all of them or the port was lost, the outcome is in doubt: the call
+   * rejects with UNCERTAIN at once, and an `uncertain` event follows with what the device reports once it is reached.
+   */
+  protected async moneyCommand<N extends SspCommandName>(
+    name: N,
+    args: CommandArgs<N> | undefined,
+    known: { kind?: 'payout' | 'float'; requested?: number; currency?: string },
+  ): Promise<void> {
+    try {
+      await (this.command as (name: N, args?: CommandArgs<N>) => Promise<unknown>)(name, args);
+    } catch (error) {
+      if (!isInDoubt(error)) throw error;
+      const failure = uncertainError(name, error, { ...known, address: this.address });
+      if (known.kind !== undefined && known.requested !== undefined && known.currency !== undefined) {
+        this.running = { kind: known.kind, requested: known.requested, currency: known.currency };
+      }
+      const tries = failure.context.tries;
+      void findOut(this.doubtHost(), {
+        command: name,
+        ...(known.requested !== undefined ? { requested: known.requested } : {}),
+        ...(known.currency !== undefined ? { currency: known.currency } : {}),
+        ...(typeof tries === 'number' ? { tries } : {}),
+        cause: error.code,
+        message: error.message,
+      }).then((info) => {
+        this.forward('uncertain', [info]);
+      });
+      throw failure;
+    }
+  }
+
+  private doubtHost(): DoubtHost {
+    const runtime = this.runtime;
+    return {
+      get state() {
+        return runtime.state;
+      },
+      clock: runtime.clock,
+      pollIntervalMs: runtime.loop.pollIntervalMs,
+      watch: (onEvent, onState) => {
+        this.on('event', onEvent);
+        this.on('state', onState);
+        return () => {
+          this.off('event', onEvent);
+          this.off('state', onState);
+        };
+      },
+      readLevels: async () => (await this.exec('GET_ALL_LEVELS')).levels,
+    };
   }
 
   // ---- runtime hooks ---------------------------------------------------------------------------------------------

@@ -98,7 +98,8 @@ export class SspDevice<
   readonly address: number;
   /** The shared life-cycle and poll loop driving this device. */
   readonly loop: DeviceLoop;
-  protected readonly clock: Clock;
+  /** The timers of this device (the injected clock). */
+  readonly clock: Clock;
   protected readonly options: Required<
     Pick<SspDeviceOptions, 'pollIntervalMs' | 'encryption' | 'protocolVersion' | 'minProtocolVersion' | 'enable'>
   > &
