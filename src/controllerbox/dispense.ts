@@ -1,74 +1,93 @@
 /**
- * Which card dispenses still wait for their CARD_EVENT `out`, per card dispenser (TCD). A DISPENSE_CARD answered
- * with success expects one card event; a dispense whose answer was in doubt waits (bounded) for the event that proves
- * the card left. Events are matched in order: those expected by confirmed dispenses first, then the doubtful one.
+ * Which card dispenses still wait for their CARD_EVENT `out`, per card dispenser (TCD). Every `dispenseCard()` holds a
+ * ticket from before its frame is written (the event may come before the answer, or instead of a lost answer) until
+ * its card event is matched. Events are matched to the oldest open ticket of their TCD. A ticket whose answer was in
+ * doubt waits (bounded) for the event that proves the card left.
  */
 import type { Clock, TimerHandle } from '../core/clock.js';
 
-interface Waiter {
-  tcd: number;
-  resolve: (seen: boolean) => void;
-  timer: TimerHandle;
+export interface DispenseTicket {
+  readonly tcd: number;
+  /** Its CARD_EVENT out arrived. */
+  seen: boolean;
+  state: 'sending' | 'expected' | 'waiting';
+  resolve: ((seen: boolean) => void) | undefined;
+  timer: TimerHandle | undefined;
 }
 
 export class CardLedger {
-  private readonly expected = new Map<number, number>();
-  private readonly waiters: Waiter[] = [];
+  private readonly tickets: DispenseTicket[] = [];
 
   constructor(private readonly clock: Clock) {}
 
-  /** A DISPENSE_CARD on `tcd` was answered with success: one CARD_EVENT out will come. */
-  expect(tcd: number): void {
-    this.expected.set(tcd, (this.expected.get(tcd) ?? 0) + 1);
+  /** A DISPENSE_CARD on `tcd` is about to be written. */
+  begin(tcd: number): DispenseTicket {
+    const ticket: DispenseTicket = { tcd, seen: false, state: 'sending', resolve: undefined, timer: undefined };
+    this.tickets.push(ticket);
+    return ticket;
   }
 
-  /** True while a dispense on `tcd` waits for its event (confirmed or in doubt). */
+  /** The box answered success: the card event will come (or came already). */
+  succeeded(ticket: DispenseTicket): void {
+    if (ticket.seen) this.remove(ticket);
+    else ticket.state = 'expected';
+  }
+
+  /** The box refused: no card will come for this ticket. */
+  refused(ticket: DispenseTicket): void {
+    this.remove(ticket);
+  }
+
+  /** True while a dispense on `tcd` waits for its event (such an event is never a resend). */
   waiting(tcd: number): boolean {
-    return (this.expected.get(tcd) ?? 0) > 0 || this.waiters.some((w) => w.tcd === tcd);
+    return this.tickets.some((t) => t.tcd === tcd && !t.seen);
   }
 
-  /** A CARD_EVENT out on `tcd` was reported. */
-  cardOut(tcd: number): void {
-    const count = this.expected.get(tcd) ?? 0;
-    if (count > 0) {
-      if (count === 1) this.expected.delete(tcd);
-      else this.expected.set(tcd, count - 1);
-      return;
+  /** A CARD_EVENT out on `tcd` arrived; false when no dispense of this host waited for it. */
+  cardOut(tcd: number): boolean {
+    const ticket = this.tickets.find((t) => t.tcd === tcd && !t.seen);
+    if (!ticket) return false;
+    ticket.seen = true;
+    if (ticket.state === 'expected') this.remove(ticket);
+    if (ticket.state === 'waiting') {
+      this.remove(ticket);
+      this.clock.clearTimeout(ticket.timer);
+      ticket.resolve?.(true);
     }
-    const index = this.waiters.findIndex((w) => w.tcd === tcd);
-    const waiter = index >= 0 ? this.waiters.splice(index, 1)[0] : undefined;
-    if (!waiter) return;
-    this.clock.clearTimeout(waiter.timer);
-    waiter.resolve(true);
+    return true;
   }
 
-  /** Waits at most `ms` for the CARD_EVENT out of a dispense whose answer was in doubt; true when it came. */
-  confirm(tcd: number, ms: number): Promise<boolean> {
+  /** The answer was in doubt: true when the card event came (already, or within `ms`). */
+  confirm(ticket: DispenseTicket, ms: number): Promise<boolean> {
+    if (ticket.seen) {
+      this.remove(ticket);
+      return Promise.resolve(true);
+    }
     return new Promise((resolve) => {
-      const waiter: Waiter = {
-        tcd,
-        resolve,
-        timer: this.clock.setTimeout(() => {
-          const index = this.waiters.indexOf(waiter);
-          if (index >= 0) this.waiters.splice(index, 1);
-          resolve(false);
-        }, ms),
-      };
-      this.waiters.push(waiter);
+      ticket.state = 'waiting';
+      ticket.resolve = resolve;
+      ticket.timer = this.clock.setTimeout(() => {
+        this.remove(ticket);
+        resolve(false);
+      }, ms);
     });
   }
 
-  /** Forgets the expectations (the box restarted: a dispense that did not report by now never will). */
+  /** Forgets confirmed dispenses still waiting for their event (the box restarted: they will not report now). */
   clear(): void {
-    this.expected.clear();
+    for (const ticket of [...this.tickets]) if (ticket.state === 'expected') this.remove(ticket);
   }
 
   /** Stops waiting (host closed): the waits end without a confirmation. */
   close(): void {
-    for (const waiter of this.waiters.splice(0)) {
-      this.clock.clearTimeout(waiter.timer);
-      waiter.resolve(false);
+    for (const ticket of this.tickets.splice(0)) {
+      this.clock.clearTimeout(ticket.timer);
+      ticket.resolve?.(false);
     }
-    this.expected.clear();
+  }
+
+  private remove(ticket: DispenseTicket): void {
+    const index = this.tickets.indexOf(ticket);
+    if (index >= 0) this.tickets.splice(index, 1);
   }
 }

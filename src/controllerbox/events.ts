@@ -53,6 +53,11 @@ export interface CardEventEvent {
   /** `out` dispensed out, `callback` taken back; `unknown` when the box sent the documented 1-byte DATA. */
   direction: 'out' | 'callback' | 'unknown';
   directionCode?: number;
+  /**
+   * For a card out: true when it is the card of a `dispenseCard()` of this host, false for a card nobody here asked
+   * for (dispensed at the kiosk itself, or a DISPENSE_CARD the box read out of a damaged frame: see docs).
+   */
+  requested?: boolean;
   raw: string;
 }
 

@@ -16,7 +16,7 @@ import type { Transport } from '../transport/types.js';
 import { answerInDoubt, ControllerBoxBus } from './bus.js';
 import { plausibleMessage } from './capture.js';
 import { billDenominationSet } from './denominations.js';
-import { CardLedger } from './dispense.js';
+import { CardLedger, type DispenseTicket } from './dispense.js';
 import type { ControllerBoxHostEventMap, UnknownFrameEvent } from './events.js';
 import { crcVariantName, type ControllerBoxFrame, type CrcVariant } from './frame.js';
 import { ControllerBoxInbox } from './inbox.js';
@@ -199,9 +199,7 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
         toMoney: (units) => this.toMoney(units),
         guessDate: (bytes) => this.guessDate(bytes),
         cardExpected: (tcd) => this.cards.waiting(tcd),
-        cardOut: (tcd) => {
-          this.cards.cardOut(tcd);
-        },
+        cardOut: (tcd) => this.cards.cardOut(tcd),
         heard: (kind) => {
           if (kind === 'status') this.lastStatusAt = clock.now();
         },
@@ -380,20 +378,26 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
    * answers; otherwise it emits `uncertain` and rejects with UNCERTAIN (UncertainOutcomeError) with what it knows.
    */
   async dispenseCard(tcd: number): Promise<void> {
+    await this.ready();
+    const ticket = this.cards.begin(tcd);
     try {
       await this.command('DISPENSE_CARD', { tcd });
     } catch (error) {
-      if (!answerInDoubt(error)) throw error;
-      await this.settleDispense(tcd, error as KioskbusError);
+      if (!answerInDoubt(error)) {
+        this.cards.refused(ticket);
+        throw error;
+      }
+      await this.settleDispense(ticket, error as KioskbusError);
       return;
     }
-    this.cards.expect(tcd);
+    this.cards.succeeded(ticket);
   }
 
-  private async settleDispense(tcd: number, cause: KioskbusError): Promise<void> {
+  private async settleDispense(ticket: DispenseTicket, cause: KioskbusError): Promise<void> {
+    const tcd = ticket.tcd;
     const waitMs = this.options.dispenseConfirmMs ?? 5000;
     log('DISPENSE_CARD %d in doubt (%s): waiting for its card event', tcd, cause.message);
-    const confirmed = this.cards.confirm(tcd, waitMs);
+    const confirmed = this.cards.confirm(ticket, waitMs);
     let boxAnswering = false;
     try {
       await this.bus.execute('REQUEST_VERSION', {}, this.timeoutMs);

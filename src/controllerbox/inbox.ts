@@ -50,8 +50,8 @@ export interface InboxHost {
   guessDate(bytes: Uint8Array): IssueDate;
   /** True when a dispense on this TCD still waits for its CARD_EVENT out (such an event is never a resend). */
   cardExpected(tcd: number): boolean;
-  /** A CARD_EVENT out was reported. */
-  cardOut(tcd: number): void;
+  /** A CARD_EVENT out arrived: true when a dispense of the host waited for it. */
+  cardOut(tcd: number): boolean;
   /** Any status or event that fits the table arrived (the box is alive and reporting). */
   heard(kind: 'status' | 'event'): void;
 }
@@ -210,7 +210,7 @@ export class ControllerBoxInbox {
           raw,
         };
         if (p.direction !== undefined) event.directionCode = p.direction;
-        if (p.direction !== 1) host.cardOut(p.tcd);
+        if (p.direction !== 1) event.requested = host.cardOut(p.tcd);
         host.emit('cardEvent', event);
         return;
       }

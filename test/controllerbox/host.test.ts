@@ -112,7 +112,13 @@ describe('ControllerBox host <-> simulator: commands', () => {
     expect(sim.state.tcds[1]?.cards).toBe(9);
     await settle(20);
     expect(events.cardEvent).toEqual([
-      { tcd: 1, direction: 'out', directionCode: 0, raw: toHex(encodeFrame(0x52, Uint8Array.of(1, 0)), '') },
+      {
+        tcd: 1,
+        direction: 'out',
+        directionCode: 0,
+        requested: true,
+        raw: toHex(encodeFrame(0x52, Uint8Array.of(1, 0)), ''),
+      },
     ]);
     expect(sim.state.acks).toBe(1);
   });
