@@ -125,6 +125,8 @@ export class DeviceLoop extends EventEmitter<DeviceLoopEvents> {
   /** Back-off of the start-up retries while busy and of the reconnect attempts while offline. */
   private backoffMs: number;
   private retryInitAt = 0;
+  /** The reason of a start-up that met silence and is due again (state `initialising`). */
+  private initRetry: InitReason | undefined;
   private readonly waiters = new Set<Waiter>();
   private startWaiter: Waiter | undefined;
 
@@ -275,6 +277,7 @@ export class DeviceLoop extends EventEmitter<DeviceLoopEvents> {
   }
 
   private becomeReady(): void {
+    this.initRetry = undefined;
     this.go('initialised');
     this.backoffMs = this.reopenMinMs;
     this.lastAnswerAt = this.clock.now();
@@ -347,9 +350,24 @@ export class DeviceLoop extends EventEmitter<DeviceLoopEvents> {
       case 'offline':
         await this.reconnect();
         return;
+      case 'initialising':
+        if (this.initRetry !== undefined && this.clock.now() >= this.retryInitAt) {
+          const reason = this.pendingInit ?? this.initRetry;
+          this.pendingInit = undefined;
+          this.initRetry = undefined;
+          await this.runInit(reason);
+        }
+        return;
       default:
         return;
     }
+  }
+
+  /** A start-up that met silence is tried again after the back-off (until the silence makes the device offline). */
+  private retryInit(reason: InitReason): void {
+    this.initRetry = reason;
+    this.retryInitAt = this.clock.now() + this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, this.reopenMaxMs);
   }
 
   private async pollRound(): Promise<void> {
@@ -379,6 +397,8 @@ export class DeviceLoop extends EventEmitter<DeviceLoopEvents> {
       }
       if (kind === 'no-answer' || kind === 'port-lost') {
         this.failed(error);
+        // silent, but not yet for long enough to be offline: the next round tries the start-up again
+        if (this.is('initialising')) this.retryInit(reason);
         return;
       }
       if (kind !== 'stopped') this.problem(error);

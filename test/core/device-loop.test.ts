@@ -325,4 +325,27 @@ describe('DeviceLoop', () => {
     expect(loop.state).toBe('ready');
     await loop.stop();
   });
+
+  it('a start-up that meets silence shorter than the offline limit is tried again, then offline when it lasts', async () => {
+    const device = new FakeDevice();
+    const loop = new DeviceLoop(device, { pollIntervalMs: 100, offlineAfterMs: 2000, reopenMinMs: 200 });
+    const seen = record(loop);
+    await loop.start();
+    device.answering = false;
+    loop.requestInit('power-up');
+    await vi.advanceTimersByTimeAsync(700);
+    expect(loop.state).toBe('initialising');
+    const tries = device.calls.filter((c) => c.hook === 'initialise').length;
+    expect(tries).toBeGreaterThanOrEqual(3); // start, then the power-up set-up and its retries
+    device.answering = true;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(loop.state).toBe('ready');
+    expect(seen.offline).toBe(0);
+    device.answering = false;
+    loop.requestInit('reset');
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(loop.state === 'offline' || loop.state === 'reopening').toBe(true);
+    expect(seen.offline).toBe(1);
+    await stopLoop(loop);
+  });
 });
