@@ -658,6 +658,30 @@ const HOPPER_DEFAULTS: Readonly<Record<string, boolean>> = {
   highEfficiencySplit: true,
 };
 
+/** SET_OPTIONS reply byte (GA138 "Set Options: Response Codes"): the pay mode now in force. */
+export const HOPPER_PAY_MODES = {
+  highestSplitWithCashbox: 0xfc,
+  freePayWithCashbox: 0xfd,
+  highestSplit: 0xfe,
+  freePay: 0xff,
+} as const;
+export type HopperPayMode = keyof typeof HOPPER_PAY_MODES;
+export interface SetHopperOptionsResult {
+  mode: HopperPayMode;
+}
+
+function decodeHopperPayMode(data: Uint8Array): SetHopperOptionsResult | undefined {
+  if (data.length === 0) return undefined; // older firmware answers a bare F0
+  const code = new ByteReader(data).u8('mode');
+  const mode = (Object.keys(HOPPER_PAY_MODES) as HopperPayMode[]).find((m) => HOPPER_PAY_MODES[m] === code);
+  if (!mode) {
+    throw new KioskbusError(ErrorCode.UnexpectedReply, `SET_HOPPER_OPTIONS: mode byte 0x${code.toString(16)}`, {
+      raw: data,
+    });
+  }
+  return { mode };
+}
+
 function encodeHopperOptions(name: string, args: unknown): Uint8Array {
   const a = args === undefined ? {} : argsObject(name, args);
   let reg0 = 0;
@@ -1257,8 +1281,10 @@ const TABLE = {
     description: 'SMART Hopper/System options (REG0 bits 0..7, REG1); omitted bits take the reset defaults',
     encodeArgs: (args: HopperOptions | undefined) => encodeHopperOptions('SET_HOPPER_OPTIONS', args),
     decodeArgs: (data: Uint8Array) => decodeStrict('SET_HOPPER_OPTIONS', data, decodeHopperOptions),
-    ...okReply,
-  } satisfies CommandSpec<HopperOptions | undefined, void>,
+    encodeReply: (result: SetHopperOptionsResult | undefined) =>
+      result === undefined ? EMPTY : Uint8Array.of(HOPPER_PAY_MODES[result.mode]),
+    decodeReply: (data: Uint8Array) => decodeHopperPayMode(data),
+  } satisfies CommandSpec<HopperOptions | undefined, SetHopperOptionsResult | undefined>,
   GET_HOPPER_OPTIONS: {
     name: 'GET_HOPPER_OPTIONS',
     code: 0x51,
@@ -1425,8 +1451,8 @@ const TABLE = {
   } satisfies CommandSpec<RtcTime, void>,
   GET_TEBS_BARCODE: raw('GET_TEBS_BARCODE', 0x65, 'TEBS bag bar code (raw bytes)'),
   GET_TEBS_LOG: raw('GET_TEBS_LOG', 0x66, 'TEBS log (raw bytes)'),
-  CASHBOX_UNLOCK_ENABLE: raw('CASHBOX_UNLOCK_ENABLE', 0x67, 'TEBS cashbox unlock (raw bytes)'),
-  CASHBOX_LOCK_ENABLE: raw('CASHBOX_LOCK_ENABLE', 0x68, 'TEBS cashbox lock (raw bytes)'),
+  CASHBOX_UNLOCK_ENABLE: raw('CASHBOX_UNLOCK_ENABLE', 0x67, 'TEBS cashbox unlock (raw bytes)', 'required'),
+  CASHBOX_LOCK_ENABLE: raw('CASHBOX_LOCK_ENABLE', 0x68, 'TEBS cashbox lock (raw bytes)', 'required'),
   RESET_TEBS_LOGS: raw('RESET_TEBS_LOGS', 0x69, 'TEBS reset logs (raw bytes)'),
   TICKET_PRINT: raw('TICKET_PRINT', 0x70, 'printer: print a ticket (raw bytes)'),
   PRINTER_CONFIGURATION: raw('PRINTER_CONFIGURATION', 0x71, 'printer configuration (raw sub-commands)'),

@@ -46,6 +46,8 @@ export class TestHost {
   nextSeq: 0 | 1 = 0;
   key: Uint8Array | undefined;
   count = 0;
+  /** Replies that came encrypted (also those to plain commands: credits on a keyed link). */
+  encryptedReplies = 0;
   private readonly frames: { frame: SspFrame; raw: Uint8Array }[] = [];
   private readonly decoder = new SspFrameDecoder({
     frame: (frame, raw) => {
@@ -98,7 +100,11 @@ export class TestHost {
     if (reply.frame.data[0] === 0x7e) {
       if (!this.key) throw new Error('encrypted reply without a key');
       const packet = decryptPacket(this.key, reply.frame.data);
-      if (packet.count !== this.count) throw new Error(`reply eCOUNT ${packet.count}, expected ${this.count}`);
+      // a credit-bearing reply to a plain command comes encrypted with eCOUNT + 1, which the host then takes over
+      const expected = encrypt ? this.count : this.count + 1;
+      if (packet.count !== expected) throw new Error(`reply eCOUNT ${packet.count}, expected ${expected}`);
+      this.count = packet.count;
+      this.encryptedReplies += 1;
       return packet.data;
     }
     return reply.frame.data;

@@ -502,10 +502,10 @@ describe('SspSimulator: encryption', () => {
     expect(host.cmd([0x4a, 0x8d, 0xa6, 0x13, 0, 0, 0, 0, 0])).toEqual(Uint8Array.of(0xf0)); // 1287821 (manual)
   });
 
-  it('KEY_NOT_SET for commands that need encryption sent in plain, and for encrypted frames without a key', () => {
+  it('PARAMETER_OUT_OF_RANGE for commands that need encryption sent in plain (GA973), KEY_NOT_SET for encrypted frames without a key', () => {
     const host = new TestHost();
     host.sync();
-    expect(host.cmd([0x56])).toEqual(Uint8Array.of(0xfa)); // POLL_WITH_ACK must be encrypted
+    expect(host.cmd([0x56])).toEqual(Uint8Array.of(0xf4)); // POLL_WITH_ACK must be encrypted
     expect(host.cmd(encryptPacket(new Uint8Array(16), 0, Uint8Array.of(0x07)))).toEqual(Uint8Array.of(0xfa));
   });
 
@@ -518,7 +518,7 @@ describe('SspSimulator: encryption', () => {
     host.negotiate();
     expect(host.cmd([0x0c], { encrypt: true })[0]).toBe(0xf0);
     expect(host.cmd([0x0c])[0]).toBe(0xf0); // plain is accepted again once a key exists (optional commands)
-    expect(host.cmd([0x33, 0xf4, 0x01, 0, 0, 0x45, 0x55, 0x52, 0x19])).toEqual(Uint8Array.of(0xfa)); // PAYOUT_AMOUNT in plain
+    expect(host.cmd([0x33, 0xf4, 0x01, 0, 0, 0x45, 0x55, 0x52, 0x19])).toEqual(Uint8Array.of(0xf4)); // PAYOUT_AMOUNT in plain
   });
 
   it('a fixed key set with SET_FIXED_ENCRYPTION_KEY is used by the next exchange', () => {

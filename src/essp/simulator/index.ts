@@ -34,3 +34,5 @@ export {
 export { EventQueue, ACKED_EVENTS, type SimEvent, type SimEventName } from './event-queue.js';
 export type { SimBehaviour, SimCommand, SimCore, SimReply, PowerUpOptions, NoteInsideAtPowerUp } from './behaviour.js';
 export { runScriptLine, describeState, scriptDelayMs, SCRIPT_HELP, ScriptError } from './script.js';
+export { parseEventWords, EVENT_LINE_HELP } from './scripted-event.js';
+export { CREDIT_EVENTS } from './simulator.js';

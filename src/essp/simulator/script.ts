@@ -3,6 +3,8 @@
  * file: one command per line, `#` starts a comment.
  */
 import { ErrorCode, KioskbusError, toKioskbusError } from '../../core/errors.js';
+import { isCoinDevice } from '../tables/context.js';
+import { EVENT_LINE_HELP, parseEventWords } from './scripted-event.js';
 import type { SspSimulator } from './simulator.js';
 
 export const SCRIPT_HELP = `commands (one per line):
@@ -14,6 +16,7 @@ export const SCRIPT_HELP = `commands (one per line):
   cashbox-level N                         set the number of notes in the cashbox (capacity: STACKER_FULL)
   path open|close                         open or close the note path (NV200)
   power-cycle [front CH | cashbox CH | none]   power off and on, optionally with a note left inside
+  ${EVENT_LINE_HELP}
   state                                   print the device state
   wait MS                                 (stdin/CLI only) hold the next lines back for MS milliseconds
   help                                    this text`;
@@ -134,6 +137,11 @@ export function runScriptLine(sim: SspSimulator, line: string): string {
           );
         }
         return 'power cycled';
+      }
+      case 'event': {
+        const event = parseEventWords(args, isCoinDevice({ protocolVersion: 6, unitType: sim.profile.unitType }));
+        sim.raiseEvent(event);
+        return `event ${event.name} queued`;
       }
       case 'state':
         return describeState(sim);

@@ -68,6 +68,14 @@ const KEY_NOT_SET = Generic.KeyNotSet;
 const SOFTWARE_ERROR = 0xf6;
 
 const SYNC = 0x11;
+/** Events that carry credit information: on a keyed link a reply holding one is always encrypted (GA138). */
+export const CREDIT_EVENTS: ReadonlySet<string> = new Set([
+  'CREDIT_NOTE',
+  'NOTE_CLEARED_TO_CASHBOX',
+  'COIN_CREDIT',
+  'VALUE_ADDED',
+  'BAR_CODE_TICKET_ACKNOWLEDGE',
+]);
 /** Commands a `requiresKey` device answers without a key: SYNC and the key exchange. */
 const ALLOWED_WITHOUT_KEY = new Set([0x11, 0x4a, 0x4b, 0x4c]);
 
@@ -431,15 +439,21 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
     } catch (error) {
       // A bug or a table refusal must not take the device down: answer SOFTWARE_ERROR, as firmware would.
       this.afterReply = undefined;
+      this.encryptReply = false;
       log('command 0x%s failed: %o', (commandData[0] ?? 0).toString(16), error);
       if (this.listenerCount('error') > 0) {
         this.emit('error', toKioskbusError(error, ErrorCode.SoftwareError, { raw: commandData }));
       }
       replyData = Uint8Array.of(SOFTWARE_ERROR);
     }
-    if (encrypted && replyData.length > SSP_MAX_ENCRYPTED_DATA) replyData = Uint8Array.of(SOFTWARE_ERROR);
+    const forced = this.encryptReply;
+    this.encryptReply = false;
+    if ((encrypted || forced) && replyData.length > SSP_MAX_ENCRYPTED_DATA) replyData = Uint8Array.of(SOFTWARE_ERROR);
     let out = replyData;
-    if (encrypted && keyBefore) {
+    if ((encrypted || forced) && keyBefore) {
+      // A credit-bearing reply to a plain command is encrypted as if the command had been (eCOUNT + 1): the host's
+      // next encrypted command carries the eCOUNT of this reply, as after any encrypted reply.
+      if (forced) this.count = (this.count + 1) >>> 0;
       out = encryptPacket(keyBefore, this.count, replyData, this.randomBytes);
     }
     return this.finish(frame, rawBytes, out);
@@ -456,6 +470,9 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
     after?.();
     return bytes;
   }
+
+  /** The reply of a plain command carries credit information on a keyed link: send it encrypted (GA138). */
+  private encryptReply = false;
 
   /** Work done once the reply is built (key switch after REQUEST_KEY_EXCHANGE, reboot after RESET). */
   private afterReply: (() => void) | undefined;
@@ -478,7 +495,8 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
     } else if (this.profile.features.requiresKey && !this.key && !ALLOWED_WITHOUT_KEY.has(code)) {
       reply = Uint8Array.of(KEY_NOT_SET);
     } else if (spec.encryption === 'required' && !encrypted) {
-      reply = Uint8Array.of(KEY_NOT_SET);
+      // GA973 (routing, payout enable/disable): "if the command was sent unencrypted then Parameter Out Of Range"
+      reply = Uint8Array.of(PARAMETER_OUT_OF_RANGE);
     } else {
       reply = this.dispatch({ code, name, args, encrypted });
     }
@@ -613,8 +631,13 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
     for (const b of this.behaviours) status.push(...(b.statusEvents?.() ?? []));
     if (!this.enabled) status.push({ name: 'DISABLED' });
     const ctx = this.context();
-    const maxBytes = (encrypted ? SSP_MAX_ENCRYPTED_DATA : 255) - 1;
+    // on a keyed link any reply may have to go encrypted (credits), so it must fit an encrypted packet
+    const keyed = this.key !== undefined;
+    const maxBytes = (encrypted || keyed ? SSP_MAX_ENCRYPTED_DATA : 255) - 1;
     const taken = this.events.take(mode, status, (e) => encodeEvent(toSspEvent(e), ctx), maxBytes);
+    // GA138 encryption layer: "unless the response contains credit information, in this case the reply will always
+    // be encrypted"
+    if (!encrypted && keyed && taken.events.some((e) => CREDIT_EVENTS.has(e.name))) this.encryptReply = true;
     for (const b of this.behaviours) b.afterPoll?.(taken.events);
     let size = 1;
     for (const part of taken.bytes) size += part.length;
@@ -741,6 +764,20 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
   powerCycle(options: PowerUpOptions & { offMs?: number } = {}): void {
     const { offMs, ...rest } = options;
     this.reboot(rest, offMs ?? this.timing.resetMs);
+  }
+
+  /**
+   * Queues any event of the tables as it is (scripts: `event NAME [args]`). It is encoded through the table now, so
+   * an event this device's context cannot carry throws here (INVALID_ARGUMENT), not in a later poll.
+   */
+  raiseEvent(event: SspEvent): void {
+    if (event.name === 'UNKNOWN') throw new KioskbusError(ErrorCode.InvalidArgument, 'raiseEvent: name a table event');
+    try {
+      encodeEvent(event, this.context());
+    } catch (error) {
+      throw toKioskbusError(error, ErrorCode.InvalidArgument);
+    }
+    this.events.push({ name: event.name, event });
   }
 
   /** The behaviour named `name` (payout devices: 'smart-payout', 'smart-hopper', ...), for scripting. */

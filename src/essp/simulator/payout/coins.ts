@@ -154,7 +154,17 @@ export class CoinHopper extends PayoutEngine {
         if (args.length !== 2) return Uint8Array.of(Generic.WrongParameters);
         this.reg0 = args[0] ?? 0;
         this.reg1 = args[1] ?? 0;
-        return Uint8Array.of(OK);
+        // the reply byte is the pay mode now in force: REG0 bit 0 (free pay) and bit 3 (cashbox coins in the split)
+        const freePay = (this.reg0 & 0x01) !== 0;
+        const mode =
+          (this.reg0 & 0x08) !== 0
+            ? freePay
+              ? 'freePayWithCashbox'
+              : 'highestSplitWithCashbox'
+            : freePay
+              ? 'freePay'
+              : 'highestSplit';
+        return okReply(COMMANDS.SET_HOPPER_OPTIONS.encodeReply({ mode }, ctx));
       }
       case 'GET_HOPPER_OPTIONS':
         return Uint8Array.of(OK, this.reg0, this.reg1);
