@@ -31,6 +31,7 @@ describe('a host that costs nothing (eSSP)', () => {
       const detach = sim.attach(end);
       const bus = new SspBus(host);
       const seen: number[] = [];
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the signal as `this`
       const addEventListener = AbortSignal.prototype.addEventListener;
       const spy = vi.spyOn(AbortSignal.prototype, 'addEventListener').mockImplementation(function (
         this: AbortSignal,
