@@ -376,7 +376,7 @@ describe('ControllerBox host <-> simulator: statuses and events', () => {
   });
 
   it('answers with RESULT_ERROR instead when the CRC covers the id (the box really sent it so)', async () => {
-    const variant = parseCrcSetting('arc/id+len+data/be');
+    const variant: CrcVariant = { algorithm: 'arc', coverage: 'id+len+data', order: 'be' };
     const { boxEnd, hostWrites } = rig({ crc: variant });
     await boxEnd.write(encodeFrame(0x51, parseHex('00 01 02'), variant));
     await settle();

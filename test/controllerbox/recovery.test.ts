@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, isKioskbusError } from '../../src/core/errors.js';
 import { FaultTransport } from '../../src/transport/faults.js';
+import { runScriptLine } from '../../src/controllerbox/simulator/script.js';
 import { tamperFrames } from './helpers.js';
 import { boxRig, firsts, type BoxRig } from './rig.js';
 
@@ -153,5 +154,19 @@ describe('ControllerBox host on the shared life-cycle', () => {
     expect(isKioskbusError(error, ErrorCode.NotReady)).toBe(true);
     await vi.advanceTimersByTimeAsync(15_000);
     await cut;
+  });
+});
+
+describe('ControllerBox simulator script', () => {
+  it('cuts the power and starts an OTA update from script lines', async () => {
+    const { sim } = rig();
+    expect(await runScriptLine(sim, 'help')).toMatch(/power MS/);
+    await runScriptLine(sim, 'power 1000');
+    expect(sim.state.powered).toBe(false);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sim.state.powered).toBe(true);
+    await runScriptLine(sim, 'ota 100');
+    expect(sim.state.ota).toBe('download');
+    await expect(runScriptLine(sim, 'power x')).rejects.toThrow(/MS must be/);
   });
 });

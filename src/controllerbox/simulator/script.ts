@@ -14,6 +14,8 @@ export const SCRIPT_HELP = `commands (one per line):
   acceptor CODE                set the bill acceptor status and report it
   tcd N [cards C] [error on|off]   change a card dispenser and report it
   status                       report all statuses now
+  power MS                     cut the power for MS ms (silent, then it boots)
+  ota [MS]                     run an over-the-air update (MS of download, default 5000)
   state                        print the simulator state as JSON
   help                         this text`;
 
@@ -70,6 +72,12 @@ export async function runScriptLine(sim: ControllerBoxSimulator, line: string): 
     }
     case 'status':
       await sim.reportStatus();
+      return '';
+    case 'power':
+      void sim.powerCycle(int(args[0], 'MS', 3_600_000));
+      return '';
+    case 'ota':
+      sim.startOta(args[0] === undefined ? 5000 : int(args[0], 'MS', 3_600_000));
       return '';
     case 'state':
       return JSON.stringify(sim.state, (_, v: unknown) =>
