@@ -11,7 +11,9 @@ import type { Money } from '../../core/money.js';
 import type { CcnetBus } from '../bus.js';
 import type { DenominationWord, Identification } from '../codec.js';
 import {
-  BILL_COMMANDS,
+  B2B_COMMANDS,
+  classHasCommand,
+  VALIDATOR_COMMANDS,
   type BarcodeParameters,
   type BillStatusReply,
   type CassetteStatus,
@@ -188,6 +190,10 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
 
   /** Runs one table command against this device; ILLEGAL COMMAND errors name the current state. */
   async call<A, R>(def: CommandDef<A, R>, args: A, signal?: AbortSignal): Promise<R> {
+    const cls = this.b2b ? 'b2b' : 'bill-validator';
+    if (!classHasCommand(cls, def as unknown as CommandDef<never, unknown>)) {
+      throw new KioskbusError(ErrorCode.InvalidArgument, `${def.name} (${hex2(def.code)}) is not a ${cls} command`);
+    }
     try {
       const reply = await this.bus.execute(this.address, def, args, {
         describeState: () => describeState(this.state),
@@ -204,21 +210,21 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
   // ---- raw commands -----------------------------------------------------------------------
 
   reset(): Promise<void> {
-    return this.call(BILL_COMMANDS.reset, undefined);
+    return this.call(VALIDATOR_COMMANDS.reset, undefined);
   }
 
   getStatus(): Promise<BillStatusReply> {
-    return this.call(BILL_COMMANDS.getStatus, undefined);
+    return this.call(VALIDATOR_COMMANDS.getStatus, undefined);
   }
 
   setSecurity(highSecurityTypes: number[]): Promise<void> {
-    return this.call(BILL_COMMANDS.setSecurity, highSecurityTypes);
+    return this.call(VALIDATOR_COMMANDS.setSecurity, highSecurityTypes);
   }
 
   /** One POLL: decodes the state and emits events for what changed. */
   async poll(): Promise<BillState> {
     const sent = this.repeats.sample();
-    const data = await this.call(BILL_COMMANDS.poll, undefined);
+    const data = await this.call(VALIDATOR_COMMANDS.poll, undefined);
     const state = decodeBillState(data, this.b2b);
     const repeat = this.repeats.isRepeat(state.raw, EVENT_CODES.has(state.code), sent);
     if (!repeat) await this.handleState(state);
@@ -227,7 +233,7 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
 
   /** Enables bill types (empty: disable); `escrow` types stop in escrow until stack/return. */
   async enableBillTypes(enabled: number[], escrow: number[] = []): Promise<void> {
-    await this.call(BILL_COMMANDS.enableBillTypes, { enabled, escrow });
+    await this.call(VALIDATOR_COMMANDS.enableBillTypes, { enabled, escrow });
     this.enableArgs = { enabled: [...enabled], escrow: [...escrow] };
   }
 
@@ -248,13 +254,13 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
   async stack(): Promise<void> {
     this.stopHolding();
     await this.runtime.whenReady();
-    await this.call(BILL_COMMANDS.stack, undefined);
+    await this.call(VALIDATOR_COMMANDS.stack, undefined);
   }
 
   async returnBill(): Promise<void> {
     this.stopHolding();
     await this.runtime.whenReady();
-    await this.call(BILL_COMMANDS.return, undefined);
+    await this.call(VALIDATOR_COMMANDS.return, undefined);
   }
 
   /**
@@ -262,11 +268,11 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
    * limit) until `stack()`, `returnBill()` or the bill leaves escrow.
    */
   async hold(): Promise<void> {
-    await this.call(BILL_COMMANDS.hold, undefined);
+    await this.call(VALIDATOR_COMMANDS.hold, undefined);
     this.clock.clearTimeout(this.holdTimer);
     const refresh = (): void => {
       this.holdTimer = this.clock.setTimeout(() => {
-        this.call(BILL_COMMANDS.hold, undefined).then(refresh, (error: unknown) => {
+        this.call(VALIDATOR_COMMANDS.hold, undefined).then(refresh, (error: unknown) => {
           this.holdTimer = undefined;
           if (isKioskbusError(error)) this.emit('problem', error);
         });
@@ -286,50 +292,50 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
   }
 
   async identify(): Promise<Identification> {
-    this.identification = await this.call(BILL_COMMANDS.identification, undefined);
+    this.identification = await this.call(VALIDATOR_COMMANDS.identification, undefined);
     return this.identification;
   }
 
   setBarcodeParameters(params: BarcodeParameters): Promise<void> {
-    return this.call(BILL_COMMANDS.setBarcodeParameters, params);
+    return this.call(VALIDATOR_COMMANDS.setBarcodeParameters, params);
   }
 
   extractBarcodeData(): Promise<string> {
-    return this.call(BILL_COMMANDS.extractBarcodeData, undefined);
+    return this.call(VALIDATOR_COMMANDS.extractBarcodeData, undefined);
   }
 
   async getBillTable(): Promise<DenominationWord[]> {
-    this.billTable = await this.call(BILL_COMMANDS.getBillTable, undefined);
+    this.billTable = await this.call(VALIDATOR_COMMANDS.getBillTable, undefined);
     return this.billTable;
   }
 
   getCrc32(): Promise<number> {
-    return this.call(BILL_COMMANDS.getCrc32, undefined);
+    return this.call(VALIDATOR_COMMANDS.getCrc32, undefined);
   }
 
   requestStatistics(): Promise<Statistics> {
-    return this.call(BILL_COMMANDS.requestStatistics, undefined);
+    return this.call(VALIDATOR_COMMANDS.requestStatistics, undefined);
   }
 
   /** DOWNLOAD (50H): enter the boot loader. */
   download(): Promise<void> {
-    return this.call(BILL_COMMANDS.download, undefined);
+    return this.call(VALIDATOR_COMMANDS.download, undefined);
   }
 
   downloadStatus(): Promise<number> {
-    return this.call(BILL_COMMANDS.downloadStatus, undefined);
+    return this.call(VALIDATOR_COMMANDS.downloadStatus, undefined);
   }
 
   downloadBlockSize(): Promise<number> {
-    return this.call(BILL_COMMANDS.downloadBlockSize, undefined);
+    return this.call(VALIDATOR_COMMANDS.downloadBlockSize, undefined);
   }
 
   downloadWrite(args: DownloadWriteArgs): Promise<number> {
-    return this.call(BILL_COMMANDS.downloadWrite, args);
+    return this.call(VALIDATOR_COMMANDS.downloadWrite, args);
   }
 
   downloadExit(): Promise<number> {
-    return this.call(BILL_COMMANDS.downloadExit, undefined);
+    return this.call(VALIDATOR_COMMANDS.downloadExit, undefined);
   }
 
   // ---- session ----------------------------------------------------------------------------
@@ -484,7 +490,7 @@ export class BillToBill extends BillDevice {
   }
 
   cassetteStatus(): Promise<CassetteStatus[]> {
-    return this.call(BILL_COMMANDS.cassetteStatus, undefined);
+    return this.call(B2B_COMMANDS.cassetteStatus, undefined);
   }
 
   /**
@@ -493,7 +499,7 @@ export class BillToBill extends BillDevice {
    * the call rejects with UNCERTAIN saying what is known.
    */
   async dispense(items: DispenseItem[]): Promise<void> {
-    const def = this.dispenseFormat === 'pairs' ? BILL_COMMANDS.dispensePairs : BILL_COMMANDS.dispense;
+    const def = this.dispenseFormat === 'pairs' ? B2B_COMMANDS.dispensePairs : B2B_COMMANDS.dispense;
     await this.moneyCommand(def.name, () => this.call(def, items), DISPENSE_STATES);
   }
 
@@ -563,24 +569,24 @@ export class BillToBill extends BillDevice {
 
   /** UNLOAD to the drop cassette; sent once, a doubtful answer is settled like `dispense()`'s. */
   unload(args: UnloadArgs): Promise<void> {
-    return this.moneyCommand('UNLOAD', () => this.call(BILL_COMMANDS.unload, args), UNLOAD_STATES);
+    return this.moneyCommand('UNLOAD', () => this.call(B2B_COMMANDS.unload, args), UNLOAD_STATES);
   }
 
   recyclingCassetteStatus(): Promise<RecyclingCassetteStatus> {
-    return this.call(BILL_COMMANDS.recyclingCassetteStatus, undefined);
+    return this.call(B2B_COMMANDS.recyclingCassetteStatus, undefined);
   }
 
   /** RECYCLING CASSETTE UNLOAD: return `count` bills to the customer, or move one bill to its cassette. */
   recyclingCassetteUnload(toCustomer: boolean, count = 0): Promise<void> {
     return this.moneyCommand(
       'RECYCLING_CASSETTE_UNLOAD',
-      () => this.call(BILL_COMMANDS.recyclingCassetteUnload, { toCustomer, count }),
+      () => this.call(B2B_COMMANDS.recyclingCassetteUnload, { toCustomer, count }),
       RECYCLING_UNLOAD_STATES,
     );
   }
 
   setCassetteType(args: SetCassetteTypeArgs): Promise<void> {
-    return this.call(BILL_COMMANDS.setCassetteType, args);
+    return this.call(B2B_COMMANDS.setCassetteType, args);
   }
 }
 
@@ -589,4 +595,8 @@ function powerUpLocation(state: BillState, b2b: boolean): 'validator' | 'stacker
   if (state.code === 0x11) return 'validator';
   if (!b2b) return 'stacker';
   return state.sub === 1 ? 'dispenser' : 'transport';
+}
+
+function hex2(code: number): string {
+  return `${code.toString(16).toUpperCase().padStart(2, '0')}H`;
 }

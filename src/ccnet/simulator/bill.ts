@@ -9,13 +9,14 @@ import { asciiBytes } from '../../core/bytes.js';
 import type { TimerHandle } from '../../core/clock.js';
 import { encodeTypeMask, typesToMask, type DenominationInput, type Identification } from '../codec.js';
 import {
-  BILL_COMMANDS,
+  B2B_COMMANDS,
   DOWNLOAD_OK,
   DOWNLOAD_READY,
   encodeCassetteByte,
   type CommandDef,
   type DispenseItem,
   type Statistics,
+  VALIDATOR_COMMANDS,
 } from '../commands.js';
 import { BARCODE_BILL_TYPE, encodeBillState } from '../states.js';
 import {
@@ -384,19 +385,19 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
       }
       case 'getStatus':
         return {
-          data: BILL_COMMANDS.getStatus.encodeReply({
+          data: VALIDATOR_COMMANDS.getStatus.encodeReply({
             enabled: maskTypes(this.enabled),
             highSecurity: maskTypes(this.highSecurity),
             ...(this.b2b ? { routing: this.routingTypes() } : {}),
           }),
         };
       case 'setSecurity':
-        this.highSecurity = typesToMask(BILL_COMMANDS.setSecurity.decodeArgs(data));
+        this.highSecurity = typesToMask(VALIDATOR_COMMANDS.setSecurity.decodeArgs(data));
         return ACK;
       case 'poll':
         return { data: this.pollData() };
       case 'enableBillTypes': {
-        const a = BILL_COMMANDS.enableBillTypes.decodeArgs(data);
+        const a = VALIDATOR_COMMANDS.enableBillTypes.decodeArgs(data);
         this.enabled = typesToMask(a.enabled);
         this.escrowEnabled = typesToMask(a.escrow);
         if (this.current[0] === 0x14 || this.current[0] === 0x19) this.current = this.idleState();
@@ -419,10 +420,10 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
         return ACK;
       case 'identification':
         if (!SERVICE_STATES.has(state)) return illegal(`not in state ${state.toString(16)}`);
-        return { data: BILL_COMMANDS.identification.encodeReply(this.identification) };
+        return { data: VALIDATOR_COMMANDS.identification.encodeReply(this.identification) };
       case 'setBarcodeParameters':
         if (this.b2b) return illegal('no barcode reader');
-        this.barcode = BILL_COMMANDS.setBarcodeParameters.decodeArgs(data);
+        this.barcode = VALIDATOR_COMMANDS.setBarcodeParameters.decodeArgs(data);
         return ACK;
       case 'extractBarcodeData':
         if (this.b2b || !this.lastBillWasCoupon || this.lastBarcode === undefined) return illegal('no barcode read');
@@ -430,17 +431,17 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
       case 'getBillTable':
         if (!SERVICE_STATES.has(state)) return illegal(`not in state ${state.toString(16)}`);
         return {
-          data: BILL_COMMANDS.getBillTable.encodeReply(
+          data: VALIDATOR_COMMANDS.getBillTable.encodeReply(
             this.billTable.map((w) => ({ ...w, text: '', currency: '', value: undefined })),
           ),
         };
       case 'getCrc32':
         if (this.b2b || !SERVICE_STATES.has(state)) return illegal('not available');
-        return { data: BILL_COMMANDS.getCrc32.encodeReply(this.crc32) };
+        return { data: VALIDATOR_COMMANDS.getCrc32.encodeReply(this.crc32) };
       case 'requestStatistics':
         if (this.b2b || !SERVICE_STATES.has(state)) return illegal('not available');
         if (!this.statistics) return { data: Uint8Array.of(0x31) }; // INVALID STATISTIC DATA
-        return { data: BILL_COMMANDS.requestStatistics.encodeReply(this.statistics) };
+        return { data: VALIDATOR_COMMANDS.requestStatistics.encodeReply(this.statistics) };
       case 'download':
         if (this.b2b || !SERVICE_STATES.has(state)) return illegal('download not available');
         this.downloadMode = true;
@@ -489,7 +490,7 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
       case 'dispense':
       case 'dispensePairs': {
         if (!disabled) return illegal('DISPENSE only in UNIT_DISABLED');
-        const items = (key === 'dispense' ? BILL_COMMANDS.dispense : BILL_COMMANDS.dispensePairs).decodeArgs(data);
+        const items = (key === 'dispense' ? B2B_COMMANDS.dispense : B2B_COMMANDS.dispensePairs).decodeArgs(data);
         const total = items.reduce((n, i) => n + i.count, 0);
         if (total === 0 || total > 20) return illegal('0 or more than 20 bills');
         // check availability first: all or nothing
@@ -519,7 +520,7 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
       }
       case 'unload': {
         if (!disabled) return illegal('UNLOAD only in UNIT_DISABLED');
-        const a = BILL_COMMANDS.unload.decodeArgs(data);
+        const a = B2B_COMMANDS.unload.decodeArgs(data);
         const c = this.cassettes[a.cassette - 1];
         if (!c?.present) return illegal(`no cassette ${a.cassette}`);
         const n = Math.min(a.count, c.count);
@@ -536,7 +537,7 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
       }
       case 'recyclingCassetteUnload': {
         if (!disabled) return illegal('only in UNIT_DISABLED');
-        const a = BILL_COMMANDS.recyclingCassetteUnload.decodeArgs(data);
+        const a = B2B_COMMANDS.recyclingCassetteUnload.decodeArgs(data);
         const c = this.cassettes.find((x) => x.type === 'ESCROW');
         if (!c?.present || c.count === 0) return illegal('escrow cassette empty');
         if (a.toCustomer) {
@@ -554,7 +555,7 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
       }
       case 'setCassetteType': {
         if (!disabled) return illegal('SET CASSETTE TYPE only in UNIT_DISABLED');
-        const a = BILL_COMMANDS.setCassetteType.decodeArgs(data);
+        const a = B2B_COMMANDS.setCassetteType.decodeArgs(data);
         const c = this.cassettes[a.cassette - 1];
         if (!c?.present) return illegal(`no cassette ${a.cassette}`);
         this.dropCount += c.count;
