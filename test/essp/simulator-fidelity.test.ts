@@ -164,3 +164,82 @@ describe('eSSP simulator: every event of the tables can be scripted', () => {
     expect(host.sim.state.pendingEvents).toEqual([]);
   });
 });
+
+describe('eSSP simulator: commands the manual lists for a device are answered, not refused F2', () => {
+  /** code, plain args, whether it must go encrypted (payout devices: everything after the key exchange). */
+  const cases: { device: 'smart-payout' | 'smart-hopper' | 'smart-system' | 'nv200'; commands: number[][] }[] = [
+    {
+      device: 'smart-payout',
+      commands: [[0x23], [0x24, 0x01, 0x01, 0x12], [0x25], [0x26, 0xfe], [0x27], [0x54, 0, 0, 255, 1]].concat([
+        [0x76],
+        [0x77],
+        [0x78],
+        [0x7a, 5],
+        [0x79],
+      ]),
+    },
+    {
+      device: 'smart-hopper',
+      commands: [
+        [0x4d, 0x00, 0x00],
+        [0x37, 0x01],
+      ],
+    },
+    {
+      device: 'smart-system',
+      commands: [[0x4d, 0x00, 0x00], [0x37, 0x00], [0x02, 0xff], [0x58], [0x59], [0x62], [0x63]].concat([
+        [0x64, 15, 6, 26, 10, 30, 0],
+        [0x3a, 0x01],
+        [0x5d, 0x05],
+      ]),
+    },
+    { device: 'nv200', commands: [[0x72]] },
+  ];
+  it.each(cases)('$device', ({ device, commands }) => {
+    const host = new TestHost({ device });
+    host.sync();
+    host.negotiate();
+    for (const command of commands) {
+      const reply = host.cmd(command, { encrypt: true });
+      expect(reply[0], `0x${(command[0] ?? 0).toString(16)} answered 0x${(reply[0] ?? 0).toString(16)}`).toBe(0xf0);
+    }
+  });
+
+  it('the replies carry the data the table decodes: escrow size, bar code status, clock', () => {
+    const payout = new TestHost({ device: 'smart-payout' });
+    payout.sync();
+    payout.negotiate();
+    expect(payout.cmd([0x7a, 7], { encrypt: true })).toEqual(Uint8Array.of(0xf0));
+    expect(payout.cmd([0x79], { encrypt: true })).toEqual(Uint8Array.of(0xf0, 7));
+    expect(payout.cmd([0x78], { encrypt: true })).toEqual(Uint8Array.of(0xf0, 0, 0, 0, 0));
+    const system = new TestHost({ device: 'smart-system' });
+    system.sync();
+    system.negotiate();
+    expect(system.cmd([0x64, 15, 6, 26, 10, 30, 0], { encrypt: true })).toEqual(Uint8Array.of(0xf0));
+    vi.advanceTimersByTime(61_000);
+    const clock = system.cmd([0x63], { encrypt: true });
+    expect(COMMANDS.GET_REAL_TIME_CLOCK.decodeReply(clock.subarray(1), { protocolVersion: 7 })).toEqual({
+      day: 15,
+      month: 6,
+      year: 26,
+      hour: 10,
+      minute: 31,
+      second: 1,
+    });
+    expect(system.cmd([0x64, 31, 2, 26, 10, 30, 0], { encrypt: true })).toEqual(Uint8Array.of(0xf4)); // 31 February
+    expect(system.cmd([0x5d, 0x00], { encrypt: true })).toEqual(Uint8Array.of(0xf4)); // stir 0 s
+    expect(system.cmd([0x5d, 0x05])).toEqual(Uint8Array.of(0xf4)); // COIN_STIR is encryption-required
+  });
+
+  it('commands the manual does not list for a device stay F2', () => {
+    const hopper = new TestHost({ device: 'smart-hopper' });
+    hopper.sync();
+    hopper.negotiate();
+    for (const code of [0x62, 0x63, 0x5d, 0x3a, 0x58, 0x23, 0x72]) {
+      expect(hopper.cmd([code], { encrypt: true })).toEqual(Uint8Array.of(0xf2));
+    }
+    const nv9 = new TestHost({ device: 'nv9usb' });
+    nv9.sync();
+    for (const code of [0x72, 0x23, 0x54, 0x37]) expect(nv9.cmd([code])).toEqual(Uint8Array.of(0xf2));
+  });
+});

@@ -106,6 +106,8 @@ const GET_COUNTERS = [0x58, 0x59];
 const BARCODE = [0x23, 0x24, 0x25, 0x26, 0x27];
 const CONFIGURE_BEZEL = 0x54;
 const GET_BUILD_REVISION = 0x4f;
+/** NV200 (and NV12): printing / printed poll events of an attached SMART Ticket (GA138 0x72). */
+const ENABLE_TITO_EVENTS = 0x72;
 
 function euro(values: number[]): SimChannel[] {
   return values.map((v, i) => ({ channel: i + 1, value: v * 100, currency: 'EUR' }));
@@ -140,7 +142,15 @@ export const PROFILES: Readonly<Record<SimDeviceName, DeviceProfile>> = {
     country: 'EUR',
     channels: euro([5, 10, 20, 50, 100, 200, 500]),
     maxProtocolVersion: 8,
-    commands: new Set([...VALIDATOR_BASE, HOLD, SET_BAUD_RATE, ...BARCODE, CONFIGURE_BEZEL, GET_BUILD_REVISION]),
+    commands: new Set([
+      ...VALIDATOR_BASE,
+      HOLD,
+      SET_BAUD_RATE,
+      ...BARCODE,
+      CONFIGURE_BEZEL,
+      GET_BUILD_REVISION,
+      ENABLE_TITO_EVENTS,
+    ]),
     features: {
       ...NO_FEATURES,
       cashboxDetection: true,

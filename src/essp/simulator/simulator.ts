@@ -44,6 +44,7 @@ import {
   type SimCore,
   type SimReply,
 } from './behaviour.js';
+import { ManualExtras } from './manual-extras.js';
 import { EventQueue, type SimEvent } from './event-queue.js';
 import {
   DEFAULT_TIMING,
@@ -308,7 +309,11 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
     };
     this.validator = new NoteValidator(this.core, this.profile.channels, this.profile.cashboxCapacity);
     // Payout devices put their behaviours before the note path (profiles' `behaviours`, see behaviour.ts).
-    this.behaviours = [...(this.profile.behaviours?.(this.core, this.validator, options) ?? []), this.validator];
+    this.behaviours = [
+      ...(this.profile.behaviours?.(this.core, this.validator, options) ?? []),
+      this.validator,
+      new ManualExtras(this.core),
+    ];
     this.events.push({ name: 'SLAVE_RESET' });
   }
 

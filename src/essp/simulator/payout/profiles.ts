@@ -38,6 +38,16 @@ const HOPPER = [
   0x53, 0x5a,
 ];
 
+/** SMART Payout (GA138 device lists): bar code 0x23-0x27, CONFIGURE_BEZEL, escrow transactions 0x76-0x7A. */
+const SMART_PAYOUT_EXTRA = [0x23, 0x24, 0x25, 0x26, 0x27, 0x54, 0x76, 0x77, 0x78, 0x79, 0x7a];
+/** SMART Hopper and SMART System: SET_BAUD_RATE, COMMUNICATION_PASS_THROUGH. */
+const COIN_EXTRA = [0x4d, 0x37];
+/**
+ * SMART System only: SET_INHIBITS, GET/RESET_COUNTERS, the real-time clock 0x62-0x64, COIN_ESCROW, COIN_STIR.
+ * PAYOUT_AMOUNT_BY_DENOMINATION (0x39) is not answered: its layout is not in GA138 and it moves money.
+ */
+const SMART_SYSTEM_EXTRA = [0x02, 0x58, 0x59, 0x62, 0x63, 0x64, 0x3a, 0x5d];
+
 const PAYOUT_FEATURES: DeviceFeatures = {
   cashboxDetection: true,
   fraud: true,
@@ -90,7 +100,7 @@ export const PAYOUT_PROFILES: Readonly<Record<PayoutDeviceName, DeviceProfile>> 
     firmware: '0430',
     firmwareVersion: 'NV02004301498000',
     channels: EURO_NOTES,
-    commands: new Set([...BASE, ...VALIDATOR, ...NOTE_PAYOUT]),
+    commands: new Set([...BASE, ...VALIDATOR, ...NOTE_PAYOUT, ...SMART_PAYOUT_EXTRA]),
     features: PAYOUT_FEATURES,
     cashboxCapacity: 1000,
     serialNumber: 2722471,
@@ -175,7 +185,7 @@ export const PAYOUT_PROFILES: Readonly<Record<PayoutDeviceName, DeviceProfile>> 
     ...COIN_DEVICE,
     firmware: '0609',
     firmwareVersion: 'SH00036091234000',
-    commands: new Set([...BASE, ...HOPPER]),
+    commands: new Set([...BASE, ...HOPPER, ...COIN_EXTRA]),
     serialNumber: 3300123,
     buildRevision: [{ type: 0x03, revision: 609 }],
     behaviours: (core, _validator, options) => [new CoinHopper(core, options.payout ?? {})],
@@ -187,7 +197,7 @@ export const PAYOUT_PROFILES: Readonly<Record<PayoutDeviceName, DeviceProfile>> 
     ...COIN_DEVICE,
     firmware: '0112',
     firmwareVersion: 'SS00091121234000',
-    commands: new Set([...BASE, ...HOPPER]),
+    commands: new Set([...BASE, ...HOPPER, ...COIN_EXTRA, ...SMART_SYSTEM_EXTRA]),
     serialNumber: 9900123,
     buildRevision: [{ type: 0x09, revision: 112 }],
     behaviours: (core, _validator, options) => [new CoinHopper(core, options.payout ?? {}, 'smart-system')],
