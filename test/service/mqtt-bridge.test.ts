@@ -1,10 +1,27 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { MqttBridge } from '../../src/service/mqtt/bridge.js';
 import { parseRequest } from '../../src/service/mqtt/requests.js';
 import { BridgeStateFile } from '../../src/service/mqtt/state-file.js';
 import { Topics } from '../../src/service/mqtt/topics.js';
-import { consumer, eventually, MemoryHub, startAedes, tempDir, type Broker, type Received } from './mqtt-helpers.js';
+import {
+  consumer,
+  eventually,
+  MemoryHub,
+  mosquittoAvailable,
+  startAedes,
+  startMosquitto,
+  tempDir,
+  type Broker,
+  type Received,
+} from './mqtt-helpers.js';
+
+/** The bridge's behaviour is checked on the embedded broker and, where installed, on a real mosquitto. */
+const BROKERS: { name: string; start: () => Promise<Broker> }[] = [
+  { name: 'the embedded broker (aedes)', start: () => startAedes() },
+  ...(mosquittoAvailable() ? [{ name: 'mosquitto', start: () => startMosquitto() }] : []),
+];
+let startBroker: () => Promise<Broker> = () => startAedes();
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -19,7 +36,7 @@ async function setup(kiosk = 'k1'): Promise<{
   client: mqtt.MqttClient;
   dir: string;
 }> {
-  const broker = await startAedes();
+  const broker = await startBroker();
   cleanups.push(() => broker.close());
   const { client, received } = await consumer(broker.url, `kioskbus/${kiosk}/#`);
   cleanups.push(() => client.endAsync(true));
@@ -92,7 +109,11 @@ describe('bridge state file', () => {
   });
 });
 
-describe('MqttBridge on an embedded broker', () => {
+describe.each(BROKERS)('MqttBridge on $name', ({ start }) => {
+  beforeEach(() => {
+    startBroker = start;
+  });
+
   it('publishes a retained birth with bdSeq, info, device state and availability', async () => {
     const { received } = await setup();
     await eventually(() => json(received, 'kioskbus/k1/bridge/info').length > 0);
@@ -207,7 +228,7 @@ describe('MqttBridge on an embedded broker', () => {
   });
 
   it('a restarted bridge increments bdSeq and re-sends only what the broker did not acknowledge', async () => {
-    const broker = await startAedes();
+    const broker = await startBroker();
     cleanups.push(() => broker.close());
     const hub = new MemoryHub();
     const dir = tempDir();

@@ -1,0 +1,100 @@
+/**
+ * The bridge over the real service (journal, simulated SMART Hopper): a payout request delivered twice pays once, on the
+ * embedded broker and on mosquitto where it is installed.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { FileJournal } from '../../src/journal/file-journal.js';
+import { DeviceBuilder } from '../../src/service/build.js';
+import { simulatedConfig } from '../../src/service/config.js';
+import { KioskService } from '../../src/service/kiosk.js';
+import { attachMqtt } from '../../src/service/mqtt/attach.js';
+import { flattenRecord } from '../../src/service/mqtt/kiosk-hub.js';
+import {
+  consumer,
+  eventually,
+  mosquittoAvailable,
+  startAedes,
+  startMosquitto,
+  tempDir,
+  type Broker,
+} from './mqtt-helpers.js';
+
+const BROKERS: { name: string; start: () => Promise<Broker> }[] = [
+  { name: 'the embedded broker (aedes)', start: () => startAedes() },
+  ...(mosquittoAvailable() ? [{ name: 'mosquitto', start: () => startMosquitto() }] : []),
+];
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function stock(service: KioskService): number {
+  const levels = service.view('hopper-0').levels ?? [];
+  return levels.reduce((sum, l) => sum + l.value.amount * l.count, 0);
+}
+
+describe('flattenRecord', () => {
+  it('puts the body at the top and keeps a device event type as `event`', () => {
+    expect(
+      flattenRecord({ seq: 4, ts: 9, type: 'event', body: { device: 'nv200-0', type: 'escrow', value: 5 } }),
+    ).toEqual({ seq: 4, ts: 9, type: 'event', event: 'escrow', device: 'nv200-0', value: 5 });
+  });
+});
+
+describe.each(BROKERS)('the service on MQTT ($name)', ({ start }) => {
+  it('a payout request delivered twice pays once; both answers carry the same outcome', async () => {
+    const broker = await start();
+    cleanups.push(() => broker.close());
+    const base = simulatedConfig();
+    const config = { ...base, kiosk: 'k7', devices: base.devices.filter((d) => d.kind === 'smart-hopper') };
+    const dir = tempDir();
+    const service = new KioskService(
+      config,
+      new DeviceBuilder({ fastSimulators: true }).build(config),
+      new FileJournal({ dir }),
+    );
+    cleanups.push(() => service.close(1000));
+    await service.start();
+    const mqtt = await attachMqtt(service, {
+      settings: {
+        url: broker.url,
+        prefix: 'kioskbus',
+        protocolVersion: 4,
+        maxRequestAgeMs: 60_000,
+        heartbeatMs: 30_000,
+      },
+      dataDir: dir,
+    });
+    cleanups.push(() => mqtt.close());
+    const { client, received } = await consumer(broker.url, 'kioskbus/k7/#');
+    cleanups.push(() => client.endAsync(true));
+    await eventually(() => received.some((m) => m.topic === 'kioskbus/k7/hopper-0/availability'), 10_000);
+    const before = stock(service);
+    const request = JSON.stringify({ transaction: 'change-1', ts: Date.now(), amount: 150, currency: 'EUR' });
+    await client.publishAsync('kioskbus/k7/hopper-0/request/payout', request, { qos: 1 });
+    await client.publishAsync('kioskbus/k7/hopper-0/request/payout', request, { qos: 1 });
+    const responses = (): { transaction: string; ok: boolean; result: { status: string; replayed: boolean } }[] =>
+      received
+        .filter((m) => m.topic === 'kioskbus/k7/hopper-0/response/payout')
+        .map(
+          (m) =>
+            JSON.parse(m.payload) as {
+              transaction: string;
+              ok: boolean;
+              result: { status: string; replayed: boolean };
+            },
+        );
+    await eventually(() => responses().length === 2, 20_000);
+    const [first, second] = responses();
+    expect(first).toMatchObject({ transaction: 'change-1', ok: true, result: { status: 'paid' } });
+    expect(second).toMatchObject({ transaction: 'change-1', ok: true, result: { status: 'paid', replayed: true } });
+    expect([first?.result.replayed, second?.result.replayed]).toContain(false);
+    const records = service.journalSince(0, 1000).filter((r) => r.body.transaction === 'change-1');
+    expect(records.map((r) => r.type)).toEqual(['payout_request', 'payout_result']);
+    (await service.view('hopper-0')) && (await eventually(() => stock(service) === before - 150, 10_000));
+    expect(stock(service)).toBe(before - 150);
+    // the payout's journal records reached the broker as events with their seq
+    await eventually(() => received.filter((m) => m.topic === 'kioskbus/k7/hopper-0/event').length >= 2, 10_000);
+  }, 60_000);
+});
