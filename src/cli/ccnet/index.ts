@@ -141,6 +141,8 @@ serial://PATH?baudRate=19200 or tcp://HOST:PORT (e.g. a simulator).`,
     const print = eventPrinter(io.stdout, wantsJson(io.stdout, values.json));
     const label = `${DEVICE_NAMES[address] ?? 'ccnet'}@${address}`;
     const transport = createTransport(target, { ...CCNET_SERIAL_DEFAULTS, baudRate: baud });
+    // an I/O error is followed by `disconnected` (reported as offline): it must not end the process by itself
+    transport.on('error', () => undefined);
     const onAbort = (): void => {
       void transport.close().catch(() => undefined);
     };

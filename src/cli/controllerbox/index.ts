@@ -144,6 +144,8 @@ export const watch: CliCommand = {
     if (polling !== 'on' && polling !== 'off') throw new UsageError('--polling must be on or off');
     const baudRate = intOption(values.baud, 'baud', 50, 4_000_000) ?? CONTROLLERBOX_SERIAL_DEFAULTS.baudRate;
     const transport = createTransport(target, { ...CONTROLLERBOX_SERIAL_DEFAULTS, baudRate });
+    // an I/O error is followed by `disconnected` (reported as offline): it must not end the process by itself
+    transport.on('error', () => undefined);
     const host = new ControllerBoxHost(transport, {
       crc,
       ...(values.currency === undefined ? {} : { currency: values.currency }),

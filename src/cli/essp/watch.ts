@@ -17,6 +17,7 @@ import { SspBus } from '../../essp/bus.js';
 import { parseFixedKey } from '../../essp/crypto.js';
 import { SSP_MAX_ADDRESS } from '../../essp/frame.js';
 import { ESSP_SERIAL_DEFAULTS } from '../../essp/line.js';
+import type { Transport } from '../../transport/types.js';
 import { DEVICE_KINDS, createDevice, deviceKindOf, deviceLabel, type DeviceKind } from './watch-devices.js';
 import { runWatchCommand, WATCH_COMMANDS_HELP } from './watch-commands.js';
 
@@ -26,6 +27,18 @@ function parseAddress(text: string): number {
     throw new UsageError(`--address must be 0..125 (or 0x00..0x7D), got "${text}"`);
   }
   return value;
+}
+
+/** The transport seen through a view whose close() keeps it open (for the probe before the device runs on it). */
+function keepOpen(transport: Transport): Transport {
+  return new Proxy(transport, {
+    get(target, property, receiver) {
+      if (property === 'close') return () => Promise.resolve();
+      if (property === 'open') return () => (target.isOpen ? Promise.resolve() : target.open());
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 function parseInterval(text: string): number {
@@ -111,9 +124,19 @@ export const watch: CliCommand = {
     const print = eventPrinter(io.stdout, wantsJson(io.stdout, values.json));
 
     // 1. What is there? A short probe (each request sent at most twice, 250 ms each) instead of a long start-up.
+    // The probe and the device share one connection (a one-client TCP simulator or serial server would refuse a
+    // second one while it still sees the first): the probe's close() leaves it open for the device.
+    const transport = createTransport(target, ESSP_SERIAL_DEFAULTS);
+    transport.on('error', () => undefined); // followed by `disconnected` (offline): never fatal by itself
+    const kept = keepOpen(transport);
+    const onAbort = (): void => {
+      void transport.close().catch(() => undefined);
+    };
+    io.signal.addEventListener('abort', onAbort, { once: true });
     let found: EsspProbedDevice | undefined;
     try {
       const results = await probePort(target, {
+        createTransport: () => kept,
         protocols: ['essp'],
         esspAddresses: addresses,
         signal: io.signal,
@@ -121,12 +144,16 @@ export const watch: CliCommand = {
       });
       found = results[0]?.devices.find((d): d is EsspProbedDevice => d.protocol === 'essp');
     } catch (error) {
+      io.signal.removeEventListener('abort', onAbort);
+      await transport.close().catch(() => undefined);
       if (io.signal.aborted) return ExitCode.Interrupted;
       if (isKioskbusError(error) && error.context.opening === true) throw openFailure(target, error.cause ?? error);
       throw error;
     }
     const hex = (a: number): string => `0x${a.toString(16).padStart(2, '0')}`;
     if (!found) {
+      io.signal.removeEventListener('abort', onAbort);
+      await transport.close().catch(() => undefined);
       throw startupFailure(
         {
           protocol: 'eSSP',
@@ -144,18 +171,15 @@ export const watch: CliCommand = {
     kind ??= deviceKindOf(found.unitType);
     const label = deviceLabel(found, kind);
 
-    // 2. Start it as its class on a fresh connection; Ctrl-C closes the port at once.
-    const transport = createTransport(target, ESSP_SERIAL_DEFAULTS);
-    const onAbort = (): void => {
-      void transport.close().catch(() => undefined);
-    };
-    io.signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      await transport.open();
-    } catch (error) {
-      io.signal.removeEventListener('abort', onAbort);
-      if (io.signal.aborted) return ExitCode.Interrupted;
-      throw openFailure(target, error);
+    // 2. Start it as its class on the same connection; Ctrl-C closes the port at once.
+    if (!transport.isOpen) {
+      try {
+        await transport.open();
+      } catch (error) {
+        io.signal.removeEventListener('abort', onAbort);
+        if (io.signal.aborted) return ExitCode.Interrupted;
+        throw openFailure(target, error);
+      }
     }
     const bus = new SspBus(transport);
     if (values.trace) {
