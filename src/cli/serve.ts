@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { parseFaultSpec } from '../transport/fault-spec.js';
+import { FaultTransport } from '../transport/faults.js';
 import { PtyBridgeTransport } from '../transport/pty.js';
 import { serveTcp } from '../transport/tcp.js';
 import type { Transport } from '../transport/types.js';
@@ -9,14 +11,18 @@ import { untilAborted } from './util.js';
 export const SERVE_OPTIONS = {
   tcp: { type: 'string' },
   pty: { type: 'string' },
+  faults: { type: 'string' },
 } as const;
 
 export const SERVE_USAGE = `  --tcp HOST:PORT   serve on a TCP port (one client at a time; PORT 0 picks a free one)
-  --pty PATH        serve on a pseudo-terminal at PATH (needs socat)`;
+  --pty PATH        serve on a pseudo-terminal at PATH (needs socat)
+  --faults SPEC     inject line faults on the simulator's side, e.g. corrupt=0.1%,drop=0.1%,delay=0-20ms,seed=7`;
 
 export interface ServeTarget {
   tcp?: string | undefined;
   pty?: string | undefined;
+  /** A fault spec (`parseFaultSpec`) applied to every connection. */
+  faults?: string | undefined;
 }
 
 function parseHostPort(text: string): { host: string; port: number } {
@@ -41,6 +47,9 @@ export async function serveUntilAborted(
   if ((target.tcp === undefined) === (target.pty === undefined)) {
     throw new UsageError('give exactly one of --tcp HOST:PORT or --pty PATH');
   }
+  const faults = target.faults === undefined ? undefined : parseFaultSpec(target.faults);
+  const plain = attach;
+  attach = faults ? (t) => plain(new FaultTransport(t, { ...faults, end: 'device' })) : plain;
   const stopped = untilAborted(io.signal);
   if (target.tcp !== undefined) {
     const detachers = new Set<() => void>();
@@ -82,5 +91,9 @@ export async function serveUntilAborted(
 
 export function parseServeArgs(args: string[]): ServeTarget {
   const { values } = parseArgs({ args, options: SERVE_OPTIONS, strict: false, allowPositionals: true });
-  return { tcp: values.tcp as string | undefined, pty: values.pty as string | undefined };
+  return {
+    tcp: values.tcp as string | undefined,
+    pty: values.pty as string | undefined,
+    faults: values.faults as string | undefined,
+  };
 }

@@ -257,6 +257,14 @@ describe('the kioskbus command on a terminal', { timeout: 120_000 }, () => {
     expect(text).not.toContain('{"');
   });
 
+  it('simulate --faults: a bad spec is a usage error; a good one serves a simulator a probe still finds', async () => {
+    const bad = await runToEnd(['simulate', 'essp', '--faults', 'bogus=1', '--tcp', '127.0.0.1:0']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^kioskbus simulate essp: fault spec "bogus=1": unknown fault/);
+    const { url } = await simulator(['ccnet', '--quiet', '--faults', 'delay=0-5ms,seed=3']);
+    expect((await runToEnd(['probe', url, '-p', 'ccnet'])).code).toBe(0);
+  });
+
   it('help topics and shell completion', async () => {
     const essp = await runToEnd(['help', 'essp']);
     expect(essp.code).toBe(0);

@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { concatBytes, parseHex } from '../../core/bytes.js';
 import { isKioskbusError } from '../../core/errors.js';
-import { parseServeArgs, SERVE_USAGE, serveUntilAborted } from '../serve.js';
+import { parseServeArgs, SERVE_OPTIONS, SERVE_USAGE, serveUntilAborted } from '../serve.js';
 import { CliFailure, ExitCode, openFailure, startupFailure } from '../exit.js';
 import { eventPrinter, recordPrinter, wantsJson, type EventPrinter } from '../output.js';
 import { UsageError, type CliCommand, type ProtocolCli } from '../types.js';
@@ -247,9 +247,8 @@ ${SERVE_USAGE}
     const { values } = parseArgs({
       args,
       options: {
+        ...SERVE_OPTIONS,
         device: { type: 'string' },
-        tcp: { type: 'string' },
-        pty: { type: 'string' },
         quiet: { type: 'boolean' },
       },
       strict: true,
