@@ -4,7 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -123,6 +123,49 @@ export async function startAedes(port = 0): Promise<Broker> {
         });
       });
       for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
+    },
+  };
+}
+
+/**
+ * A loopback TCP relay to a broker that the test opens and closes: while closed, new connections are dropped at once
+ * (the broker looks down to whoever connects through it), so a test can decide when a bridge gets back in.
+ */
+export async function gate(targetPort: number): Promise<{ url: string; open: boolean; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const state = { open: true };
+  const server = createServer((socket) => {
+    if (!state.open) {
+      socket.destroy();
+      return;
+    }
+    const upstream = connect(targetPort, '127.0.0.1');
+    for (const s of [socket, upstream]) {
+      sockets.add(s);
+      s.once('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    socket.pipe(upstream).pipe(socket);
+    socket.once('close', () => upstream.destroy());
+    upstream.once('close', () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    get open() {
+      return state.open;
+    },
+    set open(value: boolean) {
+      state.open = value;
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) =>
         server.close(() => {
           resolve();

@@ -58,6 +58,8 @@ export interface MqttBridgeEvents {
 
 const QOS1 = { qos: 1 } as const;
 const RETAINED = { qos: 1, retain: true } as const;
+/** How long `stop()` waits for the broker to take the clean death before it drops the connection. */
+const STOP_WAIT_MS = 2000;
 
 export class MqttBridge extends EventEmitter<MqttBridgeEvents> {
   readonly topics: Topics;
@@ -143,10 +145,22 @@ export class MqttBridge extends EventEmitter<MqttBridgeEvents> {
     const client = this.client;
     this.client = undefined;
     if (!client) return;
-    if (client.connected) {
-      await client.publishAsync(this.topics.bridgeState, this.death('offline'), RETAINED).catch(() => undefined);
-    }
-    await client.endAsync().catch(() => undefined);
+    // a clean death and a clean disconnect, but never waiting on a broker that went away meanwhile
+    const clean = (async () => {
+      if (client.connected) {
+        await client.publishAsync(this.topics.bridgeState, this.death('offline'), RETAINED).catch(() => undefined);
+      }
+      await client.endAsync().catch(() => undefined);
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>(
+      (resolve) =>
+        (timer = setTimeout(() => {
+          resolve('late');
+        }, STOP_WAIT_MS)),
+    );
+    if ((await Promise.race([clean, late])) === 'late') await client.endAsync(true).catch(() => undefined);
+    clearTimeout(timer);
   }
 
   private death(state: string): string {
