@@ -291,6 +291,27 @@ export class KioskService {
     return targets.map((d) => this.view(d.id));
   }
 
+  /**
+   * Resets a device's activity counters (after a cash collection): journalled with what they were, then announced.
+   * A device that keeps no counters is refused with a reason; one that does not know the command answers so itself.
+   */
+  async resetCounts(id: string): Promise<{ seq: number; before: unknown }> {
+    const device = this.device(id);
+    if (!device.resetCounts) {
+      throw new KioskbusError(ErrorCode.InvalidArgument, `${id} keeps no activity counters to reset`, { status: 409 });
+    }
+    const { before } = await device.resetCounts();
+    const record = this.journal.append('counts_reset', { device: id, before });
+    this.publish({
+      type: 'event',
+      device: id,
+      seq: record.seq,
+      ts: record.ts,
+      event: { type: 'counts_reset', before },
+    });
+    return { seq: record.seq, before };
+  }
+
   async simulate(id: string, action: SimAction): Promise<void> {
     const device = this.device(id);
     if (!device.simulate || !device.snapshot().simulated) {

@@ -97,4 +97,62 @@ describe.each(BROKERS)('the service on MQTT ($name)', ({ start }) => {
     // the payout's journal records reached the broker as events with their seq
     await eventually(() => received.filter((m) => m.topic === 'kioskbus/k7/hopper-0/event').length >= 2, 10_000);
   }, 60_000);
+
+  it('reset_counts reaches the device and returns its own answer; a device without counters says so; nothing journalled', async () => {
+    const broker = await start();
+    cleanups.push(() => broker.close());
+    const base = simulatedConfig();
+    const kinds = ['smart-hopper', 'bill-validator'];
+    const config = { ...base, kiosk: 'k8', devices: base.devices.filter((d) => kinds.includes(d.kind)) };
+    const dir = tempDir();
+    const service = new KioskService(
+      config,
+      new DeviceBuilder({ fastSimulators: true }).build(config),
+      new FileJournal({ dir }),
+    );
+    cleanups.push(() => service.close(1000));
+    await service.start();
+    const mqtt = await attachMqtt(service, {
+      settings: {
+        url: broker.url,
+        prefix: 'kioskbus',
+        protocolVersion: 4,
+        maxRequestAgeMs: 60_000,
+        heartbeatMs: 30_000,
+      },
+      dataDir: dir,
+    });
+    cleanups.push(() => mqtt.close());
+    const { client, received } = await consumer(broker.url, 'kioskbus/k8/#');
+    cleanups.push(() => client.endAsync(true));
+    const ask = (device: string): Promise<unknown> =>
+      client.publishAsync(
+        `kioskbus/k8/${device}/request/reset_counts`,
+        JSON.stringify({ transaction: `reset-${device}`, ts: Date.now() }),
+        { qos: 1 },
+      );
+    await ask('hopper-0');
+    await ask('ccnet-bv-0');
+    const answer = (
+      device: string,
+    ): { ok: boolean; result?: { before: { counters: number[] } }; error?: { message: string } } | undefined => {
+      const m = received.find((r) => r.topic === `kioskbus/k8/${device}/response/reset_counts`);
+      return m
+        ? (JSON.parse(m.payload) as {
+            ok: boolean;
+            result?: { before: { counters: number[] } };
+            error?: { message: string };
+          })
+        : undefined;
+    };
+    await eventually(() => answer('hopper-0') !== undefined && answer('ccnet-bv-0') !== undefined, 20_000);
+    expect(answer('ccnet-bv-0')).toMatchObject({
+      ok: false,
+      error: { message: expect.stringContaining('keeps no activity counters') as unknown },
+    });
+    const hopper = answer('hopper-0');
+    // the simulated SMART Hopper does not know GET_COUNTERS (an NV9USB does): its own refusal comes back
+    expect(hopper).toMatchObject({ ok: false, error: { code: 'UNKNOWN_COMMAND_AT_DEVICE' } });
+    expect(service.journalSince(0, 1000).filter((r) => r.type === 'counts_reset')).toEqual([]);
+  }, 60_000);
 });

@@ -166,6 +166,15 @@ export class EsspDevice extends BaseDevice {
     else await this.host.disable();
   }
 
+  /** GET_COUNTERS then RESET_COUNTERS: what the counters were (a device without counters refuses with its answer). */
+  async resetCounts(): Promise<Record<string, unknown>> {
+    // both host kinds run the same typed eSSP commands; the cast only picks one signature of the union
+    const host = this.host as SspValidator;
+    const before = await host.command('GET_COUNTERS');
+    await host.command('RESET_COUNTERS');
+    return { before };
+  }
+
   override async refresh(): Promise<void> {
     const cashbox = this.simCashbox();
     if (cashbox) this.update({ cashbox });

@@ -130,4 +130,9 @@ export interface ServiceDevice extends EventEmitter<ServiceDeviceEvents> {
   payout?(amount: Money): Promise<PayoutResult>;
   /** Present on simulated devices. Throws INVALID_ARGUMENT for an action or value it cannot do. */
   simulate?(action: SimAction): Promise<void>;
+  /**
+   * Present on devices that keep activity counters (eSSP validators: GET_COUNTERS / RESET_COUNTERS): reads them, sets
+   * them to zero and returns what they were. Throws the device's refusal when it does not know the command.
+   */
+  resetCounts?(): Promise<Record<string, unknown>>;
 }

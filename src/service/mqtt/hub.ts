@@ -45,7 +45,7 @@ export interface FleetHub {
   /** Calls `listener` on every change; returns the unsubscribe function. */
   subscribe(listener: (change: HubChange) => void): () => void;
   /**
-   * Runs an operation (`enable`, `disable`, `payout` on a device; `enable_all`, `disable_all` on the
+   * Runs an operation (`enable`, `disable`, `payout`, `reset_counts` on a device; `enable_all`, `disable_all` on the
    * kiosk). A payout is journalled by `transaction` before it runs: a repeated transaction returns the stored result.
    * Throws a KioskbusError when refused.
    */

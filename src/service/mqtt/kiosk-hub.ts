@@ -71,6 +71,9 @@ export function kioskHub(service: KioskService): FleetHub {
           }
           return service.payout(device, { amount, currency }, transaction);
         }
+        case 'reset_counts':
+          if (device === undefined) throw new KioskbusError(ErrorCode.InvalidArgument, 'reset_counts names its device');
+          return service.resetCounts(device);
         default:
           throw new KioskbusError(ErrorCode.UnknownCommand, `the service does not run '${operation}'`);
       }

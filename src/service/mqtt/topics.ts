@@ -35,10 +35,10 @@ export function checkPrefix(prefix: string): string {
 }
 
 export type BridgeOperation = 'enable_all' | 'disable_all' | 'rebirth' | 'health_check';
-export type DeviceOperation = 'enable' | 'disable' | 'payout';
+export type DeviceOperation = 'enable' | 'disable' | 'payout' | 'reset_counts';
 
 export const BRIDGE_OPERATIONS: readonly BridgeOperation[] = ['enable_all', 'disable_all', 'rebirth', 'health_check'];
-export const DEVICE_OPERATIONS: readonly DeviceOperation[] = ['enable', 'disable', 'payout'];
+export const DEVICE_OPERATIONS: readonly DeviceOperation[] = ['enable', 'disable', 'payout', 'reset_counts'];
 
 /** Where a request arrived: the bridge itself or one device, and the operation's name as written in the topic. */
 export type RequestTarget =
