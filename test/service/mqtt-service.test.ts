@@ -2,6 +2,7 @@
  * The bridge over the real service (journal, simulated SMART Hopper): a payout request delivered twice pays once, on the
  * embedded broker and on mosquitto where it is installed.
  */
+import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileJournal } from '../../src/journal/file-journal.js';
 import { DeviceBuilder } from '../../src/service/build.js';
@@ -17,6 +18,7 @@ import {
   startMosquitto,
   tempDir,
   type Broker,
+  type Received,
 } from './mqtt-helpers.js';
 
 const BROKERS: { name: string; start: () => Promise<Broker> }[] = [
@@ -28,6 +30,38 @@ const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
+
+/** The real service with some simulated devices, its journal and the bridge on a broker, and a consumer of its topics. */
+async function kioskOnMqtt(
+  start: () => Promise<Broker>,
+  kiosk: string,
+  kinds: string[],
+): Promise<{ service: KioskService; client: MqttClient; received: Received[] }> {
+  const broker = await start();
+  cleanups.push(() => broker.close());
+  const base = simulatedConfig();
+  const config = { ...base, kiosk, devices: base.devices.filter((d) => kinds.includes(d.kind)) };
+  const dir = tempDir();
+  const service = new KioskService(
+    config,
+    new DeviceBuilder({ fastSimulators: true }).build(config),
+    new FileJournal({ dir }),
+  );
+  cleanups.push(() => service.close(1000));
+  await service.start();
+  const settings = {
+    url: broker.url,
+    prefix: 'kioskbus',
+    protocolVersion: 4 as const,
+    maxRequestAgeMs: 60_000,
+    heartbeatMs: 30_000,
+  };
+  const mqtt = await attachMqtt(service, { settings, dataDir: dir });
+  cleanups.push(() => mqtt.close());
+  const { client, received } = await consumer(broker.url, `kioskbus/${kiosk}/#`);
+  cleanups.push(() => client.endAsync(true));
+  return { service, client, received };
+}
 
 function stock(service: KioskService): number {
   const levels = service.view('hopper-0').levels ?? [];
@@ -44,31 +78,7 @@ describe('flattenRecord', () => {
 
 describe.each(BROKERS)('the service on MQTT ($name)', ({ start }) => {
   it('a payout request delivered twice pays once; both answers carry the same outcome', async () => {
-    const broker = await start();
-    cleanups.push(() => broker.close());
-    const base = simulatedConfig();
-    const config = { ...base, kiosk: 'k7', devices: base.devices.filter((d) => d.kind === 'smart-hopper') };
-    const dir = tempDir();
-    const service = new KioskService(
-      config,
-      new DeviceBuilder({ fastSimulators: true }).build(config),
-      new FileJournal({ dir }),
-    );
-    cleanups.push(() => service.close(1000));
-    await service.start();
-    const mqtt = await attachMqtt(service, {
-      settings: {
-        url: broker.url,
-        prefix: 'kioskbus',
-        protocolVersion: 4,
-        maxRequestAgeMs: 60_000,
-        heartbeatMs: 30_000,
-      },
-      dataDir: dir,
-    });
-    cleanups.push(() => mqtt.close());
-    const { client, received } = await consumer(broker.url, 'kioskbus/k7/#');
-    cleanups.push(() => client.endAsync(true));
+    const { service, client, received } = await kioskOnMqtt(start, 'k7', ['smart-hopper']);
     await eventually(() => received.some((m) => m.topic === 'kioskbus/k7/hopper-0/availability'), 10_000);
     const before = stock(service);
     const request = JSON.stringify({ transaction: 'change-1', ts: Date.now(), amount: 150, currency: 'EUR' });
@@ -99,32 +109,7 @@ describe.each(BROKERS)('the service on MQTT ($name)', ({ start }) => {
   }, 60_000);
 
   it('reset_counts reaches the device and returns its own answer; a device without counters says so; nothing journalled', async () => {
-    const broker = await start();
-    cleanups.push(() => broker.close());
-    const base = simulatedConfig();
-    const kinds = ['smart-hopper', 'bill-validator'];
-    const config = { ...base, kiosk: 'k8', devices: base.devices.filter((d) => kinds.includes(d.kind)) };
-    const dir = tempDir();
-    const service = new KioskService(
-      config,
-      new DeviceBuilder({ fastSimulators: true }).build(config),
-      new FileJournal({ dir }),
-    );
-    cleanups.push(() => service.close(1000));
-    await service.start();
-    const mqtt = await attachMqtt(service, {
-      settings: {
-        url: broker.url,
-        prefix: 'kioskbus',
-        protocolVersion: 4,
-        maxRequestAgeMs: 60_000,
-        heartbeatMs: 30_000,
-      },
-      dataDir: dir,
-    });
-    cleanups.push(() => mqtt.close());
-    const { client, received } = await consumer(broker.url, 'kioskbus/k8/#');
-    cleanups.push(() => client.endAsync(true));
+    const { service, client, received } = await kioskOnMqtt(start, 'k8', ['smart-hopper', 'bill-validator']);
     const ask = (device: string): Promise<unknown> =>
       client.publishAsync(
         `kioskbus/k8/${device}/request/reset_counts`,
