@@ -173,6 +173,19 @@ export abstract class BaseDevice extends EventEmitter<ServiceDeviceEvents> imple
     if (this.snap.state !== state) this.update({ state });
   }
 
+  /** Runs a simulator action; a refusal (thrown by `act`) becomes a rejected promise. */
+  simulate(action: SimAction): Promise<void> {
+    return new Promise((resolve) => {
+      this.act(action);
+      resolve();
+    });
+  }
+
+  /** The device's own simulator actions; by default it has none. */
+  protected act(action: SimAction): void {
+    throw this.unsupported(action);
+  }
+
   protected unsupported(action: SimAction): KioskbusError {
     return new KioskbusError(ErrorCode.InvalidArgument, `${this.id} cannot simulate "${action.action}"`, {
       device: this.id,

@@ -181,14 +181,7 @@ export class CcnetBillDevice extends BaseDevice {
     }
   }
 
-  simulate(action: SimAction): Promise<void> {
-    return new Promise((resolve) => {
-      this.act(action);
-      resolve();
-    });
-  }
-
-  private act(action: SimAction): void {
+  protected override act(action: SimAction): void {
     const sim = this.sim;
     if (!sim) throw this.unsupported(action);
     switch (action.action) {
@@ -298,14 +291,7 @@ export class CcnetCoinDevice extends BaseDevice {
     });
   }
 
-  simulate(action: SimAction): Promise<void> {
-    return new Promise((resolve) => {
-      this.act(action);
-      resolve();
-    });
-  }
-
-  private act(action: SimAction): void {
+  protected override act(action: SimAction): void {
     const sim = this.sim;
     if (!sim) throw this.unsupported(action);
     switch (action.action) {
@@ -387,14 +373,7 @@ export class CcnetCardDevice extends BaseDevice {
     else await this.host.disable();
   }
 
-  simulate(action: SimAction): Promise<void> {
-    return new Promise((resolve) => {
-      this.act(action);
-      resolve();
-    });
-  }
-
-  private act(action: SimAction): void {
+  protected override act(action: SimAction): void {
     const sim = this.sim;
     if (!sim) throw this.unsupported(action);
     if (action.action === 'tap') {

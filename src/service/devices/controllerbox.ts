@@ -84,7 +84,7 @@ export class ControllerBoxDevice extends BaseDevice {
     await this.host.setStatusPolling(on);
   }
 
-  async simulate(action: SimAction): Promise<void> {
+  override async simulate(action: SimAction): Promise<void> {
     const sim = this.sim;
     if (!sim) throw this.unsupported(action);
     switch (action.action) {

@@ -234,14 +234,7 @@ export class EsspDevice extends BaseDevice {
     }
   }
 
-  simulate(action: SimAction): Promise<void> {
-    return new Promise((resolve) => {
-      this.act(action);
-      resolve();
-    });
-  }
-
-  private act(action: SimAction): void {
+  protected override act(action: SimAction): void {
     const sim = this.sim;
     if (!sim) throw this.unsupported(action);
     switch (action.action) {
