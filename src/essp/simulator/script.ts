@@ -9,6 +9,7 @@ import type { SspSimulator } from './simulator.js';
 
 export const SCRIPT_HELP = `commands (one per line):
   insert CH [reject CODE | counterfeit]   put a note of channel CH in the bezel (CODE: LAST_REJECT_CODE, hex or decimal)
+  ticket DATA                             put a bar code ticket in the bezel (reader enabled, DATA of the set length)
   jam safe|unsafe                         jam the note path
   clear-jam                               clear a jam (a stuck note is taken out, not credited)
   fraud [CH]                              a fraud attempt (FRAUD_ATTEMPT)
@@ -92,6 +93,13 @@ export function runScriptLine(sim: SspSimulator, line: string): string {
                     throw new KioskbusError(ErrorCode.InvalidArgument, `insert: unknown option "${mode}"`);
                   })();
         return result.taken ? `note ${channel} inserted` : `note not taken: ${result.reason}`;
+      }
+      case 'ticket': {
+        if (args.length !== 1 || args[0] === undefined) {
+          throw new KioskbusError(ErrorCode.InvalidArgument, 'ticket: expected the ticket data (one word)');
+        }
+        const result = sim.insertTicket(args[0]);
+        return result.taken ? `ticket ${args[0]} inserted` : `ticket not taken: ${result.reason}`;
       }
       case 'jam': {
         const kind = args[0]?.toLowerCase();

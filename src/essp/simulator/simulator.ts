@@ -324,7 +324,10 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
     const latency = this.latency ?? (transport instanceof MemoryTransport ? 0 : DEFAULT_REPLY_LATENCY_MS);
     const send = (bytes: Uint8Array): void => {
       transport.write(bytes).catch((error: unknown) => {
-        this.emit('error', toKioskbusError(error, ErrorCode.TransportError, { raw: bytes }));
+        // a client that went away before a delayed reply: reported to whoever listens, never an unhandled rejection
+        if (this.listenerCount('error') > 0) {
+          this.emit('error', toKioskbusError(error, ErrorCode.TransportError, { raw: bytes }));
+        }
       });
     };
     const decoder = new SspFrameDecoder({
@@ -731,6 +734,11 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
 
   insertNote(channel: number, options?: InsertNoteOptions): InsertResult {
     return this.validator.insertNote(channel, options);
+  }
+
+  /** A bar code ticket in the bezel (see NoteValidator.insertTicket). */
+  insertTicket(data: string): InsertResult {
+    return this.validator.insertTicket(data);
   }
 
   jam(kind: 'safe' | 'unsafe'): void {

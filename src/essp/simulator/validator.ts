@@ -66,6 +66,8 @@ export interface NoteInPath {
   escrowReported: boolean;
   /** Why the note is rejected after reading (when set). */
   rejectCode?: number;
+  /** A bar code ticket (its data) instead of a banknote: escrow is BAR_CODE_TICKET_VALIDATED, no credit. */
+  ticket?: string;
 }
 
 export interface InsertNoteOptions {
@@ -97,7 +99,14 @@ export interface ValidatorState {
   counters: ValidatorCounters;
   display: boolean;
   bezel: { red: number; green: number; blue: number; volatile: boolean; type: number };
-  barcode: { enabled: number; format: number; characters: number; inhibit: number };
+  barcode: {
+    enabled: number;
+    format: number;
+    characters: number;
+    inhibit: number;
+    /** The last ticket and its GET_BAR_CODE_DATA status (1 escrow, 2 stacked, 3 rejected). */
+    last?: { data: string; status: number };
+  };
 }
 
 function initialCounters(): ValidatorCounters {
@@ -160,8 +169,41 @@ export class NoteValidator implements SimBehaviour {
     return { taken: true };
   }
 
+  /**
+   * A bar code ticket in the bezel (NV200, SMART Payout with a reader): read → BAR_CODE_TICKET_VALIDATED (escrow,
+   * GET_BAR_CODE_DATA returns it) → the next POLL accepts it → NOTE_STACKING → BAR_CODE_TICKET_ACKNOWLEDGE. Refused
+   * when no reader is enabled, tickets are inhibited or the data does not have the configured length.
+   */
+  insertTicket(data: string): InsertResult {
+    const s = this.state;
+    if (!/^[\x20-\x7e]*$/.test(data)) throw new KioskbusError(ErrorCode.InvalidArgument, 'insertTicket: ASCII data');
+    const refuse = this.refusal(true);
+    if (refuse) return { taken: false, reason: refuse };
+    if (s.barcode.enabled === 0) return { taken: false, reason: 'no bar code reader enabled' };
+    if ((s.barcode.inhibit & 0x02) !== 0) return { taken: false, reason: 'bar code tickets inhibited' };
+    if (data.length !== s.barcode.characters) {
+      return { taken: false, reason: `ticket must have ${s.barcode.characters} characters` };
+    }
+    const note: NoteInPath = { channel: 0, phase: 'reading', credited: false, escrowReported: false, ticket: data };
+    s.note = note;
+    this.core.events.push({ name: 'READ_NOTE', channel: 0 });
+    this.core.note(`ticket inserted (${data})`);
+    this.core.schedule(this.core.timing.readMs, () => {
+      if (s.note !== note || note.phase !== 'reading') return;
+      if (!this.core.enabled) {
+        this.startReject(note, RejectCode.DisabledByHost);
+        return;
+      }
+      note.phase = 'escrow';
+      s.barcode.last = { data, status: 1 };
+      this.core.events.push({ name: 'BAR_CODE_TICKET_VALIDATED' });
+      this.core.note(`ticket in escrow (${data})`);
+    });
+    return { taken: true };
+  }
+
   /** Why a note would not be drawn in now, or undefined when it would. */
-  refusal(): string | undefined {
+  refusal(ticket = false): string | undefined {
     const s = this.state;
     if (!this.core.enabled) return 'disabled';
     if (s.note) return `busy (a note is ${s.note.phase})`;
@@ -169,7 +211,7 @@ export class NoteValidator implements SimBehaviour {
     if (!s.cashbox.present) return 'cashbox removed';
     if (s.stackerFull) return 'stacker full';
     if (s.notePathOpen) return 'note path open';
-    if (!s.inhibits.some(Boolean)) return 'all channels inhibited';
+    if (!ticket && !s.inhibits.some(Boolean)) return 'all channels inhibited';
     return undefined;
   }
 
@@ -283,6 +325,7 @@ export class NoteValidator implements SimBehaviour {
     this.core.schedule(this.core.timing.rejectMs, () => {
       if (s.note !== note || note.phase !== 'rejecting') return;
       s.note = undefined;
+      if (note.ticket !== undefined) s.barcode.last = { data: note.ticket, status: 3 };
       this.core.events.push({ name: 'NOTE_REJECTED' });
     });
   }
@@ -293,6 +336,20 @@ export class NoteValidator implements SimBehaviour {
     s.lastRejectCode = RejectCode.Accepted;
     this.core.events.push({ name: 'NOTE_STACKING' });
     const { creditMs, stackMs } = this.core.timing;
+    const ticket = note.ticket;
+    if (ticket !== undefined) {
+      // a ticket carries no credit: the host reads its value from its own ticket system
+      this.core.schedule(stackMs, () => {
+        if (s.note !== note || note.phase !== 'stacking') return;
+        s.note = undefined;
+        s.cashbox.notes += 1;
+        s.barcode.last = { data: ticket, status: 2 };
+        this.core.events.push({ name: 'BAR_CODE_TICKET_ACKNOWLEDGE' });
+        this.core.note(`ticket stacked (${ticket})`);
+        if (s.cashbox.notes >= s.cashbox.capacity) this.markFull();
+      });
+      return;
+    }
     this.core.schedule(Math.min(creditMs, stackMs), () => {
       if (s.note !== note || note.phase !== 'stacking') return;
       note.credited = true;
@@ -333,7 +390,11 @@ export class NoteValidator implements SimBehaviour {
   afterPoll(reported: readonly SimEvent[]): void {
     const note = this.state.note;
     if (note?.phase !== 'escrow') return;
-    if (reported.some((e) => e.name === 'READ_NOTE' && e.channel === note.channel)) note.escrowReported = true;
+    const escrowEvent = (e: SimEvent): boolean =>
+      note.ticket !== undefined
+        ? e.name === 'BAR_CODE_TICKET_VALIDATED'
+        : e.name === 'READ_NOTE' && e.channel === note.channel;
+    if (reported.some(escrowEvent)) note.escrowReported = true;
   }
 
   statusEvents(): SimEvent[] {
@@ -341,8 +402,13 @@ export class NoteValidator implements SimBehaviour {
     const out: SimEvent[] = [];
     const note = s.note;
     if (note?.phase === 'reading') out.push({ name: 'READ_NOTE', channel: 0 });
-    else if (note?.phase === 'escrow') out.push({ name: 'READ_NOTE', channel: note.channel });
-    else if (note?.phase === 'stacking') out.push({ name: 'NOTE_STACKING' });
+    else if (note?.phase === 'escrow') {
+      out.push(
+        note.ticket !== undefined
+          ? { name: 'BAR_CODE_TICKET_VALIDATED' }
+          : { name: 'READ_NOTE', channel: note.channel },
+      );
+    } else if (note?.phase === 'stacking') out.push({ name: 'NOTE_STACKING' });
     else if (note?.phase === 'rejecting') out.push({ name: 'NOTE_REJECTING' });
     if (s.jam === 'safe') out.push({ name: 'SAFE_NOTE_JAM' });
     if (s.jam === 'unsafe') out.push({ name: 'UNSAFE_NOTE_JAM' });
@@ -501,7 +567,13 @@ export class NoteValidator implements SimBehaviour {
         s.barcode.inhibit = (args[0] ?? 0) | 0xfc;
         return Uint8Array.of(OK);
       case 'GET_BAR_CODE_DATA':
-        return okReply(encodeBarCodeData({ statusCode: 0, data: '' }));
+        return okReply(
+          encodeBarCodeData(
+            s.barcode.last
+              ? { statusCode: s.barcode.last.status, data: s.barcode.last.data }
+              : { statusCode: 0, data: '' },
+          ),
+        );
       case 'GET_COUNTERS': {
         const c = s.counters;
         return okReply(encodeCounters({ counters: [c.stacked, c.stored, c.dispensed, c.transferred, c.rejected] }));
