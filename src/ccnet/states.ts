@@ -214,27 +214,48 @@ export function encodeBillState(name: string, sub?: number, extra?: Uint8Array):
 // Coin changer (02)
 
 /**
- * Coin changer POLL codes. The spec lists 13H and 14H several times (busy, routing error, acceptor error,
- * tube sensor, coin jam, tube jam); these entries are our reading (15H, 1AH–1EH) and decoders also report
- * the raw byte and `ambiguous: true` for them.
+ * Coin changer POLL codes, as rev 2.3.1 lists them. The spec gives 13H six meanings (ACCEPTING and five
+ * faults: coin routing error, generic acceptor error, defective tube sensor, coin jam, tube jam) and 14H two
+ * (UNIT DISABLED and CHANGER BUSY), with no byte to tell them apart. A changer sends only these codes, so
+ * 13H decodes as ACCEPTING_OR_FAULT and 14H as UNIT_DISABLED, both `ambiguous` with their `candidates`;
+ * the host tells a fault from a coin being accepted by how long 13H lasts (`CoinChangerOptions.faultAfterMs`).
  */
 export const COIN_STATES: readonly (StateDef & { ambiguous?: boolean })[] = [
   s(0x10, 'POWER_UP', 'state after power up'),
   s(0x11, 'INITIALIZE', 'initialising after RESET'),
   s(0x12, 'IDLING', 'waiting for a coin'),
-  s(0x13, 'ACCEPTING', 'validating a coin'),
-  s(0x14, 'UNIT_DISABLED', 'disabled by the controller or just initialised'),
-  { ...s(0x15, 'CHANGER_BUSY', 'busy (spec lists it as 14H)'), ambiguous: true },
+  {
+    ...s(
+      0x13,
+      'ACCEPTING_OR_FAULT',
+      'validating a coin, or (held) a routing, acceptor, tube sensor, coin or tube jam fault',
+    ),
+    ambiguous: true,
+  },
+  { ...s(0x14, 'UNIT_DISABLED', 'disabled by the controller or just initialised, or changer busy'), ambiguous: true },
   s(0x16, 'PAYOUT_BUSY', 'activating payout devices'),
   s(0x17, 'ESCROW_REQUEST', 'escrow lever activated'),
   s(0x18, 'DOUBLE_ARRIVAL', 'two coins too close together'),
   s(0x19, 'NO_CREDIT', 'coin validated but did not reach its place'),
-  { ...s(0x1a, 'COIN_ROUTING_ERROR', 'coin did not follow the intended routing (spec: 13H)'), ambiguous: true },
-  { ...s(0x1b, 'ACCEPTOR_ERROR', 'acceptor removed or not responding (spec: 13H)'), ambiguous: true },
-  { ...s(0x1c, 'DEFECTIVE_TUBE_SENSOR', 'a tube sensor behaves abnormally (spec: 13H)'), ambiguous: true },
-  { ...s(0x1d, 'COIN_JAM', 'coin jammed in the acceptance path (spec: 13H)'), ambiguous: true },
-  { ...s(0x1e, 'TUBE_JAM', 'payout attempt jammed (spec: 13H)'), ambiguous: true },
 ];
+
+/** The spec's readings of the shared codes 13H and 14H. */
+export const COIN_CANDIDATES: Readonly<Record<number, readonly string[]>> = {
+  0x13: ['ACCEPTING', 'COIN_ROUTING_ERROR', 'GENERIC_ACCEPTOR_ERROR', 'DEFECTIVE_TUBE_SENSOR', 'COIN_JAM', 'TUBE_JAM'],
+  0x14: ['UNIT_DISABLED', 'CHANGER_BUSY'],
+};
+
+/** Spec names that share a code with others: what a changer sends for each. */
+const COIN_NAME_ALIASES: Readonly<Record<string, number>> = {
+  ACCEPTING: 0x13,
+  COIN_ROUTING_ERROR: 0x13,
+  GENERIC_ACCEPTOR_ERROR: 0x13,
+  ACCEPTOR_ERROR: 0x13,
+  DEFECTIVE_TUBE_SENSOR: 0x13,
+  COIN_JAM: 0x13,
+  TUBE_JAM: 0x13,
+  CHANGER_BUSY: 0x14,
+};
 
 export interface CoinState {
   code: number;
@@ -246,8 +267,10 @@ export interface CoinState {
   tubeCount?: number;
   /** Manual dispense: how many coins (yyy). */
   dispensed?: number;
-  /** The spec gives this code contradictory meanings; `name` is our reading. */
+  /** The spec gives this code several meanings (13H, 14H); `candidates` lists them. */
   ambiguous?: boolean;
+  /** The spec's readings of an ambiguous code. */
+  candidates?: readonly string[];
   raw: Uint8Array;
 }
 
@@ -285,13 +308,17 @@ export function decodeCoinState(data: Uint8Array): CoinState {
   const def = COIN_STATE_BY_CODE.get(code);
   if (!def) return { code, name: 'UNKNOWN', description: `unknown state ${toHex(data)}`, raw };
   const st: CoinState = { code, name: def.name, description: def.description, raw };
-  if (def.ambiguous) st.ambiguous = true;
-  if (code === 0x13 || code === 0x14) st.ambiguous = true; // the spec reuses these codes
+  const candidates = COIN_CANDIDATES[code];
+  if (def.ambiguous && candidates) {
+    st.ambiguous = true;
+    st.candidates = candidates;
+  }
   return st;
 }
 
+/** The code a changer sends for a state name (the spec's names COIN_JAM, CHANGER_BUSY... included). */
 export function coinStateCode(name: string): number {
-  return stateNamed(COIN_STATES, name, 'coin').code;
+  return COIN_NAME_ALIASES[name] ?? stateNamed(COIN_STATES, name, 'coin').code;
 }
 
 // ---------------------------------------------------------------------------------------------------------

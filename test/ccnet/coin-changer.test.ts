@@ -3,7 +3,7 @@ import { createMemoryPair } from '../../src/transport/memory.js';
 import { CcnetBus } from '../../src/ccnet/bus.js';
 import { CoinChanger, type CoinEvent } from '../../src/ccnet/devices/coin-changer.js';
 import { CoinSimulator, type CoinSimulatorOptions } from '../../src/ccnet/simulator/coin.js';
-import { decodeCoinState, type CoinState } from '../../src/ccnet/states.js';
+import { coinStateCode, decodeCoinState, type CoinState } from '../../src/ccnet/states.js';
 import { decodeTubeStatus } from '../../src/ccnet/commands.js';
 import { settle, useFakeTimersPerTest } from './helpers.js';
 
@@ -105,23 +105,48 @@ describe('coin changer host against the simulator', () => {
     expect(st.routing).toEqual([0, 1, 2, 3]);
   });
 
-  it('fault states keep raw bytes and mark the spec contradictions', async () => {
+  it('faults are sent as the spec lists them: a coin jam is 13H held, not ACCEPTING', async () => {
     const { cc, sim } = await setup();
     const faults: CoinState[] = [];
+    const codes = new Set<number>();
     cc.on('fault', (s) => faults.push(s));
+    cc.on('state', (s) => codes.add(s.code));
     cc.start();
-    await vi.advanceTimersByTimeAsync(300);
+    await settle(cc.enable());
+    // a coin passes through 13H briefly: no fault
+    sim.insertCoin(1);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(faults).toEqual([]);
     sim.setFault('COIN_JAM');
-    await vi.advanceTimersByTimeAsync(500);
+    await vi.advanceTimersByTimeAsync(3000);
     sim.clearFault();
     sim.pushState('DOUBLE_ARRIVAL');
     await vi.advanceTimersByTimeAsync(500);
     cc.stop();
     expect(faults.map((f) => [f.name, f.ambiguous ?? false, f.raw[0]])).toEqual([
-      ['COIN_JAM', true, 0x1d],
+      ['ACCEPTING_OR_FAULT', true, 0x13],
       ['DOUBLE_ARRIVAL', false, 0x18],
     ]);
-    expect(decodeCoinState(Uint8Array.of(0x14)).ambiguous).toBe(true);
+    expect(faults[0]?.candidates).toContain('COIN_JAM');
+    // only codes of the spec's POLL table went over the wire
+    const spec = new Set([0x10, 0x11, 0x12, 0x13, 0x14, 0x16, 0x17, 0x18, 0x19]);
+    expect([...codes].filter((c) => c < 0x40 && !spec.has(c))).toEqual([]);
+    for (const name of [
+      'COIN_JAM',
+      'TUBE_JAM',
+      'COIN_ROUTING_ERROR',
+      'DEFECTIVE_TUBE_SENSOR',
+      'GENERIC_ACCEPTOR_ERROR',
+    ]) {
+      expect(coinStateCode(name)).toBe(0x13);
+    }
+    expect(coinStateCode('CHANGER_BUSY')).toBe(0x14);
+    expect(decodeCoinState(Uint8Array.of(0x14))).toMatchObject({
+      name: 'UNIT_DISABLED',
+      ambiguous: true,
+      candidates: ['UNIT_DISABLED', 'CHANGER_BUSY'],
+    });
+    expect(decodeCoinState(Uint8Array.of(0x1d)).name).toBe('UNKNOWN');
     expect(decodeCoinState(Uint8Array.of(0xa3, 7))).toMatchObject({
       name: 'MANUAL_DISPENSE',
       coinType: 3,

@@ -56,9 +56,16 @@ export interface CoinChangerOptions extends CcnetLoopOptions {
    * response timeout + t-free + wire time of one exchange): only the very next POLL.
    */
   repeatWindowMs?: number;
+  /**
+   * 13H means ACCEPTING or one of five faults (coin jam, tube jam, routing, acceptor, tube sensor): a coin is
+   * validated well within a second, so 13H held this long is reported as a `fault` (once per hold). Default 2000 ms.
+   */
+  faultAfterMs?: number;
 }
 
-const FAULTS = new Set([0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e]);
+/** Codes that are faults by themselves (13H only when held: see `faultAfterMs`). */
+const FAULTS = new Set([0x18, 0x19]);
+const ACCEPTING_OR_FAULT = 0x13;
 /** One coin each: a second identical answer can be a second coin. */
 const COIN_EVENTS = new Set(['COIN_TO_CASHBOX', 'COIN_TO_TUBE', 'COIN_REJECTED', 'MANUAL_DISPENSE']);
 /** States that show a DISPENSE running. */
@@ -76,6 +83,7 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
   identification: CoinIdentification | undefined;
   private enableArgs: { enabled: number[]; manualDispense: number[] } | undefined;
   private readonly initializeTimeoutMs: number;
+  private readonly faultAfterMs: number;
   private readonly repeats: RepeatFilter;
 
   constructor(
@@ -86,6 +94,7 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
     this.address = options.address ?? 0x02;
     this.clock = bus.clock;
     this.initializeTimeoutMs = options.initializeTimeoutMs ?? 40_000;
+    this.faultAfterMs = options.faultAfterMs ?? 2000;
     this.runtime = new CcnetRuntime(
       bus,
       {
@@ -156,7 +165,22 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
     const data = await this.call(COIN_COMMANDS.poll, undefined);
     const state = decodeCoinState(data);
     if (!this.repeats.isRepeat(state.raw, COIN_EVENTS.has(state.name), sent)) this.handle(state);
+    this.watchHold(state);
     return state;
+  }
+
+  /** 13H held past `faultAfterMs` is a fault, not a coin being accepted: reported once per hold. */
+  private watchHold(state: CoinState): void {
+    if (state.code !== ACCEPTING_OR_FAULT) {
+      this.held = undefined;
+      return;
+    }
+    const now = this.clock.now();
+    this.held ??= { since: now, reported: false };
+    if (!this.held.reported && now - this.held.since >= this.faultAfterMs) {
+      this.held.reported = true;
+      this.emit('fault', { ...state, description: `13H held ${now - this.held.since} ms: not a coin being accepted` });
+    }
   }
 
   async enableCoinTypes(enabled: number[], manualDispense: number[] = []): Promise<void> {
@@ -270,10 +294,26 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
     };
   }
 
+  /** Since when POLL has answered 13H without a break, and whether that hold was reported. */
+  private held: { since: number; reported: boolean } | undefined;
+
   private handle(state: CoinState): void {
     const previous = this.state;
     this.state = state;
     this.emit('state', state, previous);
+    if (state.code === ACCEPTING_OR_FAULT) {
+      const now = this.clock.now();
+      this.held ??= { since: now, reported: false };
+      if (!this.held.reported && now - this.held.since >= this.faultAfterMs) {
+        this.held.reported = true;
+        this.emit('fault', {
+          ...state,
+          description: `13H held ${now - this.held.since} ms: not a coin being accepted`,
+        });
+      }
+      return;
+    }
+    this.held = undefined;
     if (state.code === 0x10) {
       this.runtime.powerUpSeen();
       return;

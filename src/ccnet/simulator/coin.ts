@@ -1,7 +1,8 @@
 /**
  * Coin changer (02) simulator: coin types with tubes that fill (coins routed to a tube while it has room,
- * otherwise to the cash box), DISPENSE from the tubes, manual dispense, fault states. Codes for the
- * spec's duplicated 13H/14H states follow our reading in `COIN_STATES`.
+ * otherwise to the cash box), DISPENSE from the tubes, manual dispense, fault states. It sends only the
+ * codes of the spec's POLL table: the five faults the spec files under 13H (coin jam, tube jam...) are 13H
+ * held, CHANGER BUSY is 14H, as a real changer shows them.
  */
 import { typesToMask, type DenominationInput } from '../codec.js';
 import { COIN_COMMANDS, type CoinIdentification, type CommandDef } from '../commands.js';
@@ -113,7 +114,7 @@ export class CoinSimulator extends PeripheralSimulator<CoinSimulatorEventMap> {
     return true;
   }
 
-  /** Raises a state such as COIN_JAM, TUBE_JAM, ACCEPTOR_ERROR (until `clearFault`). */
+  /** Raises a fault by its spec name, COIN_JAM, TUBE_JAM, GENERIC_ACCEPTOR_ERROR... (sent as 13H until `clearFault`). */
   setFault(name: string): void {
     this.fault = Uint8Array.of(coinStateCode(name));
   }
