@@ -5,7 +5,7 @@ import { soakControllerBox } from '../../soak/controllerbox.js';
 // The soak runs the real host against the real simulator on virtual time.
 describe('ControllerBox after a power cut', () => {
   it('leaves initialising and reports every bill (no hang)', async () => {
-    const rows = await soakControllerBox({ items: 3, fault: 0.001, seed: 897509, powerCutEvery: 1 });
+    const rows = await soakControllerBox({ items: 3, fault: 0.001, seed: 897509, powerCutEvery: 1, verbose: false });
     for (const row of rows) {
       expect(row.hangs).toBe(0);
       expect(row.doubled).toBe(0);
