@@ -312,11 +312,14 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
   }
 
   async enable(): Promise<void> {
-    await this.command('ENABLE');
+    // through the validator runtime, which remembers the wish (it re-enables after a device-side DISABLED)
+    if (this.runtime instanceof SspValidator) await this.runtime.enable();
+    else await this.command('ENABLE');
   }
 
   async disable(): Promise<void> {
-    await this.command('DISABLE');
+    if (this.runtime instanceof SspValidator) await this.runtime.disable();
+    else await this.command('DISABLE');
   }
 
   // ---- payout commands -------------------------------------------------------------------------------------------
