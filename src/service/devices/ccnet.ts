@@ -25,6 +25,24 @@ interface Common extends BaseOptions {
   payoutTimeoutMs?: number;
 }
 
+/** What the service does with every CCNET host: switch it on and off, stop it. */
+interface CcnetHost {
+  enable(): Promise<unknown>;
+  disable(): Promise<unknown>;
+  stop(): void;
+}
+
+/** Disables the host when it still answers, stops its polling, then lets go of the shared bus. */
+async function stopHost(host: CcnetHost, release: () => Promise<void>): Promise<void> {
+  try {
+    await host.disable();
+  } catch {
+    // gone: nothing to disable
+  }
+  host.stop();
+  await release();
+}
+
 function valueOf(table: readonly DenominationWord[], type: number): Money | undefined {
   return table.find((w) => w.type === type)?.value;
 }
@@ -109,18 +127,11 @@ export class CcnetBillDevice extends BaseDevice {
 
   async stop(): Promise<void> {
     this.update({ state: 'stopped' });
-    try {
-      await this.host.disable();
-    } catch {
-      // gone: nothing to disable
-    }
-    this.host.stop();
-    await this.release();
+    await stopHost(this.host, this.release);
   }
 
   protected async setEnabled(on: boolean): Promise<void> {
-    if (on) await this.host.enable();
-    else await this.host.disable();
+    await (on ? this.host.enable() : this.host.disable());
   }
 
   override async refresh(): Promise<void> {
@@ -258,18 +269,11 @@ export class CcnetCoinDevice extends BaseDevice {
 
   async stop(): Promise<void> {
     this.update({ state: 'stopped' });
-    try {
-      await this.host.disable();
-    } catch {
-      // gone: nothing to disable
-    }
-    this.host.stop();
-    await this.release();
+    await stopHost(this.host, this.release);
   }
 
   protected async setEnabled(on: boolean): Promise<void> {
-    if (on) await this.host.enable();
-    else await this.host.disable();
+    await (on ? this.host.enable() : this.host.disable());
   }
 
   override async refresh(): Promise<void> {
@@ -359,18 +363,11 @@ export class CcnetCardDevice extends BaseDevice {
 
   async stop(): Promise<void> {
     this.update({ state: 'stopped' });
-    try {
-      await this.host.disable();
-    } catch {
-      // gone: nothing to disable
-    }
-    this.host.stop();
-    await this.release();
+    await stopHost(this.host, this.release);
   }
 
   protected async setEnabled(on: boolean): Promise<void> {
-    if (on) await this.host.enable();
-    else await this.host.disable();
+    await (on ? this.host.enable() : this.host.disable());
   }
 
   protected override act(action: SimAction): void {
