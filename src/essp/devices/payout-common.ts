@@ -210,13 +210,14 @@ export function coinRuntime(bus: SspBus, options: SspDeviceOptions, hooks: Runti
       hooks.emit(name, args);
     }
     protected override async configure(): Promise<void> {
-      this.deviceDisabled = undefined;
       await hooks.configure();
     }
     protected override async handleEvents(events: SspEvent[]): Promise<void> {
       if (events.some((e) => e.name === 'DISABLED') && this.deviceDisabled !== true) {
         this.deviceDisabled = true;
         hooks.emit('disabled', []);
+        // the coin side disabled itself (its 5 s watchdog) while the application wants it enabled: set it up again
+        this.disabledByDevice();
       }
       await hooks.handleEvents(events);
     }
@@ -311,15 +312,14 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
     return this.runtime.whenReady();
   }
 
+  /** ENABLE through the runtime, which remembers the wish (later start-ups follow it). */
   async enable(): Promise<void> {
-    // through the validator runtime, which remembers the wish (it re-enables after a device-side DISABLED)
-    if (this.runtime instanceof SspValidator) await this.runtime.enable();
-    else await this.command('ENABLE');
+    await this.runtime.enable();
   }
 
+  /** DISABLE, remembered: a device-side DISABLED is then no reason to set the device up again. */
   async disable(): Promise<void> {
-    if (this.runtime instanceof SspValidator) await this.runtime.disable();
-    else await this.command('DISABLE');
+    await this.runtime.disable();
   }
 
   // ---- payout commands -------------------------------------------------------------------------------------------

@@ -55,8 +55,17 @@ export interface SspDeviceOptions {
   protocolVersion?: number;
   /** Lowest protocol version to accept (default 4). */
   minProtocolVersion?: number;
-  /** Send ENABLE at the end of the start-up (default true). */
+  /**
+   * Send ENABLE at the end of the start-up (default true). `enable()` / `disable()` change this wish; every later
+   * start-up follows the application's last call.
+   */
   enable?: boolean;
+  /**
+   * The device's no-command watchdog in ms (GA973 §7.4: a device disables itself after 10 s without a command, the
+   * SMART Hopper after 5 s). A gap between two answers this long (less one poll period) means the device may have
+   * lost its set-up: the host runs the start-up again (reason `watchdog`). Default 10 000 (SMART Hopper: 5 000).
+   */
+  watchdogMs?: number;
   /**
    * How long a command of the application waits while the device starts, is busy or is offline, before it fails
    * with NOT_READY. Default 5000.
@@ -65,8 +74,12 @@ export interface SspDeviceOptions {
   clock?: Clock;
 }
 
-/** Why the start-up sequence runs (the shared life-cycle's reasons). */
-export type ReinitialiseReason = InitReason;
+/**
+ * Why the start-up sequence runs: the shared life-cycle's reasons, and `watchdog` (the device may have disabled
+ * itself: no answer for longer than its no-command watchdog, or DISABLED reported although the application wants it
+ * enabled).
+ */
+export type ReinitialiseReason = InitReason | 'watchdog';
 
 export interface SspDeviceEvents {
   /** Every decoded poll event, in order. */
@@ -116,6 +129,14 @@ export class SspDevice<
   private failedReason: ReinitialiseReason | undefined;
   /** Callers of `reinitialise()` waiting for the next start-up sequence to end. */
   private reinitWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  /** The application's wish: enabled (ENABLE at every start-up) or disabled (`enable` option, enable(), disable()). */
+  protected wantEnabled: boolean;
+  /** When the device last answered a command of this runtime (undefined before the first). */
+  private lastAnswerAt: number | undefined;
+  /** A gap between answers at least this long means the device's watchdog may have disabled it. */
+  private readonly watchdogGapMs: number;
+  /** A start-up asked of the loop for an eSSP-only reason (the loop knows it as 'request'). */
+  private requestedReason: ReinitialiseReason | undefined;
 
   constructor(
     readonly bus: SspBus,
@@ -149,6 +170,12 @@ export class SspDevice<
       ...(options.fixedKey !== undefined ? { fixedKey: options.fixedKey } : {}),
     };
     this.pollWithAck = options.pollWithAck ?? 'auto';
+    this.wantEnabled = this.options.enable;
+    const watchdogMs = options.watchdogMs ?? 10_000;
+    if (!Number.isFinite(watchdogMs) || watchdogMs <= 0) {
+      throw new KioskbusError(ErrorCode.InvalidArgument, `watchdogMs must be a positive number, got ${watchdogMs}`);
+    }
+    this.watchdogGapMs = Math.max(watchdogMs - pollIntervalMs, pollIntervalMs);
     this.loop = new DeviceLoop(
       {
         open: () => this.bus.open(),
@@ -245,6 +272,37 @@ export class SspDevice<
     });
   }
 
+  /** ENABLE, remembered: every later start-up enables the device again. */
+  async enable(): Promise<void> {
+    this.wantEnabled = true;
+    await this.command('ENABLE');
+  }
+
+  /** DISABLE, remembered: later start-ups leave the device disabled. Polling goes on (the device reports DISABLED). */
+  async disable(): Promise<void> {
+    this.wantEnabled = false;
+    await this.command('DISABLE');
+  }
+
+  /**
+   * The device reports DISABLED (a new DISABLED episode) although the application wants it enabled: it disabled
+   * itself (its no-command watchdog, most likely) and may have lost more of its set-up. The start-up runs again.
+   * Subclasses call this once per episode, so a device that stays disabled is not set up at every poll.
+   */
+  protected disabledByDevice(): void {
+    if (!this.wantEnabled) return;
+    this.requestReinit('watchdog');
+  }
+
+  /** Asks the life-cycle for a start-up (when ready or busy); `reason` is what `reinitialising` and `ready` report. */
+  private requestReinit(reason: ReinitialiseReason): void {
+    const state = this.loop.state;
+    if (state !== 'ready' && state !== 'busy') return;
+    log('address %d: set-up again (%s)', this.address, reason);
+    this.requestedReason ??= reason;
+    this.loop.requestInit('request');
+  }
+
   /**
    * Resolves when the device takes commands: at once when it is ready (or not started: the application drives it
    * by hand); while it starts, is busy or offline, after it is ready again, or NOT_READY after `readyTimeoutMs`.
@@ -298,6 +356,7 @@ export class SspDevice<
       spec.encryption === 'required' ? 'required' : this.options.encryption && keyed;
     const reply = await this.bus.exchange(this.address, data, { encrypt, label: spec.name });
     this.loop.answered();
+    this.noteAnswer();
     const error = replyError(spec, reply, this.context);
     if (error) {
       error.context.address = this.address;
@@ -305,6 +364,18 @@ export class SspDevice<
       throw error;
     }
     return reply;
+  }
+
+  /**
+   * An answer came: if the one before it is older than the device's watchdog, the device went without commands long
+   * enough to disable itself (a dark line the bus rode out with its retries): the start-up runs again, which restores
+   * everything the device may have lost (inhibits, enable, payout enable, coin mech, routes).
+   */
+  private noteAnswer(): void {
+    const now = this.clock.now();
+    const gap = this.lastAnswerAt === undefined ? 0 : now - this.lastAnswerAt;
+    this.lastAnswerAt = now;
+    if (gap >= this.watchdogGapMs) this.requestReinit('watchdog');
   }
 
   /** Subclass hook: the device-specific set-up after SETUP_REQUEST (inhibits, routes, ...). Use `execute`. */
@@ -345,7 +416,10 @@ export class SspDevice<
   /** The loop's `initialise` hook: the start-up sequence, and the callers of `reinitialise()` told how it ended. */
   private async initialiseHook(loopReason: InitReason): Promise<void> {
     // the loop retries a failed start-up with reason 'request': it is still the same re-initialisation
-    const reason = loopReason === 'request' && this.failedReason !== undefined ? this.failedReason : loopReason;
+    const asked = this.requestedReason;
+    this.requestedReason = undefined;
+    const reason: ReinitialiseReason =
+      loopReason === 'request' ? (asked ?? this.failedReason ?? loopReason) : loopReason;
     if (reason !== 'start') this.emitBase('reinitialising', { reason });
     const waiters = this.reinitWaiters;
     this.reinitWaiters = [];
@@ -373,7 +447,8 @@ export class SspDevice<
     this.setup = await this.execute('SETUP_REQUEST');
     this.context = contextFromSetup(this.setup, this.context);
     await this.configure(reason);
-    if (this.options.enable) await this.execute('ENABLE');
+    if (this.wantEnabled) await this.execute('ENABLE');
+    this.lastAnswerAt = this.clock.now();
     this.firstPollAfterInit = true;
     this.emitBase('ready', { reason, protocolVersion: this.context.protocolVersion, setup: this.setup });
   }

@@ -10,6 +10,8 @@ import { coinRuntime, PayoutDevice, type PayoutCommonOptions } from './payout-co
 import type { SspDevice, SspDeviceOptions } from './runtime.js';
 
 export const SMART_HOPPER_ADDRESS = 0x10;
+/** The SMART Hopper's no-command watchdog (GA973 §7.4). */
+export const SMART_HOPPER_WATCHDOG_MS = 5000;
 
 /** The named REG0 bits of SET_HOPPER_OPTIONS / GET_HOPPER_OPTIONS. */
 export type HopperOptionName = Exclude<keyof HopperOptions, 'reg1'>;
@@ -29,7 +31,12 @@ export class SmartHopper extends PayoutDevice {
     protected readonly options: SmartHopperOptions = {},
   ) {
     super(options);
-    this.runtime = coinRuntime(bus, { address: SMART_HOPPER_ADDRESS, pollWithAck: true, ...options }, this.hooks());
+    // GA973 §7.4: the SMART Hopper disables itself after 5 s without a command (note validators: 10 s)
+    this.runtime = coinRuntime(
+      bus,
+      { address: SMART_HOPPER_ADDRESS, pollWithAck: true, watchdogMs: SMART_HOPPER_WATCHDOG_MS, ...options },
+      this.hooks(),
+    );
   }
 
   /** Adds `count` coins of a denomination to its level (0 clears the level). */

@@ -72,9 +72,8 @@ export class SspValidator extends SspDevice<SspValidatorEvents> {
   private readonly validatorOptions: SspValidatorOptions;
   private holding = false;
   private escrowNote: NoteInfo | undefined;
+  /** The host's view of DISABLED (kept across start-ups, so that one DISABLED episode is reported once). */
   private deviceDisabled: boolean | undefined;
-  /** The application's last enable()/disable() (undefined: the `enable` start-up option applies). */
-  private wantDisabled: boolean | undefined;
   private acceptValues: readonly number[] | undefined;
   private acceptChannels: readonly number[] | undefined;
   /** Progress events (reading, stacking, rejecting) of the previous poll: they repeat while the state lasts. */
@@ -120,17 +119,6 @@ export class SspValidator extends SspDevice<SspValidatorEvents> {
   }
 
   // ---- device control --------------------------------------------------------------------------------------------
-
-  async enable(): Promise<void> {
-    this.wantDisabled = false;
-    await this.command('ENABLE');
-  }
-
-  /** Disables the device; polling goes on (the device reports DISABLED). */
-  async disable(): Promise<void> {
-    this.wantDisabled = true;
-    await this.command('DISABLE');
-  }
 
   /** Accepts notes of these values only (minor units); sends SET_CHANNEL_INHIBITS now if started. */
   async setAcceptedValues(values: readonly number[]): Promise<void> {
@@ -187,7 +175,6 @@ export class SspValidator extends SspDevice<SspValidatorEvents> {
   protected override async configure(reason: ReinitialiseReason): Promise<void> {
     this.holding = false;
     this.escrowNote = undefined;
-    this.deviceDisabled = undefined;
     await this.applyInhibits();
     const barCode = this.validatorOptions.barCode;
     if (barCode) {
@@ -303,9 +290,9 @@ export class SspValidator extends SspDevice<SspValidatorEvents> {
         if (this.deviceDisabled !== true) {
           this.deviceDisabled = true;
           this.emitTyped('disabled');
-          // disabled by the device itself (e.g. its no-command watchdog after a dark line): restore the enable
-          // state the application asked for, once per such event (the flag resets only when DISABLED goes away)
-          if (!(this.wantDisabled ?? !this.options.enable)) await this.restoreEnable();
+          // disabled by the device itself (e.g. its no-command watchdog after a dark line) while the application
+          // wants it enabled: the start-up runs again (once per episode: the flag resets only when DISABLED goes)
+          this.disabledByDevice();
         }
         return;
       case 'NOTE_CLEARED_FROM_FRONT':
@@ -333,16 +320,6 @@ export class SspValidator extends SspDevice<SspValidatorEvents> {
         return;
       default:
         return;
-    }
-  }
-
-  /** Sends the channel inhibits and ENABLE again; a failure is reported, the next DISABLED event may retry. */
-  private async restoreEnable(): Promise<void> {
-    try {
-      if (this.setup) await this.applyInhibits();
-      await this.execute('ENABLE');
-    } catch (error) {
-      this.emitTyped('error', toKioskbusError(error, ErrorCode.DeviceError, { address: this.address }));
     }
   }
 
