@@ -51,12 +51,6 @@ export async function soakEssp(config: SoakConfig): Promise<SoakRow[]> {
   validator.on('state', () => {
     changes++;
   });
-  // the device's 10 s no-command watchdog disables it after a long dark period, and the host does not enable it
-  // again (open finding): the soak's application does, as a careful kiosk would, and counts it
-  validator.on('disabled', () => {
-    row.appRecoveries++;
-    validator.enable().catch(() => undefined);
-  });
   const ready = (): boolean => validator.state === 'ready';
 
   const started = validator.start();
