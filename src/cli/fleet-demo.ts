@@ -59,7 +59,7 @@ function euros(minor: number | undefined): string {
 async function startKiosk(index: number, url: string, root: string): Promise<Kiosk> {
   const id = `kiosk-${String(index + 1).padStart(2, '0')}`;
   const config = { ...simulatedConfig(), kiosk: id };
-  const devices = new DeviceBuilder({ fastSimulators: true }).build(config);
+  const devices = await new DeviceBuilder({ fastSimulators: true }).build(config);
   const dir = join(root, id);
   const journal = new FileJournal({ dir });
   const service = new KioskService(config, devices, journal);

@@ -3,12 +3,6 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ErrorCode, isKioskbusError } from '../core/errors.js';
-import { listSerialPorts } from '../transport/serial.js';
-import { runDemo } from './demo.js';
-import { fleetDemoCommand } from './fleet-demo.js';
-import { probeCommand } from './probe.js';
-import { serveServiceCommand } from './serve-service.js';
-import { protocols } from './protocols.js';
 import { CliFailure, EXIT_CODES_HELP, ExitCode } from './exit.js';
 import { completionCommand, HELP_TOPICS, helpCommand } from './help.js';
 import { UsageError, type CliCommand, type CliIo, type ProtocolCli } from './types.js';
@@ -36,6 +30,7 @@ const portsCommand: CliCommand = {
 Lists the serial ports of this machine. --json prints one JSON object per line.`,
   async run(args, io) {
     const { values } = parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true });
+    const { listSerialPorts } = await import('../transport/serial.js');
     const ports = await listSerialPorts();
     if (values.json) {
       for (const p of ports) io.stdout.write(`${JSON.stringify(p)}\n`);
@@ -62,6 +57,7 @@ const demoCommand: CliCommand = {
 Runs every protocol's host against its built-in simulator and prints what happens.`,
   async run(args, io) {
     const { values } = parseArgs({ args, options: { quiet: { type: 'boolean' } }, strict: true });
+    const { runDemo } = await import('./demo.js');
     return runDemo(io, { quiet: values.quiet ?? false });
   },
 };
@@ -73,7 +69,7 @@ const VERB_SUMMARY: Record<Verb, string> = {
   simulate: 'serve a device simulator on TCP or a pty',
 };
 
-function verbCommand(verb: Verb): CliCommand | undefined {
+function verbCommand(verb: Verb, protocols: readonly ProtocolCli[]): CliCommand | undefined {
   const withVerb = protocols.filter((p): p is ProtocolCli & Record<Verb, CliCommand> => p[verb] !== undefined);
   if (withVerb.length === 0) return undefined;
   const names = withVerb.map((p) => p.name);
@@ -102,18 +98,39 @@ function verbCommand(verb: Verb): CliCommand | undefined {
   };
 }
 
-function commands(): Map<string, CliCommand> {
-  const map = new Map<string, CliCommand>([
-    ['ports', portsCommand],
-    ['demo', demoCommand],
-    ['probe', probeCommand],
-    ['serve', serveServiceCommand],
-    ['fleet-demo', fleetDemoCommand],
-  ]);
-  for (const verb of ['decode', 'watch', 'simulate'] as const) {
-    const command = verbCommand(verb);
-    if (command) map.set(verb, command);
+async function loadProtocols(): Promise<readonly ProtocolCli[]> {
+  return (await import('./protocols.js')).protocols;
+}
+
+async function verbLoader(verb: Verb): Promise<CliCommand | undefined> {
+  return verbCommand(verb, await loadProtocols());
+}
+
+/**
+ * Every command, loaded only when it runs (or when the full list is shown): `kioskbus serve` must not pay for
+ * loading every protocol's CLI, the probe and the MQTT client before it listens.
+ */
+const LOADERS: ReadonlyMap<string, () => Promise<CliCommand | undefined>> = new Map([
+  ['ports', () => Promise.resolve(portsCommand)],
+  ['demo', () => Promise.resolve(demoCommand)],
+  ['probe', async () => (await import('./probe.js')).probeCommand],
+  ['serve', async () => (await import('./serve-service.js')).serveServiceCommand],
+  ['fleet-demo', async () => (await import('./fleet-demo.js')).fleetDemoCommand],
+  ['decode', () => verbLoader('decode')],
+  ['watch', () => verbLoader('watch')],
+  ['simulate', () => verbLoader('simulate')],
+  ['completion', async () => (await allCommands()).get('completion')],
+]);
+
+/** Every command (for the command list, `help` and completion): loads them all. */
+async function allCommands(): Promise<Map<string, CliCommand>> {
+  const map = new Map<string, CliCommand>();
+  for (const [name, load] of LOADERS) {
+    if (name === 'completion') continue;
+    const command = await load();
+    if (command) map.set(name, command);
   }
+  const protocols = await loadProtocols();
   map.set(
     'completion',
     completionCommand(() => map, protocols),
@@ -154,20 +171,19 @@ function usageError(io: CliIo, name: string, message: string): number {
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code (see `EXIT_CODES_HELP`). */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  const map = commands();
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h') {
-    io.stdout.write(`${mainUsage(map)}\n`);
+    io.stdout.write(`${mainUsage(await allCommands())}\n`);
     return ExitCode.Ok;
   }
-  if (first === 'help') return helpCommand(rest, io, map);
+  if (first === 'help') return helpCommand(rest, io, await allCommands());
   if (first === '--version' || first === '-v') {
     io.stdout.write(`${version()}\n`);
     return ExitCode.Ok;
   }
-  const command = map.get(first);
+  const command = await LOADERS.get(first)?.();
   if (!command) {
-    const names = [...map.keys()].join(', ');
+    const names = [...LOADERS.keys()].join(', ');
     io.stderr.write(`kioskbus: unknown command "${first}" (commands: ${names})\nsee 'kioskbus --help'\n`);
     return ExitCode.Usage;
   }
@@ -176,7 +192,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return ExitCode.Ok;
   }
   // errors name the command as typed: "kioskbus watch essp: ..."
-  const verbName = ['decode', 'watch', 'simulate'].includes(first) && protocols.some((p) => p.name === rest[0]);
+  const verbName =
+    ['decode', 'watch', 'simulate'].includes(first) && (await loadProtocols()).some((p) => p.name === rest[0]);
   const name = verbName ? `${first} ${rest[0] ?? ''}` : first;
   try {
     const code = await command.run(rest, io);

@@ -39,7 +39,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   const journal = new FileJournal({ dir: join(options.dataDir, 'journal') });
   let service: KioskService;
   try {
-    const devices = new DeviceBuilder(options).build(options.config);
+    const devices = await new DeviceBuilder(options).build(options.config);
     service = new KioskService(options.config, devices, journal);
   } catch (error) {
     journal.close();

@@ -44,7 +44,7 @@ async function kioskOnMqtt(
   const dir = tempDir();
   const service = new KioskService(
     config,
-    new DeviceBuilder({ fastSimulators: true }).build(config),
+    await new DeviceBuilder({ fastSimulators: true }).build(config),
     new FileJournal({ dir }),
   );
   cleanups.push(() => service.close(1000));

@@ -5,15 +5,15 @@
 import { ErrorCode, KioskbusError } from '../../core/errors.js';
 import type { Money } from '../../core/money.js';
 import {
-  hopperOf,
   SmartHopper,
   SmartPayout,
   SspValidator,
   type NoteInfo,
   type PayoutDevice,
-  type SspSimulator,
   type SspValue,
 } from '../../essp/index.js';
+import type { SspSimulator } from '../../essp/simulator/index.js';
+import { hopperOf } from '../../essp/simulator/payout/index.js';
 import { BaseDevice, messageOf, payoutFailure, refused, type BaseOptions } from './base.js';
 import type { PayoutResult, SimAction } from './types.js';
 
