@@ -5,10 +5,11 @@
  * DH is done with BigInt arithmetic: node's `crypto.createDiffieHellman` refuses the small primes the devices use
  * ("modulus too small" on OpenSSL 3). Key material never goes into an error message or a log line.
  */
-import { createCipheriv, createDecipheriv, randomBytes, type Cipher, type Decipher } from 'node:crypto';
-import { u32le, u64le } from '../core/bytes.js';
+import { randomBytes } from 'node:crypto';
+import { u64le } from '../core/bytes.js';
 import { CRC16_SSP } from '../core/crc.js';
 import { ErrorCode, KioskbusError } from '../core/errors.js';
+import { Aes128 } from './aes.js';
 
 /** First DATA byte of an encrypted packet. */
 export const SSP_STEX = 0x7e;
@@ -73,31 +74,26 @@ function checkKey(key: Uint8Array): void {
   }
 }
 
-interface CipherPair {
-  /** The key bytes the ciphers were made with (to notice a caller changing the array in place). */
+interface CipherEntry {
+  /** The key bytes the cipher was expanded from (to notice a caller changing the array in place). */
   bytes: Uint8Array;
-  enc: Cipher;
-  dec: Decipher;
+  aes: Aes128;
 }
 
 /**
- * ECB ciphers per key object: creating a cipher costs far more than encrypting a packet. ECB keeps no state between
- * whole blocks, so one long-lived cipher serves every packet. Keyed by the array object (weakly), never by its value.
+ * Expanded keys per key object: expanding costs more than a packet. ECB keeps no state between blocks, so one
+ * expanded key serves every packet. Keyed by the array object (weakly), never by its value.
  */
-const ciphers = new WeakMap<Uint8Array, CipherPair>();
+const ciphers = new WeakMap<Uint8Array, CipherEntry>();
 
-function cipherFor(key: Uint8Array): CipherPair {
+function cipherFor(key: Uint8Array): Aes128 {
   checkKey(key);
-  let pair = ciphers.get(key);
-  if (!pair || !sameBytes(pair.bytes, key)) {
-    pair = {
-      bytes: key.slice(),
-      enc: createCipheriv('aes-128-ecb', key, null).setAutoPadding(false),
-      dec: createDecipheriv('aes-128-ecb', key, null).setAutoPadding(false),
-    };
-    ciphers.set(key, pair);
+  let entry = ciphers.get(key);
+  if (!entry || !sameBytes(entry.bytes, key)) {
+    entry = { bytes: key.slice(), aes: new Aes128(key) };
+    ciphers.set(key, entry);
   }
-  return pair;
+  return entry.aes;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -116,7 +112,7 @@ export function encryptPacket(
   data: Uint8Array,
   random: RandomBytes = defaultRandom,
 ): Uint8Array {
-  const { enc } = cipherFor(key);
+  const aes = cipherFor(key);
   if (data.length > SSP_MAX_ENCRYPTED_DATA) {
     throw new KioskbusError(
       ErrorCode.InvalidArgument,
@@ -127,24 +123,27 @@ export function encryptPacket(
     throw new KioskbusError(ErrorCode.InvalidArgument, `eSSP packet counter out of range: ${count}`);
   }
   const total = Math.ceil((7 + data.length) / 16) * 16;
-  const plain = new Uint8Array(total);
-  plain[0] = data.length;
-  plain.set(u32le(count), 1);
-  plain.set(data, 5);
+  // Built in place behind the STEX byte, then encrypted in place: the returned array is the only allocation.
+  const out = new Uint8Array(1 + total);
+  out[0] = SSP_STEX;
+  out[1] = data.length;
+  out[2] = count & 0xff;
+  out[3] = (count >>> 8) & 0xff;
+  out[4] = (count >>> 16) & 0xff;
+  out[5] = count >>> 24;
+  out.set(data, 6);
   const packing = total - 7 - data.length;
   if (packing > 0) {
     const pad = random(packing);
     if (pad.length !== packing) {
       throw new KioskbusError(ErrorCode.InvalidArgument, `random() returned ${pad.length} bytes, ${packing} wanted`);
     }
-    plain.set(pad, 5 + data.length);
+    out.set(pad, 6 + data.length);
   }
-  const crc = CRC16_SSP.compute(plain, 0, total - 2);
-  plain[total - 2] = crc & 0xff;
-  plain[total - 1] = crc >>> 8;
-  const out = new Uint8Array(1 + total);
-  out[0] = SSP_STEX;
-  out.set(enc.update(plain), 1);
+  const crc = CRC16_SSP.compute(out, 1, total - 1);
+  out[total - 1] = crc & 0xff;
+  out[total] = crc >>> 8;
+  aes.encrypt(out, 1, out, 1, total);
   return out;
 }
 
@@ -161,7 +160,7 @@ export interface DecryptedPacket {
  * or an inner CRC mismatch (which is also what a wrong key looks like). The caller checks eCOUNT.
  */
 export function decryptPacket(key: Uint8Array, packet: Uint8Array): DecryptedPacket {
-  const { dec } = cipherFor(key);
+  const aes = cipherFor(key);
   if (packet[0] !== SSP_STEX || packet.length < 17 || (packet.length - 1) % 16 !== 0) {
     throw new KioskbusError(
       ErrorCode.DecryptFailed,
@@ -169,8 +168,9 @@ export function decryptPacket(key: Uint8Array, packet: Uint8Array): DecryptedPac
       { raw: packet },
     );
   }
-  const plain = new Uint8Array(dec.update(packet.subarray(1)));
-  const total = plain.length;
+  const total = packet.length - 1;
+  const plain = new Uint8Array(total);
+  aes.decrypt(packet, 1, plain, 0, total);
   const crc = CRC16_SSP.compute(plain, 0, total - 2);
   if ((crc & 0xff) !== plain[total - 2] || crc >>> 8 !== plain[total - 1]) {
     // Only the cipher text goes into the error: never the key or the failed plain text.
@@ -187,7 +187,7 @@ export function decryptPacket(key: Uint8Array, packet: Uint8Array): DecryptedPac
     });
   }
   const count = ((plain[1] ?? 0) | ((plain[2] ?? 0) << 8) | ((plain[3] ?? 0) << 16) | ((plain[4] ?? 0) << 24)) >>> 0;
-  return { count, data: plain.slice(5, 5 + eLen) };
+  return { count, data: plain.subarray(5, 5 + eLen) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
