@@ -1,10 +1,11 @@
 /**
- * Value checks of received statuses and events: a frame counts only when its id, its length AND its values fit the
- * message table. The default CRC covers DATA only, so a damaged PROTOCOL_ID still passes the CRC; these checks are
- * what stops, for example, a TCD status `01 00 00 00` read as a BILL_ACCEPTED of 16 777 216.
+ * Value checks of received frames, on both sides of the line: a frame counts only when its id, its length AND its
+ * values fit the message table. The default CRC covers DATA only, so a damaged PROTOCOL_ID (or DATA_LEN) still passes
+ * the CRC; these checks are what stops, for example, a TCD status `01 00 00 00` read by the host as a BILL_ACCEPTED of
+ * 16 777 216, or a host's answer `78 31 01 01 ..` read by the box as SETTING. (The lengths are the decoders' job.)
  */
-import { BILL_ACCEPTOR_STATUS_CODES } from './codes.js';
-import type { MessageName, MessageOf } from './messages.js';
+import { BILL_ACCEPTOR_STATUS_CODES, RESULT_CODES } from './codes.js';
+import type { CommandName, MessageName, MessageOf } from './messages.js';
 
 export interface CheckContext {
   /** Bill values (minor units) that may be credited; undefined: any. */
@@ -52,4 +53,31 @@ export function valueProblem(
     default:
       return undefined;
   }
+}
+
+/** Why a decoded command (what the box receives) does not fit the table's values, or undefined when it does. */
+export function commandProblem(name: CommandName, payload: unknown, data: Uint8Array): string | undefined {
+  switch (name) {
+    case 'SETTING':
+      // a host sends 0 or 1 (the decoder reads any non-zero byte as on)
+      return flag(data[0]) ? undefined : `SETTING value 0x${(data[0] ?? 0).toString(16)}, expected 0 or 1`;
+    case 'UPDATE_RFID': {
+      const { rfid } = payload as MessageOf<'UPDATE_RFID'>;
+      return rfid.length === 0 ? 'UPDATE_RFID without RFID bytes (rfidLen 0)' : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Why a frame on a status or event id (the host's answer, `78 <id> 01 <RESULT> ..`) is no answer, or undefined when it
+ * is one: DATA_LEN 1 and a RESULT_CODE of the table (or of `extraCodes`).
+ */
+export function answerProblem(data: Uint8Array, extraCodes: Readonly<Record<number, string>> = {}): string | undefined {
+  if (data.length !== 1) return `answer with DATA_LEN ${data.length}, expected 1`;
+  const code = data[0] ?? 0;
+  return code in RESULT_CODES || code in extraCodes
+    ? undefined
+    : `answer with result 0x${code.toString(16)} not in the table`;
 }

@@ -308,7 +308,8 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
 
   private async initialise(reason: InitReason): Promise<void> {
     log('set-up (%s)', reason);
-    if (reason !== 'start') {
+    // after a RESET the host did not send ('reset', see onFrame) the box kept its queue and any card in motion
+    if (reason !== 'start' && reason !== 'reset') {
       // the box was away: what it sends now is new, and a dispense not reported by now will not be
       this.inbox.resends.reset();
       this.cards.clear();
@@ -534,6 +535,15 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
         raw: toHex(frame.raw, ''),
         reason: 'reply without a request waiting for it',
       };
+      if (resolved.name === 'RESET' && frame.data.length === 1 && frame.data[0] === 0) {
+        // the box reset without a RESET of ours waiting (a late reply, or a damaged frame of ours it read as RESET:
+        // the default CRC does not cover the id): its setting is gone, so set it up again now rather than after
+        // statusSilenceMs
+        event.reason = 'the box answered a RESET no request waits for: it reset; setting it up again';
+        this.loop?.requestInit('reset');
+      } else if (resolved.name === 'DISPENSE_CARD') {
+        event.reason = 'the box answered a DISPENSE_CARD no request waits for (its card event is not requested)';
+      }
       this.safeEmit('unknown', event);
       return;
     }

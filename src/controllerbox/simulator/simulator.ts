@@ -4,13 +4,16 @@
  * errors and run a card dispenser (TCD) low or empty.
  */
 import { EventEmitter } from 'node:events';
+import { toHex } from '../../core/bytes.js';
 import { systemClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import { ErrorCode, KioskbusError, toKioskbusError } from '../../core/errors.js';
 import { createLogger } from '../../core/log.js';
 import type { Transport } from '../../transport/types.js';
 import { DEFAULT_CRC_VARIANT, type ControllerBoxFrame, type CrcVariant, type FrameError } from '../frame.js';
+import { answerProblem, commandProblem } from '../checks.js';
 import { ControllerBoxLink } from '../link.js';
-import { Outbox, type OutboxCounters } from './outbox.js';
+import { SuspectFrameError } from '../results.js';
+import { Outbox } from './outbox.js';
 import {
   LEGACY_STATUS_ID,
   MessageTable,
@@ -19,14 +22,21 @@ import {
   RESULT_ID_INVALID,
   RESULT_START_STOP_INVALID,
   RESULT_SUCCESS,
-  type CodecOptions,
   type CommandName,
-  type MessageName,
   type MessageOf,
   type StatusOrEventName,
-  type UpdateRfidPayload,
   type VersionTriple,
 } from '../messages.js';
+
+import type {
+  ControllerBoxSimulatorEventMap,
+  ControllerBoxSimulatorOptions,
+  ControllerBoxSimulatorState,
+  TapRfidOptions,
+  TcdState,
+} from './types.js';
+
+export type * from './types.js';
 
 const log = createLogger('controllerbox:sim');
 
@@ -36,96 +46,6 @@ const RESULT_OTA_IN_PROGRESS = 0x12;
 const RESULT_OTA_DATA = 0x13;
 /** execute(): the answer comes later. */
 const DEFERRED = -1;
-
-export interface TcdState {
-  cards: number;
-  error: boolean;
-}
-
-export interface ControllerBoxSimulatorOptions {
-  /** CRC variant the box uses (default `arc/data/be`). */
-  crc?: CrcVariant;
-  firmware?: VersionTriple;
-  board?: VersionTriple;
-  /** Number of card dispensers (default 2). */
-  tcds?: number;
-  /** Cards in each TCD at start (default 50). */
-  cardsPerTcd?: number;
-  /** A TCD reports `low` at or below this many cards (default 5). */
-  lowThreshold?: number;
-  /** Period of the status reports while polling is on (default 1000 ms). */
-  statusIntervalMs?: number;
-  /** Time from a DISPENSE_CARD reply to its CARD_EVENT (default 100 ms). */
-  dispenseDelayMs?: number;
-  /** Encode statuses/events with the field-list lengths (default) or the documented DATA_LEN values. */
-  layout?: CodecOptions['layout'];
-  /** Send every status with the seed tables' id 0x37 instead of 0x30..0x32 (default false). */
-  legacyStatusIds?: boolean;
-  /**
-   * Resend a status or event that got no answer, or an answer saying it arrived damaged (CRC_INVALID,
-   * START_STOP_BYTE_INVALID, TIMEOUT): one frame at a time, `answerTimeoutMs` (default 300) per try, `maxTries` sends
-   * in all (default 4), then it is lost. `false`: write every frame once and forget it. Default on.
-   */
-  resend?: boolean | { answerTimeoutMs?: number; maxTries?: number };
-  /** A power cut keeps the statuses and events still waiting to be sent (default false: they are in RAM). */
-  keepQueueOnPowerCut?: boolean;
-  /** Time a RESET takes; a TCD in error does not come back and RESET answers RESULT_CMD_RESET_TIMEOUT (default 0). */
-  resetMs?: number;
-  ids?: Partial<Record<MessageName, number>>;
-  codec?: Partial<CodecOptions>;
-  rxIdleMs?: number;
-  clock?: Clock;
-}
-
-export interface SimulatorCommandEvent {
-  name: CommandName;
-  message: unknown;
-  result: number;
-}
-
-export interface ControllerBoxSimulatorEventMap {
-  /** A command was received and answered. */
-  command: [event: SimulatorCommandEvent];
-  /** The host answered a status or event. */
-  ack: [event: { id: number; result: number }];
-  /** A bad frame arrived from the host. */
-  frameError: [error: FrameError];
-  error: [error: KioskbusError];
-}
-
-export interface TapRfidOptions {
-  rfid: Uint8Array;
-  /** MONEY in protocol units. */
-  money: number;
-  issueDate?: Uint8Array;
-  /** RFID error code (0 success, 0x71 invalid format, 0x73 authentication failed). */
-  error?: number;
-}
-
-/** The simulator's view of the box; tests and the CLI read it. */
-export interface ControllerBoxSimulatorState {
-  statusPolling: boolean;
-  errorFlags: number;
-  billAcceptorStatus: number;
-  tcds: TcdState[];
-  /** Audio indexes played, oldest first. */
-  audio: number[];
-  /** Last select mask, and the level of every IO driven so far. */
-  io: { select: number; level: number };
-  /** UPDATE_RFID requests received, oldest first. */
-  rfidWrites: UpdateRfidPayload[];
-  resets: number;
-  acks: number;
-  /** False while the power is off (`powerCycle`). */
-  powered: boolean;
-  powerCycles: number;
-  /** While set, an over-the-air update runs: commands are answered OTA_DATA_IN_PROGRESS / OTA_DATA (`startOta`). */
-  ota: 'download' | 'install' | undefined;
-  /** Ground truth: cards that left a TCD, bills accepted (protocol units), and the fate of sent frames. */
-  cardsOut: number;
-  bills: number[];
-  outbox: OutboxCounters;
-}
 
 export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorEventMap> {
   readonly table: MessageTable;
@@ -185,6 +105,7 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
       rfidWrites: [],
       resets: 0,
       acks: 0,
+      suspectFrames: 0,
       powered: true,
       powerCycles: 0,
       ota: undefined,
@@ -490,10 +411,20 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
     if (result !== undefined) this.reply(link, error.id, Uint8Array.of(result));
   }
 
+  /**
+   * A frame from the host. Nothing is acted on before its id, its length and its values fit the message table: the
+   * default CRC covers DATA only, so a damaged id or DATA_LEN passes it (one dropped id byte turns the answer
+   * `78 51 01 00 00 00 79` into `78 01 00 00 00 79`, a valid RESET, which no check can tell from a real one).
+   */
   private onFrame(link: ControllerBoxLink, frame: ControllerBoxFrame): void {
     if (!this.state.powered) return;
     if (this.table.isUnsolicited(frame.id)) {
-      if (frame.data.length !== 1) return;
+      // the host's answer to a status or event; one that does not fit is not answered (the box resends on timeout)
+      const problem = answerProblem(frame.data);
+      if (problem !== undefined) {
+        this.suspect(frame, undefined, problem);
+        return;
+      }
       const result = frame.data[0] ?? 0;
       this.state.acks += 1;
       this.outboxes.get(link)?.answer(frame.id, result);
@@ -507,11 +438,18 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
     }
     const name = resolved.name as CommandName;
     let message: unknown;
+    let problem: string | undefined;
     try {
       message = resolved.codec.decode(frame.data, this.table.codec);
-    } catch {
-      this.reply(link, frame.id, Uint8Array.of(RESULT_ERROR));
-      this.emit('command', { name, message: undefined, result: RESULT_ERROR });
+      problem = commandProblem(name, message, frame.data);
+    } catch (error) {
+      problem = error instanceof Error ? error.message : String(error);
+    }
+    if (problem !== undefined) {
+      // as the host does: with a CRC that does not cover the id the frame is most likely damaged (the host's command
+      // was not executed and may be sent again); with one that does, the host really sent it so
+      this.reply(link, frame.id, Uint8Array.of(this.crc.coverage === 'data' ? RESULT_CRC_INVALID : RESULT_ERROR));
+      this.suspect(frame, name, problem);
       return;
     }
     const injected = this.injected.get(name)?.shift();
@@ -530,6 +468,14 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
         : Uint8Array.of(result);
     this.reply(link, frame.id, data);
     this.emit('command', { name, message, result });
+  }
+
+  private suspect(frame: ControllerBoxFrame, name: string | undefined, reason: string): void {
+    this.state.suspectFrames += 1;
+    log('suspect frame %s: %s', toHex(frame.raw, ''), reason);
+    if (this.listenerCount('suspectFrame') > 0) {
+      this.emit('suspectFrame', new SuspectFrameError(frame.id, name, reason, frame.raw));
+    }
   }
 
   /** Carries out a command; returns its RESULT_CODE. */
