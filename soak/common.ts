@@ -92,6 +92,8 @@ export class Tally {
   private readonly told = new Map<string, number>();
   /** Items the device itself discarded at power cuts (queued events it forgot). */
   powerCutDropped = 0;
+  /** Keyless reports of doubt from the host (an item it cannot tell was taken or not): each explains one loss. */
+  doubted = 0;
 
   given(key: string | number): void {
     this.truth.set(String(key), (this.truth.get(String(key)) ?? 0) + 1);
@@ -116,7 +118,7 @@ export class Tally {
       else lost += t - r;
     }
     row.lostPowerCut = Math.min(lost, this.powerCutDropped);
-    row.lostHost = lost - row.lostPowerCut;
+    row.lostHost = lost - row.lostPowerCut - Math.min(lost - row.lostPowerCut, this.doubted);
   }
 }
 

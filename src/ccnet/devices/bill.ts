@@ -26,6 +26,7 @@ import {
   type UnloadArgs,
 } from '../commands.js';
 import { BARCODE_BILL_TYPE, decodeBillState, type BillState } from '../states.js';
+import { BillMotion, type BillInDoubt } from './bill-doubt.js';
 import {
   describeState,
   pollUntil,
@@ -73,6 +74,11 @@ export interface BillDeviceEventMap {
    * initialisation when the device never reported it (the manual's credit recovery), and that is the credit.
    */
   billAtPowerUp: [info: { state: BillState; where: 'validator' | 'stacker' | 'transport' | 'dispenser' }];
+  /**
+   * A bill was moving (ACCEPTING, STACKING, STACK sent) when the device was reset or powered up, and its end
+   * (STACKED, RETURNED, REJECTING) was never seen: it may have been stacked or not; the wire cannot tell.
+   */
+  billInDoubt: [info: BillInDoubt];
   /** A money-moving command (DISPENSE, UNLOAD, RECYCLING CASSETTE UNLOAD) whose answer was in doubt. */
   uncertain: [outcome: UncertainOutcome];
   offline: [error: KioskbusError];
@@ -131,6 +137,7 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
   private readonly initializeTimeoutMs: number;
   private readonly stateWaiters: StateWaiters<BillState>;
   private readonly repeats: RepeatFilter;
+  private readonly motion = new BillMotion();
 
   constructor(
     readonly bus: CcnetBus,
@@ -210,6 +217,7 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
   // ---- raw commands -----------------------------------------------------------------------
 
   reset(): Promise<void> {
+    this.motion.reset();
     return this.call(VALIDATOR_COMMANDS.reset, undefined);
   }
 
@@ -254,6 +262,7 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
   async stack(): Promise<void> {
     this.stopHolding();
     await this.runtime.whenReady();
+    this.motion.stacking(this.state);
     await this.call(VALIDATOR_COMMANDS.stack, undefined);
   }
 
@@ -413,6 +422,8 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
     this.state = state;
     this.emit('state', state, previous);
     this.stateWaiters.notify(state);
+    const doubt = this.motion.observe(state);
+    if (doubt) this.emit('billInDoubt', doubt);
     if (state.code !== 0x80 && state.code !== 0x1a) this.stopHolding();
     if (POWER_UP_CODES.has(state.code)) {
       if (state.code !== 0x10) this.emit('billAtPowerUp', { state, where: powerUpLocation(state, this.b2b) });

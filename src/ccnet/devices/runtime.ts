@@ -71,6 +71,8 @@ export class CcnetRuntime {
   private readonly clock: Clock;
   private lastResetAt = -Infinity;
   private silentSince = 0;
+  /** A RESET went out while the device was silent (it may be initialising now, whatever its first answer). */
+  private resetWhileSilent = false;
 
   constructor(
     private readonly bus: CcnetBus,
@@ -152,10 +154,14 @@ export class CcnetRuntime {
       // the probe took what the device held; a device that was power-cycled (or reset by us) is set up again
       const state = await this.patiently(() => this.device.poll());
       if (!this.device.isPowerUp(state)) {
-        await this.patiently(() => this.device.resume());
+        // after our own RESET the device initialises: wait for it (never enable a device still initialising)
+        const reset = this.resetWhileSilent;
+        this.resetWhileSilent = false;
+        await this.patiently(() => (reset ? this.device.setUp() : this.device.resume()));
         return;
       }
     }
+    this.resetWhileSilent = false;
     await this.patiently(() => this.device.reset());
     await this.patiently(() => this.device.setUp());
   }
@@ -174,6 +180,7 @@ export class CcnetRuntime {
       const dueAt = Math.max(this.lastResetAt, this.silentSince) + this.resetIntervalMs;
       if (now < dueAt) throw error;
       this.lastResetAt = now;
+      this.resetWhileSilent = true;
       try {
         await this.device.reset();
       } catch (resetError) {

@@ -361,8 +361,14 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
         if (this.escrowType !== undefined) this.returnedBills.push(this.escrowType);
         this.escrowType = undefined;
         this.headBill = undefined;
+        // the manual's credit recovery flag lasts until the STACKED answer is sent, so a RESET while the bill is
+        // being stacked (STACKED queued, never sent: the controller did not poll, or polled on a dead line) keeps
+        // it, like a power cut: a BV reports STACKED once initialised; a B2B drops it (the bill is in its cassette)
+        const unsentStack = this.steps.find((st) => st.bytes[0] === 0x81 && !st.sent);
+        const left =
+          this.powerUpBill ??
+          (unsentStack && !this.b2b ? { type: unsentStack.bytes[1] ?? 0, where: 'stacker' as const } : undefined);
         this.steps.length = 0;
-        const left = this.powerUpBill;
         this.powerUpBill = undefined;
         // after RESET a bill left in the head is returned; one in the B2B transport goes to the drop cassette
         // (it is in the ledger already); a BV bill in the stacker is reported STACKED once initialised (below)
