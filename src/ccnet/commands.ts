@@ -48,9 +48,34 @@ export function commandTable(cls: DeviceClass): Readonly<Record<string, CommandD
   return TABLES[cls] as unknown as Readonly<Record<string, CommandDef<never, unknown>>>;
 }
 
+interface IndexedEntry {
+  key: string;
+  def: CommandDef<never, unknown>;
+}
+
+/** Per class: the entries by command code, and the set of entries (built once: lookups run for every frame). */
+const INDEX = new Map<DeviceClass, { byCode: Map<number, IndexedEntry[]>; entries: Set<CommandDef<never, unknown>> }>();
+
+function indexOf(cls: DeviceClass): { byCode: Map<number, IndexedEntry[]>; entries: Set<CommandDef<never, unknown>> } {
+  let index = INDEX.get(cls);
+  if (!index) {
+    const byCode = new Map<number, IndexedEntry[]>();
+    const entries = new Set<CommandDef<never, unknown>>();
+    for (const [key, def] of Object.entries(commandTable(cls))) {
+      entries.add(def);
+      const list = byCode.get(def.code);
+      if (list) list.push({ key, def });
+      else byCode.set(def.code, [{ key, def }]);
+    }
+    index = { byCode, entries };
+    INDEX.set(cls, index);
+  }
+  return index;
+}
+
 /** Is `def` an entry of the table of `cls`? */
 export function classHasCommand(cls: DeviceClass, def: CommandDef<never, unknown>): boolean {
-  return Object.values(commandTable(cls)).includes(def);
+  return indexOf(cls).entries.has(def);
 }
 
 /**
@@ -64,15 +89,16 @@ export function findCommand(
 ): { def: CommandDef<never, unknown>; key: string; data: Uint8Array } | undefined {
   const code = payload[0];
   if (code === undefined) return undefined;
-  const table = commandTable(cls);
-  let plainMatch: { def: CommandDef<never, unknown>; key: string } | undefined;
-  for (const [key, def] of Object.entries(table)) {
-    if (def.code !== code) continue;
+  const candidates = indexOf(cls).byCode.get(code);
+  if (!candidates) return undefined;
+  let plainMatch: IndexedEntry | undefined;
+  for (const entry of candidates) {
+    const { key, def } = entry;
     if (key === 'dispense' && dispenseFormat === 'pairs') continue;
     if (key === 'dispensePairs' && dispenseFormat === 'mask') continue;
     if (def.subcommand !== undefined) {
       if (payload.length >= 2 && payload[1] === def.subcommand) return { def, key, data: payload.subarray(2) };
-    } else plainMatch ??= { def, key };
+    } else plainMatch ??= entry;
   }
-  return plainMatch ? { ...plainMatch, data: payload.subarray(1) } : undefined;
+  return plainMatch ? { def: plainMatch.def, key: plainMatch.key, data: payload.subarray(1) } : undefined;
 }
