@@ -1,8 +1,8 @@
 /**
- * `npx tsx bench/host-cost.ts [--polls N] [--skip-heap]`: what an encrypted POLL round trip costs the process when
+ * `npm run bench:host -- [--polls N] [--skip-heap]`: what an encrypted POLL round trip costs the process when
  * the line costs nothing (host and simulator in one process, unpaced memory pair, reply latency 0), through the
  * bus and through the validator's command path: wall and CPU microseconds per round trip (host and simulator
- * together). Then N (default 1,000,000) encrypted POLLs through the bus with the heap measured after a full GC
+ * together, then the host's own share from a sampling profile: see bench/profile-split.ts). Then N (default 1,000,000) encrypted POLLs through the bus with the heap measured after a full GC
  * every quarter: it must stay flat. See docs/PERFORMANCE.md.
  */
 import { parseArgs } from 'node:util';
@@ -11,6 +11,7 @@ import { runInNewContext } from 'node:vm';
 import { SspBus } from '../src/essp/bus.js';
 import { SspValidator } from '../src/essp/devices/validator.js';
 import { startSimulatorPair } from '../src/essp/simulator/pair.js';
+import { profileSplit } from './profile-split.js';
 
 const { values } = parseArgs({
   options: { polls: { type: 'string' }, 'skip-heap': { type: 'boolean' } },
@@ -59,7 +60,16 @@ async function main(): Promise<void> {
     await device.start();
     await device.stop(); // no poll loop: the measured round trips are the only traffic
     line('the same after a device start()', await cost(poll, 20_000));
-    line('encrypted POLL through SspValidator.command', await cost(() => device.command('POLL'), 20_000));
+    const viaDevice = await cost(() => device.command('POLL'), 20_000);
+    line('encrypted POLL through SspValidator.command', viaDevice);
+    const share = await profileSplit(async () => {
+      for (let i = 0; i < 40_000; i++) await device.command('POLL');
+    });
+    out.push(
+      `${'host share (sampling profile, SspValidator.command)'.padEnd(52)} ${(share.hostShare * 100).toFixed(0)} %: ` +
+        `${(share.hostShare * viaDevice.cpuUs).toFixed(1)} µs host CPU, ` +
+        `${(share.simulatorShare * viaDevice.cpuUs).toFixed(1)} µs simulator CPU per round trip`,
+    );
     process.stdout.write(`${out.join('\n')}\n`);
     if (values['skip-heap']) return;
     const quarter = Math.max(1, Math.floor(heapPolls / 4));

@@ -2,7 +2,8 @@
  * `npm run bench:scale -- --devices N --seconds S [--interval MS] [--paced] [--plain]`: N eSSP validators and N CCNET
  * bill validators, each host against its own simulator on an in-memory pair, all in this one process, polled every
  * 200 ms (or --interval). After the start-up it measures for S seconds: CPU share of one core, the poll period
- * seen by the simulators (p50, p99, max), missed deadlines, event-loop delay and the heap at start and end.
+ * seen by the simulators (p50, p99, max), missed deadlines, event-loop delay and the heap at start and end; then
+ * the hosts' share of the CPU apart from the simulators' (bench/profile-split.ts).
  * See docs/PERFORMANCE.md.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -16,6 +17,7 @@ import { SspBus } from '../src/essp/bus.js';
 import { SspValidator } from '../src/essp/devices/validator.js';
 import { SspSimulator } from '../src/essp/simulator/simulator.js';
 import { createMemoryPair } from '../src/transport/memory.js';
+import { profileSplit } from './profile-split.js';
 import { intervals, quantile, sleep } from './wire/harness.js';
 
 const { values } = parseArgs({
@@ -133,6 +135,9 @@ async function main(): Promise<void> {
   const wall = performance.now() - t0;
   loopDelay.disable();
   const heapEnd = heapMb();
+  // A second, shorter window under the sampling profiler: the share of the CPU that is the library (hosts, loops)
+  // and not the simulators standing in for the hardware.
+  const split = await profileSplit(() => sleep(Math.min(seconds, 10) * 1000), 200);
 
   const rows: string[][] = [['devices', 'polls', 'period p50', 'p99', 'max', `missed (> ${fmt(lateMs)} ms)`, 'silent']];
   for (const kind of ['essp', 'ccnet'] as const) {
@@ -172,6 +177,9 @@ async function main(): Promise<void> {
       `system ${((cpu.system / 1000 / wall) * 100).toFixed(1)} %)`,
     `CPU per poll (host + simulator, both protocols): ${cpuPerPollUs.toFixed(1)} µs; at ${fmt(1000 / intervalMs)} polls/s ` +
       `per device that is ${(nominalShare * 100).toFixed(1)} % of one core`,
+    `of which the hosts (the library): ${(split.hostShare * cpuShare * 100).toFixed(1)} % of one core, ` +
+      `${(split.hostShare * cpuPerPollUs).toFixed(1)} µs per poll; the simulators ${(split.simulatorShare * cpuShare * 100).toFixed(1)} % ` +
+      `(sampling profile of a second window, ${split.samples} samples)`,
     `event-loop delay: p50 ${delayMs(loopDelay.percentile(50))} ms, p99 ${delayMs(loopDelay.percentile(99))} ms, ` +
       `max ${delayMs(loopDelay.max)} ms`,
     `heap used: ${heapBefore.toFixed(1)} MB before start-up, ${heapStart.toFixed(1)} MB at the start of the window, ` +
