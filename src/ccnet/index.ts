@@ -1,4 +1,7 @@
-/** `kioskbus/ccnet`: CCNET (CashCode NET) hosts, simulators, frame codec and codec tables. */
+/**
+ * `kioskbus/ccnet`: CCNET (CashCode NET) hosts, frame codec and codec tables. No simulator code: simulators are in
+ * `kioskbus/ccnet/simulator`.
+ */
 export * from './frame.js';
 export * from './codec.js';
 export * from './states.js';
@@ -11,9 +14,4 @@ export * from './devices/device-common.js';
 export * from './devices/bill.js';
 export * from './devices/coin-changer.js';
 export * from './devices/card-reader.js';
-export * from './simulator/base.js';
-export * from './simulator/bill.js';
-export * from './simulator/coin.js';
-export * from './simulator/card.js';
 export { CCNET_SERIAL_DEFAULTS } from './line.js';
-export { scriptSimulator, CCNET_SCRIPT_HELP } from './simulator/script.js';

@@ -1,6 +1,7 @@
 /**
- * kioskbus/controllerbox: host and simulator of the ControllerBox UART protocol (card dispensers, bill
- * acceptor, RFID reader, audio and IO of a card-vending kiosk controller).
+ * `kioskbus/controllerbox`: host of the ControllerBox UART protocol (card dispensers, bill
+ * acceptor, RFID reader, audio and IO of a card-vending kiosk controller). The simulator is in
+ * `kioskbus/controllerbox/simulator`.
  */
 export * from './frame.js';
 export * from './messages.js';
@@ -8,5 +9,3 @@ export * from './link.js';
 export * from './host.js';
 export * from './denominations.js';
 export * from './capture.js';
-export * from './simulator/simulator.js';
-export { runScriptLine, SCRIPT_HELP } from './simulator/script.js';

@@ -1,9 +1,12 @@
+/**
+ * `kioskbus/essp`: the eSSP host API (bus, link, devices, crypto), frame codec, command and event tables and capture
+ * decoding. No simulator code: simulators are in `kioskbus/essp/simulator`.
+ */
 export * from './line.js';
 export * from './frame.js';
 export * from './crypto.js';
 export * from './link.js';
 export * from './bus.js';
-export * from './simulator/index.js';
 export * from './commands.js';
 export * from './events.js';
 export * from './generic.js';
@@ -17,15 +20,3 @@ export * from './devices/nv4000.js';
 export * from './devices/nv11.js';
 export * from './devices/smart-hopper.js';
 export * from './devices/smart-system.js';
-export {
-  hopperOf,
-  noteRecyclerOf,
-  nv11Of,
-  payoutOf,
-  PAYOUT_DEVICE_NAMES,
-  type CurrencyAccount,
-  type PayoutAccounting,
-  type PayoutDeviceName,
-  type PayoutSimOptions,
-  type PayoutTiming,
-} from './simulator/payout/index.js';

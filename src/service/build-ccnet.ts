@@ -1,15 +1,6 @@
 /** CCNET devices of the service (bill validator, Bill-to-Bill, coin changer, card reader): one `CcnetBus` per port. */
-import {
-  BillSimulator,
-  BillToBill,
-  BillValidator,
-  CardReader,
-  CardReaderSimulator,
-  CCNET_SERIAL_DEFAULTS,
-  CcnetBus,
-  CoinChanger,
-  CoinSimulator,
-} from '../ccnet/index.js';
+import { BillToBill, BillValidator, CardReader, CCNET_SERIAL_DEFAULTS, CcnetBus, CoinChanger } from '../ccnet/index.js';
+import { BillSimulator, CardReaderSimulator, CoinSimulator } from '../ccnet/simulator/index.js';
 import type { Transport } from '../transport/types.js';
 import { Shared, type BuildContext, type ProtocolBuilder } from './build-shared.js';
 import type { DeviceConfig } from './config.js';

@@ -1,5 +1,6 @@
 /** The ControllerBox of the service: one host per UART, or a simulator on an in-memory pair. */
-import { ControllerBoxHost, ControllerBoxSimulator, CONTROLLERBOX_SERIAL_DEFAULTS } from '../controllerbox/index.js';
+import { ControllerBoxHost, CONTROLLERBOX_SERIAL_DEFAULTS } from '../controllerbox/index.js';
+import { ControllerBoxSimulator } from '../controllerbox/simulator/index.js';
 import type { ProtocolBuilder } from './build-shared.js';
 import { ControllerBoxDevice } from './devices/controllerbox.js';
 

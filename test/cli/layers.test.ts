@@ -167,3 +167,69 @@ describe('the layers of src', () => {
     ).toEqual(['cli/types.ts', 'essp/b.ts', 'essp/c.ts', 'core/d.ts', 'essp/side.ts']);
   });
 });
+
+const NODE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"](node:[^'"]+|child_process|readline)['"]/gm;
+
+/** Every src file an entry loads (its static and dynamic imports, followed to the end), with the node modules each imports. */
+function loadedBy(graph: ReadonlyMap<string, readonly string[]>, entry: string): Map<string, string[]> {
+  const seen = new Map<string, string[]>();
+  const todo = [entry];
+  for (let file = todo.pop(); file !== undefined; file = todo.pop()) {
+    if (seen.has(file) || !graph.has(file)) continue;
+    const text = readFileSync(join(srcDir, file), 'utf8');
+    seen.set(
+      file,
+      [...text.matchAll(NODE_IMPORT)].map((m) => (m[1] ?? '').replace(/^node:/, '')),
+    );
+    todo.push(...(graph.get(file) ?? []));
+  }
+  return seen;
+}
+
+describe('the curated entry points', () => {
+  const graph = buildGraph();
+  const HOST_ENTRIES = ['essp/index.ts', 'ccnet/index.ts', 'controllerbox/index.ts'];
+
+  it.each(HOST_ENTRIES)('%s loads no simulator, pty, child process or readline code', (entry) => {
+    const loaded = loadedBy(graph, entry);
+    expect(loaded.size).toBeGreaterThan(5);
+    const simulators = [...loaded.keys()].filter((f) => f.includes('/simulator/') || f.startsWith('cli/'));
+    expect(simulators).toEqual([]);
+    expect([...loaded.keys()]).not.toContain('transport/pty.ts');
+    const banned = [...loaded].flatMap(([file, mods]) =>
+      mods
+        .filter((m) => m === 'child_process' || m === 'readline' || m === 'readline/promises')
+        .map((m) => `${file} -> ${m}`),
+    );
+    expect(banned).toEqual([]);
+  });
+
+  it.each(['essp', 'ccnet', 'controllerbox'])('%s/simulator/index.ts is the simulator entry', (protocol) => {
+    const loaded = loadedBy(graph, `${protocol}/simulator/index.ts`);
+    expect(
+      [...loaded.keys()].some((f) => f.startsWith(`${protocol}/simulator/`) && f !== `${protocol}/simulator/index.ts`),
+    ).toBe(true);
+    expect([...loaded.keys()].filter((f) => f.startsWith('cli/'))).toEqual([]);
+  });
+
+  it('package.json exports each protocol and each simulator entry', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    for (const p of ['essp', 'ccnet', 'controllerbox']) {
+      expect(pkg.exports[`./${p}`]).toEqual({ types: `./dist/${p}/index.d.ts`, default: `./dist/${p}/index.js` });
+      expect(pkg.exports[`./${p}/simulator`]).toEqual({
+        types: `./dist/${p}/simulator/index.d.ts`,
+        default: `./dist/${p}/simulator/index.js`,
+      });
+    }
+  });
+
+  it('the walk sees a simulator when an entry exports one', () => {
+    const sample = new Map<string, string[]>([
+      ...graph,
+      ['essp/index.ts', [...(graph.get('essp/index.ts') ?? []), 'essp/simulator/index.ts']],
+    ]);
+    expect([...loadedBy(sample, 'essp/index.ts').keys()]).toContain('essp/simulator/simulator.ts');
+    expect(loadedBy(graph, 'cli/util.ts').get('cli/util.ts')).toContain('readline');
+    expect(loadedBy(graph, 'transport/pty.ts').get('transport/pty.ts')).toContain('child_process');
+  });
+});

@@ -1,4 +1,7 @@
-/** The eSSP device simulator: `SspSimulator`, its profiles and scripting, and `startSimulatorPair` for tests and demos. */
+/**
+ * `kioskbus/essp/simulator`: the eSSP device simulator: `SspSimulator`, its profiles and scripting, the payout
+ * device helpers, and `startSimulatorPair` for tests and demos.
+ */
 export {
   SspSimulator,
   DEFAULT_REPLY_LATENCY_MS,
@@ -32,7 +35,19 @@ export {
   type ValidatorState,
 } from './validator.js';
 export { EventQueue, ACKED_EVENTS, type SimEvent, type SimEventName } from './event-queue.js';
-export type { SimBehaviour, SimCommand, SimCore, SimReply, PowerUpOptions, NoteInsideAtPowerUp } from './behaviour.js';
+export type { SimBehaviour, SimCommand, SimCore, PowerUpOptions, NoteInsideAtPowerUp } from './behaviour.js';
 export { runScriptLine, describeState, scriptDelayMs, SCRIPT_HELP, ScriptError } from './script.js';
 export { parseEventWords, EVENT_LINE_HELP } from './scripted-event.js';
 export { CREDIT_EVENTS } from './simulator.js';
+export {
+  hopperOf,
+  noteRecyclerOf,
+  nv11Of,
+  payoutOf,
+  PAYOUT_DEVICE_NAMES,
+  type CurrencyAccount,
+  type PayoutAccounting,
+  type PayoutDeviceName,
+  type PayoutSimOptions,
+  type PayoutTiming,
+} from './payout/index.js';

@@ -4,16 +4,8 @@
  */
 import { ErrorCode, KioskbusError } from '../../core/errors.js';
 import type { Money } from '../../core/money.js';
-import {
-  BillToBill,
-  type BillDevice,
-  type BillSimulator,
-  type CardReader,
-  type CardReaderSimulator,
-  type CoinChanger,
-  type CoinSimulator,
-  type DenominationWord,
-} from '../../ccnet/index.js';
+import { BillToBill, type BillDevice, type CardReader, type CoinChanger, type DenominationWord } from '../../ccnet/index.js';
+import type { BillSimulator, CardReaderSimulator, CoinSimulator } from '../../ccnet/simulator/index.js';
 import { BaseDevice, payoutFailure, refused, type BaseOptions } from './base.js';
 import type { DeviceLevel, PayoutResult, SimAction } from './types.js';
 

@@ -5,7 +5,8 @@
  * dropped).
  */
 import { ErrorCode, KioskbusError } from '../../core/errors.js';
-import type { ControllerBoxHost, ControllerBoxSimulator } from '../../controllerbox/index.js';
+import type { ControllerBoxHost } from '../../controllerbox/index.js';
+import type { ControllerBoxSimulator } from '../../controllerbox/simulator/index.js';
 import { BaseDevice, type BaseOptions } from './base.js';
 import type { SimAction } from './types.js';
 
