@@ -32,6 +32,8 @@ export interface OutboxCounters {
   refused: number;
   /** Events given up after `maxTries` sends, or dropped by a power cut (statuses are not counted). */
   lostEvents: number;
+  /** `lostEvents` by message name (BILL_ACCEPTED, CARD_EVENT, RFID_DETECTED). */
+  lostByName: Record<string, number>;
 }
 
 export interface OutboxOptions {
@@ -100,7 +102,7 @@ export class Outbox {
     this.timer = undefined;
     this.inFlight = false;
     const dropped = this.queue.splice(0);
-    for (const item of dropped) if (item.kind === 'event') this.counters.lostEvents += 1;
+    for (const item of dropped) this.lose(item, 1);
     return dropped;
   }
 
@@ -108,9 +110,15 @@ export class Outbox {
   restore(items: readonly OutboxItem[]): void {
     for (const item of items) {
       this.queue.push({ ...item, tries: 0 });
-      if (item.kind === 'event') this.counters.lostEvents -= 1;
+      this.lose(item, -1);
     }
     if (!this.inFlight && this.queue.length > 0) this.sendHead();
+  }
+
+  private lose(item: OutboxItem, count: number): void {
+    if (item.kind !== 'event') return;
+    this.counters.lostEvents += count;
+    this.counters.lostByName[item.name] = (this.counters.lostByName[item.name] ?? 0) + count;
   }
 
   private next(): void {
@@ -123,7 +131,7 @@ export class Outbox {
     const head = this.queue[0];
     if (!head) return;
     if (head.tries >= this.options.maxTries) {
-      if (head.kind === 'event') this.counters.lostEvents += 1;
+      this.lose(head, 1);
       this.next();
       return;
     }

@@ -110,8 +110,10 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
       powerCycles: 0,
       ota: undefined,
       cardsOut: 0,
+      dispensed: Array.from({ length: tcds }, () => 0),
       bills: [],
-      outbox: { queued: 0, resent: 0, delivered: 0, refused: 0, lostEvents: 0 },
+      outbox: { queued: 0, resent: 0, delivered: 0, refused: 0, lostEvents: 0, lostByName: {} },
+      cardEventsLost: 0,
     };
   }
 
@@ -188,6 +190,8 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
   }
 
   private kept: Map<ControllerBoxLink, ReturnType<Outbox['clear']>> | undefined;
+  /** DISPENSE_CARDs executed whose CARD_EVENT is not queued yet. */
+  private cardsInMotion = 0;
 
   private powerOff(): void {
     if (!this.state.powered) return;
@@ -196,6 +200,9 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
     this.setPolling(false);
     for (const t of this.timers) this.clock.clearTimeout(t);
     this.timers.clear();
+    // a card in motion is out, its CARD_EVENT never sent
+    this.state.cardEventsLost += this.cardsInMotion;
+    this.cardsInMotion = 0;
     const kept = new Map<ControllerBoxLink, ReturnType<Outbox['clear']>>();
     for (const [link, outbox] of this.outboxes) kept.set(link, outbox.clear());
     this.kept = this.keepQueueOnPowerCut ? kept : undefined;
@@ -263,10 +270,15 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
     const state = this.tcd(tcd);
     if (state.cards === 0) throw new KioskbusError(ErrorCode.InvalidArgument, `TCD ${tcd} is empty`);
     const before = this.tcdFlags(tcd);
-    state.cards -= 1;
-    this.state.cardsOut += 1;
+    this.takeCard(tcd, state);
     await this.broadcast('CARD_EVENT', { tcd, direction: 0 });
     await this.reportTcdIfChanged(tcd, before);
+  }
+
+  private takeCard(tcd: number, state: TcdState): void {
+    state.cards -= 1;
+    this.state.cardsOut += 1;
+    this.state.dispensed[tcd] = (this.state.dispensed[tcd] ?? 0) + 1;
   }
 
   /** A dispensed card was taken back into TCD `tcd`: CARD_EVENT callback. */
@@ -506,9 +518,10 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
         if (!state || state.error || state.cards === 0) return RESULT_ERROR;
         // reserve the card now so that two quick requests cannot both take the last one
         const before = this.tcdFlags(tcd);
-        state.cards -= 1;
-        this.state.cardsOut += 1;
+        this.takeCard(tcd, state);
+        this.cardsInMotion += 1;
         this.later(this.dispenseDelayMs, async () => {
+          this.cardsInMotion -= 1;
           await this.broadcast('CARD_EVENT', { tcd, direction: 0 });
           await this.reportTcdIfChanged(tcd, before);
         });

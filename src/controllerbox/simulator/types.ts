@@ -97,8 +97,12 @@ export interface ControllerBoxSimulatorState {
   powerCycles: number;
   /** While set, an over-the-air update runs: commands are answered OTA_DATA_IN_PROGRESS / OTA_DATA (`startOta`). */
   ota: 'download' | 'install' | undefined;
-  /** Ground truth: cards that left a TCD, bills accepted (protocol units), and the fate of sent frames. */
+  /** Ground truth: cards out (net of callbacks), bills accepted (protocol units), and the fate of sent frames. */
   cardsOut: number;
+  /** Cards that left each TCD (callbacks not subtracted). */
+  dispensed: number[];
+  /** CARD_EVENTs never queued: dispenses in motion at a power cut (the card is out). */
+  cardEventsLost: number;
   bills: number[];
   outbox: OutboxCounters;
 }
