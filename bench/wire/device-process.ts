@@ -7,7 +7,7 @@
 import { BillSimulator } from '../../src/ccnet/simulator/bill.js';
 import { SspSimulator } from '../../src/essp/simulator/simulator.js';
 import type { LineSpan } from '../../src/transport/paced.js';
-import { CCNET_LINE, ESSP_LINE, servePaced, type PacedPty } from './harness.js';
+import { CCNET_LINE, ESSP_LINE, preciseClock, servePaced, type PacedPty } from './harness.js';
 import type { ChildMessage, ParentMessage } from './remote.js';
 
 function send(message: ChildMessage): void {
@@ -24,7 +24,7 @@ async function serve(message: Extract<ParentMessage, { type: 'serve' }>): Promis
     send({ type: 'span', direction, bytes: [...span.bytes], startMs: at(span.startMs), endMs: at(span.endMs) });
   };
   if (message.kind === 'essp') {
-    const sim = new SspSimulator(message.options);
+    const sim = new SspSimulator({ ...message.options, clock: preciseClock });
     sim.on('command', (c) => {
       send({ type: 'command', name: c.name, at: now() });
     });
@@ -35,7 +35,7 @@ async function serve(message: Extract<ParentMessage, { type: 'serve' }>): Promis
     current = { pty, sim };
     send({ type: 'ready', path: pty.path, channels: sim.profile.channels.length });
   } else {
-    const sim = new BillSimulator();
+    const sim = new BillSimulator({ clock: preciseClock });
     sim.on('command', (name) => {
       send({ type: 'command', name, at: now() });
     });

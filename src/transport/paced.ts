@@ -59,7 +59,8 @@ interface Pending {
 /**
  * One direction of a serial line. Bytes handed to `send` go out one after the other at the line rate, never
  * overlapping and never early: each chunk is delivered once its last bit has arrived (`endMs` on the clock; the
- * clock's timers are whole milliseconds, so a chunk may arrive up to a millisecond late, never early). Order is kept
+ * clock's timers are whole milliseconds, so a chunk may arrive up to a millisecond late, never early, unless the clock has finer
+ * timers). Order is kept
  * with one timer for the whole queue. Times are fractions of a millisecond counted from the start of each busy run,
  * so rounding never adds up.
  */
@@ -144,7 +145,9 @@ export class LinePacer {
         this.timerDue = Infinity;
         this.flush();
       },
-      Math.max(0, Math.ceil(due - now)),
+      // The exact remaining time: a clock with whole-millisecond timers rounds it (flush() re-checks, so never
+      // early); a finer clock (bench:wire's relay) delivers on the last bit.
+      Math.max(0, due - now),
     );
   }
 
