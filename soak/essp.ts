@@ -7,6 +7,7 @@ import { SspBus } from '../src/essp/bus.js';
 import { SspValidator } from '../src/essp/devices/validator.js';
 import { SspSimulator } from '../src/essp/simulator/simulator.js';
 import { createPrng } from '../src/transport/faults.js';
+import { soakEsspPayout } from './essp-payout.js';
 import { emptyRow, HangWatch, runFor, soakLine, Tally, type SoakConfig, type SoakRow } from './common.js';
 
 /** Recovery bound: the longest dark period (30 s), a request given up after its retries (21 s), reopen back-off. */
@@ -102,5 +103,9 @@ export async function soakEssp(config: SoakConfig): Promise<SoakRow[]> {
   await bus.close();
   detach();
   sim.close();
-  return [row];
+  // the payout devices: half as many items each (a third of them payouts)
+  const payoutConfig = { ...config, items: Math.max(3, Math.round(config.items / 2)) };
+  const payout = await soakEsspPayout(payoutConfig, 'smart-payout');
+  const hopper = await soakEsspPayout(payoutConfig, 'smart-hopper');
+  return [row, ...payout, ...hopper];
 }

@@ -537,7 +537,8 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
     try {
       await (this.command as (name: N, args?: CommandArgs<N>) => Promise<unknown>)(name, args);
     } catch (error) {
-      if (!isInDoubt(error)) throw error;
+      // in doubt only when this command went out: a failed SYNC before it (the bus's own) means it never did
+      if (!isInDoubt(error) || (error.context.command !== undefined && error.context.command !== name)) throw error;
       const failure = uncertainError(name, error, { ...known, address: this.address });
       if (known.kind !== undefined && known.requested !== undefined && known.currency !== undefined) {
         this.running = { kind: known.kind, requested: known.requested, currency: known.currency };

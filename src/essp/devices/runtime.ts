@@ -13,7 +13,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { systemClock, type Clock } from '../../core/clock.js';
-import { DeviceLoop, type DeviceState, type InitReason } from '../../core/device-loop.js';
+import { classifyFailure, DeviceLoop, type DeviceState, type InitReason } from '../../core/device-loop.js';
 import { ErrorCode, isKioskbusError, KioskbusError } from '../../core/errors.js';
 import { createLogger } from '../../core/log.js';
 import type { SspBus } from '../bus.js';
@@ -137,6 +137,8 @@ export class SspDevice<
   private readonly watchdogGapMs: number;
   /** A start-up asked of the loop for an eSSP-only reason (the loop knows it as 'request'). */
   private requestedReason: ReinitialiseReason | undefined;
+  /** The set-up read last, the protocol version it was read at and the serial number of its device (once read). */
+  private setupCache: { setup: SetupRequestResult; protocolVersion: number; serial: number | undefined } | undefined;
 
   constructor(
     readonly bus: SspBus,
@@ -444,13 +446,42 @@ export class SspDevice<
     }
     // `unacked` survives a re-initialisation: a device that never got the EVENT_ACK repeats those events.
     this.context = { protocolVersion: await this.negotiateProtocolVersion() };
-    this.setup = await this.execute('SETUP_REQUEST');
+    this.setup = await this.readSetup(reason);
     this.context = contextFromSetup(this.setup, this.context);
     await this.configure(reason);
     if (this.wantEnabled) await this.execute('ENABLE');
     this.lastAnswerAt = this.clock.now();
     this.firstPollAfterInit = true;
     this.emitBase('ready', { reason, protocolVersion: this.context.protocolVersion, setup: this.setup });
+  }
+
+  /**
+   * SETUP_REQUEST, or the set-up read before when it is known to be the same. The set-up (unit type, dataset,
+   * channels and their values) is fixed for a device at a protocol version; only a new dataset (which restarts the
+   * device) or another device on the port changes it. Its reply is the longest of the start-up (about 100 bytes on
+   * the wire for a 7-channel NV200), so on a noisy line it is the step that fails most: a re-initialisation (after an
+   * outage, a reset, a lost key, the watchdog) asks the device's serial number (a 5-byte answer) instead, and reads
+   * the set-up again only when the serial number or the protocol version changed. The first start-up and a
+   * re-initialisation the application asked for always read it.
+   */
+  private async readSetup(reason: ReinitialiseReason): Promise<SetupRequestResult> {
+    const version = this.context.protocolVersion;
+    const cached = this.setupCache;
+    let serial: number | undefined;
+    if (reason !== 'start' && reason !== 'request' && cached?.protocolVersion === version) {
+      try {
+        serial = (await this.execute('GET_SERIAL_NUMBER', {})).serialNumber;
+      } catch (error) {
+        // silence or a lost port: the start-up fails and is retried; any other answer (a refusal, a reply that does
+        // not decode): no serial number to compare, the set-up is read
+        const kind = classifyFailure(error);
+        if (kind === 'no-answer' || kind === 'port-lost' || kind === 'stopped') throw error;
+      }
+      if (serial !== undefined && serial === cached.serial) return cached.setup;
+    }
+    const setup = await this.execute('SETUP_REQUEST');
+    this.setupCache = { setup, protocolVersion: version, serial };
+    return setup;
   }
 
   /** HOST_PROTOCOL_VERSION from the highest wanted down to the lowest accepted, stepping down on FAIL (F8). */
