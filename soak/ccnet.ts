@@ -38,6 +38,14 @@ class PayoutBook {
   /** `executions`: times the device ran the DISPENSE (ground truth); `told`: what the call said. */
   settle(executions: number, told: Told, evidence: string | undefined): void {
     const row = this.row;
+    if (
+      process.env.SOAK_TRACE &&
+      (executions > 1 ||
+        (told === 'paid' && executions === 0) ||
+        (told === 'failed' && executions > 0) ||
+        (told === 'uncertain' && executions === 0 && evidence === 'executed'))
+    )
+      console.log('PAYOUT', this.row.kind, executions, told, evidence);
     row.items += executions;
     if (executions > 1) row.doubled += executions - 1; // paid twice: a blind resend
     if (told === 'paid') {

@@ -166,10 +166,27 @@ describe('CCNET simulator: a resend is answered from the cache, a new identical 
     sim.on('resend', (name) => resends.push(name));
     await settle(cc.dispense(1, 1), 30);
     // the changer is still paying out: a real unit refuses the new command; it is never acknowledged unpaid
-    await expect(settle(cc.dispense(1, 1), 30)).rejects.toThrow(/ILLEGAL COMMAND/);
+    // (sent on the bus directly: the host itself never sends it, see the next test)
+    const again = cc.bus.execute(cc.address, COIN_COMMANDS.dispense, { coinType: 1, count: 1 });
+    await expect(settle(again, 30)).rejects.toThrow(/ILLEGAL COMMAND/);
     expect(resends).toEqual([]);
     expect(sim.executed.get('DISPENSE')).toBe(2);
     expect(sim.paidOutCoins).toEqual([1]);
+  });
+
+  it('the host sends no DISPENSE while the previous one has not been seen to finish: it waits, then DEVICE_BUSY', async () => {
+    const { sim, cc } = await changer();
+    await settle(cc.dispense(1, 1), 30);
+    // nobody polls: the host cannot see the payout end, so the second one waits (bounded) and is never sent
+    const second = cc.dispense(1, 1);
+    await expect(settle(second, 6000)).rejects.toMatchObject({ code: 'DEVICE_BUSY' });
+    expect(sim.executed.get('DISPENSE')).toBe(1);
+    // a waiting DISPENSE goes out as soon as a POLL shows the changer idle
+    const third = cc.dispense(1, 1);
+    await pollUntilIdle(cc);
+    await settle(third, 100);
+    expect(sim.executed.get('DISPENSE')).toBe(2);
+    expect(sim.paidOutCoins).toEqual([1, 1]);
   });
 
   it('two identical DISPENSEs, the second right after the first finished: both pay', async () => {

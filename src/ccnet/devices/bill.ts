@@ -31,6 +31,7 @@ import {
   describeState,
   pollUntil,
   RepeatFilter,
+  MoneyGuard,
   runMoneyCommand,
   StateWaiters,
   type UncertainOutcome,
@@ -111,6 +112,8 @@ const POWER_UP_CODES = new Set([0x10, 0x11, 0x12]);
 /** Codes while the device is not ready for commands after power-up or RESET. */
 const START_CODES = new Set([0x10, 0x11, 0x12, 0x13, 0x1b]);
 const DISPENSE_STATES = new Set(['DISPENSING', 'DISPENSED']);
+/** A B2B with no operation running. */
+const B2B_IDLE = new Set(['UNIT_DISABLED', 'IDLING']);
 const UNLOAD_STATES = new Set(['UNLOADING', 'UNLOADED']);
 const RECYCLING_UNLOAD_STATES = new Set([
   'CUSTOM_RETURNING',
@@ -138,6 +141,8 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
   private readonly stateWaiters: StateWaiters<BillState>;
   private readonly repeats: RepeatFilter;
   private readonly motion = new BillMotion();
+  /** One B2B money operation at a time (DISPENSE, UNLOAD, RECYCLING CASSETTE UNLOAD). */
+  protected readonly money: MoneyGuard;
 
   constructor(
     readonly bus: CcnetBus,
@@ -150,6 +155,7 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
     this.holdRefreshMs = Math.min(options.holdRefreshMs ?? 5000, 9000);
     this.initializeTimeoutMs = options.initializeTimeoutMs ?? 40_000;
     this.stateWaiters = new StateWaiters(this.clock);
+    this.money = new MoneyGuard(this.clock, B2B_IDLE, options.readyTimeoutMs);
     this.runtime = new CcnetRuntime(
       bus,
       {
@@ -193,6 +199,7 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
   private forgetState(): void {
     this.state = undefined;
     this.repeats.forget();
+    this.money.clear();
   }
 
   /** Runs one table command against this device; ILLEGAL COMMAND errors name the current state. */
@@ -234,6 +241,7 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
     const sent = this.repeats.sample();
     const data = await this.call(VALIDATOR_COMMANDS.poll, undefined);
     const state = decodeBillState(data, this.b2b);
+    this.money.observe(state.name); // every answer, repeats too: an unchanged idle state ends an operation
     const repeat = this.repeats.isRepeat(state.raw, EVENT_CODES.has(state.code), sent);
     if (!repeat) await this.handleState(state);
     return state;
@@ -540,6 +548,7 @@ export class BillToBill extends BillDevice {
       executedStates: executed,
       facts: async () => ({ cassettes: await this.cassetteStatus() }),
       report: (outcome) => this.emit('uncertain', outcome),
+      guard: this.money,
     });
   }
 

@@ -26,6 +26,7 @@ import {
   describeState,
   pollUntil,
   RepeatFilter,
+  MoneyGuard,
   runMoneyCommand,
   StateWaiters,
   type UncertainOutcome,
@@ -65,6 +66,8 @@ export interface CardReaderOptions extends CcnetLoopOptions {
 const CARD_EVENTS = new Set(['VEND_OK', 'VEND_FAILED']);
 /** States that show a VEND REQUEST / REFUND running or done. */
 const VEND_STATES = new Set(['VENDING', 'VEND_OK', 'VEND_FAILED']);
+/** A reader with no vend running (a vend's result included). */
+const VEND_IDLE = new Set(['VEND_OK', 'VEND_FAILED', 'IDLING', 'DISABLED', 'INACTIVE']);
 
 export type VendResult = 'approved' | 'denied';
 
@@ -86,6 +89,8 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
   private readonly initializeTimeoutMs: number;
   private readonly waiters: StateWaiters<CardState>;
   private readonly repeats: RepeatFilter;
+  /** One vend at a time. */
+  private readonly money: MoneyGuard;
 
   constructor(
     readonly bus: CcnetBus,
@@ -128,6 +133,7 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
     );
     this.loop = this.runtime.loop;
     this.repeats = new RepeatFilter(bus.link, this.address, options.repeatWindowMs, this.runtime.pollIntervalMs);
+    this.money = new MoneyGuard(this.clock, VEND_IDLE, options.readyTimeoutMs);
   }
 
   /** Enables the reader again when it was enabled (after an outage or a set-up). */
@@ -138,6 +144,7 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
   private forgetState(): void {
     this.state = undefined;
     this.repeats.forget();
+    this.money.clear();
   }
 
   async call<A, R>(def: CommandDef<A, R>, args: A): Promise<R> {
@@ -164,6 +171,7 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
     const sent = this.repeats.sample();
     const data = await this.call(CARD_COMMANDS.poll, undefined);
     const state = decodeCardState(data);
+    this.money.observe(state.name); // every answer, repeats too: an unchanged idle state ends a vend
     if (!this.repeats.isRepeat(state.raw, CARD_EVENTS.has(state.name), sent)) this.handle(state);
     return state;
   }
@@ -251,6 +259,7 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
       poll: () => this.poll(),
       executedStates: VEND_STATES,
       report: (outcome) => this.emit('uncertain', outcome),
+      guard: this.money,
     });
     this.accumulated.set(wallet, accumulated);
   }

@@ -18,7 +18,14 @@ import {
   type TubeStatusReply,
 } from '../commands.js';
 import { decodeCoinState, type CoinState } from '../states.js';
-import { describeState, pollUntil, RepeatFilter, runMoneyCommand, type UncertainOutcome } from './device-common.js';
+import {
+  describeState,
+  MoneyGuard,
+  pollUntil,
+  RepeatFilter,
+  runMoneyCommand,
+  type UncertainOutcome,
+} from './device-common.js';
 import { CcnetRuntime, startFailure, type CcnetLoopOptions } from './runtime.js';
 
 export interface CoinEvent {
@@ -70,6 +77,8 @@ const ACCEPTING_OR_FAULT = 0x13;
 const COIN_EVENTS = new Set(['COIN_TO_CASHBOX', 'COIN_TO_TUBE', 'COIN_REJECTED', 'MANUAL_DISPENSE']);
 /** States that show a DISPENSE running. */
 const PAYOUT_STATES = new Set(['PAYOUT_BUSY']);
+/** A changer with no payout running. */
+const COIN_IDLE = new Set(['IDLING', 'UNIT_DISABLED']);
 
 export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
   readonly address: number;
@@ -85,6 +94,8 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
   private readonly initializeTimeoutMs: number;
   private readonly faultAfterMs: number;
   private readonly repeats: RepeatFilter;
+  /** One DISPENSE at a time. */
+  private readonly money: MoneyGuard;
 
   constructor(
     readonly bus: CcnetBus,
@@ -95,6 +106,7 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
     this.clock = bus.clock;
     this.initializeTimeoutMs = options.initializeTimeoutMs ?? 40_000;
     this.faultAfterMs = options.faultAfterMs ?? 2000;
+    this.money = new MoneyGuard(this.clock, COIN_IDLE, options.readyTimeoutMs);
     this.runtime = new CcnetRuntime(
       bus,
       {
@@ -135,6 +147,7 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
   private forgetState(): void {
     this.state = undefined;
     this.repeats.forget();
+    this.money.clear();
   }
 
   async call<A, R>(def: CommandDef<A, R>, args: A): Promise<R> {
@@ -164,6 +177,7 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
     const sent = this.repeats.sample();
     const data = await this.call(COIN_COMMANDS.poll, undefined);
     const state = decodeCoinState(data);
+    this.money.observe(state.name); // every answer, repeats too: an unchanged idle state ends a payout
     if (!this.repeats.isRepeat(state.raw, COIN_EVENTS.has(state.name), sent)) this.handle(state);
     this.watchHold(state);
     return state;
@@ -220,6 +234,7 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
       executedStates: PAYOUT_STATES,
       facts: async () => ({ tubes: await this.tubeStatus() }),
       report: (outcome) => this.emit('uncertain', outcome),
+      guard: this.money,
     });
   }
 

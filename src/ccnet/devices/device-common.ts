@@ -1,20 +1,13 @@
 /**
  * Plumbing the CCNET host devices (bill validator / B2B, coin changer, card reader) share: the state description
  * used in ILLEGAL COMMAND errors, "wait until the device left its start-up states", waiting for a named state, the
- * rule that tells a repeated POLL answer from a new event, and how a money-moving command whose answer is in doubt
- * is settled (never resent: the device is asked).
+ * rule that tells a repeated POLL answer from a new event. Money-moving commands: ./money.ts (re-exported here).
  */
 import { bytesEqual } from '../../core/bytes.js';
 import { delay, type Clock } from '../../core/clock.js';
-import { ErrorCode, isKioskbusError, KioskbusError } from '../../core/errors.js';
-import { describeTries, type CcnetLink, type TryRecord } from '../link.js';
-
-/** What every decoded POLL answer has. */
-export interface PolledState {
-  code: number;
-  name: string;
-  raw: Uint8Array;
-}
+import { ErrorCode, KioskbusError } from '../../core/errors.js';
+import type { CcnetLink } from '../link.js';
+import type { PolledState } from './money.js';
 
 /** `IDLING (14H)`: the state named in ILLEGAL COMMAND errors. */
 export function describeState(state: PolledState | undefined): string | undefined {
@@ -139,135 +132,4 @@ export function nextPollWindowMs(link: CcnetLink, pollIntervalMs: number): numbe
   return pollIntervalMs + o.responseTimeoutMs + link.tFreeMs + 2 * link.wireTimeMs(19) + o.interByteTimeoutMs;
 }
 
-/** What is known about a money-moving command whose answer was in doubt. */
-export interface UncertainOutcome {
-  command: string;
-  address: number;
-  /** Every try and what happened on it (one for a money-moving command: it is never resent blindly). */
-  tries: TryRecord[];
-  /** The device's POLL state after the doubt (undefined: it did not answer the POLL either). */
-  stateAfter: string | undefined;
-  stateAfterRaw: Uint8Array | undefined;
-  /** POLL states seen from the command until the check, in order (the command's progress shows here). */
-  statesSeen: string[];
-  /**
-   * `executed`: the device shows the command's progress or result (DISPENSING, UNLOADED, VENDING, PAYOUT BUSY...);
-   * `no-sign`: it answered but shows nothing of the command (it most likely did not act, but the wire cannot prove
-   * it); `no-answer`: it did not answer the check either.
-   */
-  evidence: 'executed' | 'no-sign' | 'no-answer';
-  /** Further facts read from the device after the doubt (cassette status, tube counts). */
-  facts: Record<string, unknown>;
-  /** The link error that raised the doubt. */
-  cause: KioskbusError;
-}
-
-/** Link errors after which a command may or may not have reached the device. */
-export function isDoubt(error: unknown): error is KioskbusError {
-  return (
-    isKioskbusError(error) &&
-    (error.code === ErrorCode.Timeout || error.code === ErrorCode.CrcMismatch || error.code === ErrorCode.Nak)
-  );
-}
-
-export interface MoneyCommandOptions {
-  command: string;
-  address: number;
-  /** Sends the command once (the bus never resends a money-moving command). */
-  send: () => Promise<void>;
-  /** Registers a listener for every POLL state the device handles; returns its removal. */
-  watchStates: (listener: (name: string) => void) => () => void;
-  /** One POLL through the device (its events are reported and ACKed as usual). */
-  poll: () => Promise<PolledState>;
-  /** States that show the command ran. */
-  executedStates: ReadonlySet<string>;
-  /** Reads further facts after the doubt (cassettes, tubes); failures are recorded, never thrown. */
-  facts?: () => Promise<Record<string, unknown>>;
-  /** Called with the outcome before the rejection (the device's `uncertain` event). */
-  report: (outcome: UncertainOutcome) => void;
-}
-
-/**
- * Runs a money-moving command. When its answer is in doubt (no answer, a damaged answer, a NAK that may follow a
- * command the device took), it is not resent: the device is asked (POLL, plus `facts`), the outcome is reported,
- * and the call rejects with UNCERTAIN carrying what is known. Other errors are rethrown as they are.
- */
-export async function runMoneyCommand(options: MoneyCommandOptions): Promise<void> {
-  const seen: string[] = [];
-  const unwatch = options.watchStates((name) => seen.push(name));
-  try {
-    try {
-      await options.send();
-      return;
-    } catch (error) {
-      if (!isDoubt(error)) throw error;
-      const outcome = await inspectAfterDoubt(options, error, seen);
-      options.report(outcome);
-      throw uncertainError(outcome);
-    }
-  } finally {
-    unwatch();
-  }
-}
-
-async function inspectAfterDoubt(
-  options: MoneyCommandOptions,
-  cause: KioskbusError,
-  seen: string[],
-): Promise<UncertainOutcome> {
-  let after: PolledState | undefined;
-  for (let i = 0; i < 3 && after === undefined; i++) {
-    try {
-      after = await options.poll();
-    } catch (error) {
-      if (!isDoubt(error)) break;
-    }
-  }
-  let facts: Record<string, unknown> = {};
-  if (after && options.facts) {
-    try {
-      facts = await options.facts();
-    } catch (error) {
-      facts = { factsError: error instanceof Error ? error.message : String(error) };
-    }
-  }
-  const tries = (cause.context.tries as TryRecord[] | undefined) ?? [];
-  const executed = seen.some((name) => options.executedStates.has(name));
-  return {
-    command: options.command,
-    address: options.address,
-    tries,
-    stateAfter: after?.name,
-    stateAfterRaw: after?.raw,
-    statesSeen: [...seen],
-    evidence: executed ? 'executed' : after ? 'no-sign' : 'no-answer',
-    facts,
-    cause,
-  };
-}
-
-function uncertainError(o: UncertainOutcome): KioskbusError {
-  const verdict =
-    o.evidence === 'executed'
-      ? `the device shows it ran (states seen: ${o.statesSeen.join(', ')})`
-      : o.evidence === 'no-sign'
-        ? `the device shows no sign of it (state ${o.stateAfter ?? '?'}), but the wire cannot prove it did not act`
-        : 'the device did not answer the check either';
-  return new KioskbusError(
-    ErrorCode.Uncertain,
-    `${o.command} to device ${o.address}: outcome uncertain (${describeTries(o.tries)}); not resent; ${verdict}`,
-    {
-      address: o.address,
-      command: o.command,
-      tries: o.tries,
-      stateAfter: o.stateAfter,
-      statesSeen: o.statesSeen,
-      evidence: o.evidence,
-      facts: o.facts,
-      cause: o.cause.message,
-      causeCode: o.cause.code,
-      ...(o.stateAfterRaw ? { raw: o.stateAfterRaw } : {}),
-    },
-    { cause: o.cause },
-  );
-}
+export * from './money.js';
