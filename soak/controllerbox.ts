@@ -158,6 +158,15 @@ function trace(
   sim.on('command', (c) => {
     console.log(clock.now(), 'sim command', c.name, JSON.stringify(c.message));
   });
+  box.on('cardEvent', (e) => {
+    console.log(clock.now(), 'host cardEvent', e.tcd, e.direction, e.requested, e.raw);
+  });
+  box.on('duplicate', (e) => {
+    console.log(clock.now(), 'host duplicate', e.name, e.raw, e.sinceMs);
+  });
+  sim.on('ack', (e) => {
+    console.log(clock.now(), 'sim ack', e.id.toString(16), e.result);
+  });
   box.on('uncertain', (o) => {
     console.log(clock.now(), 'host uncertain', JSON.stringify(o));
   });

@@ -308,12 +308,10 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
 
   private async initialise(reason: InitReason): Promise<void> {
     log('set-up (%s)', reason);
-    // after a RESET the host did not send ('reset', see onFrame) the box kept its queue and any card in motion
-    if (reason !== 'start' && reason !== 'reset') {
-      // the box was away: what it sends now is new, and a dispense not reported by now will not be
-      this.inbox.resends.reset();
-      this.cards.clear();
-    }
+    // a dispense not reported by now will not be (after a RESET the host did not send, 'reset', see onFrame, the box
+    // kept its queue and any card in motion). The resend filter is NOT reset: a set-up (and its retries) can run while
+    // the box still resends an event whose answer it missed, and after a real outage its anchored window has passed
+    if (reason !== 'start' && reason !== 'reset') this.cards.clear();
     await this.bus.execute('REQUEST_VERSION', {}, this.timeoutMs);
     if (this.wantedStatusPolling !== undefined) {
       await this.bus.execute('SETTING', { statusPolling: this.wantedStatusPolling }, this.timeoutMs);

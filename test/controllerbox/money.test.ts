@@ -193,6 +193,24 @@ describe('answers per the result codes (defect 9, issue 13)', () => {
 });
 
 describe('duplicateWindowMs (defect 8): a resend only where our answer may have been lost', () => {
+  it('a resend that arrives while the host sets the box up again is still a resend (one card)', async () => {
+    // every keep-alive finds the statuses silent, so the host runs its set-up again every poll period; the box
+    // meanwhile resends a CARD_EVENT whose answers were lost (was: the set-up forgot the first receipt: two cards)
+    const { host, sim, hostEnd, seen } = rig(
+      { pollIntervalMs: 100, statusSilenceMs: 1, timeoutMs: 50 },
+      { statusIntervalMs: 60_000 },
+    );
+    await host.start();
+    await host.setStatusPolling(true);
+    tamperFrames(hostEnd, 0x52, 2, () => undefined);
+    await sim.callbackCard(1);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sim.state.outbox).toMatchObject({ resent: 2, delivered: 1 });
+    expect(firsts(seen, 'cardEvent').map((e) => [e.tcd, e.direction])).toEqual([[1, 'callback']]);
+    expect(firsts(seen, 'duplicate')).toHaveLength(2);
+    await host.stop();
+  });
+
   it('a real second CARD_EVENT from the same dispenser is reported, both cards', async () => {
     const { host, sim, seen } = rig({}, { dispenseDelayMs: 50 });
     await host.dispenseCard(0);
