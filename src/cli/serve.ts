@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { parseFaultSpec } from '../transport/fault-spec.js';
+import { KioskbusError } from '../core/errors.js';
 import { FaultTransport } from '../transport/faults.js';
+import { pacedAttach, parseLineSettings, type LineSettings } from '../transport/paced.js';
 import { PtyBridgeTransport } from '../transport/pty.js';
 import { serveTcp } from '../transport/tcp.js';
 import type { Transport } from '../transport/types.js';
@@ -12,17 +14,31 @@ export const SERVE_OPTIONS = {
   tcp: { type: 'string' },
   pty: { type: 'string' },
   faults: { type: 'string' },
+  line: { type: 'string' },
 } as const;
 
 export const SERVE_USAGE = `  --tcp HOST:PORT   serve on a TCP port (one client at a time; PORT 0 picks a free one)
   --pty PATH        serve on a pseudo-terminal at PATH (needs socat)
-  --faults SPEC     inject line faults on the simulator's side, e.g. corrupt=0.1%,drop=0.1%,delay=0-20ms,seed=7`;
+  --faults SPEC     inject line faults on the simulator's side, e.g. corrupt=0.1%,drop=0.1%,delay=0-20ms,seed=7
+  --line RATE       release bytes at a real line rate both ways, e.g. 9600-8N2 (eSSP) or 9600-8N1 (CCNET):
+                    over TCP or a pty the host then sees wire time, as on a serial cable`;
 
 export interface ServeTarget {
   tcp?: string | undefined;
   pty?: string | undefined;
   /** A fault spec (`parseFaultSpec`) applied to every connection. */
   faults?: string | undefined;
+  /** Line settings (`parseLineSettings`: `9600-8N2`) at whose rate every connection is paced. */
+  line?: string | undefined;
+}
+
+function lineOf(text: string | undefined): LineSettings | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseLineSettings(text);
+  } catch (error) {
+    throw new UsageError(`--line: ${error instanceof KioskbusError ? error.message : String(error)}`);
+  }
 }
 
 function parseHostPort(text: string): { host: string; port: number } {
@@ -48,8 +64,10 @@ export async function serveUntilAborted(
     throw new UsageError('give exactly one of --tcp HOST:PORT or --pty PATH');
   }
   const faults = target.faults === undefined ? undefined : parseFaultSpec(target.faults);
-  const plain = attach;
-  attach = faults ? (t) => plain(new FaultTransport(t, { ...faults, end: 'device' })) : plain;
+  const line = lineOf(target.line);
+  // The pacer sits nearest the simulator and the faults on the wire side of it: bytes are damaged on the line.
+  const paced = line ? pacedAttach(line, attach) : attach;
+  attach = faults ? (t) => paced(new FaultTransport(t, { ...faults, end: 'device' })) : paced;
   const stopped = untilAborted(io.signal);
   if (target.tcp !== undefined) {
     const detachers = new Set<() => void>();
@@ -95,5 +113,6 @@ export function parseServeArgs(args: string[]): ServeTarget {
     tcp: values.tcp as string | undefined,
     pty: values.pty as string | undefined,
     faults: values.faults as string | undefined,
+    line: values.line as string | undefined,
   };
 }
