@@ -32,6 +32,8 @@ class ScriptedValidator {
   /** Hold the reply to SETUP_REQUEST back this long (a re-initialisation caught in the middle). */
   slowSetupMs = 0;
   protocol = 4;
+  /** The channel table SETUP_REQUEST reports (a test may change it, as a new dataset would). */
+  channels = [...CHANNELS];
   private lastSeq: 0 | 1 | undefined;
   private lastReply: Uint8Array | undefined;
   private readonly decoder = new SspFrameDecoder({
@@ -69,7 +71,7 @@ class ScriptedValidator {
       this.keyNotSetAnswers--;
       return [0xfa];
     }
-    const ctx = { protocolVersion: this.protocol, channels: CHANNELS, currency: 'EUR' };
+    const ctx = { protocolVersion: this.protocol, channels: this.channels, currency: 'EUR' };
     switch (data[0]) {
       case 0x06:
         if ((data[1] ?? 0) > this.maxProtocol) return [0xf8];
@@ -83,7 +85,7 @@ class ScriptedValidator {
         return [
           0xf0,
           ...encodeSetupRequest(
-            validatorSetup({ currency: 'EUR', channels: CHANNELS, protocolVersion: this.protocol }),
+            validatorSetup({ currency: 'EUR', channels: this.channels, protocolVersion: this.protocol }),
           ),
         ];
       case 0x07: {
@@ -158,6 +160,27 @@ describe('SspValidator against a scripted device', () => {
     device.polls.push([], [makeEvent({ name: 'SLAVE_RESET' })]);
     await vi.advanceTimersByTimeAsync(1000);
     expect(log).toEqual(['ready start v4', 'reinitialising reset', 'ready reset v4']);
+  });
+
+  it('a credit on a channel the set-up table lacks: the set-up is read again and the credit carries its value', async () => {
+    device.channels.push({ channel: 3, value: 2000, currency: 'EUR' });
+    const from = device.received.length;
+    device.polls.push([makeEvent<SspNoteEvent>({ name: 'CREDIT_NOTE', channel: 3 })]);
+    await vi.advanceTimersByTimeAsync(400);
+    expect(log.slice(1)).toEqual(['credit 3 2000']);
+    expect(device.received.slice(from)).toContain(0x05);
+    expect(validator.channels).toHaveLength(3);
+  });
+
+  it('a credit on a channel still unknown after reading the set-up again is one unknownCredit, never a credit', async () => {
+    const unknown: string[] = [];
+    validator.on('unknownCredit', (u) =>
+      unknown.push(`${String(u.channel)} [${Array.from(u.raw).join(',')}] [${u.known.join(',')}]`),
+    );
+    device.polls.push([makeEvent<SspNoteEvent>({ name: 'CREDIT_NOTE', channel: 9 })], []);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(log.slice(1)).toEqual([]);
+    expect(unknown).toEqual(['9 [238,9] [1,2]']);
   });
 
   it('an unknown event code stops the parse of that reply and is surfaced with its bytes', async () => {

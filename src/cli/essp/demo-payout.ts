@@ -77,8 +77,8 @@ export const esspPayoutDemo: DemoSection = {
     const hopper = new SmartHopper(bus, { pollIntervalMs: 200, fixedKey: '1122334455667788' });
     let credit = 0;
     payout.on('credit', (note) => {
-      credit += note.value ?? 0;
-      say(`note credit ${eur(note.value ?? 0)} (total ${eur(credit)})`);
+      credit += note.value;
+      say(`note credit ${eur(note.value)} (total ${eur(credit)})`);
     });
     hopper.on('coinCredit', (coin) => {
       credit += coin.value;

@@ -484,6 +484,17 @@ export class SspDevice<
     return setup;
   }
 
+  /**
+   * Reads SETUP_REQUEST again (a poll reported a channel the table does not know) and updates the set-up and the
+   * codec context. Ungated: called from a poll round.
+   */
+  protected async refreshSetup(): Promise<void> {
+    const setup = await this.execute('SETUP_REQUEST');
+    this.setup = setup;
+    this.context = contextFromSetup(setup, this.context);
+    this.setupCache = { setup, protocolVersion: this.context.protocolVersion, serial: this.setupCache?.serial };
+  }
+
   /** HOST_PROTOCOL_VERSION from the highest wanted down to the lowest accepted, stepping down on FAIL (F8). */
   private async negotiateProtocolVersion(): Promise<number> {
     const spec = COMMANDS.HOST_PROTOCOL_VERSION as CommandSpec;

@@ -19,6 +19,28 @@ export interface NoteInfo {
   currency: string | undefined;
 }
 
+/** A credited note: always with its value (minor units) and currency. */
+export interface CreditInfo {
+  /** 1-based channel (0 for a SMART Currency note reported by value). */
+  channel: number;
+  /** Minor units. */
+  value: number;
+  currency: string;
+}
+
+/**
+ * A CREDIT_NOTE for a channel that is not in the set-up table, even after the set-up was read again: the device took
+ * a note the host cannot value. Reported once, like a credit (and acknowledged to the device), so the application
+ * can settle it by hand; never guessed into a `credit`.
+ */
+export interface UnknownCreditInfo {
+  channel: number;
+  /** The event as it came from the device (code and channel byte). */
+  raw: Uint8Array;
+  /** The channels the set-up table lists. */
+  known: number[];
+}
+
 export interface SspValidatorOptions extends SspDeviceOptions {
   /**
    * Channels to accept, by note value in minor units (e.g. [500, 1000, 2000]); notes of other values are inhibited.
@@ -41,8 +63,13 @@ export interface SspValidatorEvents extends SspDeviceEvents {
   reading: [];
   /** A note is held in escrow (READ_NOTE with a channel). Call `hold()`, `accept()` or `reject()`. */
   escrow: [note: NoteInfo];
-  /** The note was credited: reported once per note. */
-  credit: [note: NoteInfo];
+  /** The note was credited: reported once per note, always with its value and currency. */
+  credit: [note: CreditInfo];
+  /**
+   * A note was credited on a channel the set-up table does not know (not even after reading it again): reported once,
+   * instead of a `credit` (see UnknownCreditInfo).
+   */
+  unknownCredit: [info: UnknownCreditInfo];
   rejecting: [];
   /** The note was given back, with the reason from LAST_REJECT_CODE. */
   rejected: [reason: RejectReason];
@@ -244,7 +271,7 @@ export class SspValidator extends SspDevice<SspValidatorEvents> {
       case 'CREDIT_NOTE':
         this.escrowNote = undefined;
         this.holding = false;
-        this.emitTyped('credit', this.note(event.channel, event.value));
+        await this.credit(event.code, event.channel, event.value);
         return;
       case 'NOTE_REJECTING':
         if (this.progress('rejecting')) this.emitTyped('rejecting');
@@ -321,6 +348,34 @@ export class SspValidator extends SspDevice<SspValidatorEvents> {
       default:
         return;
     }
+  }
+
+  /**
+   * Reports a credited note once: as a `credit` with its value, reading the set-up again first when the channel is
+   * not in the table (a dataset changed behind the host's back); as `unknownCredit` when it is still unknown or the
+   * set-up cannot be read now. Never throws: the poll's EVENT_ACK follows, the note has been reported.
+   */
+  private async credit(
+    code: number,
+    channel: number,
+    carried: { value: number; currency: string } | undefined,
+  ): Promise<void> {
+    const known = (): { value: number; currency: string } | undefined =>
+      carried ?? this.channels.find((c) => c.channel === channel);
+    if (known() === undefined) {
+      try {
+        await this.refreshSetup();
+      } catch (error) {
+        this.emitTyped('error', toKioskbusError(error, ErrorCode.DeviceError, { address: this.address }));
+      }
+    }
+    const info = known();
+    if (info) {
+      this.emitTyped('credit', { channel, value: info.value, currency: info.currency });
+      return;
+    }
+    const raw = Uint8Array.of(code, channel);
+    this.emitTyped('unknownCredit', { channel, raw, known: this.channels.map((c) => c.channel) });
   }
 
   /** Records a progress event of this poll; true when the previous poll did not report it (a new state). */
