@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { ErrorCode, KioskbusError } from '../core/errors.js';
 import { encodeLine, scanJournal } from './lines.js';
 import { acquireLock } from './lock.js';
+import { OPERATION_REQUEST_TYPES, OPERATION_RESULT_TYPES } from './types.js';
 import type { Journal, JournalRecord, TransactionRecord } from './types.js';
 
 export interface FileJournalOptions {
@@ -133,9 +134,8 @@ export class FileJournal implements Journal {
     const keep = this.records.filter(
       (r) =>
         (r.type === 'credit' && this.unacked.has(r.seq)) ||
-        r.type === 'payout_request' ||
-        r.type === 'payout_result' ||
-        r.type === 'uncertain',
+        OPERATION_REQUEST_TYPES.includes(r.type) ||
+        OPERATION_RESULT_TYPES.includes(r.type),
     );
     const marker: JournalRecord = { seq: this.seq + 1, ts: this.now(), type: 'compacted', body: { below: this.seq } };
     keep.push(marker);
@@ -193,12 +193,9 @@ export class FileJournal implements Journal {
     const body = record.body;
     if (record.type === 'credit') this.unacked.set(record.seq, record);
     else if (record.type === 'ack') this.unacked.delete(Number(body.credit));
-    else if (record.type === 'payout_request' && typeof body.transaction === 'string') {
+    else if (OPERATION_REQUEST_TYPES.includes(record.type) && typeof body.transaction === 'string') {
       this.transactions.set(body.transaction, { request: record });
-    } else if (
-      (record.type === 'payout_result' || record.type === 'uncertain') &&
-      typeof body.transaction === 'string'
-    ) {
+    } else if (OPERATION_RESULT_TYPES.includes(record.type) && typeof body.transaction === 'string') {
       const known = this.transactions.get(body.transaction);
       if (known) known.result = record;
     }

@@ -4,8 +4,27 @@
  * kept small so another store (e.g. SQLite) could replace it.
  */
 
+/** Requests of money-moving operations, indexed by their client `transaction` and kept by compaction. */
+export const OPERATION_REQUEST_TYPES: readonly string[] = ['payout_request', 'vend_request', 'dispense_request'];
+/** Outcomes of those requests (`uncertain` for any of them), indexed and kept the same way. */
+export const OPERATION_RESULT_TYPES: readonly string[] = [
+  'payout_result',
+  'vend_result',
+  'dispense_result',
+  'uncertain',
+];
+
 /** Record types with a meaning for money; other types (device events) are allowed and kept as they are. */
-export type MoneyRecordType = 'credit' | 'ack' | 'payout_request' | 'payout_result' | 'uncertain';
+export type MoneyRecordType =
+  | 'credit'
+  | 'ack'
+  | 'payout_request'
+  | 'payout_result'
+  | 'vend_request'
+  | 'vend_result'
+  | 'dispense_request'
+  | 'dispense_result'
+  | 'uncertain';
 
 /** One journal record. `seq` grows by one per append and is never reused, not even across compactions. */
 export interface JournalRecord {
@@ -17,7 +36,7 @@ export interface JournalRecord {
   body: Record<string, unknown>;
 }
 
-/** What the journal knows about one payout `transaction`. */
+/** What the journal knows about one money-moving `transaction` (payout, vend, card dispense). */
 export interface TransactionRecord {
   request: JournalRecord;
   /** The outcome, once journalled; absent while the payout runs (or when the process died during it). */

@@ -4,7 +4,9 @@ import { BillSimulator, CardReaderSimulator, CoinSimulator } from '../ccnet/simu
 import type { Transport } from '../transport/types.js';
 import { Shared, type BuildContext, type ProtocolBuilder } from './build-shared.js';
 import type { DeviceConfig } from './config.js';
-import { CcnetBillDevice, CcnetCardDevice, CcnetCoinDevice } from './devices/ccnet.js';
+import { CcnetBillDevice } from './devices/ccnet.js';
+import { CcnetCardDevice } from './devices/ccnet-card.js';
+import { CcnetCoinDevice } from './devices/ccnet-coin.js';
 import type { ServiceDevice } from './devices/types.js';
 
 function busOf(ctx: BuildContext, port: string, transport?: Transport): Shared<CcnetBus> {

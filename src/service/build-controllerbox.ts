@@ -22,7 +22,10 @@ export const controllerboxBuilder: ProtocolBuilder = {
     const pair = ctx.memoryPair(d.id);
     const sim = new ControllerBoxSimulator({ statusIntervalMs: 5000, dispenseDelayMs: ctx.fast ? 20 : 150 });
     const detach = sim.attach(pair.simEnd);
-    const host = new ControllerBoxHost(pair.hostEnd, { currency: d.currency ?? 'VND' });
+    const host = new ControllerBoxHost(pair.hostEnd, {
+      currency: d.currency ?? 'VND',
+      ...(ctx.fast ? { dispenseConfirmMs: 1000 } : {}),
+    });
     return new ControllerBoxDevice({
       id: d.id,
       kind: d.kind,

@@ -49,9 +49,11 @@ export const esspBuilder: ProtocolBuilder = {
   simulated(d, ctx) {
     const fast = ctx.fast;
     const pair = ctx.memoryPair(d.id);
-    const hopper = d.kind === 'smart-hopper';
+    const kind = d.kind;
+    if (kind !== 'nv200' && kind !== 'smart-payout' && kind !== 'smart-hopper') throw new Error(`${kind} is not eSSP`);
+    const hopper = kind === 'smart-hopper';
     const sim = new SspSimulator({
-      device: d.kind,
+      device: kind,
       replyLatencyMs: 1,
       ...(fast ? { timing: { readMs: 20, creditMs: 20, stackMs: 30, rejectMs: 20, resetMs: 200 } } : {}),
       ...(d.kind !== 'nv200'

@@ -143,14 +143,41 @@ export function startHttp(options: HttpOptions): Promise<HttpHandle> {
     }
     return service.payout(body.device, money(body.amount, 'amount'), body.transaction);
   });
-  route('GET', /^\/api\/payouts\/([^/]+)$/, (_q, [tx]) => {
-    const outcome = service.payoutOf(decodeURIComponent(tx ?? ''));
-    if (!outcome) throw new HttpError(404, 'no finished payout with this transaction');
+  route('POST', /^\/api\/vends$/, async (req) => {
+    const body = await readJson(req);
+    if (typeof body.device !== 'string') throw new HttpError(400, 'device is required (a card reader with canVend)');
+    if (typeof body.transaction !== 'string') {
+      throw new HttpError(400, 'transaction is required: a client id, the same on a retry, new for each vend');
+    }
+    const waitMs = body.waitMs;
+    if (waitMs !== undefined && (!Number.isSafeInteger(waitMs) || (waitMs as number) < 0)) {
+      throw new HttpError(400, 'waitMs must be a whole number of milliseconds (how long to wait for a card)');
+    }
+    return service.vend(body.device, money(body.amount, 'amount'), body.transaction, waitMs as number | undefined);
+  });
+  route('POST', /^\/api\/cards\/dispense$/, async (req) => {
+    const body = await readJson(req);
+    if (typeof body.device !== 'string') throw new HttpError(400, 'device is required (a device with dispensers)');
+    if (typeof body.transaction !== 'string') {
+      throw new HttpError(400, 'transaction is required: a client id, the same on a retry, new for each card');
+    }
+    if (typeof body.tcd !== 'number') throw new HttpError(400, 'tcd is required: the dispenser number (0, 1, ...)');
+    return service.dispenseCard(body.device, body.tcd, body.transaction);
+  });
+  route('GET', /^\/api\/(?:payouts|vends|cards\/dispense|transactions)\/([^/]+)$/, (_q, [tx]) => {
+    const outcome = service.outcomeOf(decodeURIComponent(tx ?? ''));
+    if (!outcome) throw new HttpError(404, 'no finished request with this transaction');
     return Promise.resolve(outcome);
   });
-  route('POST', /^\/api\/payouts\/([^/]+)\/resolve$/, async (req, [tx]) => {
+  route('POST', /^\/api\/(?:payouts|vends|cards\/dispense|transactions)\/([^/]+)\/resolve$/, async (req, [tx]) => {
     const body = await readJson(req);
-    return service.resolve(decodeURIComponent(tx ?? ''), money(body.paid, 'paid'));
+    const dispensed = body.dispensed;
+    if (dispensed !== undefined && typeof dispensed !== 'boolean')
+      throw new HttpError(400, 'dispensed must be true or false');
+    return service.resolve(decodeURIComponent(tx ?? ''), {
+      ...(body.paid !== undefined ? { paid: money(body.paid, 'paid') } : {}),
+      ...(dispensed !== undefined ? { dispensed } : {}),
+    });
   });
   route('GET', /^\/api\/credits\/pending$/, () => Promise.resolve({ credits: service.pendingCredits() }));
   route('POST', /^\/api\/credits\/ack$/, async (req) => {

@@ -9,8 +9,11 @@ import type { Journal, JournalRecord } from '../journal/types.js';
 import { AlertTracker, type Alert, type AlertChange } from './alerts.js';
 import type { DeviceConfig, ServiceConfig } from './config.js';
 import { messageOf } from './devices/base.js';
-import type { DeviceEvent, DeviceSnapshot, PayoutResult, ServiceDevice, SimAction } from './devices/types.js';
+import type { DeviceEvent, DeviceSnapshot, ServiceDevice, SimAction } from './devices/types.js';
 import { SIM_ACTIONS } from './devices/types.js';
+import { Operations, type CardOutcome, type OperationOutcome, type PayoutOutcome } from './operations.js';
+
+export type { CardOutcome, OperationOutcome, PayoutOutcome } from './operations.js';
 
 /** A message to clients (WebSocket, MQTT): every one names its device (when it has one) and a journal seq. */
 export type ServiceMessage =
@@ -18,17 +21,10 @@ export type ServiceMessage =
   | { type: 'event'; device: string; seq: number; ts: number; event: DeviceEvent }
   | { type: 'credit'; device: string; seq: number; ts: number; value: Money; replay?: boolean; [key: string]: unknown }
   | { type: 'payout'; device: string; seq: number; ts: number; outcome: PayoutOutcome }
+  | { type: 'vend'; device: string; seq: number; ts: number; outcome: PayoutOutcome }
+  | { type: 'card'; device: string; seq: number; ts: number; outcome: CardOutcome }
   | { type: 'alert'; device: string; seq: number; active: boolean; alert: Alert }
   | { type: 'ack'; seq: number; credits: number[] };
-
-export interface PayoutOutcome extends PayoutResult {
-  transaction: string;
-  device: string;
-  /** Journal seq of the outcome. */
-  seq: number;
-  /** True when this answer is the stored outcome of an earlier request with the same transaction. */
-  replayed: boolean;
-}
 
 export interface DeviceView extends DeviceSnapshot {
   alerts: Alert[];
@@ -41,8 +37,6 @@ export interface CreditView {
   value: Money;
 }
 
-const TRANSACTION = /^[\x21-\x7e]{1,128}$/;
-
 function creditView(record: JournalRecord): CreditView {
   const b = record.body;
   return {
@@ -53,29 +47,12 @@ function creditView(record: JournalRecord): CreditView {
   };
 }
 
-function outcomeOf(record: JournalRecord, replayed: boolean): PayoutOutcome {
-  const b = record.body as unknown as PayoutResult & { transaction: string; device: string };
-  return {
-    transaction: b.transaction,
-    device: b.device,
-    status: b.status,
-    requested: b.requested,
-    paid: b.paid,
-    ...(b.reason !== undefined ? { reason: b.reason } : {}),
-    ...(b.code !== undefined ? { code: b.code } : {}),
-    seq: record.seq,
-    replayed,
-  };
-}
-
 export class KioskService {
   readonly kiosk: string;
   private readonly devices = new Map<string, { device: ServiceDevice; config: DeviceConfig; cashboxFull: boolean }>();
   private readonly listeners = new Set<(message: ServiceMessage) => void>();
   private readonly alerts = new AlertTracker();
-  private readonly inflight = new Map<string, Promise<PayoutOutcome>>();
-  /** Transactions whose last outcome is uncertain, by device. */
-  private readonly uncertain = new Map<string, Set<string>>();
+  private readonly operations: Operations;
   private closing = false;
   private closed = false;
 
@@ -97,43 +74,16 @@ export class KioskService {
         this.onChange(device);
       });
     });
-    this.recoverPayouts();
-  }
-
-  /** Payouts requested before a crash without a journalled outcome become uncertain. */
-  private recoverPayouts(): void {
-    const records = this.journal.since(0, Number.MAX_SAFE_INTEGER);
-    for (const r of records) {
-      const tx = r.body.transaction;
-      if (typeof tx !== 'string') continue;
-      if (r.type === 'payout_request' && !this.journal.transaction(tx)?.result) {
-        this.journal.append('uncertain', {
-          transaction: tx,
-          device: r.body.device,
-          status: 'uncertain',
-          requested: { amount: r.body.amount, currency: r.body.currency },
-          paid: { amount: 0, currency: r.body.currency },
-          reason: 'the service stopped while this payout ran; count the device before paying again',
-          code: ErrorCode.Uncertain,
-        });
-      }
-    }
-    for (const r of this.journal.since(0, Number.MAX_SAFE_INTEGER)) {
-      const tx = r.body.transaction;
-      if (typeof tx !== 'string') continue;
-      if (r.type === 'uncertain') this.markUncertain(String(r.body.device), tx, true);
-      if (r.type === 'payout_result') this.markUncertain(String(r.body.device), tx, false);
-    }
-  }
-
-  private markUncertain(device: string, transaction: string, on: boolean): void {
-    let set = this.uncertain.get(device);
-    if (!set) {
-      set = new Set();
-      this.uncertain.set(device, set);
-    }
-    if (on) set.add(transaction);
-    else set.delete(transaction);
+    this.operations = new Operations(journal, {
+      outcome: (outcome, record) => {
+        const type = outcome.op === 'dispense_card' ? 'card' : outcome.op;
+        this.publish({ type, device: outcome.device, seq: record.seq, ts: record.ts, outcome } as ServiceMessage);
+      },
+      uncertainChanged: (device) => {
+        this.evaluateAlerts(device);
+      },
+    });
+    this.operations.recover();
   }
 
   /** Starts every device (in parallel); resolves when all have started or failed. */
@@ -207,7 +157,7 @@ export class KioskService {
     const changes: AlertChange[] = this.alerts.evaluate(
       {
         snapshot: entry.device.snapshot(),
-        uncertain: this.uncertain.get(id)?.size ?? 0,
+        uncertain: this.operations.uncertainCount(id),
         cashboxFullReported: entry.cashboxFull,
       },
       entry.config.alerts,
@@ -330,9 +280,17 @@ export class KioskService {
   }
 
   /** The stored outcome of a transaction (undefined while it runs or when unknown). */
-  payoutOf(transaction: string): PayoutOutcome | undefined {
-    const result = this.journal.transaction(transaction)?.result;
-    return result ? outcomeOf(result, true) : undefined;
+  outcomeOf(transaction: string): OperationOutcome | undefined {
+    return this.operations.outcome(transaction);
+  }
+
+  /** The stored outcome of a payout (or any money-moving request) by its transaction. */
+  payoutOf(transaction: string): OperationOutcome | undefined {
+    return this.operations.outcome(transaction);
+  }
+
+  private refuseWhenClosing(): void {
+    if (this.closing) throw new KioskbusError(ErrorCode.Closed, 'the service is shutting down', { status: 503 });
   }
 
   /**
@@ -341,103 +299,97 @@ export class KioskService {
    * (`replayed: true`) and moves nothing; one still running is awaited.
    */
   async payout(id: string, amount: Money, transaction: string): Promise<PayoutOutcome> {
-    if (!TRANSACTION.test(transaction)) {
-      throw new KioskbusError(
-        ErrorCode.InvalidArgument,
-        'transaction must be 1..128 printable ASCII characters without spaces',
-      );
-    }
     assertMinorUnits(amount.amount);
     assertCurrency(amount.currency);
-    const running = this.inflight.get(transaction);
-    if (running) return { ...(await running), replayed: true };
-    const known = this.journal.transaction(transaction);
-    if (known) {
-      const b = known.request.body;
-      if (b.device !== id || b.amount !== amount.amount || b.currency !== amount.currency) {
-        throw new KioskbusError(
-          ErrorCode.InvalidArgument,
-          `transaction "${transaction}" was used for ${String(b.amount)} ${String(b.currency)} from ${String(b.device)}; use a new transaction id`,
-          { status: 409 },
-        );
-      }
-      if (known.result) return outcomeOf(known.result, true);
-    }
-    const device = this.device(id);
-    if (!device.payout || !device.snapshot().canPayout) {
-      throw new KioskbusError(ErrorCode.InvalidArgument, `${id} cannot pay out`, { status: 409 });
-    }
-    if (this.closing) throw new KioskbusError(ErrorCode.Closed, 'the service is shutting down', { status: 503 });
-    const pay = device.payout.bind(device);
-    const run = (async (): Promise<PayoutOutcome> => {
-      this.journal.append('payout_request', {
-        transaction,
-        device: id,
-        amount: amount.amount,
-        currency: amount.currency,
-      });
-      let result: PayoutResult;
-      try {
-        result = await pay(amount);
-      } catch (error) {
-        result = {
-          status: 'uncertain',
-          requested: amount,
-          paid: { amount: 0, currency: amount.currency },
-          reason: messageOf(error),
-        };
-      }
-      const record = this.journal.append(result.status === 'uncertain' ? 'uncertain' : 'payout_result', {
-        transaction,
-        device: id,
-        ...result,
-      });
-      if (result.status === 'uncertain') this.markUncertain(id, transaction, true);
-      const outcome = outcomeOf(record, false);
-      this.publish({ type: 'payout', device: id, seq: record.seq, ts: record.ts, outcome });
-      this.evaluateAlerts(id);
-      return outcome;
-    })();
-    this.inflight.set(transaction, run);
-    try {
-      return await run;
-    } finally {
-      this.inflight.delete(transaction);
-    }
+    const outcome = await this.operations.run(
+      'payout',
+      id,
+      transaction,
+      { amount: amount.amount, currency: amount.currency },
+      () => {
+        const device = this.device(id);
+        if (!device.payout || !device.snapshot().canPayout) {
+          throw new KioskbusError(ErrorCode.InvalidArgument, `${id} cannot pay out`, { status: 409 });
+        }
+        this.refuseWhenClosing();
+      },
+      () => {
+        const device = this.device(id);
+        if (!device.payout) throw new KioskbusError(ErrorCode.InvalidArgument, `${id} cannot pay out`);
+        return device.payout(amount);
+      },
+    );
+    return outcome as PayoutOutcome;
   }
 
   /**
-   * An operator counted the device after an uncertain payout and says what was paid: journalled as the payout's
-   * result (`resolved: true`), which clears the `uncertain_pending` alert.
+   * Charges `amount` to a card at card reader `id` under the client's `transaction` (idempotent like a payout): the
+   * reader opens a session and waits up to `waitMs` for a card. `paid` is what the card was charged.
    */
-  resolve(transaction: string, paid: Money): PayoutOutcome {
-    const known = this.journal.transaction(transaction);
-    if (known?.result?.type !== 'uncertain') {
-      throw new KioskbusError(
-        ErrorCode.InvalidArgument,
-        `transaction "${transaction}" has no uncertain outcome to resolve`,
-        {
-          status: 409,
-        },
-      );
-    }
-    assertMinorUnits(paid.amount);
-    const b = known.request.body;
-    const device = String(b.device);
-    const record = this.journal.append('payout_result', {
+  async vend(id: string, amount: Money, transaction: string, waitMs?: number): Promise<PayoutOutcome> {
+    assertMinorUnits(amount.amount);
+    assertCurrency(amount.currency);
+    const outcome = await this.operations.run(
+      'vend',
+      id,
       transaction,
-      device,
-      status: 'paid',
-      requested: { amount: b.amount, currency: b.currency },
-      paid,
-      reason: 'resolved by an operator',
-      resolved: true,
-    });
-    this.markUncertain(device, transaction, false);
-    const outcome = outcomeOf(record, false);
-    this.publish({ type: 'payout', device, seq: record.seq, ts: record.ts, outcome });
-    this.evaluateAlerts(device);
-    return outcome;
+      { amount: amount.amount, currency: amount.currency },
+      () => {
+        const device = this.device(id);
+        if (!device.vend || device.snapshot().canVend !== true) {
+          throw new KioskbusError(ErrorCode.InvalidArgument, `${id} is not a card reader`, { status: 409 });
+        }
+        this.refuseWhenClosing();
+      },
+      () => {
+        const device = this.device(id);
+        if (!device.vend) throw new KioskbusError(ErrorCode.InvalidArgument, `${id} is not a card reader`);
+        return device.vend(amount, waitMs);
+      },
+    );
+    return outcome as PayoutOutcome;
+  }
+
+  /** Dispenses one card from dispenser `tcd` of device `id` under the client's `transaction` (idempotent). */
+  async dispenseCard(id: string, tcd: number, transaction: string): Promise<CardOutcome> {
+    if (!Number.isSafeInteger(tcd) || tcd < 0 || tcd > 255) {
+      throw new KioskbusError(ErrorCode.InvalidArgument, `tcd must be a dispenser number 0..255, got ${String(tcd)}`);
+    }
+    const outcome = await this.operations.run(
+      'dispense_card',
+      id,
+      transaction,
+      { tcd },
+      () => {
+        const device = this.device(id);
+        const dispensers = device.snapshot().dispensers;
+        if (!device.dispenseCard || !dispensers) {
+          throw new KioskbusError(ErrorCode.InvalidArgument, `${id} has no card dispensers`, { status: 409 });
+        }
+        if (!dispensers.includes(tcd)) {
+          throw new KioskbusError(
+            ErrorCode.InvalidArgument,
+            `${id} has no dispenser ${String(tcd)}; it has ${dispensers.join(', ')}`,
+            { status: 409 },
+          );
+        }
+        this.refuseWhenClosing();
+      },
+      () => {
+        const device = this.device(id);
+        if (!device.dispenseCard) throw new KioskbusError(ErrorCode.InvalidArgument, `${id} has no card dispensers`);
+        return device.dispenseCard(tcd);
+      },
+    );
+    return outcome as CardOutcome;
+  }
+
+  /**
+   * An operator checked the device after an uncertain outcome and says what happened (`paid` for a payout or vend,
+   * `dispensed` for a card): journalled as the result (`resolved: true`), which clears `uncertain_pending`.
+   */
+  resolve(transaction: string, answer: { paid?: Money; dispensed?: boolean }): OperationOutcome {
+    return this.operations.resolve(transaction, answer);
   }
 
   /** Disables every device, lets running payouts finish (at most `graceMs`), stops the devices, closes the journal. */
@@ -445,12 +397,7 @@ export class KioskService {
     if (this.closing) return;
     this.closing = true;
     await this.setEnabled(undefined, false).catch(() => undefined);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.inflight.values()]),
-      new Promise((resolve) => (timer = setTimeout(resolve, graceMs))),
-    ]);
-    clearTimeout(timer);
+    await this.operations.settle(graceMs);
     await Promise.allSettled([...this.devices.values()].map(({ device }) => device.stop()));
     this.listeners.clear();
     this.closed = true;

@@ -4,11 +4,14 @@
  * acceptor, so `disable` turns its status reports off and a bill it still reports is still credited (money is never
  * dropped).
  */
-import { ErrorCode, KioskbusError } from '../../core/errors.js';
+import { ErrorCode, isKioskbusError, KioskbusError } from '../../core/errors.js';
 import type { ControllerBoxHost } from '../../controllerbox/index.js';
 import type { ControllerBoxSimulator } from '../../controllerbox/simulator/index.js';
-import { BaseDevice, type BaseOptions } from './base.js';
-import type { SimAction } from './types.js';
+import { BaseDevice, messageOf, type BaseOptions } from './base.js';
+import type { CardDispenseResult, SimAction } from './types.js';
+
+/** `lose-answer`: how long the simulated box is without power as DISPENSE_CARD arrives. */
+const LOSE_ANSWER_OFF_MS = 300;
 
 /** ERROR_FLAG bit the simulator raises for a jam (bill acceptor error). */
 const BILL_ACCEPTOR_ERROR = 0x0001;
@@ -19,13 +22,16 @@ export class ControllerBoxDevice extends BaseDevice {
   private readonly release: () => Promise<void>;
   private readonly tcds = new Map<number, string>();
   private errorFlags = 0;
+  /** `lose-answer`: the box loses power as the next DISPENSE_CARD arrives. */
+  private loseNextAnswer = false;
 
   constructor(
     options: BaseOptions & { host: ControllerBoxHost; sim?: ControllerBoxSimulator; release: () => Promise<void> },
   ) {
-    super(options, ['insert', 'tap', 'jam', 'clear-jam']);
+    super(options, ['insert', 'tap', 'jam', 'clear-jam', 'lose-answer']);
     this.host = options.host;
     this.sim = options.sim;
+    if (options.sim) this.snap.dispensers = options.sim.state.tcds.map((_, i) => i);
     this.release = options.release;
     const host = this.host;
     this.forwardUncertain(host);
@@ -48,6 +54,8 @@ export class ControllerBoxDevice extends BaseDevice {
       const key = `${String(tcd.low)}${String(tcd.empty)}${String(tcd.error)}`;
       if (this.tcds.get(tcd.tcd) === key) return;
       this.tcds.set(tcd.tcd, key);
+      const known = this.snap.dispensers ?? [];
+      if (!known.includes(tcd.tcd)) this.update({ dispensers: [...known, tcd.tcd].sort((a, b) => a - b) });
       this.report({ type: 'dispenser_status', tcd: tcd.tcd, low: tcd.low, empty: tcd.empty, error: tcd.error });
     });
     host.on('deviceError', (error) => {
@@ -85,6 +93,34 @@ export class ControllerBoxDevice extends BaseDevice {
     await this.host.setStatusPolling(on);
   }
 
+  /**
+   * One card from dispenser `tcd` (DISPENSE_CARD, never resent). `dispensed` when the box said so (or, after a lost
+   * answer, its CARD_EVENT came); `refused` when it answered with an error; `uncertain` when its answer was lost and
+   * no card event proved the card left.
+   */
+  async dispenseCard(tcd: number): Promise<CardDispenseResult> {
+    if (!this.snap.online) return { status: 'refused', tcd, reason: `${this.id} is offline`, code: ErrorCode.Offline };
+    if (this.loseNextAnswer && this.sim) {
+      this.loseNextAnswer = false;
+      void this.sim.powerCycle(LOSE_ANSWER_OFF_MS);
+    }
+    this.setState('busy');
+    try {
+      await this.host.dispenseCard(tcd);
+      return { status: 'dispensed', tcd };
+    } catch (error) {
+      const code = isKioskbusError(error) ? error.code : undefined;
+      return {
+        status: code === ErrorCode.Uncertain ? 'uncertain' : 'refused',
+        tcd,
+        reason: messageOf(error),
+        ...(code !== undefined ? { code } : {}),
+      };
+    } finally {
+      this.setState(this.idleState());
+    }
+  }
+
   override async simulate(action: SimAction): Promise<void> {
     const sim = this.sim;
     if (!sim) throw this.unsupported(action);
@@ -107,6 +143,9 @@ export class ControllerBoxDevice extends BaseDevice {
         return;
       case 'clear-jam':
         await sim.raiseError(0);
+        return;
+      case 'lose-answer':
+        this.loseNextAnswer = true;
         return;
       default:
         throw this.unsupported(action);

@@ -58,12 +58,17 @@ export const SIM_ACTIONS = [
   'remove-cashbox',
   'replace-cashbox',
   'power-cut',
+  'lose-answer',
 ] as const;
 export type SimActionName = (typeof SIM_ACTIONS)[number];
 
 export interface SimAction {
   action: SimActionName;
-  /** `insert`: the note or coin by value; `tap`: the card's balance. */
+  /**
+   * `insert`: the note or coin by value; `tap`: the card's balance. `lose-answer`: the next money-moving command gets
+   * no answer (CCNET: the device acts on it, its answer is lost; ControllerBox: the box is without power for a moment
+   * as the command arrives).
+   */
   value?: Money;
 }
 
@@ -80,6 +85,10 @@ export interface DeviceSnapshot {
   error?: string;
   jammed: boolean;
   canPayout: boolean;
+  /** A card reader that charges cards (`POST /vends`). */
+  canVend?: boolean;
+  /** Card dispensers (ControllerBox TCDs) that `POST /cards/dispense` can use. */
+  dispensers?: number[];
   currency?: string;
   /** Values it accepts (notes, coins), when known. */
   accepts?: Money[];
@@ -107,6 +116,14 @@ export interface PayoutResult {
   code?: string;
 }
 
+/** How a card dispense ended: `uncertain` when the box's answer was lost and no card event proved the card left. */
+export interface CardDispenseResult {
+  status: 'dispensed' | 'refused' | 'uncertain';
+  tcd: number;
+  reason?: string;
+  code?: string;
+}
+
 export interface ServiceDeviceEvents {
   event: [event: DeviceEvent];
   /** The snapshot changed. */
@@ -128,6 +145,10 @@ export interface ServiceDevice extends EventEmitter<ServiceDeviceEvents> {
   disable(): Promise<void>;
   /** Present on payout devices. Never throws: refusals and doubt are outcomes. */
   payout?(amount: Money): Promise<PayoutResult>;
+  /** Present on card readers: charges `amount` to a card (waits up to `waitMs` for one). Never throws. */
+  vend?(amount: Money, waitMs?: number): Promise<PayoutResult>;
+  /** Present on card dispensers (ControllerBox): one card from dispenser `tcd`. Never throws. */
+  dispenseCard?(tcd: number): Promise<CardDispenseResult>;
   /** Present on simulated devices. Throws INVALID_ARGUMENT for an action or value it cannot do. */
   simulate?(action: SimAction): Promise<void>;
   /**

@@ -1,0 +1,136 @@
+/**
+ * The CCNET card reader in the service (`CardReader` of kioskbus/ccnet): card taps are events, and a vend charges a
+ * card: BEGIN SESSION, wait for the card, GET FUNDS, VEND REQUEST (sent once; in doubt: `uncertain`), SESSION COMPLETE.
+ */
+import { ErrorCode, isKioskbusError } from '../../core/errors.js';
+import type { Money } from '../../core/money.js';
+import type { CardReader } from '../../ccnet/index.js';
+import type { CardReaderSimulator } from '../../ccnet/simulator/index.js';
+import { BaseDevice, payoutFailure, refused } from './base.js';
+import { POWER_CUT_POLLS, stopHost, type Common } from './ccnet-common.js';
+import type { PayoutResult, SimAction } from './types.js';
+
+/** How long a vend waits for a card by default. */
+export const VEND_CARD_WAIT_MS = 30_000;
+
+export class CcnetCardDevice extends BaseDevice {
+  private readonly host: CardReader;
+  private readonly sim: CardReaderSimulator | undefined;
+  private readonly release: () => Promise<void>;
+  private readonly currency: string;
+  /** `lose-answer`: the simulator acts on the next VEND REQUEST but its answer is lost. */
+  private loseNextAnswer = false;
+  private vending = false;
+
+  constructor(options: Common & { host: CardReader; sim?: CardReaderSimulator; currency?: string }) {
+    super(options, ['tap', 'power-cut', 'lose-answer']);
+    this.host = options.host;
+    this.sim = options.sim;
+    this.snap.canVend = true;
+    options.sim?.on('command', (name) => {
+      if (name === 'VEND_REQUEST' && this.loseNextAnswer && this.sim) {
+        this.loseNextAnswer = false;
+        this.sim.faults.dropReplies = 1;
+      }
+    });
+    this.release = options.release;
+    this.currency = options.currency ?? 'EUR';
+    const host = this.host;
+    this.forwardUncertain(host);
+    host.on('cardReady', () => {
+      this.report({ type: 'card_ready' });
+    });
+    host.on('vendApproved', () => {
+      this.report({ type: 'vend_approved' });
+    });
+    host.on('vendDenied', () => {
+      this.report({ type: 'vend_denied' });
+    });
+    host.on('fault', (state) => {
+      this.report({ type: 'fault', state: state.name });
+    });
+    host.on('offline', (error) => {
+      this.wentOffline(error.message);
+    });
+    host.on('online', () => {
+      this.cameOnline();
+    });
+  }
+
+  protected async open(): Promise<void> {
+    const { identification } = await this.host.initialize();
+    this.host.start();
+    this.update({ model: identification.partNumber, currency: this.currency });
+  }
+
+  async stop(): Promise<void> {
+    this.update({ state: 'stopped' });
+    await stopHost(this.host, this.release);
+  }
+
+  protected async setEnabled(on: boolean): Promise<void> {
+    await (on ? this.host.enable() : this.host.disable());
+  }
+
+  /**
+   * Charges `amount` to a card: opens a vend session (when the reader idles), waits up to `waitMs` for a card, reads
+   * its funds, sends VEND REQUEST once and waits for VEND OK / VEND FAILED, then completes the session. `paid` is what
+   * the card was charged; a denied vend is `refused`; a VEND REQUEST whose answer is in doubt is `uncertain`.
+   */
+  async vend(amount: Money, waitMs = VEND_CARD_WAIT_MS): Promise<PayoutResult> {
+    if (!this.snap.online) return refused(amount, `${this.id} is offline`, ErrorCode.Offline);
+    if (!this.snap.enabled) return refused(amount, `${this.id} is disabled`, ErrorCode.DeviceDisabled);
+    if (this.vending) return refused(amount, `${this.id} runs another vend`, ErrorCode.DeviceBusy);
+    this.vending = true;
+    this.setState('busy');
+    let requested = false;
+    try {
+      // the state as it is now (the poll loop's last one may be older than a SESSION COMPLETE)
+      const now = await this.host.poll();
+      if (now.name !== 'READY_FOR_TRANSACTION') {
+        if (now.name !== 'IDLING') {
+          return refused(amount, `${this.id} cannot start a vend in state ${now.name}`, ErrorCode.DeviceBusy);
+        }
+        const ready = this.host.waitForState(['READY_FOR_TRANSACTION'], waitMs);
+        ready.catch(() => undefined);
+        await this.host.beginSession();
+        this.report({ type: 'vend_waiting_for_card', amount });
+        await ready;
+      }
+      await this.host.getFunds();
+      requested = true;
+      const result = await this.host.vend(amount);
+      if (result === 'approved') return { status: 'paid', requested: amount, paid: amount };
+      return refused(amount, 'the card reader denied the vend', ErrorCode.PayoutRefused);
+    } catch (error) {
+      if (!requested) {
+        const code = isKioskbusError(error) ? error.code : undefined;
+        return refused(amount, `no vend: ${error instanceof Error ? error.message : String(error)}`, code);
+      }
+      return payoutFailure(error, amount);
+    } finally {
+      await this.host.sessionComplete().catch(() => undefined);
+      this.vending = false;
+      this.setState(this.idleState());
+    }
+  }
+
+  protected override act(action: SimAction): void {
+    const sim = this.sim;
+    if (!sim) throw this.unsupported(action);
+    if (action.action === 'tap') {
+      const balance = action.value ?? { amount: 5000, currency: this.currency };
+      sim.tapCard({
+        storedValue: true,
+        wallets: [{ currency: balance.currency, balance: balance.amount, decimals: 2 }],
+      });
+      this.report({ type: 'card_tapped', balance });
+    } else if (action.action === 'power-cut') {
+      sim.faults.dropReplies = POWER_CUT_POLLS;
+    } else if (action.action === 'lose-answer') {
+      this.loseNextAnswer = true;
+    } else {
+      throw this.unsupported(action);
+    }
+  }
+}
