@@ -137,18 +137,24 @@ export class SspLink {
         this.toggle();
         return { kind: 'error', error: error as KioskbusError };
       }
-      if (request.encrypted && isStale(plain.count, request.replyCount)) return { kind: 'duplicate' };
-      if (request.encrypted && plain.count !== request.replyCount) {
+      // A plain command gets an encrypted reply when the reply carries money (GA138's encryption layer: a credit is
+      // never sent in clear on a keyed link). The device then counts as if the command had been encrypted: the reply
+      // carries eCOUNT + 1 and our next encrypted command must carry that count. It is taken, never refused: the
+      // events in it are the device's, and refusing them would lose a credit the device has already reported.
+      const expected = request.encrypted ? request.replyCount : (this.count + 1) >>> 0;
+      if (request.encrypted && isStale(plain.count, expected)) return { kind: 'duplicate' };
+      if (plain.count !== expected) {
         this.toggle();
         return {
           kind: 'error',
           error: new KioskbusError(
             ErrorCode.CountMismatch,
-            `encrypted reply carries eCOUNT ${plain.count}, expected ${request.replyCount}`,
+            `encrypted reply carries eCOUNT ${plain.count}, expected ${expected}`,
             { address: this.address, raw: data },
           ),
         };
       }
+      if (!request.encrypted) this.count = plain.count;
       this.toggle();
       return { kind: 'reply', data: plain.data, encrypted: true };
     }
