@@ -55,19 +55,14 @@ export function valueProblem(
   }
 }
 
-/** Why a decoded command (what the box receives) does not fit the table's values, or undefined when it does. */
-export function commandProblem(name: CommandName, payload: unknown, data: Uint8Array): string | undefined {
-  switch (name) {
-    case 'SETTING':
-      // a host sends 0 or 1 (the decoder reads any non-zero byte as on)
-      return flag(data[0]) ? undefined : `SETTING value 0x${(data[0] ?? 0).toString(16)}, expected 0 or 1`;
-    case 'UPDATE_RFID': {
-      const { rfid } = payload as MessageOf<'UPDATE_RFID'>;
-      return rfid.length === 0 ? 'UPDATE_RFID without RFID bytes (rfidLen 0)' : undefined;
-    }
-    default:
-      return undefined;
-  }
+/**
+ * Why a command's DATA (what the box receives; its length already accepted by the decoder) does not fit the table's
+ * values, or undefined when it does.
+ */
+export function commandProblem(name: CommandName, data: Uint8Array): string | undefined {
+  // a host sends SETTING 0 or 1 (the decoder reads any non-zero byte as on)
+  if (name === 'SETTING' && !flag(data[0])) return `SETTING value 0x${(data[0] ?? 0).toString(16)}, expected 0 or 1`;
+  return undefined;
 }
 
 /**

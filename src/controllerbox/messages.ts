@@ -321,7 +321,10 @@ const UPDATE_RFID: MessageCodec<UpdateRfidPayload, ResultResponse> = {
   },
   decode(data, o) {
     const n = data[1] ?? 0;
-    if (data.length < 2 || data.length !== n + 9) throw badLength('UPDATE_RFID', data, 'rfidLen + 9');
+    // rfidLen 0 declares no card id: no reading (9 zero bytes, whose CRC-16/ARC is 0000, would otherwise decode)
+    if (data.length < 2 || n === 0 || data.length !== n + 9) {
+      throw badLength('UPDATE_RFID', data, 'rfidLen + 9 with rfidLen 1..246');
+    }
     return {
       rfidIndex: data[0] ?? 0,
       rfid: data.slice(2, 2 + n),
@@ -424,8 +427,8 @@ const RFID_DETECTED: MessageCodec<RfidDetectedPayload, ResultResponse> = {
   },
   decode(data, o) {
     const n = data[0] ?? 0;
-    if (data.length < 1 || (data.length !== n + 9 && data.length !== n + 8)) {
-      throw badLength('RFID_DETECTED', data, 'rfidLen + 9 or rfidLen + 8');
+    if (data.length < 1 || n === 0 || (data.length !== n + 9 && data.length !== n + 8)) {
+      throw badLength('RFID_DETECTED', data, 'rfidLen + 9 or rfidLen + 8 with rfidLen 1..247');
     }
     const payload: RfidDetectedPayload = {
       rfid: data.slice(1, 1 + n),

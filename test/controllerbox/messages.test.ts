@@ -10,6 +10,7 @@ import {
   resultName,
   type MessageName,
 } from '../../src/controllerbox/messages.js';
+import { commandProblem, valueProblem } from '../../src/controllerbox/checks.js';
 
 const table = new MessageTable();
 const documented = new MessageTable({ codec: { layout: 'documented' } });
@@ -170,6 +171,110 @@ describe('ControllerBox message table', () => {
     }
     expect(() => table.decodeResponse('PLAY_AUDIO', parseHex('00 00'))).toThrow(/PLAY_AUDIO response: DATA_LEN 2/);
     expect(() => table.decodeResponse('REQUEST_VERSION', parseHex('00 01 02'))).toThrow(/7 or 1/);
+  });
+
+  it('every decoder, every DATA_LEN 0..24: a declared length or a typed BAD_FRAME with the raw DATA, never wrong values', () => {
+    // what each message accepts (issue 13); n is the declared rfidLen, at least 1
+    const rfid = (at: number, extra: number[]) => (d: Uint8Array) =>
+      (d[at] ?? 0) >= 1 && extra.some((e) => d.length === (d[at] ?? 0) + e);
+    const fits: Record<MessageName, (d: Uint8Array) => boolean> = {
+      RESET: (d) => d.length === 0,
+      REQUEST_VERSION: (d) => d.length === 0,
+      SETTING: (d) => d.length === 1,
+      DISPENSE_CARD: (d) => d.length === 1,
+      UPDATE_RFID: rfid(1, [9]),
+      PLAY_AUDIO: (d) => d.length === 1,
+      CONTROL_IO: (d) => [2, 4, 8].includes(d.length),
+      DEVICE_ERROR: (d) => [1, 2].includes(d.length),
+      BILL_ACCEPTOR_STATUS: (d) => d.length === 1,
+      TCD_STATUS: (d) => d.length === 4,
+      RFID_DETECTED: rfid(0, [8, 9]),
+      BILL_ACCEPTED: (d) => [4, 5].includes(d.length),
+      CARD_EVENT: (d) => [1, 2].includes(d.length),
+    };
+    const samples: Uint8Array[] = [];
+    for (let length = 0; length <= 24; length++) {
+      // 0/1 bytes (every flag field valid), then with each possible rfidLen position set to a fitting or near value
+      const base = Uint8Array.from({ length }, (_, i) => ((i * 7 + length) % 3 === 0 ? 1 : 0));
+      samples.push(base);
+      for (const [at, minus] of [
+        [0, 8],
+        [0, 9],
+        [1, 9],
+        [0, 0],
+        [1, 0],
+      ] as const) {
+        if (length <= at) continue;
+        const copy = base.slice();
+        copy[at] = Math.max(0, length - minus);
+        samples.push(copy);
+      }
+    }
+    for (const name of Object.keys(MESSAGES) as MessageName[]) {
+      for (const data of samples) {
+        let decoded: unknown;
+        let caught: unknown;
+        try {
+          decoded = table.decode(name, data);
+        } catch (error) {
+          caught = error;
+        }
+        const label = `${name} ${hex(data)}`;
+        expect(caught === undefined, label).toBe(fits[name](data));
+        if (caught !== undefined) {
+          expect(isKioskbusError(caught, ErrorCode.BadFrame), label).toBe(true);
+          if (isKioskbusError(caught)) expect(hex(caught.context.raw ?? new Uint8Array(1)), label).toBe(hex(data));
+          continue;
+        }
+        const flags = name === 'TCD_STATUS' ? data.subarray(1) : name === 'SETTING' ? data : new Uint8Array(0);
+        if (flags.some((b) => b > 1)) {
+          // flags read as booleans: a byte other than 0/1 is refused by the value checks of both sides
+          const checks = { denominations: undefined, minorUnitsPerUnit: 1, currency: 'VND' };
+          const problem = name === 'SETTING' ? commandProblem(name, data) : valueProblem(name, decoded, data, checks);
+          expect(problem, label).toMatch(/flags|SETTING value/);
+          continue;
+        }
+        // what was read is exactly what the bytes say: it encodes back to them (the field list or the documented one)
+        const again = [table, documented].map((t) => {
+          try {
+            return hex((t.encode as (n: MessageName, m: unknown) => Uint8Array)(name, decoded));
+          } catch {
+            return undefined; // (a documented layout cannot hold it)
+          }
+        });
+        expect(again, label).toContain(hex(data));
+      }
+      for (let length = 0; length <= 9; length++) {
+        const data = new Uint8Array(length);
+        const ok = length === 1 || (name === 'REQUEST_VERSION' && length === 7);
+        if (ok) expect(table.decodeResponse(name, data)).toMatchObject({ result: 0 });
+        else expect(() => table.decodeResponse(name, data), `${name} response ${String(length)}`).toThrow(/DATA_LEN/);
+      }
+    }
+  });
+
+  it('tells the three statuses of id 0x37 apart by DATA_LEN alone, and no other length is a status', () => {
+    for (let length = 0; length <= 12; length++) {
+      const name = table.resolve(0x37, length)?.name;
+      expect(name, String(length)).toBe(
+        ({ 1: 'BILL_ACCEPTOR_STATUS', 2: 'DEVICE_ERROR', 4: 'TCD_STATUS' } as Record<number, string>)[length],
+      );
+      // each reading decodes that length and no reading of one status decodes another's length
+      for (const other of ['BILL_ACCEPTOR_STATUS', 'DEVICE_ERROR', 'TCD_STATUS'] as const) {
+        const accepts = (() => {
+          try {
+            table.decode(other, new Uint8Array(length));
+            return true;
+          } catch {
+            return false;
+          }
+        })();
+        if (name === other) expect(accepts).toBe(true);
+        if (other === 'TCD_STATUS' || other === 'BILL_ACCEPTOR_STATUS') {
+          expect(accepts, `${other} ${String(length)}`).toBe(name === other);
+        }
+      }
+    }
   });
 
   it('rejects out-of-range arguments with INVALID_ARGUMENT', () => {

@@ -453,7 +453,7 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
     let problem: string | undefined;
     try {
       message = resolved.codec.decode(frame.data, this.table.codec);
-      problem = commandProblem(name, message, frame.data);
+      problem = commandProblem(name, frame.data);
     } catch (error) {
       problem = error instanceof Error ? error.message : String(error);
     }
