@@ -71,6 +71,12 @@ const schemas = {
       jammed: { type: 'boolean' },
       error: { type: 'string' },
       canPayout: { type: 'boolean' },
+      canVend: { type: 'boolean', description: 'a card reader that charges cards (POST /api/vends)' },
+      dispensers: {
+        type: 'array',
+        items: { type: 'integer' },
+        description: 'card dispensers (ControllerBox TCDs) for POST /api/cards/dispense',
+      },
       currency: { type: 'string' },
       accepts: { type: 'array', items: ref('Money') },
       levels: { type: 'array', items: ref('Level') },
@@ -99,8 +105,10 @@ const schemas = {
   },
   PayoutOutcome: {
     type: 'object',
-    required: ['transaction', 'device', 'status', 'requested', 'paid', 'seq', 'replayed'],
+    required: ['op', 'transaction', 'device', 'status', 'requested', 'paid', 'seq', 'replayed'],
+    description: 'the outcome of a payout, or of a vend (then paid is what the card was charged)',
     properties: {
+      op: { type: 'string', enum: ['payout', 'vend'] },
       transaction: { type: 'string' },
       device: { type: 'string' },
       status: {
@@ -110,6 +118,54 @@ const schemas = {
       },
       requested: ref('Money'),
       paid: ref('Money'),
+      reason: { type: 'string' },
+      code: { type: 'string' },
+      seq: { type: 'integer', description: 'journal seq of the outcome' },
+      replayed: { type: 'boolean', description: 'true: the stored outcome of an earlier request; nothing moved now' },
+    },
+  },
+  VendRequest: {
+    type: 'object',
+    required: ['device', 'amount', 'transaction'],
+    properties: {
+      device: { type: 'string', description: 'a card reader (canVend)' },
+      amount: ref('Money'),
+      transaction: {
+        type: 'string',
+        pattern: '^[\\x21-\\x7e]{1,128}$',
+        description: 'Your id for this vend: the same on a retry (the stored outcome comes back), new for each vend.',
+      },
+      waitMs: { type: 'integer', minimum: 0, description: 'how long to wait for a card (default 30000)' },
+    },
+    example: { device: 'card-0', amount: EUR(350), transaction: 'order-1043', waitMs: 30000 },
+  },
+  CardDispenseRequest: {
+    type: 'object',
+    required: ['device', 'tcd', 'transaction'],
+    properties: {
+      device: { type: 'string', description: 'a device with dispensers' },
+      tcd: { type: 'integer', minimum: 0, description: "the dispenser (one of the device's dispensers)" },
+      transaction: {
+        type: 'string',
+        pattern: '^[\\x21-\\x7e]{1,128}$',
+        description: 'Your id for this card: the same on a retry (the stored outcome comes back), new for each card.',
+      },
+    },
+    example: { device: 'box-0', tcd: 0, transaction: 'card-2001' },
+  },
+  CardOutcome: {
+    type: 'object',
+    required: ['op', 'transaction', 'device', 'status', 'tcd', 'seq', 'replayed'],
+    properties: {
+      op: { type: 'string', enum: ['dispense_card'] },
+      transaction: { type: 'string' },
+      device: { type: 'string' },
+      status: {
+        type: 'string',
+        enum: ['dispensed', 'refused', 'uncertain'],
+        description: 'uncertain: the answer was lost and no card event proved the card left; check the dispenser',
+      },
+      tcd: { type: 'integer' },
       reason: { type: 'string' },
       code: { type: 'string' },
       seq: { type: 'integer', description: 'journal seq of the outcome' },
@@ -129,7 +185,20 @@ const schemas = {
       ts: { type: 'integer' },
       type: {
         type: 'string',
-        enum: ['credit', 'ack', 'payout_request', 'payout_result', 'uncertain', 'event', 'alert', 'compacted'],
+        enum: [
+          'credit',
+          'ack',
+          'payout_request',
+          'payout_result',
+          'vend_request',
+          'vend_result',
+          'dispense_request',
+          'dispense_result',
+          'uncertain',
+          'event',
+          'alert',
+          'compacted',
+        ],
       },
       body: { type: 'object' },
     },
@@ -151,8 +220,11 @@ const schemas = {
   },
   ResolveRequest: {
     type: 'object',
-    required: ['paid'],
-    properties: { paid: { ...ref('Money'), description: 'what an operator counted as paid' } },
+    description: 'paid for a payout or vend, dispensed for a card',
+    properties: {
+      paid: { ...ref('Money'), description: 'what an operator counted as paid (payout) or charged (vend)' },
+      dispensed: { type: 'boolean', description: 'whether the card left the dispenser' },
+    },
     example: { paid: EUR(500) },
   },
   Error: {
@@ -182,7 +254,10 @@ const schemas = {
       'hello (devices, alerts, seq) on connect, then the unacknowledged credits (replay: true), then live messages. ' +
       'Every message names its device (when it has one) and a journal seq.',
     properties: {
-      type: { type: 'string', enum: ['hello', 'state', 'event', 'credit', 'payout', 'alert', 'ack', 'error'] },
+      type: {
+        type: 'string',
+        enum: ['hello', 'state', 'event', 'credit', 'payout', 'vend', 'card', 'alert', 'ack', 'error'],
+      },
       device: { type: 'string' },
       seq: { type: 'integer' },
       ts: { type: 'integer' },
@@ -190,7 +265,7 @@ const schemas = {
       replay: { type: 'boolean' },
       state: ref('Device'),
       event: { type: 'object', properties: { type: { type: 'string' } } },
-      outcome: ref('PayoutOutcome'),
+      outcome: { oneOf: [ref('PayoutOutcome'), ref('CardOutcome')] },
       alert: ref('Alert'),
       active: { type: 'boolean' },
     },
@@ -304,6 +379,40 @@ export function openApiDocument(): unknown {
         'ResolveRequest',
         { paid: EUR(500) },
         ref('PayoutOutcome'),
+        {},
+        [transaction],
+      ),
+      '/api/vends': post(
+        'charge a card at a card reader: opens a session, waits for a card, answers when finished with paid (charged), refused (denied, no card) or uncertain. A repeated transaction returns the stored outcome and charges nothing.',
+        'VendRequest',
+        { device: 'card-0', amount: EUR(350), transaction: 'order-1043', waitMs: 30000 },
+        ref('PayoutOutcome'),
+        { '409': { description: 'not a card reader, or the transaction was used for another request' } },
+      ),
+      '/api/cards/dispense': post(
+        'dispense one card (ControllerBox); answers dispensed, refused or uncertain. A repeated transaction returns the stored outcome and moves nothing.',
+        'CardDispenseRequest',
+        { device: 'box-0', tcd: 0, transaction: 'card-2001' },
+        ref('CardOutcome'),
+        { '409': { description: 'no such dispenser, or the transaction was used for another request' } },
+      ),
+      '/api/transactions/{transaction}': {
+        get: {
+          summary:
+            'the stored outcome of any money-moving request (payout, vend, card); also at /api/vends/{transaction} and /api/cards/dispense/{transaction}',
+          parameters: [transaction],
+          responses: {
+            '200': ok({ oneOf: [ref('PayoutOutcome'), ref('CardOutcome')] }),
+            ...errors,
+            '404': { description: 'unknown or still running' },
+          },
+        },
+      },
+      '/api/transactions/{transaction}/resolve': post(
+        'an operator checked the device after an uncertain outcome: record what was paid, charged or dispensed',
+        'ResolveRequest',
+        { dispensed: true },
+        { oneOf: [ref('PayoutOutcome'), ref('CardOutcome')] },
         {},
         [transaction],
       ),

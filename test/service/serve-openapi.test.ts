@@ -41,6 +41,10 @@ describe('/api/openapi.json', () => {
       '/api/payouts',
       '/api/payouts/{transaction}',
       '/api/payouts/{transaction}/resolve',
+      '/api/vends',
+      '/api/cards/dispense',
+      '/api/transactions/{transaction}',
+      '/api/transactions/{transaction}/resolve',
       '/api/credits/pending',
       '/api/credits/ack',
       '/api/journal',
@@ -56,12 +60,15 @@ describe('/api/openapi.json', () => {
         expect(operation.requestBody.content['application/json']?.example, `${method} ${path}`).toBeDefined();
       }
     }
-    expect(bodies).toBe(4);
+    expect(bodies).toBe(7);
     const schemas = (
       reply.body.components as { schemas: Record<string, { properties?: Record<string, { enum?: unknown[] }> }> }
     ).schemas;
     expect(schemas.PayoutOutcome?.properties?.status?.enum).toEqual(['paid', 'refused', 'uncertain']);
     expect(schemas.SimulateRequest?.properties?.action?.enum).toContain('power-cut');
+    expect(schemas.SimulateRequest?.properties?.action?.enum).toContain('lose-answer');
+    expect(schemas.CardOutcome?.properties?.status?.enum).toEqual(['dispensed', 'refused', 'uncertain']);
+    expect(schemas.PayoutOutcome?.properties?.op?.enum).toEqual(['payout', 'vend']);
     expect(schemas.Device?.properties?.kind?.enum).toHaveLength(8);
     expect(schemas.Alert?.properties?.code?.enum).toContain('uncertain_pending');
   });
