@@ -78,10 +78,18 @@ function card(d) {
   const levels = (d.levels ?? []).filter((l) => l.count > 0 || l.capacity);
   const amount = h('input', {
     class: 'amount',
-    'aria-label': `payout amount ${d.id}`,
+    'aria-label': `${d.canVend ? 'vend' : 'payout'} amount ${d.id}`,
     inputmode: 'decimal',
     placeholder: '10.00',
   });
+  const newTransaction = () => crypto.randomUUID?.() ?? `lab-${Date.now()}-${Math.random()}`;
+  const tcdSelect = d.dispensers?.length
+    ? h(
+        'select',
+        { 'aria-label': `card dispenser ${d.id}` },
+        d.dispensers.map((t) => h('option', { value: t }, `dispenser ${t}`)),
+      )
+    : undefined;
   const insertOptions = (d.accepts ?? []).map((m) => h('option', { value: m.amount }, money(m)));
   const insertSelect = insertOptions.length
     ? h('select', { 'aria-label': `value to insert ${d.id}` }, insertOptions)
@@ -134,12 +142,49 @@ function card(d) {
                 'data-action': 'payout',
                 onclick: act(async () => {
                   const value = { amount: toMinor(amount.value || '0', d.currency), currency: d.currency };
-                  const transaction = crypto.randomUUID?.() ?? `lab-${Date.now()}-${Math.random()}`;
+                  const transaction = newTransaction();
                   const outcome = await api('POST', '/api/payouts', { device: d.id, amount: value, transaction });
                   if (outcome.status !== 'paid') throw new Error(`payout ${outcome.status}: ${outcome.reason ?? ''}`);
                 }),
               },
               'Pay out',
+            ),
+          ]
+        : undefined,
+      d.canVend
+        ? [
+            amount,
+            h(
+              'button',
+              {
+                'data-action': 'vend',
+                onclick: act(async () => {
+                  const value = { amount: toMinor(amount.value || '0', d.currency), currency: d.currency };
+                  const ask = { device: d.id, amount: value, transaction: newTransaction(), waitMs: 30000 };
+                  const outcome = await api('POST', '/api/vends', ask);
+                  if (outcome.status !== 'paid') throw new Error(`vend ${outcome.status}: ${outcome.reason ?? ''}`);
+                }),
+              },
+              'Charge card',
+            ),
+          ]
+        : undefined,
+      tcdSelect
+        ? [
+            tcdSelect,
+            h(
+              'button',
+              {
+                'data-action': 'dispense-card',
+                onclick: act(async () => {
+                  const ask = { device: d.id, tcd: Number(tcdSelect.value), transaction: newTransaction() };
+                  const outcome = await api('POST', '/api/cards/dispense', ask);
+                  if (outcome.status !== 'dispensed') {
+                    throw new Error(`card ${outcome.status}: ${outcome.reason ?? ''}`);
+                  }
+                }),
+              },
+              'Dispense card',
             ),
           ]
         : undefined,
@@ -178,6 +223,7 @@ function card(d) {
               )
             : undefined,
           d.actions.includes('power-cut') ? sim('power-cut', 'Power cut') : undefined,
+          d.actions.includes('lose-answer') ? sim('lose-answer', 'Lose next answer') : undefined,
         )
       : undefined,
   );
@@ -212,11 +258,18 @@ function onMessage(m) {
       log(`#${m.seq} ${m.device} credit ${money(m.value)}${m.replay ? ' (not yet acknowledged)' : ''}`, 'credit');
       break;
     case 'payout':
+    case 'vend':
       log(
-        `#${m.seq} ${m.device} payout ${m.outcome.status} ${money(m.outcome.paid)} of ${money(m.outcome.requested)}${m.outcome.reason ? ` (${m.outcome.reason})` : ''}`,
+        `#${m.seq} ${m.device} ${m.type} ${m.outcome.status} ${money(m.outcome.paid)} of ${money(m.outcome.requested)}${m.outcome.reason ? ` (${m.outcome.reason})` : ''}`,
         'payout',
       );
       api('GET', `/api/devices/${m.device}`).then(render, () => undefined);
+      break;
+    case 'card':
+      log(
+        `#${m.seq} ${m.device} card from dispenser ${m.outcome.tcd} ${m.outcome.status}${m.outcome.reason ? ` (${m.outcome.reason})` : ''}`,
+        'payout',
+      );
       break;
     case 'alert':
       log(`#${m.seq} ${m.device} alert ${m.alert.code} ${m.active ? 'raised' : 'cleared'}`, 'alert');

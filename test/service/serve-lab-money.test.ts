@@ -1,0 +1,90 @@
+/**
+ * The device lab page drives the money flows of the CCNET coin changer, the CCNET card reader and the ControllerBox
+ * in Debian Chromium (playwright-core): a coin payout changes the tubes, a vend waits for the card tapped from the
+ * page, a card is dispensed, and a lost answer shows as an uncertain outcome with its alert. Screenshots go to
+ * .vitest/screenshots/. Skipped, with the reason printed, where Chromium is missing.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningService } from '../../src/service/serve.js';
+import { configOf, startService, tempData } from './serve-helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = '.vitest/screenshots';
+const available = existsSync(CHROMIUM);
+if (!available) console.log(`device lab money test skipped: ${CHROMIUM} is not installed (apt-get install chromium)`);
+
+const data = tempData();
+let running: RunningService;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+describe.skipIf(!available)('device lab money flows in Chromium', () => {
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    running = await startService(
+      data.dir,
+      configOf([
+        ['coins-0', 'coin-changer'],
+        ['card-0', 'card-reader'],
+        ['box-0', 'controllerbox'],
+      ]),
+    );
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(running.url);
+    await page.fill('#token', running.token);
+    await page.click('#login button');
+    await page.locator('#conn.live').waitFor();
+    await page.locator('.card').nth(2).waitFor();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser.close();
+    await running.close();
+    data.remove();
+  });
+
+  it('pays coins out of the changer from the page and the tubes go down', async () => {
+    const levels = page.locator('#card-coins-0 [data-role="levels"]');
+    await expect.poll(() => levels.textContent()).toContain('20× 0.20 EUR');
+    await page.fill('#card-coins-0 input.amount', '0.35');
+    await page.locator('#card-coins-0 button[data-action="payout"]').click();
+    await page.locator('#log li.payout', { hasText: 'coins-0 payout paid 0.35 EUR' }).waitFor();
+    await expect.poll(() => levels.textContent()).toContain('19× 0.20 EUR');
+    expect(running.service.journal.since(0, 10_000).filter((r) => r.type === 'payout_request')).toHaveLength(1);
+  });
+
+  it('charges a card: the vend waits until a card is tapped on the page', async () => {
+    await page.fill('#card-card-0 input.amount', '3.50');
+    await page.locator('#card-card-0 button[data-action="vend"]').click();
+    await page.locator('#log li', { hasText: 'card-0 vend_waiting_for_card' }).waitFor();
+    await page.locator('#card-card-0 button[data-action="tap"]').click();
+    await page.locator('#log li.payout', { hasText: 'card-0 vend paid 3.50 EUR' }).waitFor();
+    expect(running.service.journal.since(0, 10_000).filter((r) => r.type === 'vend_result')).toHaveLength(1);
+  });
+
+  it('dispenses a card from the ControllerBox', async () => {
+    await page.locator('#card-box-0 select[aria-label="card dispenser box-0"]').selectOption('1');
+    await page.locator('#card-box-0 button[data-action="dispense-card"]').click();
+    await page.locator('#log li.payout', { hasText: 'box-0 card from dispenser 1 dispensed' }).waitFor();
+    await page.locator('#log li', { hasText: 'box-0 card_dispensed' }).waitFor();
+  });
+
+  it('shows a payout whose answer was lost as uncertain, with its alert on the card', async () => {
+    await page.locator('#card-coins-0 button[data-action="lose-answer"]').click();
+    await page.fill('#card-coins-0 input.amount', '0.05');
+    await page.locator('#card-coins-0 button[data-action="payout"]').click();
+    await page.locator('#error', { hasText: 'payout uncertain' }).waitFor();
+    await page.locator('#log li.payout', { hasText: 'coins-0 payout uncertain' }).waitFor();
+    await page.locator('#card-coins-0 .alert', { hasText: 'uncertain pending' }).waitFor();
+    await page.screenshot({ path: `${SHOTS}/device-lab-money.png`, fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+});
