@@ -184,7 +184,6 @@ export async function soakCcnet(config: SoakConfig): Promise<SoakRow[]> {
       // what the devices took and the host has not reported yet may go with the power (device events not kept)
       syncTruth();
       bills.powerCutDropped += Math.max(0, ledgers.bills - bills.reportedCount);
-      coins.powerCutDropped += Math.max(0, ledgers.coins - coins.reportedCount);
       const offMs = 500 + Math.floor(random() * 5000);
       for (const sim of sims) sim.powerCycle(offMs);
     }
@@ -196,6 +195,8 @@ export async function soakCcnet(config: SoakConfig): Promise<SoakRow[]> {
   await runFor(clock, RECOVERY_MS, 100, watch);
   syncTruth();
   bills.settle(billRow);
+  // the changer's own count of coin events it dropped unacknowledged (RESET to a silent changer, power cut)
+  coins.powerCutDropped = coinSim.droppedCoinEvents.length;
   coins.settle(coinRow);
   const rows = [billRow, coinRow, b2bBook.row, coinBook.row];
   // an `executed` verdict for a payout that paid nothing is the host guessing: counted as a double
@@ -265,6 +266,10 @@ function trace(
   bv.on('billInDoubt', (d) => at('bv billInDoubt', d.lastState.name, d.after));
   b2b.on('uncertain', (o) => at('b2b uncertain', o.command, o.evidence));
   cc.on('uncertain', (o) => at('cc uncertain', o.command, o.evidence));
+  cc.on('coin', (c) => at('cc coin', c.coinType));
+  bv.on('credit', (c) => at('bv credit', c.billType));
+  (sims[0] as BillSimulator).on('stacked', (t) => at('sim 3 stacked', t));
+  for (const sim of sims) sim.on('resend', (name) => at(`sim ${String(sim.address)} resend`, name));
   for (const sim of sims) {
     sim.on('command', (name) => {
       if (name !== 'POLL') at(`sim ${String(sim.address)}`, name);

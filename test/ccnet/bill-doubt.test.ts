@@ -104,6 +104,27 @@ describe('CCNET: a bill in motion across a RESET or a power-up', () => {
     bv.stop();
   });
 
+  it('a set-up tried again after a lost answer keeps telling a repeated STACKED from a new one (no double credit)', async () => {
+    const { sim, bv, credits } = await setUp();
+    let armed = false;
+    sim.on('command', (name) => {
+      if (name === 'POLL' && sim.stateCode === 0x81) {
+        sim.faults.loseAcks = 1; // the validator misses our ACK of the recovered STACKED and shows it again
+        armed = true;
+      } else if (name === 'ENABLE_BILL_TYPES' && armed) {
+        armed = false;
+        sim.faults.dropReplies = 3; // and the re-enable goes unanswered: the host sets the validator up again
+      }
+    });
+    sim.insertBill(3);
+    sim.powerCycle(300); // STACKED never sent: 12H, then STACKED once initialised
+    await vi.advanceTimersByTimeAsync(8000);
+    expect(sim.stackedBills).toEqual([3]);
+    expect(credits).toEqual([3]);
+    expect(sim.stateCode).toBe(0x14);
+    bv.stop();
+  });
+
   it('a clean bill and a clean outage report no doubt', async () => {
     const { faults, sim, bv, credits, doubts } = await setUp();
     sim.insertBill(0);

@@ -168,7 +168,6 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
           await this.resume();
         },
         setUp: async () => {
-          this.forgetState();
           await this.waitReady();
           if (this.billTable.length === 0) await this.getBillTable();
           await this.resume();
@@ -223,9 +222,14 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
 
   // ---- raw commands -----------------------------------------------------------------------
 
+  /** RESET (30H / 08H): the device starts again; its queued events are gone. */
   reset(): Promise<void> {
     this.motion.reset();
-    return this.call(VALIDATOR_COMMANDS.reset, undefined);
+    // the device's queued answers go with the RESET: what it shows next is new (never a repeat of before). Only
+    // once it was ACKed: a RESET that may not have arrived leaves the device's answers as they were
+    return this.call(VALIDATOR_COMMANDS.reset, undefined).then(() => {
+      this.forgetState();
+    });
   }
 
   getStatus(): Promise<BillStatusReply> {
@@ -360,7 +364,6 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
   /** RESET, wait until initialised, read identification and bill table. Does not enable. */
   async initialize(): Promise<{ identification: Identification; billTable: DenominationWord[] }> {
     await this.reset();
-    this.forgetState();
     await this.waitReady();
     const identification = await this.identify();
     const billTable = await this.getBillTable();

@@ -115,7 +115,6 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
           await this.resume();
         },
         setUp: async () => {
-          this.forgetState();
           await this.waitInactive();
           await this.setup();
           await this.resume();
@@ -158,8 +157,13 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
     }
   }
 
+  /** RESET (30H / 08H): the device starts again; its queued events are gone. */
   reset(): Promise<void> {
-    return this.call(CARD_COMMANDS.reset, undefined);
+    // the device's queued answers go with the RESET: what it shows next is new (never a repeat of before). Only
+    // once it was ACKed: a RESET that may not have arrived leaves the device's answers as they were
+    return this.call(CARD_COMMANDS.reset, undefined).then(() => {
+      this.forgetState();
+    });
   }
 
   async setup(): Promise<CardSetupReply> {
@@ -275,7 +279,6 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
   /** RESET, wait for INACTIVE, SETUP (→ DISABLED), identification. Does not enable. */
   async initialize(): Promise<{ setup: CardSetupReply; identification: Identification }> {
     await this.reset();
-    this.forgetState();
     await this.waitInactive();
     const setup = await this.setup();
     const identification = await this.identify();

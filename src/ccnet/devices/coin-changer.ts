@@ -119,7 +119,6 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
           await this.resume();
         },
         setUp: async () => {
-          this.forgetState();
           await this.waitReady();
           if (this.coinTable.length === 0) await this.getCoinTable();
           await this.resume();
@@ -161,8 +160,13 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
     }
   }
 
+  /** RESET (30H / 08H): the device starts again; its queued events are gone. */
   reset(): Promise<void> {
-    return this.call(COIN_COMMANDS.reset, undefined);
+    // the device's queued answers go with the RESET: what it shows next is new (never a repeat of before). Only
+    // once it was ACKed: a RESET that may not have arrived leaves the device's answers as they were
+    return this.call(COIN_COMMANDS.reset, undefined).then(() => {
+      this.forgetState();
+    });
   }
 
   getStatus(): Promise<CoinStatusReply> {
@@ -254,7 +258,6 @@ export class CoinChanger extends EventEmitter<CoinChangerEventMap> {
 
   async initialize(): Promise<{ identification: CoinIdentification; coinTable: DenominationWord[] }> {
     await this.reset();
-    this.forgetState();
     await this.waitReady();
     const identification = await this.identify();
     const coinTable = await this.getCoinTable();

@@ -54,6 +54,11 @@ export class CoinSimulator extends PeripheralSimulator<CoinSimulatorEventMap> {
   /** Coins credited (to tube or cash box), in order. */
   readonly acceptedCoins: number[] = [];
   readonly paidOutCoins: number[] = [];
+  /**
+   * Coins accepted whose event the changer dropped unacknowledged at a RESET or a power cut (the coin stays in its
+   * tube or the cash box; the event is gone), in order.
+   */
+  readonly droppedCoinEvents: number[] = [];
   private readonly initializePolls: number;
 
   constructor(options: CoinSimulatorOptions = {}) {
@@ -134,18 +139,27 @@ export class CoinSimulator extends PeripheralSimulator<CoinSimulatorEventMap> {
    * counts as paid (coins leave the tube when DISPENSE is taken). The changer comes back in POWER UP.
    */
   protected override powerLost(): void {
-    this.steps.length = 0;
+    this.dropEvents();
     this.fault = undefined;
     this.enabled = 0;
     this.manualDispenseEnabled = 0;
     this.current = Uint8Array.of(coinStateCode('POWER_UP'));
   }
 
+  /** Drops the queued POLL answers (a RESET, a power cut), noting the coin events among them. */
+  private dropEvents(): void {
+    for (const step of this.steps) {
+      const code = step.bytes[0] ?? 0;
+      if (code >= 0x40 && code < 0x60) this.droppedCoinEvents.push(code & 0x0f);
+    }
+    this.steps.length = 0;
+  }
+
   protected handle(key: string, _def: CommandDef<never, unknown>, data: Uint8Array): SimAnswer {
     const state = this.pollData()[0] ?? 0;
     switch (key) {
       case 'reset':
-        this.steps.length = 0;
+        this.dropEvents();
         this.enabled = 0;
         this.manualDispenseEnabled = 0;
         this.current = Uint8Array.of(coinStateCode('INITIALIZE'));
