@@ -99,27 +99,23 @@ export function parseAmount(
   return Number.isSafeInteger(amount) && amount > 0 ? { amount, currency } : undefined;
 }
 
+/** A record of a protocol's capture decoder: every one names its kind in `type` (frame, garbage, bad-frame, ...). */
+export interface CaptureRecord {
+  readonly type: string;
+}
+
 /**
- * A printer of `decode` records: JSON lines (each with a `type`: `frame`, `bad-frame`, `garbage`, `summary`, ...)
- * or readable lines (`frame address=0 seq=1 crc=ok command=POLL ...`).
+ * A printer of `decode` records: JSON lines (the decoder's `type` first: `frame`, `bad-frame`, `garbage`,
+ * `summary`, ...) or readable lines (`frame address=0 seq=1 crc=ok command=POLL ...`).
  */
-export function recordPrinter(stdout: Writable, json: boolean): (record: Record<string, unknown>) => void {
+export function recordPrinter(stdout: Writable, json: boolean): (record: CaptureRecord) => void {
   return (record) => {
-    const type =
-      typeof record.type === 'string'
-        ? record.type
-        : 'garbage' in record
-          ? 'garbage'
-          : 'error' in record
-            ? 'bad-frame'
-            : 'frame';
-    const typed = { type, ...record };
+    const fields: Record<string, unknown> = { ...record };
     if (json) {
-      stdout.write(`${jsonText(typed, { errorsAsCode: true })}\n`);
+      stdout.write(`${jsonText(fields, { errorsAsCode: true })}\n`);
       return;
     }
-    const rest: Record<string, unknown> = { ...record };
-    delete rest.type;
-    stdout.write(`${type} ${fieldsText(rest)}\n`);
+    delete fields.type;
+    stdout.write(`${record.type} ${fieldsText(fields)}\n`);
   };
 }

@@ -53,8 +53,8 @@ that was just sent a command is decoded as its reply. Garbage and bad CRCs are r
     }
     const describer = new CaptureDescriber({ dispenseFormat: values.pairs ? 'pairs' : 'mask' });
     const print = recordPrinter(io.stdout, wantsJson(io.stdout, values.json));
-    for (const l of describer.push(bytes)) print(l as unknown as Record<string, unknown>);
-    for (const l of describer.end()) print(l as unknown as Record<string, unknown>);
+    for (const l of describer.push(bytes)) print(l);
+    for (const l of describer.end()) print(l);
     print({ type: 'summary', ...describer.stats });
     return ExitCode.Ok;
   },

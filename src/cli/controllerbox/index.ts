@@ -79,7 +79,7 @@ export const decode: CliCommand = {
     for (const record of decodeCapture(bytes, { crc, from })) {
       if (record.type === 'frame') frames++;
       else if (record.type !== 'crc-detected') problems++;
-      print(record as unknown as Record<string, unknown>);
+      print(record);
     }
     io.stderr.write(`${bytes.length} bytes: ${frames} frame(s), ${problems} problem(s)\n`);
     return 0;
