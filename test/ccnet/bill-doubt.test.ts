@@ -8,7 +8,6 @@ import { describe, expect, it, vi } from 'vitest';
 import { CcnetBus } from '../../src/ccnet/bus.js';
 import type { BillInDoubt } from '../../src/ccnet/devices/bill-doubt.js';
 import { BillValidator } from '../../src/ccnet/devices/bill.js';
-import { CcnetDecoder } from '../../src/ccnet/frame.js';
 import { BillSimulator } from '../../src/ccnet/simulator/bill.js';
 import { FaultTransport } from '../../src/transport/faults.js';
 import { createMemoryPair } from '../../src/transport/memory.js';
@@ -23,12 +22,6 @@ async function setUp() {
   const enabledIn: string[] = [];
   sim.on('command', (name) => {
     if (name === 'ENABLE_BILL_TYPES') enabledIn.push(sim.stateCode.toString(16));
-  });
-  const commands: number[] = [];
-  const decoder = new CcnetDecoder();
-  device.on('data', (chunk) => {
-    for (const f of decoder.push(chunk))
-      if (f.payload.length > 1 || f.payload[0] === 0x30) commands.push(f.payload[0] ?? 0);
   });
   const bus = new CcnetBus(faults);
   const bv = new BillValidator(bus);
@@ -46,7 +39,7 @@ async function setUp() {
     for (let i = 0; i < 50 && bv.state?.name !== name; i++) await vi.advanceTimersByTimeAsync(20);
     expect(bv.state?.name).toBe(name);
   };
-  return { faults, sim, bv, credits, doubts, states, commands, enabledIn, until };
+  return { faults, sim, bv, credits, doubts, states, enabledIn, until };
 }
 
 describe('CCNET: a bill in motion across a RESET or a power-up', () => {
