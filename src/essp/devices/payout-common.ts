@@ -28,144 +28,25 @@ import type {
 } from '../commands.js';
 import type { CountersResult, DenominationLevel, SetupRequestResult } from '../decoders.js';
 import type { SspEvent, SspIncompleteItem, SspValue } from '../events.js';
-import type { SspBus } from '../bus.js';
-import { findOut, isInDoubt, uncertainError, type DoubtHost, type PayoutUncertainty } from './payout-doubt.js';
-import { eventKey, listenerFailed } from './shared.js';
-import { SspDevice, type ReinitialiseReason, type SspDeviceOptions } from './runtime.js';
-import { SspValidator, type SspValidatorEvents, type SspValidatorOptions } from './validator.js';
+import { findOut, isInDoubt, uncertainError, type DoubtHost } from './payout-doubt.js';
+import { emitPayoutEvent, RepeatedStatus, type PayoutEmit } from './payout-events.js';
+import type { PayoutRuntime, RuntimeHooks } from './payout-runtimes.js';
+import type {
+  DenominationInput,
+  PayoutCheck,
+  PayoutCommonOptions,
+  PayoutDeviceEvents,
+  PayoutEvents,
+  PayoutOutcome,
+  PayoutProgress,
+} from './payout-types.js';
+import { listenerFailed } from './shared.js';
 
 export type { PayoutUncertainty } from './payout-doubt.js';
+export * from './payout-types.js';
+export * from './payout-runtimes.js';
 
 const log = createLogger('essp:payout');
-
-/** Value moved so far / in total, with the amount asked for when this host started the operation. */
-export interface PayoutProgress {
-  /** The value in the operation's currency (the first value of the list). */
-  value: number;
-  currency: string;
-  /** Every value the device reported (one per currency of the dataset at v>=6). */
-  values: SspValue[];
-  /** The amount asked for, when this host started the operation (payout/float). */
-  requested?: number;
-}
-
-/** How a payout ended (see `payoutOutcome`). */
-export interface PayoutOutcome {
-  status: 'dispensed' | 'halted' | 'timeout' | 'incomplete';
-  paid: number;
-  /** The amount asked for (known when this host started the payout, or from INCOMPLETE_PAYOUT). */
-  requested?: number;
-  currency: string;
-}
-
-/** ERROR_DURING_PAYOUT: what was paid when the error happened, and why. */
-export interface PayoutErrorInfo {
-  values: SspValue[];
-  error: number;
-  reason: string;
-}
-
-/**
- * Notes handled at power-up (NOTE_DISPENSED/PAID_INTO_STORE/PAID_INTO_STACKER_AT_POWER-UP). Never credited by the
- * runtime: GA138 types these events "status", not "pay-in", and a note that had already passed CREDIT_NOTE (the point
- * of no return) before the power went may be reported again here, so crediting it could count it twice. The
- * application decides, from its own record of the last `credit` of this device (see docs/essp-payout.md).
- */
-export interface NoteAtPowerUp {
-  to: 'customer' | 'store' | 'cashbox';
-  value: SspValue;
-}
-
-export interface PayoutEvents {
-  /** A payout is running: value paid so far (emitted when it changes). */
-  dispensing: [progress: PayoutProgress];
-  /** The payout is complete. */
-  dispensed: [result: PayoutProgress];
-  /** HALT_PAYOUT stopped the payout: value paid. */
-  halted: [result: PayoutProgress];
-  /** A float is running: value moved to the cashbox so far. */
-  floating: [progress: PayoutProgress];
-  /** The float is complete: value moved to the cashbox. */
-  floated: [result: PayoutProgress];
-  /** The device could not finish the payout/float: value paid until then. */
-  timeout: [result: PayoutProgress];
-  /** The payout mechanism is jammed: value paid until then. */
-  payoutJammed: [progress: PayoutProgress];
-  /** The device recovers from a payout jam. */
-  jamRecovery: [];
-  /** Power failed during a payout: at the next start, what was paid of what was asked. */
-  incompletePayout: [items: SspIncompleteItem[]];
-  /** Power failed during a float: what was moved of what was to move. */
-  incompleteFloat: [items: SspIncompleteItem[]];
-  /** Coins were paid into the cashbox (SMART Hopper / System). */
-  cashboxPaid: [values: SspValue[]];
-  /** A coin was accepted by the attached coin mechanism: credit it (reported once). */
-  coinCredit: [coin: SspValue];
-  /** SMART System: value added by the coin feeder (information; credits come with `coinCredit`). */
-  valueAdded: [values: SspValue[]];
-  /** A note went into the payout store (NV11 at v>=6 with report-by-value: its value). */
-  noteStored: [values: SspValue[] | undefined];
-  /** A note moved from the payout store to the cashbox. */
-  noteTransferredToStacker: [note: SspValue];
-  /** A paid note waits in the bezel for the customer (v>=8; emitted once per note). */
-  noteHeldInBezel: [note: SspValue];
-  /** A note at power-up went to the customer, the store or the cashbox. Not a `credit`: it may have been credited
-   * before the power went (the application decides, see `NoteAtPowerUp`). */
-  noteAtPowerUp: [note: NoteAtPowerUp];
-  errorDuringPayout: [info: PayoutErrorInfo];
-  emptying: [];
-  emptied: [];
-  smartEmptying: [progress: PayoutProgress];
-  smartEmptied: [result: PayoutProgress];
-  payoutOutOfService: [];
-  /** The payout store is full (notes go to the cashbox). */
-  deviceFull: [];
-  /** SMART System: coins are being paid in. */
-  payInActive: [];
-  coinMechJammed: [];
-  coinMechReturnPressed: [];
-  /** ccTalk error code of the attached coin mechanism (needs the coin mech option). */
-  coinMechError: [code: number];
-  coinMechEnabled: [];
-  coinMechDisabled: [];
-  /**
-   * A money-moving command whose outcome the wire could not tell (no reply after every retransmission, port lost):
-   * what the host found out once it reached the device again. The call itself rejected with UNCERTAIN.
-   */
-  uncertain: [info: PayoutUncertainty];
-}
-
-/** Every event a payout facade emits: the runtime's, the validator's (note devices) and the payout ones. */
-export interface PayoutDeviceEvents extends SspValidatorEvents, PayoutEvents {}
-
-/** The answer to a test payout/float: could the device do it now? */
-export type PayoutCheck =
-  | { ok: true }
-  | { ok: false; reason: 'not-enough-value' | 'cannot-pay-exact' | 'busy' | 'disabled'; error: KioskbusError };
-
-export interface PayoutRouteSetting {
-  /** Minor units. */
-  value: number;
-  currency?: string;
-  route: RouteName;
-}
-
-export interface PayoutCommonOptions {
-  /** Routes to set at every start-up (SET_DENOMINATION_ROUTE). */
-  routes?: readonly PayoutRouteSetting[];
-}
-
-const STATUS_EVENTS = new Set([
-  'DISPENSING',
-  'FLOATING',
-  'SMART_EMPTYING',
-  'EMPTYING',
-  'NOTE_HELD_IN_BEZEL',
-  'JAMMED',
-  'JAM_RECOVERY',
-  'DEVICE_FULL',
-  'PAY_IN_ACTIVE',
-]);
 
 const CHECK_REASONS: Partial<Record<ErrorCode, Exclude<PayoutCheck, { ok: true }>['reason']>> = {
   [ErrorCode.NotEnoughValue]: 'not-enough-value',
@@ -174,71 +55,13 @@ const CHECK_REASONS: Partial<Record<ErrorCode, Exclude<PayoutCheck, { ok: true }
   [ErrorCode.DeviceDisabled]: 'disabled',
 };
 
-/** Hooks a payout facade gives the runtime it owns. */
-export interface RuntimeHooks {
-  emit(name: string, args: unknown[]): void;
-  configure(): Promise<void>;
-  handleEvents(events: SspEvent[]): Promise<void>;
-}
-
-/** The runtime a payout facade owns: a note validator runtime (note recyclers) or the plain device runtime (coins). */
-export type PayoutRuntime = SspValidator | SspDevice;
-
-/** A validator runtime whose events go to the facade and whose set-up and poll events include the payout's. */
-export function noteRuntime(bus: SspBus, options: SspValidatorOptions, hooks: RuntimeHooks): SspValidator {
-  class PayoutValidatorRuntime extends SspValidator {
-    protected override emitTyped(name: string, ...args: unknown[]): void {
-      hooks.emit(name, args);
-    }
-    protected override async configure(reason: ReinitialiseReason): Promise<void> {
-      await super.configure(reason);
-      await hooks.configure();
-    }
-    protected override async handleEvents(events: SspEvent[]): Promise<void> {
-      await super.handleEvents(events);
-      await hooks.handleEvents(events);
-    }
-  }
-  return new PayoutValidatorRuntime(bus, options);
-}
-
-/** The device runtime of a coin device (no note path), with the payout hooks. */
-export function coinRuntime(bus: SspBus, options: SspDeviceOptions, hooks: RuntimeHooks): SspDevice {
-  class PayoutCoinRuntime extends SspDevice {
-    private deviceDisabled: boolean | undefined;
-    protected override emitTyped(name: string, ...args: unknown[]): void {
-      hooks.emit(name, args);
-    }
-    protected override async configure(): Promise<void> {
-      await hooks.configure();
-    }
-    protected override async handleEvents(events: SspEvent[]): Promise<void> {
-      if (events.some((e) => e.name === 'DISABLED') && this.deviceDisabled !== true) {
-        this.deviceDisabled = true;
-        hooks.emit('disabled', []);
-        // the coin side disabled itself (its 5 s watchdog) while the application wants it enabled: set it up again
-        this.disabledByDevice();
-      }
-      await hooks.handleEvents(events);
-    }
-    protected override afterPoll(events: SspEvent[]): void {
-      // like the validator runtime: `enabled` when DISABLED stops being reported
-      if (this.deviceDisabled === true && !events.some((e) => e.name === 'DISABLED')) {
-        this.deviceDisabled = false;
-        hooks.emit('enabled', []);
-      }
-    }
-  }
-  return new PayoutCoinRuntime(bus, options);
-}
-
 /**
  * Base of the payout facades. Subclasses create the runtime (note or coin) with `hooks()` and add their commands.
  */
 export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
   /** The device runtime (start-up, poll loop, typed commands). */
   abstract readonly runtime: PayoutRuntime;
-  private lastStatus = new Map<string, string>();
+  private readonly status = new RepeatedStatus();
   private running: { kind: 'payout' | 'float'; requested: number; currency: string } | undefined;
 
   protected constructor(protected readonly payoutOptions: PayoutCommonOptions) {
@@ -608,7 +431,7 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
 
   /** Device set-up after SETUP_REQUEST (subclasses add theirs and call this). */
   protected async configurePayout(): Promise<void> {
-    this.lastStatus = new Map();
+    this.status.reset();
     for (const r of this.payoutOptions.routes ?? []) {
       await this.exec('SET_DENOMINATION_ROUTE', {
         value: r.value,
@@ -628,132 +451,28 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
 
   /** Payout events, oldest first. */
   protected async handlePayoutEvents(events: SspEvent[]): Promise<void> {
-    const seen = new Map<string, string>();
+    const emit: PayoutEmit = (name, ...args) => {
+      (this.emit as (name: string, ...args: unknown[]) => boolean)(name, ...args);
+    };
+    const at = {
+      progress: (values: SspValue[], kind?: 'payout' | 'float') => this.progress(values, kind),
+      runningKind: this.running?.kind,
+      end: () => {
+        this.running = undefined;
+      },
+    };
     for (const event of events) {
-      if (STATUS_EVENTS.has(event.name)) {
-        const k = eventKey(event);
-        seen.set(event.name, k);
-        if (this.lastStatus.get(event.name) === k) continue;
-      }
+      if (this.status.repeats(event)) continue;
+      at.runningKind = this.running?.kind;
       try {
-        this.payoutEvent(event);
+        emitPayoutEvent(event, emit, at);
       } catch (error) {
         // an application listener threw: report it, and still deliver the next events of this reply
         this.forward('error', [listenerFailed(event.name, error, this.runtime.address)]);
       }
     }
-    this.lastStatus = seen;
+    this.status.endReply();
     await Promise.resolve();
-  }
-
-  private payoutEvent(event: SspEvent): void {
-    switch (event.name) {
-      case 'DISPENSING':
-        this.emit('dispensing', this.progress(event.values, 'payout'));
-        return;
-      case 'DISPENSED':
-        this.emit('dispensed', this.progress(event.values, 'payout'));
-        this.running = undefined;
-        return;
-      case 'HALTED':
-        this.emit('halted', this.progress(event.values, 'payout'));
-        this.running = undefined;
-        return;
-      case 'FLOATING':
-        this.emit('floating', this.progress(event.values, 'float'));
-        return;
-      case 'FLOATED':
-        this.emit('floated', this.progress(event.values, 'float'));
-        this.running = undefined;
-        return;
-      case 'TIME_OUT':
-        this.emit('timeout', this.progress(event.values, this.running?.kind));
-        this.running = undefined;
-        return;
-      case 'JAMMED':
-        this.emit('payoutJammed', this.progress(event.values, this.running?.kind));
-        return;
-      case 'JAM_RECOVERY':
-        this.emit('jamRecovery');
-        return;
-      case 'INCOMPLETE_PAYOUT':
-        this.running = undefined;
-        this.emit('incompletePayout', event.items);
-        return;
-      case 'INCOMPLETE_FLOAT':
-        this.running = undefined;
-        this.emit('incompleteFloat', event.items);
-        return;
-      case 'CASHBOX_PAID':
-        this.emit('cashboxPaid', event.values);
-        return;
-      case 'COIN_CREDIT':
-        this.emit('coinCredit', event.value);
-        return;
-      case 'VALUE_ADDED':
-        this.emit('valueAdded', event.values);
-        return;
-      case 'NOTE_STORED_IN_PAYOUT':
-        this.emit('noteStored', event.values);
-        return;
-      case 'NOTE_TRANSFERED_TO_STACKER':
-        this.emit('noteTransferredToStacker', event.value);
-        return;
-      case 'NOTE_HELD_IN_BEZEL':
-        this.emit('noteHeldInBezel', event.value);
-        return;
-      case 'NOTE_DISPENSED_AT_POWER-UP':
-        this.emit('noteAtPowerUp', { to: 'customer', value: event.value });
-        return;
-      case 'NOTE_PAID_INTO_STORE_AT_POWER-UP':
-      case 'NOTE_PAID_INTO_STACKER_AT_POWER-UP': {
-        const to = event.name === 'NOTE_PAID_INTO_STORE_AT_POWER-UP' ? 'store' : 'cashbox';
-        // not a `credit`: the note may have passed CREDIT_NOTE before the power went (see NoteAtPowerUp)
-        this.emit('noteAtPowerUp', { to, value: event.value });
-        return;
-      }
-      case 'ERROR_DURING_PAYOUT':
-        this.emit('errorDuringPayout', { values: event.values, error: event.error, reason: event.reason });
-        return;
-      case 'EMPTYING':
-        this.emit('emptying');
-        return;
-      case 'EMPTIED':
-        this.emit('emptied');
-        return;
-      case 'SMART_EMPTYING':
-        this.emit('smartEmptying', this.progress(event.values));
-        return;
-      case 'SMART_EMPTIED':
-        this.emit('smartEmptied', this.progress(event.values));
-        return;
-      case 'PAYOUT_OUT_OF_SERVICE':
-        this.emit('payoutOutOfService');
-        return;
-      case 'DEVICE_FULL':
-        this.emit('deviceFull');
-        return;
-      case 'PAY_IN_ACTIVE':
-        this.emit('payInActive');
-        return;
-      case 'COIN_MECH_JAMMED':
-        this.emit('coinMechJammed');
-        return;
-      case 'COIN_MECH_RETURN_PRESSED':
-        this.emit('coinMechReturnPressed');
-        return;
-      case 'COIN_MECH_ERROR':
-        this.emit('coinMechError', event.error);
-        return;
-      case 'ATTACHED_COIN_MECH_ENABLED':
-        this.emit('coinMechEnabled');
-        return;
-      case 'ATTACHED_COIN_MECH_DISABLED':
-        this.emit('coinMechDisabled');
-        return;
-      default:
-        return;
-    }
   }
 
   /** Enables the payout with its options (ENABLE_PAYOUT_DEVICE); `startUp`: from the start-up sequence (no gate). */
@@ -761,13 +480,6 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
     if (startUp) await this.exec('ENABLE_PAYOUT_DEVICE', options);
     else await this.command('ENABLE_PAYOUT_DEVICE', options);
   }
-}
-
-/** A denomination quantity; the currency defaults to the device's. */
-export interface DenominationInput {
-  count: number;
-  value: number;
-  currency?: string;
 }
 
 /** A test-mode payout/float: OK, or the refusal as data. Other errors are thrown. */

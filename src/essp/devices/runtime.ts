@@ -14,6 +14,13 @@
 import { EventEmitter } from 'node:events';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { classifyFailure, DeviceLoop, type DeviceState, type InitReason } from '../../core/device-loop.js';
+import {
+  MAX_POLL_INTERVAL_MS,
+  MIN_POLL_INTERVAL_MS,
+  type ReinitialiseReason,
+  type SspDeviceEvents,
+  type SspDeviceOptions,
+} from './runtime-types.js';
 import { ErrorCode, isKioskbusError, KioskbusError } from '../../core/errors.js';
 import { createLogger } from '../../core/log.js';
 import type { SspBus } from '../bus.js';
@@ -32,72 +39,7 @@ import { eventKey, listenerFailed } from './shared.js';
 
 const log = createLogger('essp:device');
 
-export const MIN_POLL_INTERVAL_MS = 200;
-export const MAX_POLL_INTERVAL_MS = 1000;
-
-export interface SspDeviceOptions {
-  /** Slave address (default 0x00: validators). */
-  address?: number;
-  /** The polling period, 200..1000 ms (GA973 §7.4): polls are due at start + k × interval. Default 200. */
-  pollIntervalMs?: number;
-  /**
-   * Poll with POLL_WITH_ACK and acknowledge with EVENT_ACK, so that credit-type events repeat until acknowledged and
-   * survive a lost reply. `'auto'` (default): use it whenever the link is encrypted (the manual requires POLL_WITH_ACK
-   * to be), and fall back to POLL for good when the device answers it with COMMAND_NOT_KNOWN (older firmware).
-   * `false`: plain POLL.
-   */
-  pollWithAck?: boolean | 'auto';
-  /** Negotiate a key and encrypt every command (default true). */
-  encryption?: boolean;
-  /** Fixed key for the negotiation (default 0x0123456701234567, or the bus's). */
-  fixedKey?: bigint | string;
-  /** Highest protocol version to ask for; steps down on FAIL (default 8). */
-  protocolVersion?: number;
-  /** Lowest protocol version to accept (default 4). */
-  minProtocolVersion?: number;
-  /**
-   * Send ENABLE at the end of the start-up (default true). `enable()` / `disable()` change this wish; every later
-   * start-up follows the application's last call.
-   */
-  enable?: boolean;
-  /**
-   * The device's no-command watchdog in ms (GA973 §7.4: a device disables itself after 10 s without a command, the
-   * SMART Hopper after 5 s). A gap between two answers this long (less one poll period) means the device may have
-   * lost its set-up: the host runs the start-up again (reason `watchdog`). Default 10 000 (SMART Hopper: 5 000).
-   */
-  watchdogMs?: number;
-  /**
-   * How long a command of the application waits while the device starts, is busy or is offline, before it fails
-   * with NOT_READY. Default 5000.
-   */
-  readyTimeoutMs?: number;
-  clock?: Clock;
-}
-
-/**
- * Why the start-up sequence runs: the shared life-cycle's reasons, and `watchdog` (the device may have disabled
- * itself: no answer for longer than its no-command watchdog, or DISABLED reported although the application wants it
- * enabled).
- */
-export type ReinitialiseReason = InitReason | 'watchdog';
-
-export interface SspDeviceEvents {
-  /** Every decoded poll event, in order. */
-  event: [event: SspEvent];
-  /** The start-up sequence finished (first start and every re-initialisation). */
-  ready: [info: { reason: ReinitialiseReason; protocolVersion: number; setup: SetupRequestResult }];
-  /** The runtime re-initialises by itself (SLAVE_RESET, KEY_NOT_SET, back from offline). */
-  reinitialising: [info: { reason: ReinitialiseReason }];
-  /** No reply after all retries, or the port was lost (once per outage). The device is set up again when it answers. */
-  offline: [error: KioskbusError];
-  online: [];
-  /** Every change of the life-cycle state (closed, opening, initialising, ready, busy, offline, reopening). */
-  state: [to: DeviceState, from: DeviceState];
-  /** An event code the tables cannot size, or an event cut short (its bytes and the rest of that reply). */
-  unknown: [event: Extract<SspEvent, { name: 'UNKNOWN' }>];
-  /** A poll or a background command failed (the loop goes on). */
-  error: [error: KioskbusError];
-}
+export * from './runtime-types.js';
 
 /**
  * Base class: owns the start-up, the poll round and typed commands for one address on an SspBus. Subclasses handle
