@@ -21,7 +21,7 @@ import { ErrorCode, KioskbusError } from '../core/errors.js';
 import { encodeLine, scanJournal } from './lines.js';
 import { acquireLock } from './lock.js';
 import { OPERATION_REQUEST_TYPES, OPERATION_RESULT_TYPES } from './types.js';
-import type { Journal, JournalRecord, TransactionRecord } from './types.js';
+import type { Journal, JournalConsumer, JournalRecord, RetentionOverflow, TransactionRecord } from './types.js';
 
 export interface FileJournalOptions {
   /** The folder of the journal (created when missing). */
@@ -30,6 +30,13 @@ export interface FileJournalOptions {
   compactAboveBytes?: number;
   /** Milliseconds since the epoch (tests). Default Date.now. */
   now?: () => number;
+  /**
+   * Consumers known before the journal opens, by name, with their persisted cursors (the MQTT bridge's): their floor
+   * holds from the first compaction on, including the one on open.
+   */
+  retain?: Readonly<Record<string, number>>;
+  /** Retention cap: a compaction that would keep more than this for consumers drops their unread records. 64 MiB. */
+  retainMaxBytes?: number;
 }
 
 /** What `open` found: records read and bytes cut off a torn last line. */
@@ -61,6 +68,11 @@ export class FileJournal implements Journal {
   /** Compact again only once the file has doubled since the last compaction (payouts are kept for ever). */
   private compactAt: number;
   private readonly now: () => number;
+  private readonly consumers = new Map<
+    string,
+    { cursor: number; onOverflow: ((overflow: RetentionOverflow) => void) | undefined }
+  >();
+  private readonly retainMax: number;
 
   constructor(private readonly options: FileJournalOptions) {
     mkdirSync(options.dir, { recursive: true });
@@ -68,6 +80,10 @@ export class FileJournal implements Journal {
     this.limit = options.compactAboveBytes ?? 8 * 1024 * 1024;
     this.compactAt = this.limit;
     this.now = options.now ?? Date.now;
+    this.retainMax = options.retainMaxBytes ?? 64 * 1024 * 1024;
+    for (const [name, cursor] of Object.entries(options.retain ?? {})) {
+      this.consumers.set(name, { cursor, onOverflow: undefined });
+    }
     this.release = acquireLock(join(options.dir, 'journal.lock'));
     try {
       const created = !existsSync(this.file);
@@ -131,15 +147,38 @@ export class FileJournal implements Journal {
 
   compact(): void {
     const fd = this.requireOpen();
-    const keep = this.records.filter(
-      (r) =>
-        (r.type === 'credit' && this.unacked.has(r.seq)) ||
-        OPERATION_REQUEST_TYPES.includes(r.type) ||
-        OPERATION_RESULT_TYPES.includes(r.type),
-    );
-    const marker: JournalRecord = { seq: this.seq + 1, ts: this.now(), type: 'compacted', body: { below: this.seq } };
-    keep.push(marker);
-    const text = keep.map(encodeLine).join('');
+    const money = (r: JournalRecord): boolean =>
+      (r.type === 'credit' && this.unacked.has(r.seq)) ||
+      OPERATION_REQUEST_TYPES.includes(r.type) ||
+      OPERATION_RESULT_TYPES.includes(r.type);
+    const floor = this.floor();
+    let kept = this.records.filter((r) => money(r) || (floor !== undefined && r.seq > floor));
+    let lines = kept.map(encodeLine);
+    let overflow: RetentionOverflow | undefined;
+    const wouldBeBytes = lines.reduce((sum, line) => sum + Buffer.byteLength(line), 0);
+    if (floor !== undefined && wouldBeBytes > this.retainMax) {
+      // the cap wins over the floor: the disk must not fill because a consumer is away
+      kept = this.records.filter(money);
+      lines = kept.map(encodeLine);
+      overflow = {
+        consumers: [...this.consumers]
+          .filter(([, c]) => c.cursor < this.seq)
+          .map(([name, c]) => ({ name, cursor: c.cursor })),
+        droppedThrough: this.seq,
+        wouldBeBytes,
+        capBytes: this.retainMax,
+      };
+    }
+    const markers: JournalRecord[] = [];
+    let seq = this.seq;
+    if (overflow) {
+      seq += 1;
+      markers.push({ seq, ts: this.now(), type: 'retention_overflow', body: { ...overflow } });
+    }
+    seq += 1;
+    markers.push({ seq, ts: this.now(), type: 'compacted', body: { below: this.seq } });
+    const keep = [...kept, ...markers];
+    const text = [...lines, ...markers.map(encodeLine)].join('');
     const next = `${this.file}.new`;
     const out = openSync(next, 'w', 0o600);
     try {
@@ -155,8 +194,44 @@ export class FileJournal implements Journal {
     this.bytes = Buffer.byteLength(text);
     this.records.length = 0;
     for (const record of keep) this.records.push(record);
-    this.seq = marker.seq;
+    this.seq = seq;
     this.compactAt = Math.max(this.limit, 2 * this.bytes);
+    if (overflow) {
+      const told = overflow;
+      for (const { name } of told.consumers) {
+        const listener = this.consumers.get(name)?.onOverflow;
+        // after this append (or open) has returned: a listener may append (an alert) itself
+        if (listener)
+          queueMicrotask(() => {
+            listener(told);
+          });
+      }
+    }
+  }
+
+  retain(name: string, cursor: number, onOverflow?: (overflow: RetentionOverflow) => void): JournalConsumer {
+    const entry = { cursor, onOverflow };
+    this.consumers.set(name, entry);
+    const consumers = this.consumers;
+    return {
+      name,
+      get cursor() {
+        return entry.cursor;
+      },
+      advance(seq: number) {
+        if (seq > entry.cursor) entry.cursor = seq;
+      },
+      release() {
+        if (consumers.get(name) === entry) consumers.delete(name);
+      },
+    };
+  }
+
+  /** The lowest cursor of the registered consumers (undefined: nobody reads the journal by seq). */
+  private floor(): number | undefined {
+    let floor: number | undefined;
+    for (const c of this.consumers.values()) floor = floor === undefined ? c.cursor : Math.min(floor, c.cursor);
+    return floor;
   }
 
   close(): void {

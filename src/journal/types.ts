@@ -43,6 +43,31 @@ export interface TransactionRecord {
   result?: JournalRecord;
 }
 
+/** What a compaction dropped although a consumer had not read it (the retention cap was exceeded). */
+export interface RetentionOverflow {
+  /** The consumers that lost records, with their cursors at the time. */
+  consumers: { name: string; cursor: number }[];
+  /** Records at or below this seq that were not money records are gone. */
+  droppedThrough: number;
+  /** Size the journal would have had with every unread record kept (bytes). */
+  wouldBeBytes: number;
+  capBytes: number;
+}
+
+/**
+ * A reader of the journal by seq (the MQTT bridge): while it is registered, compaction keeps every record after its
+ * cursor (a retention floor), up to the journal's retention cap.
+ */
+export interface JournalConsumer {
+  readonly name: string;
+  /** The highest seq it has handled (records after it are kept for it). */
+  readonly cursor: number;
+  /** Moves the cursor forward (never back). */
+  advance(seq: number): void;
+  /** Unregisters: its floor no longer holds records. */
+  release(): void;
+}
+
 export interface Journal {
   /** The highest seq written so far (0 for an empty journal). */
   readonly lastSeq: number;
@@ -56,8 +81,16 @@ export interface Journal {
   since(after: number, limit?: number): JournalRecord[];
   /** The payout request and result stored under a client `transaction` id. */
   transaction(id: string): TransactionRecord | undefined;
-  /** Rewrites the file with what must be kept (pending credits, payouts) and renames it into place. */
+  /**
+   * Rewrites the file with what must be kept (pending credits, money-moving requests and outcomes, and every record
+   * after the lowest consumer cursor) and renames it into place.
+   */
   compact(): void;
+  /**
+   * Registers (or updates, by `name`) a consumer reading from `cursor`; `onOverflow` hears when a compaction had to
+   * drop records it had not read because the retention cap was exceeded.
+   */
+  retain(name: string, cursor: number, onOverflow?: (overflow: RetentionOverflow) => void): JournalConsumer;
   /** Releases the lock and the file. Idempotent. */
   close(): void;
 }
