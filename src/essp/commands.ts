@@ -61,6 +61,8 @@ export type {
   EscrowSizeArgs,
   CommsPassThroughArgs,
 } from './commands/spec.js';
+export { PAYOUT_ERROR_BYTES, ROUTE_CODES } from './commands/denominations.js';
+export { BAUD_RATES, BEZEL_TYPES } from './commands/setup.js';
 export { HOPPER_PAY_MODES, type HopperPayMode, type SetHopperOptionsResult } from './commands/hopper.js';
 export {
   COMMANDS,
@@ -68,5 +70,7 @@ export {
   type SspCommandName,
   type CommandArgs,
   type CommandResult,
+  type ReplyInput,
+  type DecodedArgs,
 } from './commands/table.js';
 export { allCommands, commandByCode, commandByName, encodeCommand } from './commands/lookup.js';

@@ -55,7 +55,7 @@ export const BAR_CODE_COMMANDS = {
     encryption: 'optional',
     description: 'currency/bar code inhibit register (bit clear = enabled)',
     ...noArgs('GET_BAR_CODE_INHIBIT_STATUS'),
-    encodeReply: (result: BarCodeInhibitResult) => Uint8Array.of(result.raw),
+    encodeReply: (result: Pick<BarCodeInhibitResult, 'raw'>) => Uint8Array.of(result.raw),
     decodeReply(data: Uint8Array) {
       const b = new ByteReader(data).u8('inhibit register');
       return { currencyRead: (b & 1) === 0, barCode: (b & 2) === 0, raw: b };
@@ -87,7 +87,7 @@ export const BAR_CODE_COMMANDS = {
     encryption: 'optional',
     description: 'last bar code ticket: status (none|escrow|stacked|rejected) and data',
     ...noArgs('GET_BAR_CODE_DATA'),
-    encodeReply: (result: BarCodeData) => encodeBarCodeData(result),
+    encodeReply: (result: Pick<BarCodeData, 'statusCode' | 'data'>) => encodeBarCodeData(result),
     decodeReply: (data: Uint8Array) => decodeBarCodeData(data),
   } satisfies CommandSpec<void, BarCodeData>,
 } as const;

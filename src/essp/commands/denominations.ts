@@ -27,17 +27,19 @@ import type {
 } from './spec.js';
 import { okReply, v6, argCurrency, outOfRange, readOption, PAY, TEST } from './build.js';
 
+/** Payout family F5 error bytes (M222 p.88): the byte after COMMAND_CANNOT_BE_PROCESSED. */
+export const PAYOUT_ERROR_BYTES = { notEnoughValue: 1, cannotPayExact: 2, busy: 3, disabled: 4 } as const;
 export const PAYOUT_REASONS = {
-  1: 'not enough value in the device',
-  2: 'cannot pay the exact amount',
-  3: 'device busy',
-  4: 'device disabled',
+  [PAYOUT_ERROR_BYTES.notEnoughValue]: 'not enough value in the device',
+  [PAYOUT_ERROR_BYTES.cannotPayExact]: 'cannot pay the exact amount',
+  [PAYOUT_ERROR_BYTES.busy]: 'device busy',
+  [PAYOUT_ERROR_BYTES.disabled]: 'device disabled',
 };
 export const PAYOUT_CODES = {
-  1: ErrorCode.NotEnoughValue,
-  2: ErrorCode.CannotPayExact,
-  3: ErrorCode.DeviceBusy,
-  4: ErrorCode.DeviceDisabled,
+  [PAYOUT_ERROR_BYTES.notEnoughValue]: ErrorCode.NotEnoughValue,
+  [PAYOUT_ERROR_BYTES.cannotPayExact]: ErrorCode.CannotPayExact,
+  [PAYOUT_ERROR_BYTES.busy]: ErrorCode.DeviceBusy,
+  [PAYOUT_ERROR_BYTES.disabled]: ErrorCode.DeviceDisabled,
 };
 export const ROUTE_REASONS = { 1: 'no payout connected', 2: 'invalid currency', 3: 'payout device failure' };
 export const ENABLE_PAYOUT_REASONS = {
@@ -55,15 +57,19 @@ export const NOTE_FLOAT_REASONS = {
 };
 export const NOTE_FLOAT_CODES = { 3: ErrorCode.DeviceBusy, 4: ErrorCode.DeviceDisabled };
 
-export const ROUTES: Readonly<Record<number, RouteName>> = {
-  0x00: 'payout',
-  0x01: 'cashbox',
-  0x11: 'recycler1',
-  0x12: 'recycler2',
-  0x13: 'recycler3',
-  0x14: 'recycler4',
-  0x15: 'cassette',
+/** Route bytes of SET/GET_DENOMINATION_ROUTE (research §3.4, §3.10), by name. */
+export const ROUTE_CODES: Readonly<Record<RouteName, number>> = {
+  payout: 0x00,
+  cashbox: 0x01,
+  recycler1: 0x11,
+  recycler2: 0x12,
+  recycler3: 0x13,
+  recycler4: 0x14,
+  cassette: 0x15,
 };
+export const ROUTES: Readonly<Record<number, RouteName>> = Object.fromEntries(
+  Object.entries(ROUTE_CODES).map(([name, byte]) => [byte, name as RouteName]),
+);
 
 export function routeByte(name: string, route: unknown): number {
   if (typeof route === 'number' && Number.isInteger(route) && route >= 0 && route <= 255) return route;

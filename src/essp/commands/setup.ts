@@ -192,7 +192,7 @@ export const SETUP_COMMANDS = {
     encryption: 'optional',
     description: 'reason of the last note reject',
     ...noArgs('LAST_REJECT_CODE'),
-    encodeReply: (result: RejectReason) => Uint8Array.of(result.code & 0xff),
+    encodeReply: (result: Pick<RejectReason, 'code'>) => Uint8Array.of(result.code & 0xff),
     decodeReply: (data: Uint8Array) => decodeRejectReason(new ByteReader(data).u8('reject code')),
   } satisfies CommandSpec<void, RejectReason>,
   HOLD: simple('HOLD', 0x18, 'keep the escrowed note (restarts the escrow time-out)'),

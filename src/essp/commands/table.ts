@@ -29,3 +29,11 @@ export const COMMANDS: SspCommands = TABLE;
 export type SspCommandName = keyof SspCommands;
 export type CommandArgs<N extends SspCommandName> = SspCommands[N] extends CommandSpec<infer A> ? A : never;
 export type CommandResult<N extends SspCommandName> = SspCommands[N] extends CommandSpec<unknown, infer R> ? R : never;
+/**
+ * What the reply encoder of command N takes: the simulator's handler result. It may be less than the decoded
+ * `CommandResult<N>` (fields the host derives, such as names for codes, are left out).
+ */
+export type ReplyInput<N extends SspCommandName> = Parameters<(typeof TABLE)[N]['encodeReply']>[0];
+
+/** What the argument decoder of command N gives the simulator (may be more precise than `CommandArgs<N>`). */
+export type DecodedArgs<N extends SspCommandName> = ReturnType<(typeof TABLE)[N]['decodeArgs']>;

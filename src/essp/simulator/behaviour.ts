@@ -7,19 +7,33 @@
  * SETUP_REQUEST differently, add PAYOUT_AMOUNT, ...), without touching the link layer or the note path.
  */
 import type { Clock } from '../../core/clock.js';
-import type { SspContext } from '../commands.js';
+import type { DecodedArgs, ReplyInput, SspCommandName, SspContext } from '../commands.js';
 import type { EventQueue, SimEvent } from './event-queue.js';
 import type { DeviceProfile, NoteTiming } from './profiles.js';
 
-/** A command as the behaviours see it: code, name (from the tables), argument bytes, and whether it came encrypted. */
-export interface SimCommand {
+/** A command as the behaviours see it: its table name, its arguments decoded through the table, the raw bytes. */
+export interface SimCommand<N extends SspCommandName = SspCommandName> {
   code: number;
-  name: string;
-  args: Uint8Array;
+  name: N;
+  args: DecodedArgs<N>;
+  /** The argument bytes as received (after the code byte). */
+  raw: Uint8Array;
   encrypted: boolean;
 }
 
-/** What the behaviours may read and change in the device core. */
+/** What a handler returns to let the next behaviour answer the command. */
+export const PASS: unique symbol = Symbol('pass');
+export type Pass = typeof PASS;
+
+/**
+ * Answers one command: the typed result the table encodes after F0, or PASS. A refusal is thrown as a typed error
+ * (see replies.ts); the simulator turns it into the generic reply (F3, F4, F5 + error byte, F8, ...) in one place.
+ */
+export type Handler<N extends SspCommandName> = (args: DecodedArgs<N>, command: SimCommand<N>) => ReplyInput<N> | Pass;
+
+/** Handlers by command name: a misspelt name or a wrong result type does not compile. */
+export type Handlers = { readonly [N in SspCommandName]?: Handler<N> };
+
 export interface SimCore {
   readonly profile: DeviceProfile;
   readonly clock: Clock;
@@ -39,32 +53,15 @@ export interface SimCore {
   note(message: string): void;
 }
 
-/** The reply to a command: the generic code first (0xF0 OK, 0xF5 ...), then the data. */
-export type SimReply = Uint8Array;
-
-/** Generic reply codes (the tables' SspGeneric has the same values). */
-export const Generic = {
-  Ok: 0xf0,
-  UnknownCommand: 0xf2,
-  WrongParameters: 0xf3,
-  ParameterOutOfRange: 0xf4,
-  CannotProcess: 0xf5,
-  Fail: 0xf8,
-  KeyNotSet: 0xfa,
-} as const;
-
-/** OK followed by `data`. */
-export function okReply(data: Uint8Array): SimReply {
-  const out = new Uint8Array(1 + data.length);
-  out[0] = Generic.Ok;
-  out.set(data, 1);
-  return out;
-}
-
 export interface SimBehaviour {
   readonly name: string;
-  /** Answers a command, or returns undefined to let the next behaviour (and finally COMMAND_NOT_KNOWN) answer. */
-  handle?(command: SimCommand): SimReply | undefined;
+  /**
+   * The commands this behaviour answers. Asked once, when the simulator is built; a command goes to the handlers of
+   * the behaviours in order until one does not PASS (none: COMMAND_NOT_KNOWN).
+   */
+  handlers?(): Handlers;
+  /** Called before every executed (not replayed) command, whoever answers it. */
+  beforeCommand?(): void;
   /** Called before a new (not replayed) POLL / POLL_WITH_ACK collects its events. */
   beforePoll?(): void;
   /** Called with the events a poll reply carried. */

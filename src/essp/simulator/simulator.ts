@@ -15,58 +15,32 @@
  * - No command for 10 s: the device disables itself and rejects a note held in escrow.
  */
 import { EventEmitter } from 'node:events';
-import { bytesEqual, ByteReader, u64le } from '../../core/bytes.js';
+import { bytesEqual } from '../../core/bytes.js';
 import { systemClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import { ErrorCode, KioskbusError, toKioskbusError } from '../../core/errors.js';
 import { createLogger } from '../../core/log.js';
 import { MemoryTransport } from '../../transport/memory.js';
 import type { Transport } from '../../transport/types.js';
 import { commandByCode, type SspContext } from '../commands.js';
-import {
-  buildAesKey,
-  decryptPacket,
-  DEFAULT_FIXED_KEY,
-  encryptPacket,
-  isProbablePrime,
-  slaveKeyExchange,
-  SSP_MAX_ENCRYPTED_DATA,
-  SSP_STEX,
-} from '../crypto.js';
-import { encodeBuildRevision, encodeSerialNumber, encodeVersionText } from '../decoders.js';
+import { decryptPacket, DEFAULT_FIXED_KEY, encryptPacket, SSP_MAX_ENCRYPTED_DATA, SSP_STEX } from '../crypto.js';
 import { encodeEvent, eventSpecByName, type SspEvent } from '../events.js';
-import { encodeFrame, SspFrameDecoder, type SspFrame } from '../frame.js';
-import {
-  Generic,
-  okReply,
-  type PowerUpOptions,
-  type SimBehaviour,
-  type SimCommand,
-  type SimCore,
-  type SimReply,
-} from './behaviour.js';
+import { SspGeneric } from '../generic.js';
+import { frameErrorToKioskbusError } from '../../core/framer.js';
+import { encodeFrame, SspFramer, type SspFrame } from '../frame.js';
+import { PASS, type Handlers, type PowerUpOptions, type SimBehaviour, type SimCore } from './behaviour.js';
+import { KeyExchange } from './key-exchange.js';
 import { ManualExtras } from './manual-extras.js';
 import { EventQueue, type SimEvent } from './event-queue.js';
-import {
-  DEFAULT_TIMING,
-  profileFor,
-  type DeviceProfile,
-  type NoteTiming,
-  type SimChannel,
-  type SimDeviceName,
-} from './profiles.js';
-import type { PayoutSimOptions } from './payout/types.js';
-import { NoteValidator, type InsertNoteOptions, type InsertResult, type ValidatorState } from './validator.js';
+import { DEFAULT_TIMING, profileFor, type DeviceProfile, type NoteTiming } from './profiles.js';
+import { answerCommand, cannotProcess, fail, genericOnly, outOfRange } from './replies.js';
+import type { SimulatorEventMap, SimulatorState, SimulatorStats, SspSimulatorOptions } from './simulator-types.js';
+import { NoteValidator, type InsertNoteOptions, type InsertResult } from './validator.js';
+
+export type { SimulatorEventMap, SimulatorState, SimulatorStats, SspSimulatorOptions } from './simulator-types.js';
 
 const log = createLogger('essp:sim');
 
-const OK = Generic.Ok;
-const UNKNOWN_COMMAND = Generic.UnknownCommand;
-const WRONG_PARAMETERS = Generic.WrongParameters;
-const PARAMETER_OUT_OF_RANGE = Generic.ParameterOutOfRange;
-const CANNOT_PROCESS = Generic.CannotProcess;
-const FAIL = Generic.Fail;
-const KEY_NOT_SET = Generic.KeyNotSet;
-const SOFTWARE_ERROR = 0xf6;
+const OK = SspGeneric.Ok;
 
 const SYNC = 0x11;
 /** Events that carry credit information: on a keyed link a reply holding one is always encrypted (GA138). */
@@ -83,95 +57,6 @@ const ALLOWED_WITHOUT_KEY = new Set([0x11, 0x4a, 0x4b, 0x4c]);
 /** Default reply latency on real links (serial, TCP, pty): a 6-byte reply at 9600 8N2 takes ~7 ms. */
 export const DEFAULT_REPLY_LATENCY_MS = 5;
 export const WATCHDOG_MS = 10_000;
-
-export interface SspSimulatorOptions {
-  device: SimDeviceName;
-  /** SSP address (default: the profile's, 0 for validators). */
-  address?: number;
-  /**
-   * Delay before each reply, on the clock. Default: 0 on an in-memory transport, 5 ms on real links (the older JS
-   * library loses replies that come back faster than its drain callback).
-   */
-  replyLatencyMs?: number;
-  /** Alias of `replyLatencyMs` (contract name). */
-  latencyMs?: number;
-  clock?: Clock;
-  /** Fixed part of the AES key (default 0x0123456701234567). */
-  fixedKey?: bigint;
-  /** Replaces the profile's channel set. */
-  channels?: SimChannel[];
-  /** Protocol version at power-up (default min(6, max)); HOST_PROTOCOL_VERSION may raise it up to the max. */
-  protocolVersion?: number;
-  /** Highest protocol version accepted (default: the profile's). */
-  maxProtocolVersion?: number;
-  serialNumber?: number;
-  /** 4 ASCII digits of SETUP_REQUEST ("0430"). */
-  firmware?: string;
-  /** Random source in [0, 1) for the DH secret and the packet packing (tests: deterministic). */
-  random?: () => number;
-  /** Note path timing overrides (ms). */
-  timing?: Partial<NoteTiming>;
-  /** No-command watchdog (default 10 000 ms). */
-  watchdogMs?: number;
-  /** Notes in the cashbox before STACKER_FULL. */
-  cashboxCapacity?: number;
-  /** Command codes this unit answers with COMMAND_NOT_KNOWN (an older firmware, e.g. `[0x56]`: no POLL_WITH_ACK). */
-  unsupportedCommands?: readonly number[];
-  /** Payout devices: initial levels, routes, timing (see payout/types.ts). */
-  payout?: PayoutSimOptions;
-}
-
-export interface SimulatorStats {
-  /** Frames addressed to this device (good CRC). */
-  frames: number;
-  /** Commands executed (not replayed). */
-  commands: number;
-  /** Retransmissions answered with the stored reply. */
-  replays: number;
-  /** Retransmissions whose bytes differed from the first transmission (answered with the stored reply anyway). */
-  replaysWithOtherBytes: number;
-  syncs: number;
-  /** Encrypted packets dropped: bad inner CRC or length. */
-  decryptErrors: number;
-  /** Encrypted packets dropped: wrong eCOUNT. */
-  countErrors: number;
-  /** Frames for other addresses. */
-  otherAddress: number;
-  /** Frames received while the device was rebooting. */
-  whileResetting: number;
-  /** Frames dropped by the decoders (bad CRC, bad frame). */
-  badFrames: number;
-}
-
-export interface SimulatorState {
-  device: SimDeviceName;
-  model: string;
-  address: number;
-  /** False while the device reboots (RESET, power cycle). */
-  powered: boolean;
-  enabled: boolean;
-  protocolVersion: number;
-  /** A key is negotiated. */
-  encrypted: boolean;
-  /** The eCOUNT the next encrypted command must carry. */
-  count: number;
-  /** Sequence flag of the last answered command (undefined after SYNC and power-up). */
-  lastSeq: 0 | 1 | undefined;
-  validator: ValidatorState;
-  pendingEvents: readonly SimEvent[];
-  awaitingAck: readonly SimEvent[];
-}
-
-export interface SimulatorEventMap {
-  /** A command was executed (`replayed` ones were answered from the stored reply). */
-  command: [info: { name: string; code: number; encrypted: boolean; replayed: boolean; reply: number | undefined }];
-  /** An event was queued for the next poll. */
-  event: [event: SimEvent];
-  /** Something happened to the device (human-readable, for the CLI). */
-  note: [message: string];
-  /** Bad bytes from the host (framing, decryption, counter); the device goes on. */
-  error: [error: KioskbusError];
-}
 
 function randomBytesFrom(random: () => number): (n: number) => Uint8Array {
   return (n) => {
@@ -220,16 +105,16 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
   private readonly watchdogMs: number;
   private readonly serialNumber: number;
   private readonly core: SimCore;
+  private readonly keys: KeyExchange;
+  /** Who answers a command, in order: the core, the behaviours, then the last word (see replies.ts). */
+  private readonly handlerChain: readonly Handlers[];
 
-  private fixedKey: bigint;
   private protocol: number;
   private enabled = false;
   private powered = true;
   private lastSeq: 0 | 1 | undefined;
   private lastRaw: Uint8Array | undefined;
   private lastReply: Uint8Array | undefined;
-  private generator: bigint | undefined;
-  private modulus: bigint | undefined;
   private key: Uint8Array | undefined;
   private count = 0;
   private readonly timers = new Set<TimerHandle>();
@@ -275,8 +160,21 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
     this.latency = latency;
     this.watchdogMs = options.watchdogMs ?? WATCHDOG_MS;
     this.serialNumber = this.profile.serialNumber;
-    this.fixedKey = options.fixedKey ?? DEFAULT_FIXED_KEY;
     this.randomBytes = options.random ? randomBytesFrom(options.random) : undefined;
+    this.keys = new KeyExchange(options.fixedKey ?? DEFAULT_FIXED_KEY, this.randomBytes, {
+      keyAgreed: (aesKey) => {
+        this.afterReply = () => {
+          this.key = aesKey;
+          this.count = 0;
+          this.core.note('key negotiated, encryption on (eCOUNT 0)');
+        };
+      },
+      resetRequested: () => {
+        this.afterReply = () => {
+          this.reboot({});
+        };
+      },
+    });
     this.events = new EventQueue((event) => this.emit('event', event));
 
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the core is a view onto this simulator
@@ -314,6 +212,12 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
       this.validator,
       new ManualExtras(this.core),
     ];
+    this.handlerChain = [
+      this.coreHandlers(),
+      ...this.behaviours.map((b) => b.handlers?.() ?? {}),
+      // a sub-device serial number nobody answered: there is no such sub-device
+      { GET_SERIAL_NUMBER: () => outOfRange('no such sub-device') },
+    ];
     this.events.push({ name: 'SLAVE_RESET' });
   }
 
@@ -330,9 +234,9 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
         }
       });
     };
-    const decoder = new SspFrameDecoder({
-      frame: (frame, raw) => {
-        const reply = this.respond(frame, raw);
+    const decoder = new SspFramer({
+      frame: (frame) => {
+        const reply = this.respond(frame, frame.raw);
         if (!reply) return;
         if (latency > 0) {
           this.clock.setTimeout(() => {
@@ -341,8 +245,10 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
         } else send(reply);
       },
       error: (error) => {
+        // bytes between frames are no frame at all; dropped frames (bad CRC, bad length) are counted and reported
+        if (error.kind === 'garbage') return;
         this.stats.badFrames += 1;
-        if (this.listenerCount('error') > 0) this.emit('error', error);
+        if (this.listenerCount('error') > 0) this.emit('error', frameErrorToKioskbusError(error, 'eSSP'));
       },
     });
     const onData = (chunk: Uint8Array): void => {
@@ -407,7 +313,7 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
     if (data[0] === SSP_STEX) {
       const key = this.key;
       if (!key) {
-        return this.finish(frame, rawBytes, Uint8Array.of(KEY_NOT_SET));
+        return this.finish(frame, rawBytes, genericOnly(SspGeneric.KeyNotSet));
       }
       let packet;
       try {
@@ -452,11 +358,12 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
       if (this.listenerCount('error') > 0) {
         this.emit('error', toKioskbusError(error, ErrorCode.SoftwareError, { raw: commandData }));
       }
-      replyData = Uint8Array.of(SOFTWARE_ERROR);
+      replyData = genericOnly(SspGeneric.SoftwareError);
     }
     const forced = this.encryptReply;
     this.encryptReply = false;
-    if ((encrypted || forced) && replyData.length > SSP_MAX_ENCRYPTED_DATA) replyData = Uint8Array.of(SOFTWARE_ERROR);
+    if ((encrypted || forced) && replyData.length > SSP_MAX_ENCRYPTED_DATA)
+      replyData = genericOnly(SspGeneric.SoftwareError);
     let out = replyData;
     if ((encrypted || forced) && keyBefore) {
       // A credit-bearing reply to a plain command is encrypted as if the command had been (eCOUNT + 1): the host's
@@ -491,22 +398,22 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
     return { protocolVersion: this.protocol, unitType: this.profile.unitType, channels: this.profile.channels };
   }
 
-  private execute(data: Uint8Array, encrypted: boolean): SimReply {
+  private execute(data: Uint8Array, encrypted: boolean): Uint8Array {
     const code = data[0] ?? 0;
-    const args = data.subarray(1);
     const spec = commandByCode(code);
     const name = spec?.name ?? `0x${code.toString(16).padStart(2, '0')}`;
     this.stats.commands += 1;
-    let reply: SimReply;
+    let reply: Uint8Array;
     if (!spec || !this.profile.commands.has(code)) {
-      reply = Uint8Array.of(UNKNOWN_COMMAND);
+      reply = genericOnly(SspGeneric.UnknownCommand);
     } else if (this.profile.features.requiresKey && !this.key && !ALLOWED_WITHOUT_KEY.has(code)) {
-      reply = Uint8Array.of(KEY_NOT_SET);
+      reply = genericOnly(SspGeneric.KeyNotSet);
     } else if (spec.encryption === 'required' && !encrypted) {
       // GA973 (routing, payout enable/disable): "if the command was sent unencrypted then Parameter Out Of Range"
-      reply = Uint8Array.of(PARAMETER_OUT_OF_RANGE);
+      reply = genericOnly(SspGeneric.ParameterOutOfRange);
     } else {
-      reply = this.dispatch({ code, name, args, encrypted });
+      for (const b of this.behaviours) b.beforeCommand?.();
+      reply = answerCommand(spec, data.subarray(1), encrypted, this.context(), this.handlerChain);
     }
     if (this.listenerCount('command') > 0) {
       this.emit('command', { name, code, encrypted, replayed: false, reply: reply[0] });
@@ -514,126 +421,52 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
     return reply;
   }
 
-  private dispatch(command: SimCommand): SimReply {
-    const generic = this.handleGeneric(command);
-    if (generic) return generic;
-    for (const behaviour of this.behaviours) {
-      try {
-        const reply = behaviour.handle?.(command);
-        if (reply) return reply;
-      } catch (error) {
-        log('%s failed in %s: %o', command.name, behaviour.name, error);
-        return Uint8Array.of(WRONG_PARAMETERS);
-      }
-    }
-    return Uint8Array.of(UNKNOWN_COMMAND);
-  }
-
-  private handleGeneric(command: SimCommand): SimReply | undefined {
-    const { args } = command;
-    switch (command.name) {
-      case 'SYNC':
+  /** The commands the device core answers itself (link, enable, identity, key exchange). */
+  private coreHandlers(): Handlers {
+    return {
+      SYNC: () => {
         // SYNC inside an encrypted packet (the older library encrypts every command once it has a key)
         this.stats.syncs += 1;
         this.afterReply = () => {
           this.syncedEncrypted = true;
         };
-        return Uint8Array.of(OK);
-      case 'RESET':
+      },
+      RESET: () => {
         this.afterReply = () => {
           this.reboot({});
         };
-        return Uint8Array.of(OK);
-      case 'HOST_PROTOCOL_VERSION': {
-        if (args.length !== 1) return Uint8Array.of(WRONG_PARAMETERS);
-        const version = args[0] ?? 0;
-        if (version < 1 || version > this.maxProtocol) return Uint8Array.of(FAIL);
+      },
+      HOST_PROTOCOL_VERSION: ({ version }) => {
+        if (version < 1 || version > this.maxProtocol) fail(`protocol version 1..${this.maxProtocol}`);
         this.protocol = version;
-        return Uint8Array.of(OK);
-      }
-      case 'POLL':
-      case 'POLL_WITH_ACK':
-        return this.poll(command.name === 'POLL' ? 'poll' : 'pollWithAck', command.encrypted);
-      case 'EVENT_ACK':
-        return Uint8Array.of(this.events.ack() ? OK : CANNOT_PROCESS);
-      case 'ENABLE':
-        if (this.validator.state.jam) return Uint8Array.of(CANNOT_PROCESS);
+      },
+      POLL: (_, command) => this.poll('poll', command.encrypted),
+      POLL_WITH_ACK: (_, command) => this.poll('pollWithAck', command.encrypted),
+      EVENT_ACK: () => {
+        if (!this.events.ack()) cannotProcess(undefined, 'no events to acknowledge');
+      },
+      ENABLE: () => {
+        if (this.validator.state.jam) cannotProcess(undefined, 'jammed');
         this.enabled = true;
-        return Uint8Array.of(OK);
-      case 'DISABLE':
+      },
+      DISABLE: () => {
         this.enabled = false;
         for (const b of this.behaviours) b.disabled?.();
-        return Uint8Array.of(OK);
-      case 'GET_SERIAL_NUMBER':
-        if (args.length > 1) return Uint8Array.of(WRONG_PARAMETERS);
-        if (args.length === 1 && args[0] !== 0) {
-          // sub-devices (NV4000 recyclers, SMART Payout module, ...) are answered by the behaviours
-          for (const b of this.behaviours) {
-            const reply = b.handle?.(command);
-            if (reply) return reply;
-          }
-          return Uint8Array.of(PARAMETER_OUT_OF_RANGE);
-        }
-        return okReply(encodeSerialNumber(this.serialNumber));
-      case 'GET_FIRMWARE_VERSION':
-        return okReply(encodeVersionText(this.profile.firmwareVersion));
-      case 'GET_DATASET_VERSION':
-        return okReply(encodeVersionText(this.profile.datasetVersion));
-      case 'GET_BUILD_REVISION':
-        return okReply(
-          encodeBuildRevision(this.profile.buildRevision.map((b) => ({ unitType: b.type, revision: b.revision }))),
-        );
-      case 'SET_BAUD_RATE': {
-        if (args.length !== 2) return Uint8Array.of(WRONG_PARAMETERS);
-        if ((args[0] ?? 0) > 2 || (args[1] ?? 0) > 1) return Uint8Array.of(PARAMETER_OUT_OF_RANGE);
-        return Uint8Array.of(OK); // the simulated line has no baud rate
-      }
-      case 'SET_GENERATOR':
-      case 'SET_MODULUS': {
-        if (args.length !== 8) return Uint8Array.of(WRONG_PARAMETERS);
-        const value = new ByteReader(args).u64le();
-        if (value < 2n || !isProbablePrime(value)) return Uint8Array.of(PARAMETER_OUT_OF_RANGE);
-        if (command.name === 'SET_GENERATOR') this.generator = value;
-        else this.modulus = value;
-        return Uint8Array.of(OK);
-      }
-      case 'REQUEST_KEY_EXCHANGE': {
-        if (args.length !== 8) return Uint8Array.of(WRONG_PARAMETERS);
-        const generator = this.generator;
-        const modulus = this.modulus;
-        if (generator === undefined || modulus === undefined) return Uint8Array.of(FAIL);
-        const hostInter = new ByteReader(args).u64le();
-        const secret = this.randomBytes ? bytesToBigInt(this.randomBytes(4)) | 2n : undefined;
-        let result;
-        try {
-          result = slaveKeyExchange(generator, modulus, hostInter, secret);
-        } catch {
-          return Uint8Array.of(FAIL);
-        }
-        const aesKey = buildAesKey(this.fixedKey, result.key);
-        this.afterReply = () => {
-          this.key = aesKey;
-          this.count = 0;
-          this.core.note('key negotiated, encryption on (eCOUNT 0)');
-        };
-        return okReply(u64le(result.slaveInterKey));
-      }
-      case 'SET_FIXED_ENCRYPTION_KEY':
-        if (args.length !== 8) return Uint8Array.of(WRONG_PARAMETERS);
-        this.fixedKey = new ByteReader(args).u64le();
-        return Uint8Array.of(OK);
-      case 'RESET_FIXED_ENCRYPTION_KEY':
-        this.fixedKey = DEFAULT_FIXED_KEY;
-        this.afterReply = () => {
-          this.reboot({});
-        };
-        return Uint8Array.of(OK);
-      default:
-        return undefined;
-    }
+      },
+      // sub-devices (NV4000 recyclers, SMART Payout module, ...) are answered by the behaviours
+      GET_SERIAL_NUMBER: (a) => (a.device !== undefined && a.device !== 0 ? PASS : { serialNumber: this.serialNumber }),
+      GET_FIRMWARE_VERSION: () => ({ version: this.profile.firmwareVersion }),
+      GET_DATASET_VERSION: () => ({ version: this.profile.datasetVersion }),
+      GET_BUILD_REVISION: () => ({
+        revisions: this.profile.buildRevision.map((b) => ({ unitType: b.type, revision: b.revision })),
+      }),
+      // the table checks rate and persist byte; the simulated line has no baud rate
+      SET_BAUD_RATE: () => undefined,
+      ...this.keys.handlers(),
+    };
   }
 
-  private poll(mode: 'poll' | 'pollWithAck', encrypted: boolean): SimReply {
+  private poll(mode: 'poll' | 'pollWithAck', encrypted: boolean): SspEvent[] {
     for (const b of this.behaviours) b.beforePoll?.();
     const status: SimEvent[] = [];
     for (const b of this.behaviours) status.push(...(b.statusEvents?.() ?? []));
@@ -647,16 +480,8 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
     // be encrypted"
     if (!encrypted && keyed && taken.events.some((e) => CREDIT_EVENTS.has(e.name))) this.encryptReply = true;
     for (const b of this.behaviours) b.afterPoll?.(taken.events);
-    let size = 1;
-    for (const part of taken.bytes) size += part.length;
-    const out = new Uint8Array(size);
-    out[0] = OK;
-    let at = 1;
-    for (const part of taken.bytes) {
-      out.set(part, at);
-      at += part.length;
-    }
-    return out;
+    // the table's POLL reply encoder writes them again, to the bytes measured here
+    return taken.events.map(toSspEvent);
   }
 
   // ---- timers, watchdog, power -----------------------------------------------------------------------------------
@@ -719,8 +544,7 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
     this.protocol = this.defaultProtocol;
     this.key = undefined;
     this.count = 0;
-    this.generator = undefined;
-    this.modulus = undefined;
+    this.keys.reset();
     this.lastSeq = undefined;
     this.lastReply = undefined;
     this.lastRaw = undefined;
@@ -820,10 +644,4 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
       awaitingAck: [...this.events.awaitingAck],
     };
   }
-}
-
-function bytesToBigInt(bytes: Uint8Array): bigint {
-  let v = 0n;
-  for (const b of bytes) v = (v << 8n) | BigInt(b);
-  return v;
 }

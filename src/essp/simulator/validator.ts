@@ -11,34 +11,12 @@
  * here; the device core handles link, encryption and the generic commands.
  */
 import { ErrorCode, KioskbusError } from '../../core/errors.js';
-import {
-  Generic,
-  okReply,
-  type PowerUpOptions,
-  type SimBehaviour,
-  type SimCommand,
-  type SimCore,
-  type SimReply,
-} from './behaviour.js';
+import { BEZEL_TYPES } from '../commands.js';
+import { BAR_CODE_READERS, validatorSetup } from '../decoders.js';
+import type { Handlers, PowerUpOptions, SimBehaviour, SimCore } from './behaviour.js';
 import type { SimEvent } from './event-queue.js';
 import type { SimChannel } from './profiles.js';
-import {
-  BAR_CODE_READERS,
-  encodeBarCodeConfiguration,
-  encodeBarCodeData,
-  encodeChannelSecurity,
-  encodeChannelValues,
-  encodeCounters,
-  encodeSetupRequest,
-  encodeUnitData,
-  validatorSetup,
-} from '../decoders.js';
-
-const OK = Generic.Ok;
-const WRONG_PARAMETERS = Generic.WrongParameters;
-const PARAMETER_OUT_OF_RANGE = Generic.ParameterOutOfRange;
-const CANNOT_PROCESS = Generic.CannotProcess;
-const FAIL = Generic.Fail;
+import { cannotProcess, fail } from './replies.js';
 
 /** LAST_REJECT_CODE values the simulator produces (research §3.9). */
 export const RejectCode = {
@@ -475,114 +453,83 @@ export class NoteValidator implements SimBehaviour {
 
   // ---- commands --------------------------------------------------------------------------------------------------
 
-  handle(command: SimCommand): SimReply | undefined {
+  handlers(): Handlers {
     const s = this.state;
-    const args = command.args;
-    switch (command.name) {
-      case 'SETUP_REQUEST':
-        return okReply(encodeSetupRequest(this.setup()));
-      case 'UNIT_DATA': {
-        const p = this.core.profile;
-        return okReply(
-          encodeUnitData({
-            unitType: p.unitType,
-            firmware: p.firmware,
-            currency: p.country,
-            valueMultiplier: 1,
-            protocolVersion: this.core.protocolVersion,
-          }),
-        );
-      }
-      case 'CHANNEL_VALUE_REQUEST': {
+    const p = this.core.profile;
+    return {
+      SETUP_REQUEST: () => this.setup(),
+      UNIT_DATA: () => ({
+        unitType: p.unitType,
+        firmware: p.firmware,
+        currency: p.country,
+        valueMultiplier: 1,
+        protocolVersion: this.core.protocolVersion,
+      }),
+      CHANNEL_VALUE_REQUEST: () => {
         const setup = this.setup();
-        return okReply(
-          encodeChannelValues(
-            {
-              channelValues: setup.channelValues,
-              ...(setup.channelCurrencies ? { channelCurrencies: setup.channelCurrencies } : {}),
-              ...(setup.expandedValues ? { expandedValues: setup.expandedValues } : {}),
-              channels: [],
-            },
-            this.core.context(),
-          ),
-        );
-      }
-      case 'CHANNEL_SECURITY_DATA':
-        return okReply(encodeChannelSecurity({ levels: this.channels.map(() => 2) }));
-      case 'SET_CHANNEL_INHIBITS': {
-        const maxBytes = Math.max(2, Math.ceil(this.channels.length / 8));
-        if (args.length < 1 || args.length > Math.max(maxBytes, 4)) return Uint8Array.of(WRONG_PARAMETERS);
+        return {
+          channelValues: setup.channelValues,
+          ...(setup.channelCurrencies ? { channelCurrencies: setup.channelCurrencies } : {}),
+          ...(setup.expandedValues ? { expandedValues: setup.expandedValues } : {}),
+          channels: [],
+        };
+      },
+      CHANNEL_SECURITY_DATA: () => ({ levels: this.channels.map(() => 2) }),
+      SET_CHANNEL_INHIBITS: ({ channels }) => {
         const accepting = s.inhibits.some(Boolean);
-        s.inhibits = this.channels.map((_, i) => ((args[i >> 3] ?? 0) & (1 << (i & 7))) !== 0);
+        s.inhibits = this.channels.map((_, i) => channels[i] === true);
         // protocol >= 7: an enabled validator whose last channel was inhibited says so once (GA138 0xB5)
         if (accepting && !s.inhibits.some(Boolean) && this.core.enabled && this.core.protocolVersion >= 7) {
           this.core.events.push({ name: 'CHANNEL_DISABLE' });
         }
-        return Uint8Array.of(OK);
-      }
-      case 'REJECT_BANKNOTE': {
+      },
+      REJECT_BANKNOTE: () => {
         const note = s.note;
-        if (note?.phase !== 'escrow') return Uint8Array.of(CANNOT_PROCESS);
+        if (note?.phase !== 'escrow') cannotProcess(undefined, 'no note in escrow');
         this.startReject(note, RejectCode.RejectByHost);
-        return Uint8Array.of(OK);
-      }
-      case 'HOLD':
-        // The watchdog restart happens for every command; HOLD only says whether a note is held.
-        return Uint8Array.of(s.note?.phase === 'escrow' ? OK : FAIL);
-      case 'LAST_REJECT_CODE':
-        return Uint8Array.of(OK, s.lastRejectCode);
-      case 'DISPLAY_ON':
-      case 'DISPLAY_OFF':
-        s.display = command.name === 'DISPLAY_ON';
-        return Uint8Array.of(OK);
-      case 'CONFIGURE_BEZEL': {
-        if (args.length !== 4 && args.length !== 5) return Uint8Array.of(WRONG_PARAMETERS);
-        const type = args[4] ?? 0;
-        if ((args[3] ?? 0) > 1 || type > 2) return Uint8Array.of(PARAMETER_OUT_OF_RANGE);
-        s.bezel = { red: args[0] ?? 0, green: args[1] ?? 0, blue: args[2] ?? 0, volatile: args[3] === 0, type };
-        return Uint8Array.of(OK);
-      }
-      case 'GET_BAR_CODE_READER_CONFIGURATION':
-        return okReply(
-          encodeBarCodeConfiguration({
-            hardware: 'top',
-            enabled: BAR_CODE_READERS[s.barcode.enabled & 3] ?? 'none',
-            format: s.barcode.format,
-            numChar: s.barcode.characters,
-          }),
-        );
-      case 'SET_BAR_CODE_CONFIGURATION': {
-        if (args.length !== 3) return Uint8Array.of(WRONG_PARAMETERS);
-        const [enabled = 0, format = 0, characters = 0] = args;
-        if (enabled > 3 || format !== 1 || characters < 6 || characters > 24) {
-          return Uint8Array.of(PARAMETER_OUT_OF_RANGE);
-        }
-        s.barcode = { ...s.barcode, enabled, format, characters };
-        return Uint8Array.of(OK);
-      }
-      case 'GET_BAR_CODE_INHIBIT_STATUS':
-        return Uint8Array.of(OK, s.barcode.inhibit);
-      case 'SET_BAR_CODE_INHIBIT_STATUS':
-        if (args.length !== 1) return Uint8Array.of(WRONG_PARAMETERS);
-        s.barcode.inhibit = (args[0] ?? 0) | 0xfc;
-        return Uint8Array.of(OK);
-      case 'GET_BAR_CODE_DATA':
-        return okReply(
-          encodeBarCodeData(
-            s.barcode.last
-              ? { statusCode: s.barcode.last.status, data: s.barcode.last.data }
-              : { statusCode: 0, data: '' },
-          ),
-        );
-      case 'GET_COUNTERS': {
+      },
+      // The watchdog restart happens for every command; HOLD only says whether a note is held.
+      HOLD: () => {
+        if (s.note?.phase !== 'escrow') fail('no note in escrow');
+      },
+      LAST_REJECT_CODE: () => ({ code: s.lastRejectCode }),
+      DISPLAY_ON: () => {
+        s.display = true;
+      },
+      DISPLAY_OFF: () => {
+        s.display = false;
+      },
+      CONFIGURE_BEZEL: (a) => {
+        const type = a.type === undefined ? 0 : BEZEL_TYPES.indexOf(a.type);
+        s.bezel = { red: a.red, green: a.green, blue: a.blue, volatile: a.volatile, type };
+      },
+      GET_BAR_CODE_READER_CONFIGURATION: () => ({
+        hardware: 'top',
+        enabled: BAR_CODE_READERS[s.barcode.enabled & 3] ?? 'none',
+        format: s.barcode.format,
+        numChar: s.barcode.characters,
+      }),
+      SET_BAR_CODE_CONFIGURATION: (a) => {
+        s.barcode = {
+          ...s.barcode,
+          enabled: BAR_CODE_READERS.indexOf(a.enable),
+          format: a.format,
+          characters: a.numChar,
+        };
+      },
+      GET_BAR_CODE_INHIBIT_STATUS: () => ({ raw: s.barcode.inhibit }),
+      SET_BAR_CODE_INHIBIT_STATUS: (a) => {
+        s.barcode.inhibit = 0xfc | (a.currencyRead ? 0 : 1) | (a.barCode ? 0 : 2);
+      },
+      GET_BAR_CODE_DATA: () =>
+        s.barcode.last ? { statusCode: s.barcode.last.status, data: s.barcode.last.data } : { statusCode: 0, data: '' },
+      GET_COUNTERS: () => {
         const c = s.counters;
-        return okReply(encodeCounters({ counters: [c.stacked, c.stored, c.dispensed, c.transferred, c.rejected] }));
-      }
-      case 'RESET_COUNTERS':
+        return { counters: [c.stacked, c.stored, c.dispensed, c.transferred, c.rejected] };
+      },
+      RESET_COUNTERS: () => {
         s.counters = initialCounters();
-        return Uint8Array.of(OK);
-      default:
-        return undefined;
-    }
+      },
+    };
   }
 }

@@ -8,15 +8,12 @@
  * with the VALUE_ADDED option bit, VALUE_ADDED with the total at the end.
  */
 import { ErrorCode, KioskbusError } from '../../../core/errors.js';
-import { COMMANDS, type HopperOptions } from '../../commands.js';
-import { encodeSetupRequest } from '../../decoders.js';
-import { Generic, okReply, type SimCommand, type SimCore, type SimReply } from '../behaviour.js';
+import { COMMANDS, PAYOUT_ERROR_BYTES, ROUTE_CODES, type HopperOptions } from '../../commands.js';
+import type { Handlers, SimCore } from '../behaviour.js';
+import { cannotProcess, outOfRange } from '../replies.js';
 import type { SimEvent } from '../event-queue.js';
-import { DEFAULT_PAYOUT_TIMING, PayoutEngine, tableEvent, ROUTE_BYTES, type Denomination } from './engine.js';
+import { DEFAULT_PAYOUT_TIMING, PayoutEngine, tableEvent, type Denomination } from './engine.js';
 import type { PayoutSimOptions } from './types.js';
-
-const OK = Generic.Ok;
-const PARAMETER_OUT_OF_RANGE = Generic.ParameterOutOfRange;
 
 /** REG0 after a reset (M649 p.109): level check, high motor speed, high-efficiency split. */
 const DEFAULT_REG0 = 0b0010_0110;
@@ -25,9 +22,10 @@ export type CoinResult = { taken: true; to: 'store' | 'cashbox' } | { taken: fal
 
 export class CoinHopper extends PayoutEngine {
   readonly name: string;
-  /** REG0 / REG1 of SET_HOPPER_OPTIONS. */
-  reg0 = DEFAULT_REG0;
-  reg1 = 0;
+  /** The option registers of SET_HOPPER_OPTIONS (REG0 bits by name, REG1), as the table decodes them. */
+  options: Required<HopperOptions> = COMMANDS.GET_HOPPER_OPTIONS.decodeReply(Uint8Array.of(DEFAULT_REG0, 0), {
+    protocolVersion: 6,
+  });
   coinMechEnabled = true;
   coinMechErrors = false;
   /** Inhibited coin keys ("EUR:200"). */
@@ -43,8 +41,8 @@ export class CoinHopper extends PayoutEngine {
         containers: 1,
         capacity: options.capacity ?? 1000,
         lifo: false,
-        routes: [ROUTE_BYTES.payout, ROUTE_BYTES.cashbox],
-        defaultRoute: () => ROUTE_BYTES.payout,
+        routes: [ROUTE_CODES.payout, ROUTE_CODES.cashbox],
+        defaultRoute: () => ROUTE_CODES.payout,
         timing: { ...DEFAULT_PAYOUT_TIMING, itemMs: 150, cashboxMs: 100, ...options.timing },
         subDeviceSerials: {},
         needsPayoutEnable: false,
@@ -86,7 +84,7 @@ export class CoinHopper extends PayoutEngine {
         if (result.taken) added += value;
         if (i === values.length - 1) {
           this.feeding -= 1;
-          if ((this.reg0 & 0x80) !== 0 && added > 0) this.push(this.valuesEvent('VALUE_ADDED', added, currency));
+          if (this.options.valueAddedEvent && added > 0) this.push(this.valuesEvent('VALUE_ADDED', added, currency));
         }
       });
     });
@@ -104,73 +102,72 @@ export class CoinHopper extends PayoutEngine {
   }
 
   hopperOptions(): Required<HopperOptions> {
-    return COMMANDS.GET_HOPPER_OPTIONS.decodeReply(Uint8Array.of(this.reg0, this.reg1), this.ctx());
+    return { ...this.options };
   }
 
-  protected override command(command: SimCommand): SimReply | undefined {
-    const { args } = command;
-    const ctx = this.ctx();
-    switch (command.name) {
-      case 'SETUP_REQUEST': {
+  /** REG0 as the device holds it (the table's encoding of `options`). */
+  get reg0(): number {
+    return this.registers()[0] ?? 0;
+  }
+
+  get reg1(): number {
+    return this.options.reg1;
+  }
+
+  private registers(): Uint8Array {
+    return COMMANDS.GET_HOPPER_OPTIONS.encodeReply(this.options, this.ctx());
+  }
+
+  override handlers(): Handlers {
+    return {
+      ...super.handlers(),
+      SETUP_REQUEST: () => {
         const v6 = this.core.protocolVersion >= 6;
-        return okReply(
-          encodeSetupRequest({
-            kind: 'coin',
-            unitType: this.core.profile.unitType,
-            firmware: this.core.profile.firmware,
-            currency: this.currency,
-            protocolVersion: this.core.protocolVersion,
-            coinValues: this.denominations.map((d) => d.value),
-            ...(v6 ? { coinCurrencies: this.denominations.map((d) => d.currency) } : {}),
-            channels: [],
-          }),
-        );
-      }
-      case 'SET_DENOMINATION_LEVEL': {
-        const a = COMMANDS.SET_DENOMINATION_LEVEL.decodeArgs(args, ctx);
+        return {
+          kind: 'coin',
+          unitType: this.core.profile.unitType,
+          firmware: this.core.profile.firmware,
+          currency: this.currency,
+          protocolVersion: this.core.protocolVersion,
+          coinValues: this.denominations.map((d) => d.value),
+          ...(v6 ? { coinCurrencies: this.denominations.map((d) => d.currency) } : {}),
+          channels: [],
+        };
+      },
+      SET_DENOMINATION_LEVEL: (a) => {
         const d = this.denomination(a.value, a.currency ?? this.currency);
-        if (!d) return Uint8Array.of(PARAMETER_OUT_OF_RANGE);
-        if (this.busy()) return Uint8Array.of(Generic.CannotProcess, 3);
+        if (!d) outOfRange(`no coin ${a.value}`);
+        if (this.busy()) cannotProcess(PAYOUT_ERROR_BYTES.busy);
         this.adjustLevel(d, a.count);
-        return Uint8Array.of(OK);
-      }
-      case 'SET_COIN_MECH_INHIBITS': {
-        const a = COMMANDS.SET_COIN_MECH_INHIBITS.decodeArgs(args, ctx);
+      },
+      SET_COIN_MECH_INHIBITS: (a) => {
         const currency = a.currency ?? this.currency;
-        if (!this.denomination(a.value, currency)) return Uint8Array.of(PARAMETER_OUT_OF_RANGE);
+        if (!this.denomination(a.value, currency)) outOfRange(`no coin ${a.value}`);
         const k = `${currency}:${String(a.value)}`;
         if (a.inhibited) this.inhibitedCoins.add(k);
         else this.inhibitedCoins.delete(k);
-        return Uint8Array.of(OK);
-      }
-      case 'SET_COIN_MECH_GLOBAL_INHIBIT':
-        this.coinMechEnabled = COMMANDS.SET_COIN_MECH_GLOBAL_INHIBIT.decodeArgs(args, ctx).enable;
+      },
+      SET_COIN_MECH_GLOBAL_INHIBIT: (a) => {
+        this.coinMechEnabled = a.enable;
         this.push(this.simple(this.coinMechEnabled ? 'ATTACHED_COIN_MECH_ENABLED' : 'ATTACHED_COIN_MECH_DISABLED'));
-        return Uint8Array.of(OK);
-      case 'COIN_MECH_OPTIONS':
-        this.coinMechErrors = COMMANDS.COIN_MECH_OPTIONS.decodeArgs(args, ctx).ccTalk;
-        return Uint8Array.of(OK);
-      case 'SET_HOPPER_OPTIONS': {
-        if (args.length !== 2) return Uint8Array.of(Generic.WrongParameters);
-        this.reg0 = args[0] ?? 0;
-        this.reg1 = args[1] ?? 0;
+      },
+      COIN_MECH_OPTIONS: (a) => {
+        this.coinMechErrors = a.ccTalk;
+      },
+      SET_HOPPER_OPTIONS: (a) => {
+        this.options = { ...a };
         // the reply byte is the pay mode now in force: REG0 bit 0 (free pay) and bit 3 (cashbox coins in the split)
-        const freePay = (this.reg0 & 0x01) !== 0;
-        const mode =
-          (this.reg0 & 0x08) !== 0
-            ? freePay
-              ? 'freePayWithCashbox'
-              : 'highestSplitWithCashbox'
-            : freePay
-              ? 'freePay'
-              : 'highestSplit';
-        return okReply(COMMANDS.SET_HOPPER_OPTIONS.encodeReply({ mode }, ctx));
-      }
-      case 'GET_HOPPER_OPTIONS':
-        return Uint8Array.of(OK, this.reg0, this.reg1);
-      default:
-        return super.command(command);
-    }
+        const mode = a.cashBoxPayActive
+          ? a.payMode
+            ? 'freePayWithCashbox'
+            : 'highestSplitWithCashbox'
+          : a.payMode
+            ? 'freePay'
+            : 'highestSplit';
+        return { mode };
+      },
+      GET_HOPPER_OPTIONS: () => this.options,
+    };
   }
 
   /** SET_DENOMINATION_LEVEL: adds `count` coins (0 clears the level); the service put them in / took them out. */

@@ -14,8 +14,6 @@ export { CoinHopper, type CoinResult } from './coins.js';
 export {
   DEFAULT_PAYOUT_TIMING,
   PayoutEngine,
-  PayoutError,
-  ROUTE_BYTES,
   type Denomination,
   type Item,
   type Operation,

@@ -8,24 +8,19 @@
  * validator's NOTE_CLEARED_TO_CASHBOX): the host credits these (docs/essp-payout.md).
  */
 import type { SspEvent } from '../../events.js';
-import { encodeCounters } from '../../decoders.js';
-import { COMMANDS } from '../../commands.js';
-import { Generic, okReply, type PowerUpOptions, type SimCommand, type SimCore, type SimReply } from '../behaviour.js';
+import { PAYOUT_ERROR_BYTES, ROUTE_CODES } from '../../commands.js';
+import { PASS, type Handlers, type PowerUpOptions, type SimCore } from '../behaviour.js';
+import { cannotProcess } from '../replies.js';
 import type { NoteValidator } from '../validator.js';
 import {
   DEFAULT_PAYOUT_TIMING,
   PayoutEngine,
   tableEvent,
-  PayoutError,
-  ROUTE_BYTES,
   type Denomination,
   type EngineConfig,
   type Item,
 } from './engine.js';
 import type { PayoutSimOptions } from './types.js';
-
-const OK = Generic.Ok;
-const CANNOT_PROCESS = Generic.CannotProcess;
 
 export interface NoteRecyclerConfig {
   name: string;
@@ -53,7 +48,7 @@ export class NoteRecycler extends PayoutEngine {
       capacity: options.capacity ?? recycler.capacity,
       lifo: recycler.lifo,
       routes: recycler.routes,
-      defaultRoute: (d) => (recycler.payoutByDefault(d.value) ? ROUTE_BYTES.payout : ROUTE_BYTES.cashbox),
+      defaultRoute: (d) => (recycler.payoutByDefault(d.value) ? ROUTE_CODES.payout : ROUTE_CODES.cashbox),
       timing: { ...DEFAULT_PAYOUT_TIMING, ...options.timing },
       subDeviceSerials: recycler.subDeviceSerials,
       needsPayoutEnable: true,
@@ -119,24 +114,22 @@ export class NoteRecycler extends PayoutEngine {
     super.powerUp();
   }
 
-  protected override command(command: SimCommand): SimReply | undefined {
-    switch (command.name) {
-      case 'GET_COUNTERS': {
+  override handlers(): Handlers {
+    return {
+      ...super.handlers(),
+      GET_COUNTERS: () => {
         const v = this.validator.state.counters;
-        return okReply(
-          encodeCounters({
-            counters: [v.stacked, this.counters.stored, this.counters.dispensed, this.counters.transferred, v.rejected],
-          }),
-        );
-      }
-      case 'RESET_COUNTERS':
+        return {
+          counters: [v.stacked, this.counters.stored, this.counters.dispensed, this.counters.transferred, v.rejected],
+        };
+      },
+      RESET_COUNTERS: () => {
         this.counters.stored = 0;
         this.counters.dispensed = 0;
         this.counters.transferred = 0;
-        return undefined; // the validator resets its own counters and answers
-      default:
-        return super.command(command);
-    }
+        return PASS; // the validator resets its own counters and answers
+      },
+    };
   }
 }
 
@@ -165,49 +158,45 @@ export class Nv11Float extends NoteRecycler {
     return (this.containers[0] ?? []).map((i) => ({ ...i }));
   }
 
-  protected override command(command: SimCommand): SimReply | undefined {
-    const ctx = this.ctx();
-    switch (command.name) {
-      case 'GET_NOTE_POSITIONS': {
+  override handlers(): Handlers {
+    return {
+      ...super.handlers(),
+      GET_NOTE_POSITIONS: () => {
         const notes = this.containers[0] ?? [];
-        const result =
-          this.reportBy === 'value'
-            ? { count: notes.length, values: notes.map((n) => n.value) }
-            : { count: notes.length, channels: notes.map((n) => n.channel) };
-        return okReply(COMMANDS.GET_NOTE_POSITIONS.encodeReply(result, ctx));
-      }
-      case 'SET_VALUE_REPORTING_TYPE': {
-        const a = COMMANDS.SET_VALUE_REPORTING_TYPE.decodeArgs(command.args, ctx);
-        if (this.busy()) return Uint8Array.of(CANNOT_PROCESS, 3);
+        return this.reportBy === 'value'
+          ? { count: notes.length, values: notes.map((n) => n.value) }
+          : { count: notes.length, channels: notes.map((n) => n.channel) };
+      },
+      SET_VALUE_REPORTING_TYPE: (a) => {
+        if (this.busy()) cannotProcess(PAYOUT_ERROR_BYTES.busy);
         this.reportBy = a.reportBy;
-        return Uint8Array.of(OK);
-      }
-      case 'PAYOUT_NOTE':
-      case 'STACK_NOTE': {
-        const refusal = this.refusal();
-        if (refusal !== undefined) return Uint8Array.of(CANNOT_PROCESS, refusal);
-        const notes = this.containers[0] ?? [];
-        const top = notes[notes.length - 1];
-        if (!top) return Uint8Array.of(CANNOT_PROCESS, 2); // float empty
-        const payout = command.name === 'PAYOUT_NOTE';
-        this.start(payout ? 'payoutNote' : 'stackNote', top.currency, top.value, [
-          { item: top, container: 0, to: payout ? 'out' : 'cashbox' },
-        ]);
-        return Uint8Array.of(OK);
-      }
-      case 'PAYOUT_AMOUNT':
-      case 'PAYOUT_BY_DENOMINATION':
-      case 'FLOAT_AMOUNT':
-      case 'FLOAT_BY_DENOMINATION':
-        return undefined; // not on an NV11 (research §2 #4): the profile does not list them anyway
-      default:
-        return super.command(command);
-    }
+      },
+      PAYOUT_NOTE: () => {
+        this.moveTopNote('out');
+      },
+      STACK_NOTE: () => {
+        this.moveTopNote('cashbox');
+      },
+      // not on an NV11 (research §2 #4): the profile does not list them anyway
+      PAYOUT_AMOUNT: () => PASS,
+      PAYOUT_BY_DENOMINATION: () => PASS,
+      FLOAT_AMOUNT: () => PASS,
+      FLOAT_BY_DENOMINATION: () => PASS,
+    };
+  }
+
+  /** PAYOUT_NOTE / STACK_NOTE: the last note stored leaves (F5 2 when the float is empty). */
+  private moveTopNote(to: 'out' | 'cashbox'): void {
+    this.checkCanStart();
+    const notes = this.containers[0] ?? [];
+    const top = notes[notes.length - 1];
+    if (!top) cannotProcess(2, 'note float empty');
+    this.start(to === 'out' ? 'payoutNote' : 'stackNote', top.currency, top.value, [{ item: top, container: 0, to }]);
   }
 
   protected override refusal(): number | undefined {
-    if (!this.core.enabled || !this.payoutEnabled || this.outOfService) return PayoutError.Disabled;
-    if (this.busy()) return PayoutError.Busy;
+    if (!this.core.enabled || !this.payoutEnabled || this.outOfService) return PAYOUT_ERROR_BYTES.disabled;
+    if (this.busy()) return PAYOUT_ERROR_BYTES.busy;
     return undefined;
   }
 }

@@ -10,7 +10,7 @@
 import type { DeviceFeatures, DeviceProfile, SimChannel } from '../profiles.js';
 import { CoinHopper } from './coins.js';
 import { NoteRecycler, Nv11Float } from './notes.js';
-import { ROUTE_BYTES } from './engine.js';
+import { ROUTE_CODES } from '../../commands.js';
 
 export type PayoutDeviceName = 'smart-payout' | 'smart-hopper' | 'nv11' | 'nv4000' | 'smart-system';
 export const PAYOUT_DEVICE_NAMES: readonly PayoutDeviceName[] = [
@@ -114,7 +114,7 @@ export const PAYOUT_PROFILES: Readonly<Record<PayoutDeviceName, DeviceProfile>> 
         containers: 1,
         capacity: 80,
         lifo: false,
-        routes: [ROUTE_BYTES.payout, ROUTE_BYTES.cashbox],
+        routes: [ROUTE_CODES.payout, ROUTE_CODES.cashbox],
         payoutByDefault: (value) => value <= 2000,
         subDeviceSerials: { 0x01: 5522001 },
       }),
@@ -140,13 +140,13 @@ export const PAYOUT_PROFILES: Readonly<Record<PayoutDeviceName, DeviceProfile>> 
         capacity: 100,
         lifo: false,
         routes: [
-          ROUTE_BYTES.payout,
-          ROUTE_BYTES.cashbox,
-          ROUTE_BYTES.recycler1,
-          ROUTE_BYTES.recycler2,
-          ROUTE_BYTES.recycler3,
-          ROUTE_BYTES.recycler4,
-          ROUTE_BYTES.cassette,
+          ROUTE_CODES.payout,
+          ROUTE_CODES.cashbox,
+          ROUTE_CODES.recycler1,
+          ROUTE_CODES.recycler2,
+          ROUTE_CODES.recycler3,
+          ROUTE_CODES.recycler4,
+          ROUTE_CODES.cassette,
         ],
         payoutByDefault: (value) => value <= 5000,
         subDeviceSerials: { 0x11: 4000011, 0x12: 4000012, 0x13: 4000013, 0x14: 4000014, 0x15: 4000015 },
@@ -172,7 +172,7 @@ export const PAYOUT_PROFILES: Readonly<Record<PayoutDeviceName, DeviceProfile>> 
         containers: 1,
         capacity: 30,
         lifo: true,
-        routes: [ROUTE_BYTES.payout, ROUTE_BYTES.cashbox],
+        routes: [ROUTE_CODES.payout, ROUTE_CODES.cashbox],
         payoutByDefault: (value) => value === 1000,
         subDeviceSerials: { 0x01: 1100012 },
       }),

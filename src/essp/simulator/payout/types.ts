@@ -2,6 +2,7 @@
  * Options and shared shapes of the simulated payout devices (SMART Payout, SMART Hopper, NV11, NV4000, SMART
  * System). Money is integer minor units with an ISO 4217 code, everywhere.
  */
+import type { RouteName } from '../../commands.js';
 
 /** Durations of the payout mechanics, in ms on the simulator clock. */
 export interface PayoutTiming {
@@ -32,13 +33,11 @@ export interface InitialLevel {
   recycler?: number;
 }
 
-export type PayoutRoute = 'payout' | 'cashbox' | 'recycler1' | 'recycler2' | 'recycler3' | 'recycler4' | 'cassette';
-
 export interface PayoutSimOptions {
   /** Starting store levels (default: empty store). They are the `initial` of the money accounting. */
   levels?: readonly InitialLevel[];
   /** Starting routes by value (default per device: see the profile). */
-  routes?: readonly { value: number; currency?: string; route: PayoutRoute }[];
+  routes?: readonly { value: number; currency?: string; route: RouteName }[];
   timing?: Partial<PayoutTiming>;
   /** Items the store holds (SMART Payout 80, NV11 30, NV4000 100 per recycler, SMART Hopper 1000). */
   capacity?: number;
