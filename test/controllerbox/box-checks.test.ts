@@ -6,29 +6,15 @@
  * Host and simulator over a memory pair on fake timers; the line is damaged on cue (tamper) or by the seeded
  * FaultTransport.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { toHex } from '../../src/core/bytes.js';
 import { FaultTransport } from '../../src/transport/faults.js';
 import { encodeFrame, type CrcVariant } from '../../src/controllerbox/frame.js';
 import { SuspectFrameError } from '../../src/controllerbox/results.js';
 import { tamper, tamperFrames } from './helpers.js';
-import { boxRig, firsts, type BoxRig } from './rig.js';
+import { firsts, useBoxRigs } from './rig.js';
 
-const rigs: BoxRig[] = [];
-function rig(...args: Parameters<typeof boxRig>): BoxRig {
-  const r = boxRig(...args);
-  rigs.push(r);
-  return r;
-}
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(async () => {
-  for (const r of rigs.splice(0)) await r.close();
-  vi.useRealTimers();
-});
+const rig = useBoxRigs();
 
 const LOOP = { pollIntervalMs: 500, offlineAfterMs: 1500, timeoutMs: 200, statusSilenceMs: 5000 };
 const frameOf = (id: number, ...data: number[]): Uint8Array => encodeFrame(id, Uint8Array.of(...data));
@@ -195,7 +181,6 @@ describe('on a noisy host-to-box line (seeded faults)', () => {
       const lookAlike = /^(RESET \{\}|DISPENSE_CARD \{"tcd":[0-5]\})$/;
       expect(ran.filter((c) => !known.has(c) && !lookAlike.test(c))).toEqual([]);
       expect(sim.state.statusPolling).toBe(true);
-      rigs.splice(rigs.indexOf(r), 1);
       const closing = r.close();
       await vi.advanceTimersByTimeAsync(5000);
       await closing;

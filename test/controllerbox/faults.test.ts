@@ -2,21 +2,12 @@
  * Host and simulator on a noisy line (seeded FaultTransport, both directions): no credit is invented or doubled, every
  * bill the box delivered is credited exactly once, and each card is confirmed or reported uncertain.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FaultTransport } from '../../src/transport/faults.js';
 import { UncertainOutcomeError } from '../../src/controllerbox/host.js';
-import { boxRig, firsts, type BoxRig } from './rig.js';
+import { firsts, useBoxRigs } from './rig.js';
 
-const rigs: BoxRig[] = [];
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(async () => {
-  for (const r of rigs.splice(0)) await r.close();
-  vi.useRealTimers();
-});
+const rig = useBoxRigs();
 
 const NOTES = [10_000, 20_000, 50_000, 100_000, 200_000, 500_000];
 
@@ -24,12 +15,11 @@ describe('ControllerBox on a line with 1 % byte faults', () => {
   for (const seed of [1, 2, 3, 4]) {
     it(`seed ${seed}: bills credited once each, never invented; dispenses confirmed or uncertain`, async () => {
       const faults = { corrupt: 0.01, drop: 0.002, insert: 0.002, split: 0.2 };
-      const r = boxRig(
+      const r = rig(
         { timeoutMs: 200, dispenseConfirmMs: 2000 },
         { statusIntervalMs: 700, tcds: 2, cardsPerTcd: 200 },
         (t) => new FaultTransport(t, { seed, toDevice: faults, toHost: faults }),
       );
-      rigs.push(r);
       const { host, sim, seen } = r;
       await host.setStatusPolling(true).catch(() => undefined);
       let confirmed = 0;

@@ -10,15 +10,6 @@ export const BOX_EVENTS = [
   'cardEvent',
 ] as const satisfies readonly (keyof ControllerBoxHostEventMap)[];
 
-/** Those plus the diagnostics a test records. */
-export const RECORDED_EVENTS = [
-  ...BOX_EVENTS,
-  'unknown',
-  'frameError',
-  'crcDetected',
-  'error',
-] as const satisfies readonly (keyof ControllerBoxHostEventMap)[];
-
 /** Rewrites (or drops, when `fn` returns undefined) what one end of a memory pair writes: a line fault on cue. */
 export function tamper(
   end: { write(data: Uint8Array): Promise<void> },

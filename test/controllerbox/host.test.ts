@@ -1,15 +1,13 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseHex, toHex } from '../../src/core/bytes.js';
 import { ErrorCode, isKioskbusError, KioskbusError } from '../../src/core/errors.js';
-import { createMemoryPair, type MemoryTransport } from '../../src/transport/memory.js';
+import { createMemoryPair } from '../../src/transport/memory.js';
 import {
   ControllerBoxHost,
   ControllerBoxResultError,
   SuspectFrameError,
   encodeIssueDate,
   guessIssueDate,
-  type ControllerBoxHostEventMap,
-  type ControllerBoxHostOptions,
 } from '../../src/controllerbox/host.js';
 import {
   ALL_CRC_VARIANTS,
@@ -19,57 +17,15 @@ import {
   parseCrcSetting,
   type CrcVariant,
 } from '../../src/controllerbox/frame.js';
-import {
-  ControllerBoxSimulator,
-  type ControllerBoxSimulatorOptions,
-} from '../../src/controllerbox/simulator/simulator.js';
-import { RECORDED_EVENTS } from './helpers.js';
+import { ControllerBoxSimulator } from '../../src/controllerbox/simulator/simulator.js';
+import { useBoxRigs } from './rig.js';
 
-interface Rig {
-  host: ControllerBoxHost;
-  sim: ControllerBoxSimulator;
-  hostEnd: MemoryTransport;
-  boxEnd: MemoryTransport;
-  /** Every frame the host wrote, in hex. */
-  hostWrites: string[];
-  events: { [K in keyof ControllerBoxHostEventMap]?: ControllerBoxHostEventMap[K][0][] };
-}
-
-const rigs: Rig[] = [];
-
-function rig(hostOptions: ControllerBoxHostOptions = {}, simOptions: ControllerBoxSimulatorOptions = {}): Rig {
-  const [hostEnd, boxEnd] = createMemoryPair();
-  const host = new ControllerBoxHost(hostEnd, hostOptions);
-  const sim = new ControllerBoxSimulator({ dispenseDelayMs: 5, ...simOptions });
-  sim.attach(boxEnd);
-  const hostWrites: string[] = [];
-  hostEnd.onWrite = (bytes) => hostWrites.push(toHex(bytes));
-  const events: Rig['events'] = {};
-  const names: readonly (keyof ControllerBoxHostEventMap)[] = RECORDED_EVENTS;
-  const record = events as Record<string, unknown[]>;
-  const listen = host.on.bind(host) as (name: string, listener: (event: unknown) => void) => unknown;
-  for (const name of names) {
-    listen(name, (event) => {
-      (record[name] ??= []).push(event);
-    });
-  }
-  const r = { host, sim, hostEnd, boxEnd, hostWrites, events };
-  rigs.push(r);
-  return r;
-}
+const rig = useBoxRigs({ fakeTimers: false });
 
 /** Lets queued microtasks and 0 ms timers run (real timers). */
 async function settle(ms = 0): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
-
-afterEach(async () => {
-  vi.useRealTimers();
-  for (const r of rigs.splice(0)) {
-    r.sim.close();
-    await r.host.close();
-  }
-});
 
 describe('ControllerBox host <-> simulator: commands', () => {
   it('resets the box', async () => {

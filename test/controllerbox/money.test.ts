@@ -2,7 +2,7 @@
  * Money safety of the ControllerBox host against the real simulator, with line faults on cue (issue 10 items 7-9,
  * issue 13): phantom credits, damaged frames, the box's resends, doubtful dispenses.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { toHex } from '../../src/core/bytes.js';
 import { ErrorCode, isKioskbusError } from '../../src/core/errors.js';
 import { encodeFrame } from '../../src/controllerbox/frame.js';
@@ -10,23 +10,9 @@ import { ControllerBoxHost, SuspectFrameError, UncertainOutcomeError } from '../
 import { defaultBillDenominations } from '../../src/controllerbox/denominations.js';
 import { createMemoryPair } from '../../src/transport/memory.js';
 import { tamperFrames } from './helpers.js';
-import { boxRig, firsts, type BoxRig } from './rig.js';
+import { firsts, useBoxRigs } from './rig.js';
 
-const rigs: BoxRig[] = [];
-function rig(...args: Parameters<typeof boxRig>): BoxRig {
-  const r = boxRig(...args);
-  rigs.push(r);
-  return r;
-}
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(async () => {
-  for (const r of rigs.splice(0)) await r.close();
-  vi.useRealTimers();
-});
+const rig = useBoxRigs();
 
 const answer = (id: number, result: number): string => toHex(encodeFrame(id, Uint8Array.of(result)));
 

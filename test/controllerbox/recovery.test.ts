@@ -2,28 +2,14 @@
  * Power cuts and the recovery contract of the ControllerBox host (issue 10): the simulator's power cycle, the shared
  * life-cycle and poll loop (keep-alive, offline once, reopen with back-off, set-up again, online once), on fake timers.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ErrorCode, isKioskbusError } from '../../src/core/errors.js';
 import { FaultTransport } from '../../src/transport/faults.js';
 import { runScriptLine } from '../../src/controllerbox/simulator/script.js';
 import { tamperFrames } from './helpers.js';
-import { boxRig, firsts, type BoxRig } from './rig.js';
+import { firsts, useBoxRigs } from './rig.js';
 
-const rigs: BoxRig[] = [];
-function rig(...args: Parameters<typeof boxRig>): BoxRig {
-  const r = boxRig(...args);
-  rigs.push(r);
-  return r;
-}
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(async () => {
-  for (const r of rigs.splice(0)) await r.close();
-  vi.useRealTimers();
-});
+const rig = useBoxRigs();
 
 const LOOP = { pollIntervalMs: 500, offlineAfterMs: 1500, timeoutMs: 200, reopenMinMs: 250, reopenMaxMs: 2000 };
 

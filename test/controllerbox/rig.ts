@@ -1,4 +1,6 @@
+import { afterEach, beforeEach, vi } from 'vitest';
 import { toHex } from '../../src/core/bytes.js';
+import { BOX_EVENTS } from './helpers.js';
 import { createMemoryPair, type MemoryTransport } from '../../src/transport/memory.js';
 import type { Transport } from '../../src/transport/types.js';
 import {
@@ -12,6 +14,8 @@ import {
 } from '../../src/controllerbox/simulator/simulator.js';
 
 export type Recorded = { [K in keyof ControllerBoxHostEventMap]?: ControllerBoxHostEventMap[K][] };
+/** The first argument of each event, by name. */
+export type RecordedFirsts = { [K in keyof ControllerBoxHostEventMap]?: ControllerBoxHostEventMap[K][0][] };
 
 export interface BoxRig {
   host: ControllerBoxHost;
@@ -22,16 +26,13 @@ export interface BoxRig {
   hostWrites: string[];
   /** Every host event with its arguments, by name. */
   seen: Recorded;
+  /** Every host event's first argument, by name. */
+  events: RecordedFirsts;
   close(): Promise<void>;
 }
 
 const ALL_EVENTS: readonly (keyof ControllerBoxHostEventMap)[] = [
-  'deviceError',
-  'billAcceptorStatus',
-  'tcdStatus',
-  'rfidDetected',
-  'billAccepted',
-  'cardEvent',
+  ...BOX_EVENTS,
   'unknown',
   'frameError',
   'suspectFrame',
@@ -58,11 +59,14 @@ export function boxRig(
   const sim = new ControllerBoxSimulator({ dispenseDelayMs: 5, ...simOptions });
   sim.attach(boxEnd);
   const seen: Recorded = {};
+  const events: RecordedFirsts = {};
   const record = seen as Record<string, unknown[][]>;
+  const recordFirst = events as Record<string, unknown[]>;
   const listen = host.on.bind(host) as (name: string, listener: (...args: unknown[]) => void) => unknown;
   for (const name of ALL_EVENTS) {
     listen(name, (...args) => {
       (record[name] ??= []).push(args);
+      (recordFirst[name] ??= []).push(args[0]);
     });
   }
   return {
@@ -72,6 +76,7 @@ export function boxRig(
     boxEnd,
     hostWrites,
     seen,
+    events,
     async close() {
       sim.close();
       await host.close();
@@ -85,4 +90,25 @@ export function firsts<K extends keyof ControllerBoxHostEventMap>(
   name: K,
 ): ControllerBoxHostEventMap[K][0][] {
   return (seen[name] ?? []).map((args) => args[0]);
+}
+
+/**
+ * One rig list per test file: returns `rig(...)` (same arguments as `boxRig`), whose rigs are closed after each test;
+ * with `fakeTimers` (default) every test runs on vitest's fake timers.
+ */
+export function useBoxRigs(options: { fakeTimers?: boolean } = {}): (...args: Parameters<typeof boxRig>) => BoxRig {
+  const fake = options.fakeTimers ?? true;
+  const rigs: BoxRig[] = [];
+  beforeEach(() => {
+    if (fake) vi.useFakeTimers();
+  });
+  afterEach(async () => {
+    for (const r of rigs.splice(0)) await r.close();
+    vi.useRealTimers();
+  });
+  return (...args) => {
+    const r = boxRig(...args);
+    rigs.push(r);
+    return r;
+  };
 }
