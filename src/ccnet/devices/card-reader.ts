@@ -29,8 +29,10 @@ import {
   MoneyGuard,
   runMoneyCommand,
   StateWaiters,
+  uncertainError,
   type UncertainOutcome,
 } from './device-common.js';
+import { VendWatch } from './vend-watch.js';
 import { CcnetRuntime, startFailure, type CcnetLoopOptions } from './runtime.js';
 
 export interface CardReaderEventMap {
@@ -39,9 +41,16 @@ export interface CardReaderEventMap {
   cardReady: [];
   vendApproved: [];
   vendDenied: [];
-  /** MALFUNCTION (09H) with its error kind and sub-code. */
+  /** MALFUNCTION (09H) with its error kind and sub-code (a card error once; other kinds every POLL until cleared). */
   fault: [state: CardState];
-  /** A VEND REQUEST / REFUND whose answer was in doubt (it is never resent blindly). */
+  /** DELAYED (10H): the reader's full answer is not ready yet (dialing the bank); a vend goes on. */
+  delayed: [state: CardState];
+  /** BUSY (11H): the reader is busy with internal operations; it comes back to the state before. */
+  busy: [state: CardState];
+  /**
+   * A VEND REQUEST / REFUND whose answer was in doubt (it is never resent blindly), or whose result never came: the
+   * reader reported MALFUNCTION or came back INACTIVE before VEND OK / VEND FAILED, or `vend()` timed out.
+   */
   uncertain: [outcome: UncertainOutcome];
   offline: [error: KioskbusError];
   online: [];
@@ -67,7 +76,7 @@ const CARD_EVENTS = new Set(['VEND_OK', 'VEND_FAILED']);
 /** States that show a VEND REQUEST / REFUND running or done. */
 const VEND_STATES = new Set(['VENDING', 'VEND_OK', 'VEND_FAILED']);
 /** A reader with no vend running (a vend's result included). */
-const VEND_IDLE = new Set(['VEND_OK', 'VEND_FAILED', 'IDLING', 'DISABLED', 'INACTIVE']);
+const VEND_IDLE = new Set(['VEND_OK', 'VEND_FAILED', 'IDLING', 'DISABLED', 'INACTIVE', 'READY_FOR_TRANSACTION']);
 
 export type VendResult = 'approved' | 'denied';
 
@@ -91,6 +100,10 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
   private readonly repeats: RepeatFilter;
   /** One vend at a time. */
   private readonly money: MoneyGuard;
+  /** The vend between its ACK and its result. */
+  private readonly vendWatch: VendWatch;
+  /** The last vend that ended in doubt (for `vend()`). */
+  private vendDoubt: UncertainOutcome | undefined;
 
   constructor(
     readonly bus: CcnetBus,
@@ -133,6 +146,7 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
     this.loop = this.runtime.loop;
     this.repeats = new RepeatFilter(bus.link, this.address, options.repeatWindowMs, this.runtime.pollIntervalMs);
     this.money = new MoneyGuard(this.clock, VEND_IDLE, options.readyTimeoutMs);
+    this.vendWatch = new VendWatch(this.address);
   }
 
   /** Enables the reader again when it was enabled (after an outage or a set-up). */
@@ -266,6 +280,7 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
       guard: this.money,
     });
     this.accumulated.set(wallet, accumulated);
+    this.vendWatch.begin(def.name);
   }
 
   cancel(): Promise<VendCancelReply> {
@@ -305,11 +320,36 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
    * card must be ready).
    */
   async vend(price: Money, options: { wallet?: number; timeoutMs?: number } = {}): Promise<VendResult> {
-    const done = this.waitForState(['VEND_OK', 'VEND_FAILED'], options.timeoutMs ?? 60_000);
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const done = this.waitForState(['VEND_OK', 'VEND_FAILED', 'MALFUNCTION', 'INACTIVE'], timeoutMs);
     done.catch(() => undefined); // when the request itself fails, its error is the one reported
+    this.vendDoubt = undefined;
     await this.vendRequest(price, options.wallet ?? 0);
-    const s = await done;
-    return s.name === 'VEND_OK' ? 'approved' : 'denied';
+    let s: CardState;
+    try {
+      s = await done;
+    } catch (error) {
+      const outcome = this.vendWatch.timeout(this.state, timeoutMs);
+      if (!outcome) throw error;
+      this.emit('uncertain', outcome);
+      throw uncertainError(outcome);
+    }
+    if (s.name === 'VEND_OK') return 'approved';
+    if (s.name === 'VEND_FAILED') return 'denied';
+    // MALFUNCTION or INACTIVE before the result: reported as `uncertain` by the POLL handling
+    const doubt = this.takeVendDoubt();
+    if (doubt) throw uncertainError(doubt);
+    throw new KioskbusError(ErrorCode.DeviceError, `the card reader reported ${s.name} and no vend result`, {
+      address: this.address,
+      raw: s.raw,
+    });
+  }
+
+  /** The outcome of the last vend that ended in doubt (set by the POLL handling), once. */
+  private takeVendDoubt(): UncertainOutcome | undefined {
+    const doubt = this.vendDoubt;
+    this.vendDoubt = undefined;
+    return doubt;
   }
 
   waitForState(names: readonly string[], timeoutMs = 30_000): Promise<CardState> {
@@ -343,6 +383,11 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
     const previous = this.state;
     this.state = state;
     this.emit('state', state, previous);
+    const doubt = this.vendWatch.observe(state);
+    if (doubt) {
+      this.vendDoubt = doubt;
+      this.emit('uncertain', doubt);
+    }
     this.waiters.notify(state);
     if (state.code === 0x01 && previous !== undefined && previous.code !== 0x01) this.runtime.powerUpSeen();
     switch (state.name) {
@@ -357,6 +402,12 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
         break;
       case 'MALFUNCTION':
         this.emit('fault', state);
+        break;
+      case 'DELAYED':
+        this.emit('delayed', state);
+        break;
+      case 'BUSY':
+        this.emit('busy', state);
         break;
       default:
         break;

@@ -194,7 +194,8 @@ async function inspectAfterDoubt(
   };
 }
 
-function uncertainError(o: UncertainOutcome): KioskbusError {
+/** The UNCERTAIN error of an outcome (its context holds what is known). */
+export function uncertainError(o: UncertainOutcome): KioskbusError {
   const verdict =
     o.evidence === 'executed'
       ? `the device shows it ran (states seen: ${o.statesSeen.join(', ')})`

@@ -2,7 +2,10 @@
  * Card reader (04) simulator: INACTIVE → SETUP → DISABLED → ENABLE → IDLING; a card tapped with wallets
  * (currency, balance, decimals); BEGIN SESSION → READY FOR TRANSACTION; VEND REQUEST → VENDING → VEND OK
  * (balance drawn) or VEND FAILED (insufficient funds or `denyNext`); refunds, cancel, session complete. A
- * VEND REQUEST whose accumulated amount was already processed (host resend) is not drawn twice.
+ * VEND REQUEST whose accumulated amount was already processed (host resend) is not drawn twice. The spec's other
+ * states on demand: MALFUNCTION (09H; a card error is transient, shown once, communications errors and reader
+ * failures are held until cleared; either aborts a vend in progress, not drawn), DELAYED (10H, a vend waiting for
+ * the bank) and BUSY (11H, internal operations: commands other than POLL are refused meanwhile).
  */
 import { CARD_COMMANDS, type CommandDef, type VendRequestArgs } from '../commands.js';
 import type { Identification } from '../codec.js';
@@ -30,7 +33,7 @@ export interface SimCard {
 }
 
 export interface CardSimulatorEventMap extends SimulatorEventMap {
-  vend: [result: 'approved' | 'denied', amount: number, wallet: number];
+  vend: [result: 'approved' | 'denied' | 'aborted', amount: number, wallet: number];
   refund: [amount: number, wallet: number];
 }
 
@@ -51,11 +54,13 @@ export class CardReaderSimulator extends PeripheralSimulator<CardSimulatorEventM
   /** The next vend is denied whatever the funds (bank declined). */
   denyNext = false;
   enabledFlag = false;
-  readonly vends: { wallet: number; amount: number; result: 'approved' | 'denied' }[] = [];
+  readonly vends: { wallet: number; amount: number; result: 'approved' | 'denied' | 'aborted' }[] = [];
   private sessionOpen = false;
   private readonly processed = new Map<number, number>();
   private pendingVend: (VendRequestArgs & { refund: boolean }) | undefined;
   private readonly opts: CardSimulatorOptions;
+  private busyUntil = -Infinity;
+  private delayNext = 0;
 
   constructor(options: CardSimulatorOptions = {}) {
     super(0x04, 'card-reader', options);
@@ -93,9 +98,59 @@ export class CardReaderSimulator extends PeripheralSimulator<CardSimulatorEventM
     }
   }
 
-  /** Reports MALFUNCTION with error byte `code` (e.g. 0x81: reader failure, sub-code 1) until cleared. */
+  /**
+   * Reports MALFUNCTION with error byte `code` (e.g. 0x81: reader failure, sub-code 1; 0x41: communications error)
+   * until cleared (`undefined`). A vend in progress is aborted, not drawn.
+   */
   setMalfunction(code: number | undefined): void {
+    if (code !== undefined) this.abortVend();
     this.current = code === undefined ? S(this.enabledFlag ? 'IDLING' : 'DISABLED') : Uint8Array.of(0x09, code);
+  }
+
+  /**
+   * A transient card error (09H, 0010yyyy: e.g. a stored value card removed while a transaction is in progress),
+   * reported once. A vend in progress is aborted, not drawn; the session ends.
+   */
+  cardError(subCode = 0): void {
+    const vending = this.abortVend();
+    this.steps.push({ bytes: Uint8Array.of(0x09, 0x20 | (subCode & 0x0f)) });
+    if (vending) {
+      this.card = undefined;
+      this.sessionOpen = false;
+      this.current = S(this.enabledFlag ? 'IDLING' : 'DISABLED');
+    }
+  }
+
+  /** The next vend (or the one running) shows DELAYED (10H) for `polls` POLLs before its result (dialing the bank). */
+  delayVend(polls: number): void {
+    if (this.pendingVend) for (let i = 0; i < polls; i++) this.steps.push({ bytes: S('DELAYED') });
+    else this.delayNext = polls;
+  }
+
+  /** BUSY (11H) for `ms`: POLL answers BUSY, other commands are refused; then back to the state before. */
+  setBusy(ms: number): void {
+    this.busyUntil = this.clock.now() + ms;
+  }
+
+  protected override pollData(): Uint8Array {
+    return this.clock.now() < this.busyUntil ? S('BUSY') : super.pollData();
+  }
+
+  /** A resend is judged by the state behind BUSY. */
+  protected override stateView(): Uint8Array {
+    return super.pollData();
+  }
+
+  /** Drops a vend not yet finished (not drawn); returns whether there was one. */
+  private abortVend(): boolean {
+    const v = this.pendingVend;
+    if (!v) return false;
+    this.pendingVend = undefined;
+    this.steps.length = 0;
+    this.current = S('READY_FOR_TRANSACTION');
+    this.vends.push({ wallet: v.wallet, amount: v.amount, result: 'aborted' });
+    this.emit('vend', 'aborted', v.amount, v.wallet);
+    return true;
   }
 
   private finishVend(): void {
@@ -133,6 +188,7 @@ export class CardReaderSimulator extends PeripheralSimulator<CardSimulatorEventM
 
   protected handle(key: string, _def: CommandDef<never, unknown>, data: Uint8Array): SimAnswer {
     const state = this.pollData()[0] ?? 0;
+    if (state === 0x11 && key !== 'poll') return illegal('BUSY with internal operations');
     switch (key) {
       case 'reset':
         if ([0x08, 0x11, 0x12, 0x13].includes(state)) return illegal('RESET not valid while vending');
@@ -197,6 +253,8 @@ export class CardReaderSimulator extends PeripheralSimulator<CardSimulatorEventM
         this.pendingVend = { ...a, refund: key === 'vendRefund' };
         this.current = S('VENDING');
         for (let i = 0; i < (this.opts.vendPolls ?? 1); i++) this.steps.push({ bytes: S('VENDING') });
+        for (let i = 0; i < this.delayNext; i++) this.steps.push({ bytes: S('DELAYED') });
+        this.delayNext = 0;
         return ACK;
       }
       case 'vendCancel':
