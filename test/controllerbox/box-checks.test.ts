@@ -11,7 +11,7 @@ import { toHex } from '../../src/core/bytes.js';
 import { FaultTransport } from '../../src/transport/faults.js';
 import { encodeFrame, type CrcVariant } from '../../src/controllerbox/frame.js';
 import { SuspectFrameError } from '../../src/controllerbox/results.js';
-import { tamper, tamperFrames } from './helpers.js';
+import { damageId, tamper, tamperFrames } from './helpers.js';
 import { firsts, useBoxRigs } from './rig.js';
 
 const rig = useBoxRigs();
@@ -28,10 +28,7 @@ describe('the box checks id, length and values of every host frame before acting
     const replies: string[] = [];
     boxEnd.onWrite = (bytes) => replies.push(toHex(bytes));
     // the host answers a damaged TCD status with CRC_INVALID (0x03); the line turns id 0x32 into 0x03 (two bits)
-    tamperFrames(hostEnd, 0x32, 1, (bytes) => {
-      bytes[1] = 0x03;
-      return bytes;
-    });
+    damageId(hostEnd, 0x32, 0x03);
     tamperFrames(boxEnd, 0x32, 1, (bytes) => {
       bytes[4] = (bytes[4] ?? 0) ^ 1; // the status arrives damaged, so the host answers CRC_INVALID
       return bytes;
@@ -123,10 +120,7 @@ describe('what no check can tell apart (the CRC does not cover the id)', () => {
 
   it('an answer whose id lost bit 6 is DISPENSE_CARD 0: the card is reported as not requested', async () => {
     const { sim, hostEnd, seen } = rig();
-    tamperFrames(hostEnd, 0x51, 1, (bytes) => {
-      bytes[1] = 0x11;
-      return bytes;
-    });
+    damageId(hostEnd, 0x51, 0x11);
     await sim.acceptBill(10_000);
     await vi.advanceTimersByTimeAsync(400);
     expect(sim.state.cardsOut).toBe(1);
@@ -137,10 +131,7 @@ describe('what no check can tell apart (the CRC does not cover the id)', () => {
 
   it('with a CRC over the id the same damage is a CRC error: nothing runs', async () => {
     const { sim, hostEnd } = rig({ crc: ID_CRC }, { crc: ID_CRC });
-    tamperFrames(hostEnd, 0x51, 1, (bytes) => {
-      bytes[1] = 0x11;
-      return bytes;
-    });
+    damageId(hostEnd, 0x51, 0x11);
     await sim.acceptBill(10_000);
     await vi.advanceTimersByTimeAsync(400);
     expect(sim.state.cardsOut).toBe(0);

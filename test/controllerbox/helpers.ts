@@ -37,3 +37,11 @@ export function tamperFrames(
   });
   return () => done;
 }
+
+/** The line damages the PROTOCOL_ID of the next frame with id `id` into `newId` (the default CRC does not see it). */
+export function damageId(end: { write(data: Uint8Array): Promise<void> }, id: number, newId: number): void {
+  tamperFrames(end, id, 1, (bytes) => {
+    bytes[1] = newId;
+    return bytes;
+  });
+}

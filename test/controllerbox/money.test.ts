@@ -9,7 +9,7 @@ import { encodeFrame } from '../../src/controllerbox/frame.js';
 import { ControllerBoxHost, SuspectFrameError, UncertainOutcomeError } from '../../src/controllerbox/host.js';
 import { defaultBillDenominations } from '../../src/controllerbox/denominations.js';
 import { createMemoryPair } from '../../src/transport/memory.js';
-import { tamperFrames } from './helpers.js';
+import { damageId, tamperFrames } from './helpers.js';
 import { firsts, useBoxRigs } from './rig.js';
 
 const rig = useBoxRigs();
@@ -20,10 +20,7 @@ describe('phantom credit (defect 7): a frame counts only when id, length and val
   it('a TCD status whose PROTOCOL_ID was damaged into BILL_ACCEPTED is no credit; the real status follows', async () => {
     const { host, sim, boxEnd, hostWrites, seen } = rig();
     // the line turns id 0x32 into 0x51 once; the default CRC covers DATA only, so the frame still passes it
-    tamperFrames(boxEnd, 0x32, 1, (bytes) => {
-      bytes[1] = 0x51;
-      return bytes;
-    });
+    damageId(boxEnd, 0x32, 0x51);
     await sim.setTcd(1, { cards: 40 });
     await vi.advanceTimersByTimeAsync(0);
     expect(firsts(seen, 'billAccepted')).toEqual([]); // was: 16 777 216 VND credited
