@@ -11,7 +11,9 @@ import { ErrorCode, KioskbusError, toKioskbusError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { CommandQueue } from '../core/queue.js';
 import type { Transport } from '../transport/types.js';
+import type { CommandSpec } from './commands/spec.js';
 import { buildAesKey, HostKeyExchange, parseFixedKey, type RandomBytes } from './crypto.js';
+import { decodeCommandReply, DEFAULT_CONTEXT, encodeCommand } from './execute.js';
 import { SspFrameDecoder, type SspFrame } from './frame.js';
 import {
   checkAddress,
@@ -25,6 +27,7 @@ import {
   SspLink,
   type SspRequest,
 } from './link.js';
+import type { SspContext } from './tables/context.js';
 
 const log = createLogger('essp:bus');
 
@@ -48,6 +51,13 @@ export interface SspBusOptions {
   random?: RandomBytes;
   /** Include decrypted payloads in debug logs (never keys). Default false. */
   logPlaintext?: boolean;
+}
+
+export interface SspExecuteOptions extends Omit<SspExchangeOptions, 'label'> {
+  /** What the table codecs know of the device (protocol version, unit type, channels). Default: protocol 6. */
+  context?: SspContext;
+  /** Sees every reply (generic code first) before it is judged and decoded. */
+  onReply?: (reply: Uint8Array) => void;
 }
 
 export interface SspExchangeOptions {
@@ -231,6 +241,31 @@ export class SspBus extends EventEmitter<SspBusEvents> {
       }
       return this.transact(link, data, { ...options, label }, signal, data[0] === SSP_CMD_SYNC);
     }, queued);
+  }
+
+  /**
+   * Runs one table command: encodes its arguments (INVALID_ARGUMENT before anything is sent), exchanges, turns a
+   * generic error reply into its typed error and decodes the data with `context` (default: protocol 6). `onReply`
+   * sees every reply before it is judged (a device runtime notes that the device answered, and reacts to
+   * KEY_NOT_SET). The one path of device runtimes, the compat layer and the probe.
+   */
+  execute<A, R>(address: number, spec: CommandSpec<A, R>, args: A, options: SspExecuteOptions = {}): Promise<R> {
+    let data: Uint8Array;
+    const context = options.context ?? DEFAULT_CONTEXT;
+    try {
+      data = encodeCommand(spec, args, context);
+    } catch (error) {
+      return Promise.reject(toKioskbusError(error, ErrorCode.InvalidArgument, { address, command: spec.name }));
+    }
+    const exchange: SspExchangeOptions = { label: spec.name };
+    if (options.encrypt !== undefined) exchange.encrypt = options.encrypt;
+    if (options.signal !== undefined) exchange.signal = options.signal;
+    if (options.timeoutMs !== undefined) exchange.timeoutMs = options.timeoutMs;
+    if (options.retries !== undefined) exchange.retries = options.retries;
+    return this.exchange(address, data, exchange).then((reply) => {
+      options.onReply?.(reply);
+      return decodeCommandReply(spec as CommandSpec<never, R>, reply, address, context);
+    });
   }
 
   /** SYNC: resets the sequence flag (SYNC goes out with flag 1, the next command with flag 0). */
