@@ -31,6 +31,24 @@ async function startBridge(
 }
 
 /**
+ * With MQTT, the bridge's stored cursor is the journal's retention floor from the moment the journal opens (a
+ * compaction on open must not drop what the broker has not acknowledged yet).
+ */
+async function bridgeFloor(
+  config: ServiceConfig,
+  dataDir: string,
+  url: string | undefined,
+  embedded: boolean,
+): Promise<Record<string, number> | undefined> {
+  if (config.mqtt === undefined && url === undefined && !embedded) return undefined;
+  const [{ persistedCursor }, { JOURNAL_CONSUMER }] = await Promise.all([
+    import('../service/mqtt/state-file.js'),
+    import('../service/mqtt/attach.js'),
+  ]);
+  return { [JOURNAL_CONSUMER]: persistedCursor(dataDir) };
+}
+
+/**
  * The CLI ends the process shortly after Ctrl-C or SIGTERM; a service must first finish the payouts it runs and
  * close its journal. While it serves, this command answers the signals itself (a second signal still ends it at
  * once) and gives the CLI's handlers back afterwards.
@@ -102,7 +120,14 @@ The token is written to DIR/token (mode 0600) and printed on the first start.`,
       throw new UsageError(`--port expects 0..65535, got "${values.port ?? ''}"`);
     const config = values.simulate ? simulatedConfig() : loadConfig(values.config ?? 'kioskbus.config.json');
     const dataDir = resolve(values.data ?? (values.simulate ? 'kioskbus-data-simulated' : 'kioskbus-data'));
-    const running = await serve({ config, dataDir, host: values.host ?? '127.0.0.1', port });
+    const retain = await bridgeFloor(config, dataDir, values.mqtt, values['embedded-broker'] === true);
+    const running = await serve({
+      config,
+      dataDir,
+      host: values.host ?? '127.0.0.1',
+      port,
+      ...(retain ? { retain } : {}),
+    });
     let bridge: { url: string; close(): Promise<void> } | undefined;
     try {
       bridge = await startBridge(running.service, config, dataDir, values.mqtt, values['embedded-broker'] === true);

@@ -12,6 +12,7 @@ export const ALERT_CODES = [
   'jam',
   'device_offline',
   'uncertain_pending',
+  'journal_backlog',
 ] as const;
 export type AlertCode = (typeof ALERT_CODES)[number];
 
@@ -109,6 +110,35 @@ export class AlertTracker {
     }
     set('uncertain_pending', facts.uncertain > 0, facts.uncertain === 0, { count: facts.uncertain });
     return changes;
+  }
+
+  /**
+   * Raises or clears an alert that no device snapshot decides (`journal_backlog`: the journal dropped records a
+   * consumer had not read); returns the change, if any.
+   */
+  toggle(
+    device: string,
+    code: AlertCode,
+    active: boolean,
+    now: number,
+    detail?: Record<string, unknown>,
+  ): AlertChange | undefined {
+    let memory = this.memory.get(device);
+    if (!memory) {
+      memory = { active: new Map(), stocked: new Set() };
+      this.memory.set(device, memory);
+    }
+    const current = memory.active.get(code);
+    if (active && !current) {
+      const alert: Alert = { device, code, since: now, ...(detail ? { detail } : {}) };
+      memory.active.set(code, alert);
+      return { alert, active: true };
+    }
+    if (!active && current) {
+      memory.active.delete(code);
+      return { alert: current, active: false };
+    }
+    return undefined;
   }
 
   forget(device: string): void {

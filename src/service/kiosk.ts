@@ -151,6 +151,23 @@ export class KioskService {
     });
   }
 
+  /**
+   * Raises (or clears) the kiosk's `journal_backlog` alert (device `journal`): the journal dropped records a consumer
+   * (the MQTT bridge) had not read, because the retention cap was exceeded. Journalled and announced like any alert.
+   */
+  journalBacklog(active: boolean, detail?: Record<string, unknown>): void {
+    if (this.closed) return;
+    const change = this.alerts.toggle('journal', 'journal_backlog', active, this.now(), detail);
+    if (!change) return;
+    const record = this.journal.append('alert', {
+      device: 'journal',
+      code: change.alert.code,
+      active: change.active,
+      ...(change.alert.detail ? { detail: change.alert.detail } : {}),
+    });
+    this.publish({ type: 'alert', device: 'journal', seq: record.seq, active: change.active, alert: change.alert });
+  }
+
   private evaluateAlerts(id: string): void {
     const entry = this.devices.get(id);
     if (!entry) return;

@@ -19,6 +19,8 @@ export interface ServeOptions extends BuildOptions {
   dataDir: string;
   host?: string;
   port?: number;
+  /** Journal consumers known before it opens (name -> persisted cursor): their retention floor holds from the start. */
+  retain?: Readonly<Record<string, number>>;
 }
 
 export interface RunningService {
@@ -36,7 +38,10 @@ export interface RunningService {
 
 export async function serve(options: ServeOptions): Promise<RunningService> {
   const token = loadOrCreateToken(options.dataDir);
-  const journal = new FileJournal({ dir: join(options.dataDir, 'journal') });
+  const journal = new FileJournal({
+    dir: join(options.dataDir, 'journal'),
+    ...(options.retain ? { retain: options.retain } : {}),
+  });
   let service: KioskService;
   try {
     const devices = await new DeviceBuilder(options).build(options.config);

@@ -9,6 +9,9 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js';
 import { kioskHub } from './kiosk-hub.js';
 import type { MqttSettings } from './settings.js';
 
+/** The bridge's name as a journal consumer (its cursor is the journal's retention floor). */
+export const JOURNAL_CONSUMER = 'mqtt';
+
 export interface ServiceBridge {
   bridge: MqttBridge;
   /** The embedded broker, when one was started. */
@@ -51,6 +54,24 @@ export async function attachMqtt(service: KioskService, options: AttachOptions):
     ...(s?.key ? { key: s.key } : {}),
     ...(options.version !== undefined ? { version: options.version } : {}),
   });
+  // the bridge's cursor is a retention floor: compaction keeps what the broker has not acknowledged yet
+  let droppedThrough: number | undefined;
+  const consumer = service.journal.retain(JOURNAL_CONSUMER, bridge.cursor, (overflow) => {
+    droppedThrough = overflow.droppedThrough;
+    service.journalBacklog(true, {
+      consumer: JOURNAL_CONSUMER,
+      cursor: consumer.cursor,
+      droppedThrough: overflow.droppedThrough,
+      capBytes: overflow.capBytes,
+    });
+  });
+  bridge.on('forwarded', (cursor) => {
+    consumer.advance(cursor);
+    if (droppedThrough !== undefined && cursor > droppedThrough) {
+      droppedThrough = undefined;
+      service.journalBacklog(false);
+    }
+  });
   await bridge.start();
   return {
     bridge,
@@ -58,6 +79,7 @@ export async function attachMqtt(service: KioskService, options: AttachOptions):
     url,
     close: async () => {
       await bridge.stop();
+      consumer.release();
       await broker?.close();
     },
   };

@@ -18,7 +18,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { ErrorCode, isKioskbusError, KioskbusError, toKioskbusError } from '../../core/errors.js';
 import type { FleetAlert, FleetHub, FleetRecord, HubChange } from './hub.js';
 import { parseRequest, type BridgeResponse } from './requests.js';
-import { BridgeStateFile } from './state-file.js';
+import { BRIDGE_STATE_FILE, BridgeStateFile } from './state-file.js';
 import { BRIDGE_OPERATIONS, DEVICE_OPERATIONS, Topics, type RequestTarget } from './topics.js';
 
 export interface MqttBridgeOptions {
@@ -96,7 +96,7 @@ export class MqttBridge extends EventEmitter<MqttBridgeEvents> {
       ...options,
     };
     this.topics = new Topics(this.options.prefix, options.kiosk);
-    this.state = new BridgeStateFile(join(options.dataDir, 'mqtt-bridge.json'));
+    this.state = new BridgeStateFile(join(options.dataDir, BRIDGE_STATE_FILE));
     this.backoffMs = this.options.reconnectMinMs;
   }
 
@@ -188,7 +188,8 @@ export class MqttBridge extends EventEmitter<MqttBridgeEvents> {
     };
     let client: MqttClient;
     try {
-      client = await mqtt.connectAsync(this.options.url, options);
+      // allowRetries false: a broker that drops the connection before CONNACK rejects instead of hanging for ever
+      client = await mqtt.connectAsync(this.options.url, options, false);
     } catch (error) {
       this.report(error, 'cannot connect to the broker');
       this.scheduleReconnect();

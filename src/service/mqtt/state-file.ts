@@ -5,13 +5,21 @@
  * the old or the new state, never a torn one.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ErrorCode, KioskbusError } from '../../core/errors.js';
 
 export interface BridgeState {
   bdSeq: number;
   /** Every journal record up to this seq has been acknowledged by the broker (PUBACK). */
   cursor: number;
+}
+
+/** The bridge's state file in the data folder. */
+export const BRIDGE_STATE_FILE = 'mqtt-bridge.json';
+
+/** The journal cursor the bridge stored in `dataDir` (0 when it never ran): the journal's floor before it attaches. */
+export function persistedCursor(dataDir: string): number {
+  return new BridgeStateFile(join(dataDir, BRIDGE_STATE_FILE)).cursor;
 }
 
 export class BridgeStateFile {
