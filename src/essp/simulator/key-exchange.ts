@@ -14,6 +14,15 @@ export interface KeyExchangeHooks {
   resetRequested(): void;
 }
 
+/** Random bytes from a [0, 1) source (tests: deterministic keys and packet packing). */
+export function randomBytesFrom(random: () => number): (n: number) => Uint8Array {
+  return (n) => {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = Math.floor(random() * 256) & 0xff;
+    return out;
+  };
+}
+
 function bytesToBigInt(bytes: Uint8Array): bigint {
   let v = 0n;
   for (const b of bytes) v = (v << 8n) | BigInt(b);

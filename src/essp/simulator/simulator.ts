@@ -23,19 +23,22 @@ import { MemoryTransport } from '../../transport/memory.js';
 import type { Transport } from '../../transport/types.js';
 import { commandByCode, type SspContext } from '../commands.js';
 import { decryptPacket, DEFAULT_FIXED_KEY, encryptPacket, SSP_MAX_ENCRYPTED_DATA, SSP_STEX } from '../crypto.js';
-import { encodeEvent, eventSpecByName, type SspEvent } from '../events.js';
+import { encodeEvent, type SspEvent } from '../events.js';
 import { SspGeneric } from '../generic.js';
 import { frameErrorToKioskbusError } from '../../core/framer.js';
 import { encodeFrame, SspFramer, type SspFrame } from '../frame.js';
 import { PASS, type Handlers, type PowerUpOptions, type SimBehaviour, type SimCore } from './behaviour.js';
-import { KeyExchange } from './key-exchange.js';
+import { KeyExchange, randomBytesFrom } from './key-exchange.js';
 import { ManualExtras } from './manual-extras.js';
-import { EventQueue, type SimEvent } from './event-queue.js';
+import { EventQueue } from './event-queue.js';
 import { DEFAULT_TIMING, profileFor, type DeviceProfile, type NoteTiming } from './profiles.js';
 import { answerCommand, cannotProcess, fail, genericOnly, outOfRange } from './replies.js';
 import type { SimulatorEventMap, SimulatorState, SimulatorStats, SspSimulatorOptions } from './simulator-types.js';
+import { CommandWatchdog } from './watchdog.js';
+import { collectPoll, CREDIT_EVENTS } from './poll.js';
 import { NoteValidator, type InsertNoteOptions, type InsertResult } from './validator.js';
 
+export { CREDIT_EVENTS } from './poll.js';
 export type { SimulatorEventMap, SimulatorState, SimulatorStats, SspSimulatorOptions } from './simulator-types.js';
 
 const log = createLogger('essp:sim');
@@ -43,39 +46,12 @@ const log = createLogger('essp:sim');
 const OK = SspGeneric.Ok;
 
 const SYNC = 0x11;
-/** Events that carry credit information: on a keyed link a reply holding one is always encrypted (GA138). */
-export const CREDIT_EVENTS: ReadonlySet<string> = new Set([
-  'CREDIT_NOTE',
-  'NOTE_CLEARED_TO_CASHBOX',
-  'COIN_CREDIT',
-  'VALUE_ADDED',
-  'BAR_CODE_TICKET_ACKNOWLEDGE',
-]);
 /** Commands a `requiresKey` device answers without a key: SYNC and the key exchange. */
 const ALLOWED_WITHOUT_KEY = new Set([0x11, 0x4a, 0x4b, 0x4c]);
 
 /** Default reply latency on real links (serial, TCP, pty): a 6-byte reply at 9600 8N2 takes ~7 ms. */
 export const DEFAULT_REPLY_LATENCY_MS = 5;
 export const WATCHDOG_MS = 10_000;
-
-function randomBytesFrom(random: () => number): (n: number) => Uint8Array {
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = Math.floor(random() * 256) & 0xff;
-    return out;
-  };
-}
-
-/** Maps a SimEvent to the tables' SspEvent shape for encodeEvent. */
-function toSspEvent(event: SimEvent): SspEvent {
-  if (event.event) return event.event;
-  const spec = eventSpecByName(event.name);
-  const code = spec?.code ?? 0;
-  // The name/channel pair is one of the table's shapes (simple or channel events); the table validates it.
-  return (
-    event.channel === undefined ? { name: event.name, code } : { name: event.name, code, channel: event.channel }
-  ) as SspEvent;
-}
 
 export class SspSimulator extends EventEmitter<SimulatorEventMap> {
   readonly profile: DeviceProfile;
@@ -102,7 +78,7 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
   private readonly maxProtocol: number;
   private readonly defaultProtocol: number;
   private readonly latency: number | undefined;
-  private readonly watchdogMs: number;
+  private readonly watchdog: CommandWatchdog;
   private readonly serialNumber: number;
   private readonly core: SimCore;
   private readonly keys: KeyExchange;
@@ -118,8 +94,6 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
   private key: Uint8Array | undefined;
   private count = 0;
   private readonly timers = new Set<TimerHandle>();
-  private watchdog: TimerHandle | undefined;
-  private lastCommandAt = 0;
   /** The last answered command was an encrypted SYNC: the next command is new whatever its flag. */
   private syncedEncrypted = false;
 
@@ -158,7 +132,9 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
       throw new KioskbusError(ErrorCode.InvalidArgument, `replyLatencyMs must be >= 0, got ${String(latency)}`);
     }
     this.latency = latency;
-    this.watchdogMs = options.watchdogMs ?? WATCHDOG_MS;
+    this.watchdog = new CommandWatchdog(this.clock, options.watchdogMs ?? WATCHDOG_MS, () => {
+      this.watchdogExpired();
+    });
     this.serialNumber = this.profile.serialNumber;
     this.randomBytes = options.random ? randomBytesFrom(options.random) : undefined;
     this.keys = new KeyExchange(options.fixedKey ?? DEFAULT_FIXED_KEY, this.randomBytes, {
@@ -274,7 +250,7 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
       return undefined;
     }
     this.stats.frames += 1;
-    this.kickWatchdog();
+    this.watchdog.kick();
     const data = frame.data;
     const rawBytes = raw ?? encodeFrame(frame);
 
@@ -467,21 +443,14 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
   }
 
   private poll(mode: 'poll' | 'pollWithAck', encrypted: boolean): SspEvent[] {
-    for (const b of this.behaviours) b.beforePoll?.();
-    const status: SimEvent[] = [];
-    for (const b of this.behaviours) status.push(...(b.statusEvents?.() ?? []));
-    if (!this.enabled) status.push({ name: 'DISABLED' });
-    const ctx = this.context();
     // on a keyed link any reply may have to go encrypted (credits), so it must fit an encrypted packet
     const keyed = this.key !== undefined;
     const maxBytes = (encrypted || keyed ? SSP_MAX_ENCRYPTED_DATA : 255) - 1;
-    const taken = this.events.take(mode, status, (e) => encodeEvent(toSspEvent(e), ctx), maxBytes);
+    const events = collectPoll(this.behaviours, this.events, !this.enabled, mode, this.context(), maxBytes);
     // GA138 encryption layer: "unless the response contains credit information, in this case the reply will always
     // be encrypted"
-    if (!encrypted && keyed && taken.events.some((e) => CREDIT_EVENTS.has(e.name))) this.encryptReply = true;
-    for (const b of this.behaviours) b.afterPoll?.(taken.events);
-    // the table's POLL reply encoder writes them again, to the bytes measured here
-    return taken.events.map(toSspEvent);
+    if (!encrypted && keyed && events.some((e) => CREDIT_EVENTS.has(e.name))) this.encryptReply = true;
+    return events;
   }
 
   // ---- timers, watchdog, power -----------------------------------------------------------------------------------
@@ -497,31 +466,12 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
   private cancelTimers(): void {
     for (const handle of this.timers) this.clock.clearTimeout(handle);
     this.timers.clear();
-    this.clock.clearTimeout(this.watchdog);
-    this.watchdog = undefined;
-  }
-
-  /**
-   * Restarts the no-command watchdog. One timer stays armed; it re-arms itself for the rest of the period when
-   * commands came meanwhile (cheaper than a new timer per frame at thousands of frames per second).
-   */
-  private kickWatchdog(): void {
-    this.lastCommandAt = this.clock.now();
-    if (this.watchdog !== undefined) return;
-    const arm = (ms: number): void => {
-      this.watchdog = this.clock.setTimeout(() => {
-        this.watchdog = undefined;
-        const idle = this.clock.now() - this.lastCommandAt;
-        if (idle < this.watchdogMs) arm(this.watchdogMs - idle);
-        else this.watchdogExpired();
-      }, ms);
-    };
-    arm(this.watchdogMs);
+    this.watchdog.stop();
   }
 
   private watchdogExpired(): void {
     if (!this.powered) return;
-    this.core.note(`no command for ${this.watchdogMs} ms: disabled`);
+    this.core.note(`no command for ${this.watchdog.periodMs} ms: disabled`);
     this.enabled = false;
     for (const b of this.behaviours) b.watchdogExpired?.();
   }
