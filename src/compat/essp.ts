@@ -20,7 +20,8 @@ import { SspBus } from '../essp/bus.js';
 import { commandByName, type CommandSpec, type SspContext } from '../essp/commands.js';
 import { parseFixedKey } from '../essp/crypto.js';
 import { contextFromSetup, type SetupRequestResult } from '../essp/decoders.js';
-import { genericName, replyError, SspGeneric } from '../essp/generic.js';
+import { decodeCommandReply, encodeCommand } from '../essp/execute.js';
+import { genericName, SspGeneric } from '../essp/generic.js';
 import { refusalInfo, successInfo, type SspCompatInfo } from './essp-results.js';
 
 export { eventInfo, type SspCompatInfo } from './essp-results.js';
@@ -281,10 +282,8 @@ export default class SSP extends EventEmitter {
         return this.failure('SYNC', error);
       }
     }
-    const body = spec.encodeArgs(translateArgs(spec.name, args), this.ctx);
-    const data = new Uint8Array(body.length + 1);
-    data[0] = spec.code;
-    data.set(body, 1);
+    // Bad arguments reject (the older library threw), before anything is sent.
+    const data = encodeCommand(spec, translateArgs(spec.name, args), this.ctx);
     const encrypt = bus.isEncrypted(this.id) && (this.encryptAllCommand || spec.encryption === 'required');
     let reply: Uint8Array;
     try {
@@ -303,12 +302,13 @@ export default class SSP extends EventEmitter {
 
   private result(spec: CommandSpec, args: Args, reply: Uint8Array): SspCompatResult {
     const status = genericName(reply[0] ?? 0);
-    const error = replyError(spec, reply, this.ctx);
-    if (error) return { success: false, status, command: spec.name, info: refusalInfo(spec.name, reply) };
     let result: unknown;
     try {
-      result = spec.decodeReply(reply.subarray(1), this.ctx);
+      result = decodeCommandReply(spec, reply, this.id, this.ctx);
     } catch (e) {
+      if (reply[0] !== (SspGeneric.Ok as number)) {
+        return { success: false, status, command: spec.name, info: refusalInfo(spec.name, reply) };
+      }
       return {
         success: false,
         status: 'WRONG_RESPONSE',

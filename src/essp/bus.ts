@@ -264,7 +264,7 @@ export class SspBus extends EventEmitter<SspBusEvents> {
     if (options.retries !== undefined) exchange.retries = options.retries;
     return this.exchange(address, data, exchange).then((reply) => {
       options.onReply?.(reply);
-      return decodeCommandReply(spec as CommandSpec<never, R>, reply, address, context);
+      return decodeCommandReply(spec, reply, address, context);
     });
   }
 

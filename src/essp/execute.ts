@@ -13,11 +13,7 @@ import type { SspContext } from './tables/context.js';
 export const DEFAULT_CONTEXT: SspContext = { protocolVersion: 6 };
 
 /** The command bytes: the code, then the table-encoded arguments (INVALID_ARGUMENT on bad arguments). */
-export function encodeCommand<A>(
-  spec: CommandSpec<A>,
-  args: A,
-  ctx: SspContext = DEFAULT_CONTEXT,
-): Uint8Array {
+export function encodeCommand<A>(spec: CommandSpec<A>, args: A, ctx: SspContext = DEFAULT_CONTEXT): Uint8Array {
   const body = spec.encodeArgs(args, ctx);
   const out = new Uint8Array(body.length + 1);
   out[0] = spec.code;
@@ -31,7 +27,7 @@ export function encodeCommand<A>(
  * decoder's typed error with the same context.
  */
 export function decodeCommandReply<R>(
-  spec: CommandSpec<never, R>,
+  spec: Pick<CommandSpec<unknown, R>, 'name' | 'decodeReply' | 'cannotProcessReasons' | 'cannotProcessCodes'>,
   reply: Uint8Array,
   address: number,
   ctx: SspContext = DEFAULT_CONTEXT,
