@@ -79,18 +79,9 @@ async function outage(r: Rig): Promise<void> {
 }
 
 describe('eSSP start-up after an outage (finding 5)', () => {
-  it('reads the set-up at the first start and the first re-initialisation; later ones ask the serial number only', async () => {
+  it('reads the set-up and the serial number at the first start; re-initialisations ask the serial number only', async () => {
     const r = await rig(new SspSimulator({ device: 'nv200' }));
-    expect(r.sent.filter((c) => c === 'SETUP_REQUEST')).toHaveLength(1);
-    r.sent.length = 0;
-    await outage(r);
-    expect(r.log.slice(-2)).toEqual(['offline', 'ready online']);
-    expect(r.sent.slice(0, 4)).toEqual([
-      'HOST_PROTOCOL_VERSION',
-      'GET_SERIAL_NUMBER',
-      'SETUP_REQUEST',
-      'SET_CHANNEL_INHIBITS',
-    ]);
+    expect(r.sent.slice(0, 3)).toEqual(['HOST_PROTOCOL_VERSION', 'SETUP_REQUEST', 'GET_SERIAL_NUMBER']);
     r.sent.length = 0;
     await outage(r);
     expect(r.log.slice(-2)).toEqual(['offline', 'ready online']);
@@ -105,8 +96,6 @@ describe('eSSP start-up after an outage (finding 5)', () => {
 
   it('another device on the port after an outage (another serial number) has its set-up read, and its values used', async () => {
     const r = await rig(new SspSimulator({ device: 'nv200', serialNumber: 1001 }));
-    await outage(r);
-    await outage(r); // now the cache carries serial number 1001
     // the adapter now leads to another NV200
     r.attach(new SspSimulator({ device: 'nv200', serialNumber: 2002 }));
     r.sent.length = 0;

@@ -84,9 +84,9 @@ function dropper(): () => void {
 }
 
 describe('SspValidator start-up', () => {
-  it('runs SYNC, key exchange, protocol version (stepping down), setup, inhibits, enable, then polls', async () => {
+  it('runs SYNC, key exchange, protocol version (stepping down), setup, serial number, inhibits, enable, then polls', async () => {
     await setup({}, { maxProtocolVersion: 6 });
-    expect(commands.slice(0, 10)).toEqual([
+    expect(commands.slice(0, 11)).toEqual([
       'SYNC',
       'SET_GENERATOR',
       'SET_MODULUS',
@@ -95,6 +95,7 @@ describe('SspValidator start-up', () => {
       'HOST_PROTOCOL_VERSION',
       'HOST_PROTOCOL_VERSION',
       'SETUP_REQUEST',
+      'GET_SERIAL_NUMBER',
       'SET_CHANNEL_INHIBITS',
       'ENABLE',
     ]);

@@ -349,7 +349,8 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
 
   /**
    * A command that moves money. Never resent by the host (the bus resends the identical bytes, which the sequence
-   * bit makes safe); when no reply came after all of them or the port was lost, the outcome is in doubt: the call
+   * bit makes safe); when no reply came after all of them or the port was lost, or a resend was answered KEY_NOT_SET
+   * (the device restarted after an earlier transmission, which it may have run), the outcome is in doubt: the call
    * rejects with UNCERTAIN at once, and an `uncertain` event follows with what the device reports once it is reached.
    */
   protected async moneyCommand<N extends SspCommandName>(
@@ -357,11 +358,21 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
     args: CommandArgs<N> | undefined,
     known: { kind?: 'payout' | 'float'; requested?: number; currency?: string },
   ): Promise<void> {
+    // resends of this address while the command is out: a KEY_NOT_SET answer to a resend means the device restarted
+    // (and lost its key) after an earlier transmission, which it may have run before the restart
+    const sent = { again: false };
+    const onTx = (_raw: Uint8Array, info: { address: number; retransmit: boolean }): void => {
+      if (info.address === this.address && info.retransmit) sent.again = true;
+    };
+    const bus = this.runtime.bus;
+    bus.on('tx', onTx);
     try {
       await (this.command as (name: N, args?: CommandArgs<N>) => Promise<unknown>)(name, args);
     } catch (error) {
+      const restarted = sent.again && isKioskbusError(error, ErrorCode.KeyNotSet);
       // in doubt only when this command went out: a failed SYNC before it (the bus's own) means it never did
-      if (!isInDoubt(error) || (error.context.command !== undefined && error.context.command !== name)) throw error;
+      const lost = isInDoubt(error) && (error.context.command === undefined || error.context.command === name);
+      if (!isKioskbusError(error) || (!lost && !restarted)) throw error;
       const failure = uncertainError(name, error, { ...known, address: this.address });
       if (known.kind !== undefined && known.requested !== undefined && known.currency !== undefined) {
         this.running = { kind: known.kind, requested: known.requested, currency: known.currency };
@@ -378,6 +389,8 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
         this.forward('uncertain', [info]);
       });
       throw failure;
+    } finally {
+      bus.off('tx', onTx);
     }
   }
 

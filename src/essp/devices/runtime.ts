@@ -404,26 +404,35 @@ export class SspDevice<
    * the wire for a 7-channel NV200), so on a noisy line it is the step that fails most: a re-initialisation (after an
    * outage, a reset, a lost key, the watchdog) asks the device's serial number (a 5-byte answer) instead, and reads
    * the set-up again only when the serial number or the protocol version changed. The first start-up and a
-   * re-initialisation the application asked for always read it.
+   * re-initialisation the application asked for always read it (and the serial number that goes with it).
    */
   private async readSetup(reason: ReinitialiseReason): Promise<SetupRequestResult> {
     const version = this.context.protocolVersion;
     const cached = this.setupCache;
     let serial: number | undefined;
+    let asked = false;
     if (reason !== 'start' && reason !== 'request' && cached?.protocolVersion === version) {
-      try {
-        serial = (await this.execute('GET_SERIAL_NUMBER', {})).serialNumber;
-      } catch (error) {
-        // silence or a lost port: the start-up fails and is retried; any other answer (a refusal, a reply that does
-        // not decode): no serial number to compare, the set-up is read
-        const kind = classifyFailure(error);
-        if (kind === 'no-answer' || kind === 'port-lost' || kind === 'stopped') throw error;
-      }
+      serial = await this.readSerial();
+      asked = true;
       if (serial !== undefined && serial === cached.serial) return cached.setup;
     }
     const setup = await this.execute('SETUP_REQUEST');
+    // the serial number that goes with this set-up (asked right after it at the first start-up)
+    if (!asked) serial = await this.readSerial();
     this.setupCache = { setup, protocolVersion: version, serial };
     return setup;
+  }
+
+  /** GET_SERIAL_NUMBER, or undefined when the device refuses it or its reply does not decode. */
+  private async readSerial(): Promise<number | undefined> {
+    try {
+      return (await this.execute('GET_SERIAL_NUMBER', {})).serialNumber;
+    } catch (error) {
+      // silence or a lost port: the start-up fails and is retried; any other answer: no serial number to compare
+      const kind = classifyFailure(error);
+      if (kind === 'no-answer' || kind === 'port-lost' || kind === 'stopped') throw error;
+      return undefined;
+    }
   }
 
   /**
