@@ -37,7 +37,7 @@ export async function soakControllerBox(config: SoakConfig): Promise<SoakRow[]> 
   const random = createPrng(config.seed ^ 0xb0c5);
   const sim = new ControllerBoxSimulator({ clock, tcds: TCDS, cardsPerTcd: 1_000_000 });
   const detach = sim.attach(device);
-  const box = new ControllerBoxHost(host, { clock });
+  const box = new ControllerBoxHost(host, { clock, tcds: TCDS });
   const billTally = new Tally();
   const cardTally = new Tally();
   const callbacks = Array.from({ length: TCDS }, () => 0);
@@ -47,8 +47,11 @@ export async function soakControllerBox(config: SoakConfig): Promise<SoakRow[]> 
   box.on('billAccepted', (e) => {
     billTally.reported(e.value.amount);
   });
+  const cardsTold = new Map<string, number>();
   box.on('cardEvent', (e) => {
-    cardTally.reported(`${e.direction}:${String(e.tcd)}`);
+    const key = `${e.direction}:${String(e.tcd)}`;
+    cardTally.reported(key);
+    cardsTold.set(key, (cardsTold.get(key) ?? 0) + 1);
   });
   box.on('state', () => {
     changes++;
@@ -139,6 +142,17 @@ export async function soakControllerBox(config: SoakConfig): Promise<SoakRow[]> 
   cards.refused = dispenses.refused;
   // a dispense call that never settled is a hang
   cards.hangs = dispenses.open;
+  if (config.verbose) {
+    const truth = sim.state.dispensed.map(
+      (n, t) => `out:${String(t)} ${String(n)}/${String(cardsTold.get(`out:${String(t)}`) ?? 0)}`,
+    );
+    const back = callbacks.map(
+      (n, t) => `callback:${String(t)} ${String(n)}/${String(cardsTold.get(`callback:${String(t)}`) ?? 0)}`,
+    );
+    console.log(
+      `controllerbox cards (taken/told): ${[...truth, ...back].join(', ')}; confirmed ${dispenses.confirmed.join('/')}`,
+    );
+  }
   if (config.verbose && watch.hangs > 0) console.log(`controllerbox: stalls from ${watch.stalls.join(', ')} ms`);
   await box.close();
   detach();

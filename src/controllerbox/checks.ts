@@ -12,6 +12,12 @@ export interface CheckContext {
   denominations: ReadonlySet<number> | undefined;
   minorUnitsPerUnit: number;
   currency: string;
+  /** Number of card dispensers (TCD indexes 0..tcds-1); undefined: any index. */
+  tcds?: number | undefined;
+}
+
+function noTcd(tcd: number, ctx: CheckContext): string | undefined {
+  return ctx.tcds !== undefined && tcd >= ctx.tcds ? `TCD ${tcd} (the box has ${ctx.tcds})` : undefined;
 }
 
 function flag(byte: number | undefined): boolean {
@@ -27,7 +33,7 @@ export function valueProblem(
 ): string | undefined {
   switch (name) {
     case 'TCD_STATUS':
-      return flag(data[1]) && flag(data[2]) && flag(data[3]) ? undefined : 'TCD flags other than 0 or 1';
+      return flag(data[1]) && flag(data[2]) && flag(data[3]) ? noTcd(data[0] ?? 0, ctx) : 'TCD flags other than 0 or 1';
     case 'BILL_ACCEPTOR_STATUS': {
       const { code } = payload as MessageOf<'BILL_ACCEPTOR_STATUS'>;
       return code in BILL_ACCEPTOR_STATUS_CODES
@@ -35,8 +41,10 @@ export function valueProblem(
         : `bill acceptor status 0x${code.toString(16)} not in the table`;
     }
     case 'CARD_EVENT': {
-      const { direction } = payload as MessageOf<'CARD_EVENT'>;
-      return direction === undefined || direction === 0 || direction === 1 ? undefined : `card direction ${direction}`;
+      const { tcd, direction } = payload as MessageOf<'CARD_EVENT'>;
+      return direction === undefined || direction === 0 || direction === 1
+        ? noTcd(tcd, ctx)
+        : `card direction ${direction}`;
     }
     case 'BILL_ACCEPTED': {
       const { value, status } = payload as MessageOf<'BILL_ACCEPTED'>;

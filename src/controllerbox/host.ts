@@ -68,6 +68,12 @@ export interface ControllerBoxHostOptions extends LinkOptions {
    * credit. Default: the notes of the currency (VND 100 .. 500 000; see denominations.ts); `null` credits any value.
    */
   billDenominations?: readonly number[] | null;
+  /**
+   * Number of card dispensers (TCD indexes 0..tcds-1). A CARD_EVENT or TCD_STATUS for another index is a suspect frame,
+   * never a card: a box's reply `78 xx 01 <result>` whose id is damaged into 0x52 reads as a 1-byte CARD_EVENT of TCD
+   * `<result>`. Default: any index.
+   */
+  tcds?: number;
   /** Extra or vendor-specific RESULT_CODE names. */
   resultCodes?: Readonly<Record<number, string>>;
   /** Message id overrides (research §5.2). */
@@ -207,7 +213,12 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
       {
         ackEvents: options.ackEvents ?? true,
         duplicateWindowMs: options.duplicateWindowMs ?? 1000,
-        checks: { denominations, minorUnitsPerUnit: this.minorUnitsPerUnit, currency: this.currency },
+        checks: {
+          denominations,
+          minorUnitsPerUnit: this.minorUnitsPerUnit,
+          currency: this.currency,
+          tcds: options.tcds,
+        },
       },
     );
     this.link.on('frame', (frame) => {

@@ -82,6 +82,26 @@ describe('phantom credit (defect 7): a frame counts only when id, length and val
     expect(firsts(seen, 'billAccepted')).toEqual([]);
     expect(hostWrites).toEqual([answer(0x32, 3), answer(0x52, 3), answer(0x51, 3)]);
   });
+
+  it('with `tcds`, a card event or TCD status of a dispenser the box does not have is no card', async () => {
+    // the soak's phantom card: the box's RESULT_ID_INVALID reply `78 53 01 02 ..` with its id damaged into 0x52 reads
+    // as a 1-byte CARD_EVENT (the documented DATA_LEN) of TCD 2
+    const phantom = encodeFrame(0x52, Uint8Array.of(0x02));
+    const loose = rig();
+    await loose.boxEnd.write(phantom);
+    const strict = rig({ tcds: 2 });
+    await strict.boxEnd.write(phantom);
+    await strict.boxEnd.write(encodeFrame(0x32, Uint8Array.of(2, 0, 0, 0)));
+    await strict.boxEnd.write(encodeFrame(0x52, Uint8Array.of(1, 0)));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(firsts(loose.seen, 'cardEvent').map((e) => [e.tcd, e.direction])).toEqual([[2, 'unknown']]);
+    expect(firsts(strict.seen, 'suspectFrame').map((e) => e.reason)).toEqual([
+      'TCD 2 (the box has 2)',
+      'TCD 2 (the box has 2)',
+    ]);
+    expect(firsts(strict.seen, 'cardEvent').map((e) => [e.tcd, e.direction])).toEqual([[1, 'out']]);
+    expect(strict.hostWrites).toEqual([answer(0x52, 3), answer(0x32, 3), answer(0x52, 0)]);
+  });
 });
 
 describe('answers per the result codes (defect 9, issue 13)', () => {
