@@ -198,6 +198,7 @@ const schemas = {
           'event',
           'alert',
           'compacted',
+          'retention_overflow',
         ],
       },
       body: { type: 'object' },
