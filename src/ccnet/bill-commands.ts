@@ -16,7 +16,7 @@ import {
   type DenominationWord,
   type Identification,
 } from './codec.js';
-import { bad, plain, query, rawReply, withArgs, type CommandDef } from './command-def.js';
+import { bad, checkLength, checkLengthIn, plain, query, rawReply, withArgs, type CommandDef } from './command-def.js';
 import { decodeStatistics, encodeStatistics, type Statistics } from './statistics.js';
 
 export interface BillStatusReply {
@@ -113,7 +113,7 @@ const BILL_ENTRIES = {
     0x31,
     'GET_STATUS',
     (d) => {
-      if (d.length < 6) throw bad('GET STATUS reply needs 6 bytes', d);
+      checkLengthIn('GET_STATUS', d, [6, 9]); // enabled + high security, and B2B routing
       const out: BillStatusReply = { enabled: decodeTypeMask(d, 0), highSecurity: decodeTypeMask(d, 3) };
       if (d.length >= 9) out.routing = decodeTypeMask(d, 6);
       return out;
@@ -174,6 +174,7 @@ const BILL_ENTRIES = {
     0x3b,
     'CASSETTE_STATUS',
     (d) => {
+      checkLength('CASSETTE_STATUS', d, (n) => n >= 2 && n <= 32 && n % 2 === 0, '2 bytes per cassette, at most 16');
       const out: CassetteStatus[] = [];
       for (let i = 0; i * 2 < d.length && i < 16; i++) {
         const status = d[i * 2] ?? 0;
@@ -241,6 +242,7 @@ const BILL_ENTRIES = {
     0x3e,
     'RECYCLING_CASSETTE_STATUS',
     (d) => {
+      checkLengthIn('RECYCLING_CASSETTE_STATUS', d, [1]);
       const z = d[0] ?? 0;
       const full = (z & 0x80) !== 0;
       return { full, count: z & 0x7f, bad: full && (z & 0x7f) === 0 };
@@ -274,7 +276,10 @@ const BILL_ENTRIES = {
   getBillTable: query<DenominationWord[]>(
     0x41,
     'GET_BILL_TABLE',
-    decodeDenominationTable,
+    (d) => {
+      checkLengthIn('GET_BILL_TABLE', d, [120]); // 24 words of 5 bytes
+      return decodeDenominationTable(d);
+    },
     (r) => encodeDenominationTable(r),
     { slow: true },
   ),
@@ -282,7 +287,7 @@ const BILL_ENTRIES = {
   downloadStatus: query<number>(
     0x50,
     'DOWNLOAD_STATUS',
-    (d) => d[0] ?? 0,
+    (d) => oneByte('DOWNLOAD_STATUS', d),
     (r) => Uint8Array.of(r),
     {
       subcommand: 0x00,
@@ -292,7 +297,7 @@ const BILL_ENTRIES = {
   downloadBlockSize: query<number>(
     0x50,
     'DOWNLOAD_BLOCK_SIZE',
-    (d) => 2 ** (d[0] ?? 0),
+    (d) => 2 ** oneByte('DOWNLOAD_BLOCK_SIZE', d),
     (r) => Uint8Array.of(Math.log2(r)),
     {
       subcommand: 0x01,
@@ -311,13 +316,13 @@ const BILL_ENTRIES = {
       if (d.length < 3) throw bad('DOWNLOAD write needs an address', d);
       return { address: (d[0] ?? 0) | ((d[1] ?? 0) << 8) | ((d[2] ?? 0) << 16), data: d.slice(3) };
     },
-    decodeReply: (d: Uint8Array) => d[0] ?? 0,
+    decodeReply: (d: Uint8Array) => oneByte('DOWNLOAD_WRITE', d),
     encodeReply: (r: number) => Uint8Array.of(r),
   } satisfies CommandDef<DownloadWriteArgs, number>,
   downloadExit: query<number>(
     0x50,
     'DOWNLOAD_EXIT',
-    (d) => d[0] ?? 0,
+    (d) => oneByte('DOWNLOAD_EXIT', d),
     (r) => Uint8Array.of(r),
     {
       subcommand: 0x03,
@@ -327,12 +332,21 @@ const BILL_ENTRIES = {
   getCrc32: query<number>(
     0x51,
     'GET_CRC32',
-    (d) => new ByteReader(d).u32be('CRC32'),
+    (d) => {
+      checkLengthIn('GET_CRC32', d, [4]);
+      return new ByteReader(d).u32be('CRC32');
+    },
     (r) => Uint8Array.of(r >>> 24, (r >>> 16) & 0xff, (r >>> 8) & 0xff, r & 0xff),
     { slow: true },
   ),
   requestStatistics: query<Statistics>(0x60, 'REQUEST_STATISTICS', decodeStatistics, encodeStatistics, { slow: true }),
 } as const;
+
+/** The status byte of a one-byte reply. */
+function oneByte(name: string, d: Uint8Array): number {
+  checkLengthIn(name, d, [1]);
+  return d[0] ?? 0;
+}
 
 function checkDispense(items: readonly DispenseItem[]): void {
   let total = 0;

@@ -3,7 +3,7 @@ import { ByteReader } from '../core/bytes.js';
 import { ErrorCode, KioskbusError } from '../core/errors.js';
 import { minorDigits, type Money } from '../core/money.js';
 import { decodeIdentification, encodeIdentification, padAscii, trimAscii, type Identification } from './codec.js';
-import { bad, plain, query, rawReply, withArgs, type CommandDef } from './command-def.js';
+import { checkLength, checkLengthIn, plain, query, rawReply, withArgs, type CommandDef } from './command-def.js';
 
 export interface CardSetupReply {
   level: number;
@@ -90,7 +90,7 @@ export const CARD_COMMANDS = {
     encodeArgs: (level: number) => Uint8Array.of(level),
     decodeArgs: (d: Uint8Array) => d[0] ?? 0,
     decodeReply: (d: Uint8Array): CardSetupReply => {
-      if (d.length < 2) throw bad('SETUP reply needs 2 bytes', d);
+      checkLengthIn('SETUP', d, [2]);
       const options = d[1] ?? 0;
       return { level: d[0] ?? 0, options, fundRestoring: (options & 1) !== 0, continuousPayment: (options & 2) !== 0 };
     },
@@ -106,6 +106,13 @@ export const CARD_COMMANDS = {
       const r = new ByteReader(d);
       const flag = r.u8('stored value flag');
       const storedValue = flag >= 0xe0 && flag <= 0xe7;
+      // the flag, then one 8-byte block per wallet (stored value cards only)
+      checkLength(
+        'VEND_GET_FUNDS',
+        d,
+        (n) => (storedValue ? n >= 1 && (n - 1) % 8 === 0 : n === 1),
+        storedValue ? 'the flag and 8 bytes per wallet' : '1 byte (no stored value)',
+      );
       const wallets: Wallet[] = [];
       while (storedValue && r.remaining >= 8) {
         const currency = trimAscii(r.bytesOf(3, 'currency')).toUpperCase();
@@ -137,7 +144,11 @@ export const CARD_COMMANDS = {
   vendCancel: query<VendCancelReply>(
     0x13,
     'VEND_CANCEL',
-    (d) => ((d[0] ?? 0) === 0x07 ? 'VEND_CANCEL_FAILED' : 'VEND_DENIED'),
+    (d) => {
+      // 07H means the funds are already withdrawn: never read another byte as a denial
+      checkLength('VEND_CANCEL', d, (n) => n === 1 && (d[0] === 0x06 || d[0] === 0x07), '1 byte, 06H or 07H');
+      return d[0] === 0x07 ? 'VEND_CANCEL_FAILED' : 'VEND_DENIED';
+    },
     (r) => Uint8Array.of(r === 'VEND_CANCEL_FAILED' ? 0x07 : 0x06),
     { subcommand: 0x03 },
   ),

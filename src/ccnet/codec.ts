@@ -4,6 +4,7 @@
  */
 import { asciiBytes, ByteReader } from '../core/bytes.js';
 import { ErrorCode, KioskbusError } from '../core/errors.js';
+import { checkLength } from './command-def.js';
 import { minorDigits, type Money } from '../core/money.js';
 
 /** Number of bill / coin types a 24-bit mask describes. */
@@ -119,6 +120,7 @@ export function denominationMinorUnits(digits: number, exponent: number, currenc
 
 /** Decodes a 24 × 5-byte table (fewer bytes allowed: unsent bytes are zero). Empty words are left out. */
 export function decodeDenominationTable(data: Uint8Array): DenominationWord[] {
+  checkLength('denomination table', data, (n) => n % 5 === 0 && n <= 120, 'whole 5-byte words, at most 24');
   const out: DenominationWord[] = [];
   for (let type = 0; type < TYPE_COUNT && type * 5 < data.length; type++) {
     const at = type * 5;
@@ -207,6 +209,8 @@ export function decodeIdentification(data: Uint8Array): Identification {
   };
   if (r.remaining === 0) return ident;
   const needed = 1 + EXTENDED_IDENT_FIELDS.reduce((n, [, len]) => n + len, 0);
+  // 34 bytes, or 34 and the whole extended block (newer B2B): a block cut short is no identification
+  checkLength('IDENTIFICATION', data, (n) => n === 34 || n >= 34 + needed, `34 or at least ${34 + needed} bytes`);
   if (r.remaining >= needed) {
     r.u8('skipped byte');
     const ext: Record<string, string> = {};

@@ -10,7 +10,7 @@ import {
   trimAscii,
   type DenominationWord,
 } from './codec.js';
-import { bad, plain, query, rawReply, withArgs } from './command-def.js';
+import { bad, checkLengthIn, plain, query, rawReply, withArgs } from './command-def.js';
 
 export interface CoinStatusReply {
   enabled: number[];
@@ -50,6 +50,8 @@ export function decodeTubeStatus(d: Uint8Array): TubeStatusReply {
   let full: number[];
   let counts: number[];
   let layout: TubeStatusReply['layout'];
+  // MDB-style 2 + 16 or the spec's Z1–Z27 (3 + 24): anything else would be counts read from the wrong bytes
+  checkLengthIn('TUBE_STATUS', d, [18, 27]);
   if (d.length === 18) {
     layout = '2+16';
     const mask = ((d[0] ?? 0) << 8) | (d[1] ?? 0);
@@ -70,7 +72,7 @@ export const COIN_COMMANDS = {
     0x09,
     'GET_STATUS',
     (d) => {
-      if (d.length < 6) throw bad('GET STATUS reply needs 6 bytes', d);
+      checkLengthIn('GET_STATUS', d, [6]);
       return { enabled: decodeTypeMask(d, 0), routing: decodeTypeMask(d, 3) };
     },
     (r) => Uint8Array.from([...encodeTypeMask(r.enabled), ...encodeTypeMask(r.routing)]),
@@ -110,6 +112,7 @@ export const COIN_COMMANDS = {
     0x0f,
     'IDENTIFICATION',
     (d) => {
+      checkLengthIn('IDENTIFICATION', d, [19]);
       const r = new ByteReader(d);
       return {
         model: trimAscii(r.bytesOf(5, 'model')),

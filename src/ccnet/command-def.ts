@@ -33,6 +33,26 @@ export type AnyCommandDef = CommandDef<never, unknown> & {
 
 export const EMPTY = new Uint8Array(0);
 
+/**
+ * Checks a reply's length against what the command declares (`expected` says it in words): a reply too short is
+ * SHORT_DATA, any other misfit (a count that does not match, a block cut in the middle, bytes too many) is
+ * UNEXPECTED_REPLY; both carry the raw bytes. Never a guess from bytes that do not fit.
+ */
+export function checkLength(name: string, data: Uint8Array, fits: (length: number) => boolean, expected: string): void {
+  if (fits(data.length)) return;
+  const short = [...Array(data.length + 1).keys()].every((n) => !fits(n)); // no shorter length would fit either
+  throw new KioskbusError(
+    short ? ErrorCode.ShortData : ErrorCode.UnexpectedReply,
+    `${name} reply has ${data.length} data bytes; the spec declares ${expected}`,
+    { raw: data.slice(), length: data.length, expected },
+  );
+}
+
+/** `checkLength` for a fixed set of lengths. */
+export function checkLengthIn(name: string, data: Uint8Array, lengths: readonly number[]): void {
+  checkLength(name, data, (n) => lengths.includes(n), lengths.join(' or '));
+}
+
 export function bad(message: string, raw: Uint8Array): KioskbusError {
   return new KioskbusError(ErrorCode.WrongParameters, message, { raw });
 }

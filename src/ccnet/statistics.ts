@@ -61,10 +61,12 @@ function u8s(r: ByteReader, n: number, what: string): number[] {
 }
 
 export function decodeStatistics(data: Uint8Array): Statistics {
-  if (data.length < STATISTICS_LENGTH) {
-    throw new KioskbusError(ErrorCode.ShortData, `statistics need ${STATISTICS_LENGTH} bytes, got ${data.length}`, {
-      raw: data.subarray(0, 64),
-    });
+  if (data.length !== STATISTICS_LENGTH) {
+    throw new KioskbusError(
+      data.length < STATISTICS_LENGTH ? ErrorCode.ShortData : ErrorCode.UnexpectedReply,
+      `REQUEST STATISTICS reply of ${data.length} bytes: expected ${STATISTICS_LENGTH}`,
+      { raw: data.subarray(0, 64), length: data.length, expected: String(STATISTICS_LENGTH) },
+    );
   }
   const r = new ByteReader(data);
   const country = trimAscii(r.bytesOf(3));
