@@ -59,10 +59,22 @@ export type {
   RtcConfigurationResult,
   RtcTime,
   EscrowSizeArgs,
+  EscrowSizeResult,
+  CoinStirArgs,
+  TebsBarcodeResult,
+  TebsLogArgs,
+  TebsLogResult,
+  PrinterSubCommandArgs,
   CommsPassThroughArgs,
 } from './commands/spec.js';
 export { PAYOUT_ERROR_BYTES, ROUTE_CODES } from './commands/denominations.js';
 export { BAUD_RATES, BEZEL_TYPES } from './commands/setup.js';
+export {
+  TICKET_PRINT_OPERATIONS,
+  PRINTER_CONFIGURATION_OPERATIONS,
+  type TicketPrintOperation,
+  type PrinterConfigurationOperation,
+} from './commands/tebs.js';
 export { HOPPER_PAY_MODES, type HopperPayMode, type SetHopperOptionsResult } from './commands/hopper.js';
 export {
   COMMANDS,

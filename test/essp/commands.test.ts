@@ -446,24 +446,36 @@ const SAMPLES: Record<SspCommandName, Sample> = {
   COIN_MECH_OPTIONS: { args: { ccTalk: true } },
   DISABLE_PAYOUT_DEVICE: {},
   ENABLE_PAYOUT_DEVICE: { args: { requireFullStartup: true, optimiseForPayinSpeed: false } },
-  COIN_STIR: { args: { data: Uint8Array.of(5) }, result: new Uint8Array(0) },
+  COIN_STIR: { args: { seconds: 5 } },
   SET_FIXED_ENCRYPTION_KEY: { args: { fixedKey: 0x0123456701234567n } },
   RESET_FIXED_ENCRYPTION_KEY: {},
   GET_REAL_TIME_CLOCK_CONFIGURATION: { result: { persistent: true } },
   GET_REAL_TIME_CLOCK: { result: { day: 1, month: 2, year: 25, hour: 3, minute: 4, second: 5 } },
   SET_REAL_TIME_CLOCK: { args: { day: 31, month: 12, year: 99, hour: 23, minute: 59, second: 59 } },
-  GET_TEBS_BARCODE: { result: Uint8Array.of(1, 2) },
-  GET_TEBS_LOG: { result: Uint8Array.of(3) },
+  GET_TEBS_BARCODE: { result: { barcode: Uint8Array.of(0x03, 0x2a, 0x12, 0x21) } },
+  GET_TEBS_LOG: {
+    args: { index: 2 },
+    result: {
+      format: '4.28',
+      index: 2,
+      check: 0x1234,
+      barcode: Uint8Array.of(0x01, 0x23, 0x45, 0x67),
+      currency: 'EUR',
+      maxCapacity: 600,
+      otherCount: 1,
+      channelCounts: [10, 0, 3],
+    },
+  },
   CASHBOX_UNLOCK_ENABLE: {},
   CASHBOX_LOCK_ENABLE: {},
   RESET_TEBS_LOGS: {},
-  TICKET_PRINT: { args: { data: Uint8Array.of(0x41) } },
-  PRINTER_CONFIGURATION: { args: { data: Uint8Array.of(1, 2) }, result: Uint8Array.of(4) },
+  TICKET_PRINT: { args: { operation: 'addStaticText', data: Uint8Array.of(0x01, 0x00) }, result: Uint8Array.of(4) },
+  PRINTER_CONFIGURATION: { args: { operation: 'setPrintingQuality', data: Uint8Array.of(2) } },
   ENABLE_TITO_EVENTS: {},
   CANCEL_ESCROW_TRANSACTION: {},
   COMMIT_ESCROW_TRANSACTION: {},
   READ_ESCROW_VALUE: { result: Uint8Array.of(0xf4, 1, 0, 0) },
-  GET_ESCROW_SIZE: { result: Uint8Array.of(3) },
+  GET_ESCROW_SIZE: { result: { size: 3 } },
   SET_ESCROW_SIZE: { args: { size: 3 } },
 };
 
@@ -497,4 +509,65 @@ describe('every table entry round-trips', () => {
       });
     }
   }
+});
+
+describe('TEBS, printer, escrow and coin stir commands (GA138)', () => {
+  const ctx: SspContext = { protocolVersion: 6 };
+
+  it('GET_TEBS_LOG reads the manual example (pre-4.28 layout): GBP 120, 180 and 56 notes', () => {
+    const reply = Uint8Array.from(
+      '16 00 00 1B 43 2D 47 42 50 00 00 00 00 00 00 00 78 00 B4 00 38 00 00 00 00 00 00 00 00 00 00 00'
+        .split(' ')
+        .map((h) => parseInt(h, 16)),
+    );
+    const log = COMMANDS.GET_TEBS_LOG.decodeReply(reply, ctx);
+    expect(log).toMatchObject({ format: 'pre-4.28', index: 0, check: 0x16, currency: 'GBP', otherCount: 0 });
+    expect(log.channelCounts).toEqual([120, 180, 56, 0, 0, 0, 0, 0]);
+    expect(COMMANDS.GET_TEBS_LOG.encodeReply(log, ctx)).toEqual(reply);
+    expect(COMMANDS.GET_TEBS_LOG.encodeArgs({ index: 0 }, ctx)).toEqual(Uint8Array.of(0));
+    expect(() => COMMANDS.GET_TEBS_LOG.decodeArgs(Uint8Array.of(5), ctx)).toThrow(/index 0..4/);
+  });
+
+  it('GET_TEBS_BARCODE names its F5 error bytes', () => {
+    expect(COMMANDS.GET_TEBS_BARCODE.cannotProcessReasons?.[3]).toBe('cashbox out of position');
+  });
+
+  it('COIN_STIR takes 1..255 seconds (manual: 5D 05)', () => {
+    expect(COMMANDS.COIN_STIR.encodeArgs({ seconds: 5 }, ctx)).toEqual(Uint8Array.of(5));
+    expect(COMMANDS.COIN_STIR.decodeArgs(Uint8Array.of(5), ctx)).toEqual({ seconds: 5 });
+    expect(() => COMMANDS.COIN_STIR.decodeArgs(Uint8Array.of(0), ctx)).toThrow();
+    expect(() => COMMANDS.COIN_STIR.encodeArgs({ seconds: 0 }, ctx)).toThrow(/seconds/);
+  });
+
+  it('TICKET_PRINT and PRINTER_CONFIGURATION name their sub-commands; unknown ones keep their byte', () => {
+    expect(COMMANDS.TICKET_PRINT.encodeArgs({ operation: 'printTicket', data: Uint8Array.of(1) }, ctx)).toEqual(
+      Uint8Array.of(0x02, 0x01),
+    );
+    expect(COMMANDS.TICKET_PRINT.decodeArgs(Uint8Array.of(0x05, 0x11), ctx)).toEqual({ operation: 'getPixelDensity' });
+    expect(COMMANDS.TICKET_PRINT.decodeArgs(Uint8Array.of(0x09, 0x01), ctx)).toEqual({
+      operation: 9,
+      data: Uint8Array.of(1),
+    });
+    expect(COMMANDS.PRINTER_CONFIGURATION.decodeArgs(Uint8Array.of(0x06, 0x02), ctx)).toEqual({
+      operation: 'setPrintingQuality',
+      data: Uint8Array.of(2),
+    });
+    expect(() => COMMANDS.PRINTER_CONFIGURATION.encodeArgs({ operation: 'nope' as 'deleteFile' }, ctx)).toThrow(
+      /operation/,
+    );
+  });
+
+  it('CASHBOX_(UN)LOCK_ENABLE, RESET_TEBS_LOGS, ENABLE_TITO_EVENTS take no parameters; GET_ESCROW_SIZE is one byte', () => {
+    for (const name of [
+      'CASHBOX_UNLOCK_ENABLE',
+      'CASHBOX_LOCK_ENABLE',
+      'RESET_TEBS_LOGS',
+      'ENABLE_TITO_EVENTS',
+    ] as const) {
+      expect(() => {
+        COMMANDS[name].decodeArgs(Uint8Array.of(1), ctx);
+      }).toThrow();
+    }
+    expect(COMMANDS.GET_ESCROW_SIZE.decodeReply(Uint8Array.of(4), ctx)).toEqual({ size: 4 });
+  });
 });

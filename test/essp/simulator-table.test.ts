@@ -63,6 +63,40 @@ describe('eSSP simulator: the table decides the arguments', () => {
   });
 });
 
+describe('eSSP simulator: escrow transactions, coin stir, TITO through the table', () => {
+  it('SMART Payout: SET_ESCROW_SIZE then GET_ESCROW_SIZE gives it back; READ_ESCROW_VALUE of the empty escrow', () => {
+    const host = new TestHost({ device: 'smart-payout' });
+    host.sync();
+    host.negotiate();
+    const cmd = (data: number[]): Uint8Array => host.cmd(data, { encrypt: true });
+    expect(cmd([0x7a, 3])).toEqual(F0);
+    expect(cmd([0x79])).toEqual(Uint8Array.of(0xf0, 3));
+    expect(cmd([0x79, 0])).toEqual(Uint8Array.of(0xf3));
+    expect(cmd([0x78])).toEqual(Uint8Array.of(0xf0, 0, 0, 0, 0));
+    expect(cmd([0x76])).toEqual(F0);
+    expect(cmd([0x77, 1])).toEqual(Uint8Array.of(0xf3));
+  });
+
+  it('SMART System: COIN_STIR 1..255 s (encrypted), F4 for 0, F3 without the byte', () => {
+    const host = new TestHost({ device: 'smart-system' });
+    host.sync();
+    host.negotiate();
+    expect(host.cmd([0x5d, 5], { encrypt: true })).toEqual(F0);
+    expect(host.cmd([0x5d, 0], { encrypt: true })).toEqual(Uint8Array.of(0xf4));
+    expect(host.cmd([0x5d], { encrypt: true })).toEqual(Uint8Array.of(0xf3));
+    expect(host.cmd([0x5d, 5])).toEqual(Uint8Array.of(0xf4)); // encryption required (GA973)
+  });
+
+  it('NV200: ENABLE_TITO_EVENTS without parameters; TEBS and printer commands are not an NV200 command (F2)', () => {
+    const host = new TestHost({ device: 'nv200' });
+    host.sync();
+    expect(host.cmd([0x72])).toEqual(F0);
+    expect(host.cmd([0x72, 1])).toEqual(Uint8Array.of(0xf3));
+    expect(host.cmd([0x65])).toEqual(Uint8Array.of(0xf2));
+    expect(host.cmd([0x70, 0x02])).toEqual(Uint8Array.of(0xf2));
+  });
+});
+
 describe('eSSP simulator: every command a profile lists is answered', () => {
   for (const device of SIM_DEVICE_NAMES) {
     it(`${device}: no listed command answers COMMAND_NOT_KNOWN`, () => {

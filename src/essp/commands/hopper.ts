@@ -15,6 +15,7 @@ import {
 } from '../tables/codec.js';
 import type { SspContext } from '../tables/context.js';
 import type {
+  CoinStirArgs,
   SetDenominationLevelArgs,
   CoinMechInhibitArgs,
   HopperOptions,
@@ -192,5 +193,19 @@ export const HOPPER_COMMANDS = {
     'required',
     (on) => (on ? 1 : 0),
   ),
-  COIN_STIR: raw('COIN_STIR', 0x5d, 'SMART System coin stir (layout undocumented: raw bytes)', 'required'),
+  COIN_STIR: {
+    name: 'COIN_STIR',
+    code: 0x5d,
+    encryption: 'required',
+    description: 'SMART System: turn the hopper motor to mix the coins for 1..255 s',
+    encodeArgs: (args: CoinStirArgs) =>
+      Uint8Array.of(intArg('COIN_STIR', argsObject('COIN_STIR', args), 'seconds', 1, 255)),
+    decodeArgs: (data: Uint8Array) =>
+      decodeStrict('COIN_STIR', data, (r) => {
+        const seconds = r.u8('seconds');
+        if (seconds === 0) throw outOfRange('COIN_STIR', 'seconds 1..255', 'device');
+        return { seconds };
+      }),
+    ...okReply,
+  } satisfies CommandSpec<CoinStirArgs, void>,
 } as const;

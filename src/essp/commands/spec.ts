@@ -236,6 +236,43 @@ export interface RtcTime {
 export interface EscrowSizeArgs {
   size: number;
 }
+/** GET_ESCROW_SIZE reply: the escrow spaces SET_ESCROW_SIZE set (one byte, as that command sends it). */
+export interface EscrowSizeResult {
+  size: number;
+}
+/** COIN_STIR (GA138 0x5D): how long the hopper motor turns, 1..255 s. */
+export interface CoinStirArgs {
+  seconds: number;
+}
+/** GET_TEBS_BARCODE reply: the bag's bar code as sent ("plain number data"; GA138 gives no finer layout). */
+export interface TebsBarcodeResult {
+  barcode: Uint8Array;
+}
+/** GET_TEBS_LOG argument: 0 = the most recent bag, 4 = the oldest. */
+export interface TebsLogArgs {
+  index: number;
+}
+/**
+ * GET_TEBS_LOG reply (GA138 0x66), in either layout: `pre-4.28` (checksum, index, 4-byte bar code, country, capacity,
+ * other count, 8 channel counts) or `4.28` (index, CRC, country, capacity, bar code length, n channel counts, 16-byte
+ * bar code). Counts are little-endian u16.
+ */
+export interface TebsLogResult {
+  format: 'pre-4.28' | '4.28';
+  index: number;
+  /** pre-4.28: XOR of the bytes after it; 4.28: the CRC-16 as sent (both not checked). */
+  check: number;
+  barcode: Uint8Array;
+  currency: string;
+  maxCapacity: number;
+  otherCount: number;
+  channelCounts: number[];
+}
+/** TICKET_PRINT / PRINTER_CONFIGURATION: a sub-command by name (or its byte when unknown) and its data as sent. */
+export interface PrinterSubCommandArgs<Op extends string> {
+  operation: Op | number;
+  data?: Uint8Array;
+}
 export interface CommsPassThroughArgs {
   uart?: number;
 }

@@ -7,7 +7,7 @@
  */
 import type { RtcTime } from '../commands.js';
 import type { Handlers, SimBehaviour, SimCore } from './behaviour.js';
-import { outOfRange, wrongParameters } from './replies.js';
+import { outOfRange } from './replies.js';
 
 /** The reply of a raw-bytes command that answers a bare OK. */
 const NO_DATA = new Uint8Array(0);
@@ -63,31 +63,22 @@ export class ManualExtras implements SimBehaviour {
         this.passThroughUart = uart;
         this.core.note(`pass-through to the ${uart === 0 ? 'SSP' : 'ccTalk'} UART (nothing attached)`);
       },
-      COIN_STIR: (a) => {
-        const seconds = a?.data ?? new Uint8Array(0);
-        if (seconds.length !== 1) wrongParameters('COIN_STIR: one byte');
-        if (seconds[0] === 0) outOfRange('COIN_STIR: 1..255 seconds');
+      COIN_STIR: ({ seconds }) => {
+        // the table refuses 0 s (F4); a real hopper now turns its motor for `seconds`
         this.stirs += 1;
-        return NO_DATA;
+        this.core.note(`coin stir for ${seconds} s`);
       },
-      // sub-commands (open count / open value / close / accept / reject): layout not in GA138, accepted as sent
+      // sub-commands (open count / open value / start / reject / close): layout not in GA138, accepted as sent
       COIN_ESCROW: () => NO_DATA,
       ENABLE_TITO_EVENTS: () => {
         this.titoEvents = true;
-        return NO_DATA;
       },
       // the simulated note path holds one note at a time (READ_NOTE escrow), so the transaction escrow is empty
       CANCEL_ESCROW_TRANSACTION: () => undefined,
       COMMIT_ESCROW_TRANSACTION: () => undefined,
-      READ_ESCROW_VALUE: (a) => {
-        // GA138 gives no reply layout: a u32 value in minor units, 0 for the empty transaction escrow
-        if (a?.data && a.data.length !== 0) wrongParameters('READ_ESCROW_VALUE: no parameters');
-        return Uint8Array.of(0, 0, 0, 0);
-      },
-      GET_ESCROW_SIZE: (a) => {
-        if (a?.data && a.data.length !== 0) wrongParameters('GET_ESCROW_SIZE: no parameters');
-        return Uint8Array.of(this.escrowSize);
-      },
+      // GA138 gives no reply layout: a u32 value in minor units, 0 for the empty transaction escrow
+      READ_ESCROW_VALUE: () => Uint8Array.of(0, 0, 0, 0),
+      GET_ESCROW_SIZE: () => ({ size: this.escrowSize }),
       SET_ESCROW_SIZE: (a) => {
         this.escrowSize = a.size;
       },
