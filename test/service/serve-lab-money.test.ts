@@ -53,11 +53,11 @@ describe.skipIf(!available)('device lab money flows in Chromium', () => {
 
   it('pays coins out of the changer from the page and the tubes go down', async () => {
     const levels = page.locator('#card-coins-0 [data-role="levels"]');
-    await expect.poll(() => levels.textContent()).toContain('20× 0.20 EUR');
+    await expect.poll(() => levels.textContent(), { timeout: 10_000 }).toContain('20× 0.20 EUR');
     await page.fill('#card-coins-0 input.amount', '0.35');
     await page.locator('#card-coins-0 button[data-action="payout"]').click();
     await page.locator('#log li.payout', { hasText: 'coins-0 payout paid 0.35 EUR' }).waitFor();
-    await expect.poll(() => levels.textContent()).toContain('19× 0.20 EUR');
+    await expect.poll(() => levels.textContent(), { timeout: 10_000 }).toContain('19× 0.20 EUR');
     expect(running.service.journal.since(0, 10_000).filter((r) => r.type === 'payout_request')).toHaveLength(1);
   });
 
