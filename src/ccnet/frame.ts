@@ -6,6 +6,7 @@
 import { ByteAccumulator, copyBytes, emptyFramerStats, type FramerStats } from '../core/accumulator.js';
 import { CRC16_KERMIT } from '../core/crc.js';
 import { ErrorCode, KioskbusError } from '../core/errors.js';
+import type { FrameError, Framer, FrameSink } from '../core/framer.js';
 
 export const SYNC = 0x02;
 export const ACK_BYTE = 0x00;
@@ -185,15 +186,28 @@ export function frameCrcOk(bytes: Uint8Array, start: number, length: number): bo
   return (bytes[start + length - 2] ?? -1) === (crc & 0xff) && (bytes[start + length - 1] ?? -1) === crc >>> 8;
 }
 
-/** Something the decoder dropped, for logs and `kioskbus decode`. */
+/**
+ * Deprecated (see CHANGELOG): something the decoder dropped: use the core `FrameError` (`CcnetFramer` reports
+ * `garbage`, `crc` and `length` errors, with the frame's address in `id`).
+ */
 export interface CcnetDecodeProblem {
   kind: 'garbage' | 'crc' | 'length';
   raw: Uint8Array;
 }
 
+/** Deprecated (see CHANGELOG): options of {@link CcnetDecoder}; use {@link CcnetFramerOptions}. */
 export interface CcnetDecoderOptions {
   /** Called for every skipped run of bytes and every frame with a bad CRC or an impossible length. */
   onProblem?: (problem: CcnetDecodeProblem) => void;
+  /** Largest frame accepted (default 65535); longer lengths are treated as corruption. */
+  maxFrameLength?: number;
+}
+
+/**
+ * The sink of a {@link CcnetFramer} (every good frame; every skipped run of bytes as `garbage`, every frame with a bad
+ * CRC as `crc`, every impossible length as `length`) and its options.
+ */
+export interface CcnetFramerOptions extends FrameSink<CcnetFrame> {
   /** Largest frame accepted (default 65535); longer lengths are treated as corruption. */
   maxFrameLength?: number;
 }
@@ -216,16 +230,16 @@ const enum Verdict {
 const WIDE_CASES = [3, 1, 2] as const;
 
 /**
- * Streaming, resynchronising CCNET frame decoder. Accepts any chunking; returns whole frames with a good
- * CRC. A SYNC byte whose frame fails is skipped and the hunt goes on from the next byte, so a garbled byte
- * never hides the good frame after it. While a frame is still incomplete, a complete good frame that starts
- * later in the buffer wins (a stray 02 cannot stall the stream).
+ * Streaming, resynchronising CCNET framer (the core `Framer` contract). Accepts any chunking; delivers whole frames
+ * with a good CRC to the sink. A SYNC byte whose frame fails is skipped and the hunt goes on from the next byte, so
+ * a garbled byte never hides the good frame after it. While a frame is still incomplete, a complete good frame that
+ * starts later in the buffer wins (a stray 02 cannot stall the stream).
  *
  * Performance: one pass per push works on a single view of the buffered bytes with a moving index and tells the
  * buffer what was consumed once, at the end; candidates are examined without allocating (the result is a
  * {@link Verdict}, length and layout go into fields). See `push` for the zero-copy path.
  */
-export class CcnetDecoder {
+export class CcnetFramer implements Framer {
   readonly stats: FramerStats = emptyFramerStats();
   private readonly acc = new ByteAccumulator(512);
   private readonly maxLength: number;
@@ -247,11 +261,17 @@ export class CcnetDecoder {
   /** Layout of the last complete candidate `examine` looked at. */
   private foundWide: WideCase = 0;
   private running = false;
-  /** Chunks pushed from inside onProblem during a pass. */
+  /** Chunks pushed from inside a sink callback during a pass. */
   private deferred: Uint8Array[] = [];
+  /** Where the last frame delivered ends in the view being decoded (so a throwing sink loses no bytes). */
+  private delivered = 0;
+  private readonly onFrame: (frame: CcnetFrame) => void;
+  private readonly onError: ((error: FrameError) => void) | undefined;
 
-  constructor(private readonly options: CcnetDecoderOptions = {}) {
+  constructor(options: CcnetFramerOptions) {
     this.maxLength = Math.min(options.maxFrameLength ?? MAX_WIDE_FRAME_LENGTH, MAX_WIDE_FRAME_LENGTH);
+    this.onFrame = options.frame;
+    this.onError = options.error;
   }
 
   /** Bytes held while waiting for the rest of a frame. */
@@ -271,14 +291,13 @@ export class CcnetDecoder {
     this.wake = 0;
   }
 
-  push(chunk: Uint8Array): CcnetFrame[] {
-    const out: CcnetFrame[] = [];
-    if (chunk.length === 0) return out;
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
     if (this.running) {
-      // Pushed from inside onProblem: the running pass takes these bytes after the current ones. They wait outside
+      // Pushed from inside a callback: the running pass takes these bytes after the current ones. They wait outside
       // the buffer: appending could move the bytes under the running pass.
       this.deferred.push(chunk.slice());
-      return out;
+      return;
     }
     this.running = true;
     try {
@@ -299,28 +318,39 @@ export class CcnetDecoder {
           this.acc.append(chunk);
           this.scanned = held + chunk.length;
           this.wake = wake;
-          return out;
+          return;
         }
       }
       if (held === 0) {
         // Zero-copy path: nothing is held back, so the whole frames a chunk usually starts with are decoded
         // straight from the caller's bytes; only what follows them is copied into the buffer.
-        const pos = this.takeFrames(chunk, 0, out);
-        if (pos === chunk.length) return out;
+        this.delivered = 0;
+        let pos: number;
+        try {
+          pos = this.takeFrames(chunk, 0);
+        } catch (error) {
+          // the sink threw: the frames delivered are gone, the rest of the chunk is kept
+          pos = this.delivered;
+          this.consumed += pos;
+          if (pos < chunk.length) this.acc.append(chunk.subarray(pos));
+          throw error;
+        }
         this.consumed += pos;
-        rest = pos === 0 ? chunk : chunk.subarray(pos);
+        if (pos === chunk.length) {
+          if (this.deferred.length === 0) return;
+          rest = chunk.subarray(pos); // empty: only the bytes the sink pushed are left
+        } else rest = pos === 0 ? chunk : chunk.subarray(pos);
       }
       this.acc.append(rest);
-      this.run(out);
-      while (this.takeDeferred()) this.run(out);
+      this.run();
+      while (this.takeDeferred()) this.run();
     } finally {
       this.takeDeferred();
       this.running = false;
     }
-    return out;
   }
 
-  /** Moves chunks pushed from inside onProblem into the buffer; false if there were none. */
+  /** Moves chunks pushed from inside a callback into the buffer; false if there were none. */
   private takeDeferred(): boolean {
     if (this.deferred.length === 0) return false;
     for (const chunk of this.deferred) this.acc.append(chunk);
@@ -333,25 +363,26 @@ export class CcnetDecoder {
    * Takes every complete, good, ordinary frame from `v[pos]` on (the common case); returns where it stopped.
    * Anything else (wide frame, garbage, bad CRC, a cut frame) is left to {@link run}.
    */
-  private takeFrames(v: Uint8Array, pos: number, out: CcnetFrame[]): number {
+  private takeFrames(v: Uint8Array, pos: number): number {
     const n = v.length;
-    let frames = 0;
+    const stats = this.stats;
     while (pos + 3 <= n && v[pos] === SYNC) {
       const adr = v[pos + 1] ?? 0;
       const lng = v[pos + 2] ?? 0;
       if (lng < MIN_FRAME_LENGTH || adr === 0 || adr > 0x0f || pos + lng > n) break;
       const crc = CRC16_KERMIT.compute(v, pos, pos + lng - 2);
       if (v[pos + lng - 2] !== (crc & 0xff) || v[pos + lng - 1] !== crc >>> 8) break;
-      out.push(new DecodedFrame(adr, copyBytes(v, pos, pos + lng), 0));
-      frames += 1;
+      const frame = new DecodedFrame(adr, copyBytes(v, pos, pos + lng), 0);
+      stats.frames += 1;
       pos += lng;
+      this.delivered = pos;
+      this.onFrame(frame);
     }
-    this.stats.frames += frames;
     return pos;
   }
 
   /** Decodes the buffered bytes as far as they go; consumes what it handled (also if a callback throws). */
-  private run(out: CcnetFrame[]): void {
+  private run(): void {
     const v = this.acc.view();
     const n = v.length;
     // Candidates ending at or before this were complete at the last look-ahead and are not new.
@@ -359,9 +390,10 @@ export class CcnetDecoder {
     let base = 0;
     let waiting = false;
     this.wake = 0;
+    this.delivered = 0;
     try {
       for (;;) {
-        base = this.takeFrames(v, base, out);
+        base = this.takeFrames(v, base);
         if (base >= n) break;
         if (v[base] !== SYNC) {
           const next = v.indexOf(SYNC, base + 1);
@@ -370,8 +402,10 @@ export class CcnetDecoder {
         }
         const verdict = this.examine(v, base, n, 0);
         if (verdict === Verdict.Frame) {
-          out.push(this.take(v, base, this.foundLength, this.foundWide));
+          const frame = this.take(v, base, this.foundLength, this.foundWide);
           base += this.foundLength;
+          this.delivered = base;
+          this.onFrame(frame);
           continue;
         }
         if (verdict !== Verdict.Incomplete) {
@@ -390,6 +424,7 @@ export class CcnetDecoder {
         break;
       }
     } finally {
+      if (base < this.delivered) base = this.delivered; // the sink threw inside takeFrames
       this.acc.consume(base);
       this.consumed += base;
       this.scanned = waiting ? n - base : Math.max(0, examinedEnd - base);
@@ -492,12 +527,12 @@ export class CcnetDecoder {
       const length = this.foundLength;
       this.stats.crcErrors += 1;
       this.shadowEnd = this.consumed + base + length;
-      this.options.onProblem?.({ kind: 'crc', raw: v.slice(base, base + length) });
+      this.onError?.({ kind: 'crc', raw: v.slice(base, base + length), id: v[base + 1] ?? 0 });
       return base + 1;
     }
     if (verdict === Verdict.BadLength && !inShadow) {
       this.stats.badFrames += 1;
-      this.options.onProblem?.({ kind: 'length', raw: v.slice(base, Math.min(base + 3, v.length)) });
+      this.onError?.({ kind: 'length', raw: v.slice(base, Math.min(base + 3, v.length)), id: v[base + 1] ?? 0 });
       return base + 1;
     }
     return this.skip(v, base, base + 1);
@@ -506,7 +541,62 @@ export class CcnetDecoder {
   /** Skips `v[from, to)` as garbage; returns `to`. */
   private skip(v: Uint8Array, from: number, to: number): number {
     this.stats.garbageBytes += to - from;
-    if (this.options.onProblem) this.options.onProblem({ kind: 'garbage', raw: v.slice(from, to) });
+    if (this.onError) this.onError({ kind: 'garbage', raw: v.slice(from, to) });
     return to;
+  }
+}
+
+/**
+ * Deprecated (see CHANGELOG): use {@link CcnetFramer}, which delivers to a sink (no array per push) and reports core
+ * `FrameError`s. This adapter keeps the former shape: `push` returns the frames a chunk completed, `onProblem` gets a
+ * {@link CcnetDecodeProblem}. Frames of bytes pushed from inside `onProblem` come back from the running `push`.
+ */
+export class CcnetDecoder {
+  private readonly framer: CcnetFramer;
+  private out: CcnetFrame[] = [];
+  private depth = 0;
+
+  constructor(options: CcnetDecoderOptions = {}) {
+    const onProblem = options.onProblem;
+    this.framer = new CcnetFramer({
+      frame: (frame) => {
+        this.out.push(frame);
+      },
+      error:
+        onProblem &&
+        ((e) => {
+          // a CcnetFramer reports only these three kinds
+          onProblem({ kind: e.kind as CcnetDecodeProblem['kind'], raw: e.raw });
+        }),
+      ...(options.maxFrameLength === undefined ? {} : { maxFrameLength: options.maxFrameLength }),
+    });
+  }
+
+  get stats(): FramerStats {
+    return this.framer.stats;
+  }
+
+  get pending(): number {
+    return this.framer.pending;
+  }
+
+  reset(): void {
+    this.framer.reset();
+  }
+
+  push(chunk: Uint8Array): CcnetFrame[] {
+    if (this.depth > 0) {
+      this.framer.push(chunk); // from inside onProblem: its frames join the running push's list
+      return [];
+    }
+    const out: CcnetFrame[] = [];
+    this.out = out;
+    this.depth += 1;
+    try {
+      this.framer.push(chunk);
+    } finally {
+      this.depth -= 1;
+    }
+    return out;
   }
 }

@@ -13,6 +13,10 @@
 import { ByteAccumulator, emptyFramerStats, type FramerStats } from '../core/accumulator.js';
 import { CRC16_ARC, CRC16_XMODEM, type Crc16 } from '../core/crc.js';
 import { ErrorCode, KioskbusError } from '../core/errors.js';
+import type { FrameError, FrameErrorKind, Framer, FrameSink } from '../core/framer.js';
+
+/** The core frame error: this framer reports `crc`, `stop`, `length`, `truncated` and `garbage` (id in `id`). */
+export type { FrameError, FrameErrorKind } from '../core/framer.js';
 
 export const START_BYTE = 0x78;
 export const STOP_BYTE = 0x79;
@@ -198,26 +202,17 @@ class ReceivedFrame implements ControllerBoxFrame {
   }
 }
 
-export type FrameErrorKind =
-  /** CRC did not match (stop byte was right). */
-  | 'crc'
-  /** No stop byte where DATA_LEN says the frame ends (a false start byte, an over-long or cut frame). */
-  | 'stop'
-  /** DATA_LEN above the configured maximum. */
-  | 'length'
-  /** The input ended (or went silent) in the middle of a frame. */
-  | 'truncated'
-  /** Bytes outside any frame. */
-  | 'garbage';
+/**
+ * The framer's options. Frames and errors go to the sink (`frame`, `error`); `onFrame` and `onError` are the
+ * deprecated former names of the same two callbacks.
+ */
+export type FramerOptions = ControllerBoxFramerSettings &
+  (
+    | FrameSink<ControllerBoxFrame>
+    | { onFrame: (frame: ControllerBoxFrame) => void; onError?: FrameSink<never>['error'] }
+  );
 
-export interface FrameError {
-  readonly kind: FrameErrorKind;
-  readonly raw: Uint8Array;
-  /** PROTOCOL_ID of a frame that was recognised as one (all kinds except garbage, when present). */
-  readonly id?: number;
-}
-
-export interface FramerOptions {
+export interface ControllerBoxFramerSettings {
   /** A fixed CRC variant, or `auto` (default: the default variant `arc/data/be`). */
   crc?: CrcSetting;
   /** Frames whose DATA_LEN exceeds this are rejected at once (default 255: no limit). */
@@ -234,17 +229,16 @@ export interface FramerOptions {
    * message table's opinion.
    */
   plausible?: (id: number, data: Uint8Array) => boolean;
-  onFrame: (frame: ControllerBoxFrame) => void;
-  onError?: (error: FrameError) => void;
   /** Auto mode: called when the candidates narrow to one variant. */
   onCrcDetected?: (variant: CrcVariant) => void;
 }
 
 /**
- * Streaming, resynchronising ControllerBox framer. Feed it any chunks with `push`; call `flush` when the
- * input ends or the line goes silent to drop (and report) a cut frame and parse what is behind it.
+ * Streaming, resynchronising ControllerBox framer (the core `Framer` contract). Feed it any chunks with `push`; call
+ * `flush` when the input ends or the line goes silent to drop (and report) a cut frame and parse what is behind it.
+ * Reports `crc`, `stop`, `length`, `truncated` and `garbage` errors.
  */
-export class ControllerBoxFramer {
+export class ControllerBoxFramer implements Framer {
   readonly stats: FramerStats = emptyFramerStats();
   readonly auto: boolean;
   private readonly buffer = new ByteAccumulator(512);
@@ -263,8 +257,17 @@ export class ControllerBoxFramer {
   private synced = false;
   private readonly maxDataLength: number;
   private readonly relockAfter: number;
+  private readonly onFrame: (frame: ControllerBoxFrame) => void;
+  private readonly onError: ((error: FrameError) => void) | undefined;
 
   constructor(private readonly options: FramerOptions) {
+    if ('frame' in options) {
+      this.onFrame = options.frame;
+      this.onError = options.error;
+    } else {
+      this.onFrame = options.onFrame;
+      this.onError = options.onError;
+    }
     const crc = options.crc ?? DEFAULT_CRC_VARIANT;
     this.auto = crc === 'auto';
     this.setActive(crc === 'auto' ? ALL_CRC_VARIANTS : [crc]);
@@ -320,7 +323,7 @@ export class ControllerBoxFramer {
   }
 
   private report(error: FrameError): void {
-    this.options.onError?.(error);
+    this.onError?.(error);
   }
 
   /** Drops the candidate frame of `length` bytes up to the next start byte inside it, reporting it; returns bytes consumed. */
@@ -373,7 +376,7 @@ export class ControllerBoxFramer {
         const skip = next < 0 ? available : next - base;
         this.synced = false;
         stats.garbageBytes += skip;
-        const raw = this.options.onError ? bytes.slice(base, base + skip) : undefined;
+        const raw = this.onError ? bytes.slice(base, base + skip) : undefined;
         buffer.consume(skip);
         base += skip;
         if (raw) this.report({ kind: 'garbage', raw });
@@ -412,7 +415,7 @@ export class ControllerBoxFramer {
       base += total;
       if (verdict === 'held') continue;
       stats.frames += 1;
-      this.options.onFrame(new ReceivedFrame(bytes.slice(from, from + total)));
+      this.onFrame(new ReceivedFrame(bytes.slice(from, from + total)));
     }
   }
 
@@ -490,7 +493,7 @@ export class ControllerBoxFramer {
     for (const { raw } of held) {
       if (deliver) {
         this.stats.frames += 1;
-        this.options.onFrame(new ReceivedFrame(raw));
+        this.onFrame(new ReceivedFrame(raw));
       } else {
         this.stats.crcErrors += 1;
         this.report({ kind: 'crc', raw, id: raw[1] ?? 0 });

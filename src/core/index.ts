@@ -4,6 +4,7 @@ export * from './clock.js';
 export * from './crc.js';
 export * from './device-loop.js';
 export * from './errors.js';
+export * from './framer.js';
 export * from './lifecycle.js';
 export * from './log.js';
 export * from './money.js';

@@ -10,6 +10,7 @@
 import { ByteAccumulator, copyBytes, emptyFramerStats, type FramerStats } from '../core/accumulator.js';
 import { CRC16_SSP } from '../core/crc.js';
 import { ErrorCode, KioskbusError } from '../core/errors.js';
+import { frameErrorToKioskbusError, type FrameErrorKind, type Framer, type FrameSink } from '../core/framer.js';
 
 export const SSP_STX = 0x7f;
 /** Highest valid slave address (0x7E is STEX, 0x7F is STX). */
@@ -26,6 +27,16 @@ export interface SspFrame {
   data: Uint8Array;
 }
 
+/** A frame as the framer delivers it: the decoded fields and the frame as received. */
+export interface SspReceivedFrame extends SspFrame {
+  /** The frame as received (stuffed, STX included). */
+  readonly raw: Uint8Array;
+}
+
+/**
+ * Deprecated (see CHANGELOG): the handlers of {@link SspFrameDecoder}; use {@link SspFramer} with a `FrameSink` (frames
+ * carry `raw`, errors are `FrameError`s).
+ */
 export interface SspFrameHandlers {
   /** A frame with a good CRC. `raw` is the frame as received (stuffed, STX included). */
   frame: (frame: SspFrame, raw: Uint8Array) => void;
@@ -91,11 +102,13 @@ const enum Step {
 }
 
 /**
- * Streaming frame decoder. Accepts any chunking (a frame split over many pushes, many frames in one push), unstuffs,
- * restarts on a lone 0x7F, and after a bad or interrupted frame resumes the hunt at the byte after that frame's STX, so
- * a good frame hidden behind garbage is not lost. Counts frames, CRC errors, bad frames and skipped garbage bytes in `stats`.
+ * Streaming eSSP framer (the core `Framer` contract). Accepts any chunking (a frame split over many pushes, many frames
+ * in one push), unstuffs, restarts on a lone 0x7F, and after a bad or interrupted frame resumes the hunt at the byte
+ * after that frame's STX, so a good frame hidden behind garbage is not lost. Reports dropped bytes to the sink's
+ * `error` (`crc`, `length` for LEN 0, `address`, `interrupted`, `garbage` for bytes outside any frame) and counts
+ * frames, CRC errors, bad frames and skipped garbage bytes in `stats`.
  */
-export class SspFrameDecoder {
+export class SspFramer implements Framer {
   readonly stats: FramerStats = emptyFramerStats();
   private readonly acc = new ByteAccumulator(1024);
   /** Unstuffed SEQ..CRC of the frame being read. */
@@ -108,7 +121,7 @@ export class SspFrameDecoder {
   /** Whether the current frame has seen a stuffed pair (raw differs from SEQ..CRC). */
   private hadStuffing = false;
 
-  constructor(private readonly handlers: SspFrameHandlers) {}
+  constructor(private readonly sink: FrameSink<SspReceivedFrame>) {}
 
   reset(): void {
     this.acc.clear();
@@ -206,10 +219,14 @@ export class SspFrameDecoder {
           while (i >= 0 && i + 1 < n && v[i + 1] === SSP_STX) i++;
           if (i < 0) {
             stats.garbageBytes += n - base;
+            if (this.sink.error && n > base) this.report('garbage', v.slice(base, n));
             base = n;
             return;
           }
-          stats.garbageBytes += i - base;
+          if (i > base) {
+            stats.garbageBytes += i - base;
+            if (this.sink.error) this.report('garbage', v.slice(base, i));
+          }
           base = i;
           if (i + 1 >= n) return; // a 0x7F at the end: wait for the next byte
           this.step = Step.Body;
@@ -242,7 +259,7 @@ export class SspFrameDecoder {
                     stats.frames++;
                     base = end;
                     this.step = Step.Hunt;
-                    this.handlers.frame({ address, seq, data }, raw);
+                    this.sink.frame({ address, seq, data, raw });
                     continue;
                   }
                 }
@@ -284,13 +301,13 @@ export class SspFrameDecoder {
         if (restartAt >= 0) {
           // A lone 0x7F inside the frame: the partial frame is abandoned, a new one starts there.
           stats.badFrames++;
-          this.emitError(ErrorCode.BadFrame, 'eSSP frame interrupted by a new STX', v.slice(base, restartAt));
+          this.report('interrupted', v.slice(base, restartAt));
           base = this.resync(base);
           continue;
         }
         if (count >= 2 && body[1] === 0) {
           stats.badFrames++;
-          this.emitError(ErrorCode.BadFrame, 'eSSP frame with LEN 0', v.slice(base, pos));
+          this.report('length', v.slice(base, pos));
           base = this.resync(base);
           continue;
         }
@@ -301,9 +318,10 @@ export class SspFrameDecoder {
           // (a lone one would have restarted the frame, one at the very end starts nothing complete): nothing to find.
           const later = this.hadStuffing ? findCompleteFrame(v, base + 1) : -1;
           if (later < 0) return;
+          // a false STX: the frame it announced is abandoned for the complete one behind it
           stats.badFrames++;
           stats.garbageBytes += later - base;
-          this.emitError(ErrorCode.BadFrame, 'eSSP frame start without a valid frame skipped', v.slice(base, later));
+          this.report('interrupted', v.slice(base, later));
           base = later;
           this.step = Step.Hunt;
           continue;
@@ -313,18 +331,14 @@ export class SspFrameDecoder {
         const crc = CRC16_SSP.compute(body, 0, len + 2);
         if ((crc & 0xff) !== body[len + 2] || crc >>> 8 !== body[len + 3]) {
           stats.crcErrors++;
-          this.emitError(ErrorCode.CrcMismatch, 'eSSP frame with a bad CRC dropped', v.slice(base, pos));
+          this.report('crc', v.slice(base, pos), (body[0] ?? 0) & 0x7f);
           base = this.resync(base);
           continue;
         }
         const address = (body[0] ?? 0) & 0x7f;
         if (address > SSP_MAX_ADDRESS) {
           stats.badFrames++;
-          this.emitError(
-            ErrorCode.BadFrame,
-            `eSSP frame for impossible address 0x${address.toString(16)}`,
-            v.slice(base, pos),
-          );
+          this.report('address', v.slice(base, pos), address);
           base = this.resync(base);
           continue;
         }
@@ -334,7 +348,7 @@ export class SspFrameDecoder {
         stats.frames++;
         base = pos;
         this.step = Step.Hunt;
-        this.handlers.frame({ address, seq, data }, raw);
+        this.sink.frame({ address, seq, data, raw });
       }
     } finally {
       // Runs on return and if a handler throws: the bytes handled so far are never seen again.
@@ -353,8 +367,29 @@ export class SspFrameDecoder {
     return base + 1;
   }
 
-  private emitError(code: ErrorCode, message: string, raw: Uint8Array): void {
-    this.handlers.error?.(new KioskbusError(code, message, { raw }));
+  private report(kind: FrameErrorKind, raw: Uint8Array, id?: number): void {
+    this.sink.error?.(id === undefined ? { kind, raw } : { kind, raw, id });
+  }
+}
+
+/**
+ * Deprecated (see CHANGELOG): use {@link SspFramer}: it delivers frames with their `raw` bytes and reports
+ * `FrameError`s (also for garbage between frames). This adapter keeps the former handlers: `frame(frame, raw)`, and
+ * `error` with a `KioskbusError` (CRC_MISMATCH or BAD_FRAME) for dropped frames only.
+ */
+export class SspFrameDecoder extends SspFramer {
+  constructor(handlers: SspFrameHandlers) {
+    const error = handlers.error;
+    super({
+      frame: (frame) => {
+        handlers.frame(frame, frame.raw);
+      },
+      error:
+        error &&
+        ((e) => {
+          if (e.kind !== 'garbage') error(frameErrorToKioskbusError(e, 'eSSP'));
+        }),
+    });
   }
 }
 
@@ -403,7 +438,10 @@ function parsesAt(v: Uint8Array, c: number): boolean {
   return (crc & 0xff) === scratch[len + 2] && crc >>> 8 === scratch[len + 3];
 }
 
-/** Decodes every frame in a complete byte string (a capture); returns the frames and the decoder's counters. */
+/**
+ * Decodes every frame in a complete byte string (a capture); returns the frames, the dropped frames (as
+ * `KioskbusError`s: garbage between frames is counted in `stats`, not listed) and the framer's counters.
+ */
 export function decodeFrames(bytes: Uint8Array): {
   frames: { frame: SspFrame; raw: Uint8Array }[];
   errors: KioskbusError[];
@@ -411,10 +449,12 @@ export function decodeFrames(bytes: Uint8Array): {
 } {
   const frames: { frame: SspFrame; raw: Uint8Array }[] = [];
   const errors: KioskbusError[] = [];
-  const decoder = new SspFrameDecoder({
-    frame: (frame, raw) => frames.push({ frame, raw }),
-    error: (error) => errors.push(error),
+  const framer = new SspFramer({
+    frame: (frame) => frames.push({ frame, raw: frame.raw }),
+    error: (error) => {
+      if (error.kind !== 'garbage') errors.push(frameErrorToKioskbusError(error, 'eSSP'));
+    },
   });
-  decoder.push(bytes);
-  return { frames, errors, stats: { ...decoder.stats } };
+  framer.push(bytes);
+  return { frames, errors, stats: { ...framer.stats } };
 }

@@ -4,9 +4,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CcnetDecoder, encodeReply } from '../../src/ccnet/frame.js';
+import { CcnetFramer, encodeReply } from '../../src/ccnet/frame.js';
 import { ControllerBoxFramer, crcVariant, encodeFrame as encodeBoxFrame } from '../../src/controllerbox/frame.js';
-import { encodeFrame as encodeSspFrame, SspFrameDecoder } from '../../src/essp/frame.js';
+import { encodeFrame as encodeSspFrame, SspFramer } from '../../src/essp/frame.js';
 import { bytesArb, chunk, cutsArb, hex, params } from './runs.js';
 
 /** One framer behind one shape: encode a frame from a payload, feed chunks, read back raw frames. */
@@ -30,10 +30,7 @@ const FRAMERS: Framer[] = [
     encode: (payload, key) => encodeSspFrame({ address: key % 0x7e, seq: (key & 1) as 0 | 1, data: payload }),
     decode(chunks) {
       const out: string[] = [];
-      const d = new SspFrameDecoder({
-        frame: (_f, raw) => out.push(hex(raw)),
-        error: () => undefined,
-      });
+      const d = new SspFramer({ frame: (f) => out.push(hex(f.raw)), error: () => undefined });
       for (const c of chunks) d.push(c);
       return out;
     },
@@ -44,8 +41,8 @@ const FRAMERS: Framer[] = [
     encode: (payload, key) => encodeReply(1 + (key % 4), payload),
     decode(chunks) {
       const out: string[] = [];
-      const d = new CcnetDecoder({ onProblem: () => undefined });
-      for (const c of chunks) for (const f of d.push(c)) out.push(hex(f.raw));
+      const d = new CcnetFramer({ frame: (f) => out.push(hex(f.raw)), error: () => undefined });
+      for (const c of chunks) d.push(c);
       return out;
     },
   },
@@ -57,7 +54,7 @@ const FRAMERS: Framer[] = [
     encode: (payload, key) => encodeBoxFrame(key & 0xff, payload),
     decode(chunks) {
       const out: string[] = [];
-      const d = new ControllerBoxFramer({ onFrame: (f) => out.push(hex(f.raw)), onError: () => undefined });
+      const d = new ControllerBoxFramer({ frame: (f) => out.push(hex(f.raw)), error: () => undefined });
       for (const c of chunks) d.push(c);
       d.flush();
       return out;
@@ -71,8 +68,8 @@ const FRAMERS: Framer[] = [
       const out: string[] = [];
       const d = new ControllerBoxFramer({
         crc: COVERING,
-        onFrame: (f) => out.push(hex(f.raw)),
-        onError: () => undefined,
+        frame: (f) => out.push(hex(f.raw)),
+        error: () => undefined,
       });
       for (const c of chunks) d.push(c);
       d.flush();
