@@ -24,6 +24,25 @@ function flag(byte: number | undefined): boolean {
   return byte === 0 || byte === 1;
 }
 
+/**
+ * Whether a decoded status or event has the shorter DATA_LEN the document prints (its optional last field absent), the
+ * full field-list one, or is of a message with one layout only.
+ */
+export function layoutOf(name: MessageName, data: Uint8Array, payload: unknown): 'documented' | 'fields' | undefined {
+  switch (name) {
+    case 'DEVICE_ERROR':
+      return data.length === 1 ? 'documented' : 'fields';
+    case 'BILL_ACCEPTED':
+      return (payload as MessageOf<'BILL_ACCEPTED'>).status === undefined ? 'documented' : 'fields';
+    case 'CARD_EVENT':
+      return (payload as MessageOf<'CARD_EVENT'>).direction === undefined ? 'documented' : 'fields';
+    case 'RFID_DETECTED':
+      return (payload as MessageOf<'RFID_DETECTED'>).error === undefined ? 'documented' : 'fields';
+    default:
+      return undefined;
+  }
+}
+
 /** Why a decoded status or event does not fit the table, or undefined when it does. */
 export function valueProblem(
   name: MessageName,

@@ -18,7 +18,7 @@ import { toHex } from '../core/bytes.js';
 import { ErrorCode, toKioskbusError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import type { Money } from '../core/money.js';
-import { type CheckContext, valueProblem } from './checks.js';
+import { type CheckContext, layoutOf, valueProblem } from './checks.js';
 import {
   BILL_ACCEPTOR_STATUS_CODES,
   codeName,
@@ -64,6 +64,12 @@ export interface InboxOptions {
 
 export class ControllerBoxInbox {
   readonly resends: ResendFilter;
+  /**
+   * Messages the box has sent with their full field list. A box's firmware writes one layout; after it, the shorter
+   * documented DATA_LEN of the same message is a suspect frame: with the default CRC a zero-filled `78 52 01 00 00 00 79`
+   * passes (CRC-16/ARC of zeros is 0000), and a box reply whose id was damaged into 0x52 has that shape.
+   */
+  private readonly fullLayout = new Set<MessageName>();
 
   constructor(
     private readonly link: ControllerBoxLink,
@@ -143,6 +149,16 @@ export class ControllerBoxInbox {
     const problem = valueProblem(resolved.name, payload, frame.data, this.options.checks);
     if (problem !== undefined) {
       this.suspect(frame, resolved.name, problem);
+      return;
+    }
+    const layout = layoutOf(resolved.name, frame.data, payload);
+    if (layout === 'fields') this.fullLayout.add(resolved.name);
+    else if (layout === 'documented' && this.fullLayout.has(resolved.name)) {
+      this.suspect(
+        frame,
+        resolved.name,
+        `DATA_LEN ${frame.data.length}: the box sends this message with its full field list`,
+      );
       return;
     }
     this.answer(frame.id, RESULT_SUCCESS);

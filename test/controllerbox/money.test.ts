@@ -83,6 +83,29 @@ describe('phantom credit (defect 7): a frame counts only when id, length and val
     expect(hostWrites).toEqual([answer(0x32, 3), answer(0x52, 3), answer(0x51, 3)]);
   });
 
+  it('after the full field list of a message, its shorter documented DATA_LEN is a suspect frame', async () => {
+    // the 3 % soak's phantom card: `78 52 01 00 00 00 79` (zero DATA, CRC 0000) read as a 1-byte CARD_EVENT of TCD 0
+    const zeros = encodeFrame(0x52, Uint8Array.of(0));
+    const fresh = rig();
+    await fresh.boxEnd.write(zeros);
+    const { sim, boxEnd, seen, hostWrites } = rig();
+    await sim.callbackCard(1);
+    await vi.advanceTimersByTimeAsync(0);
+    await boxEnd.write(zeros);
+    await sim.acceptBill(10_000);
+    await vi.advanceTimersByTimeAsync(0);
+    await boxEnd.write(encodeFrame(0x51, Uint8Array.of(0, 0, 0x27, 0x10)));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(firsts(fresh.seen, 'cardEvent').map((e) => [e.tcd, e.direction])).toEqual([[0, 'unknown']]);
+    expect(firsts(seen, 'cardEvent').map((e) => [e.tcd, e.direction])).toEqual([[1, 'callback']]);
+    expect(firsts(seen, 'billAccepted').map((e) => e.value.amount)).toEqual([10_000]);
+    expect(firsts(seen, 'suspectFrame').map((e) => [e.messageName, e.reason])).toEqual([
+      ['CARD_EVENT', 'DATA_LEN 1: the box sends this message with its full field list'],
+      ['BILL_ACCEPTED', 'DATA_LEN 4: the box sends this message with its full field list'],
+    ]);
+    expect(hostWrites.filter((w) => w.startsWith('78 52'))).toEqual([answer(0x52, 0), answer(0x52, 3)]);
+  });
+
   it('with `tcds`, a card event or TCD status of a dispenser the box does not have is no card', async () => {
     // the soak's phantom card: the box's RESULT_ID_INVALID reply `78 53 01 02 ..` with its id damaged into 0x52 reads
     // as a 1-byte CARD_EVENT (the documented DATA_LEN) of TCD 2
