@@ -254,6 +254,7 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
     const data = frame.data;
     const rawBytes = raw ?? encodeFrame(frame);
 
+    // hand-read byte (link layer): SYNC is told apart before the replay rule
     if (data[0] === SYNC) {
       // SYNC with either flag; always executed; the next command is new whatever its flag.
       this.stats.syncs += 1;
@@ -286,6 +287,7 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
 
     let commandData = data;
     let encrypted = false;
+    // hand-read byte (link layer): 0x7E opens an encrypted packet, decrypted before the table sees the command
     if (data[0] === SSP_STEX) {
       const key = this.key;
       if (!key) {
@@ -375,6 +377,7 @@ export class SspSimulator extends EventEmitter<SimulatorEventMap> {
   }
 
   private execute(data: Uint8Array, encrypted: boolean): Uint8Array {
+    // hand-read byte: the command code that selects the table entry; the table reads everything after it
     const code = data[0] ?? 0;
     const spec = commandByCode(code);
     const name = spec?.name ?? `0x${code.toString(16).padStart(2, '0')}`;
