@@ -89,6 +89,16 @@ export async function soakEsspPayout(config: SoakConfig, kind: Kind): Promise<So
     tally.reported(`coin ${String(c.value)}`);
   });
   dev.on('error', () => undefined);
+  // ack-type events after an EVENT_ACK whose answer was lost: repeats or new identical ones, the host cannot tell
+  let finalInDoubt = false;
+  dev.on('repeatInDoubt', ({ events }) => {
+    for (const e of events) {
+      if (FINAL.has(e.name)) finalInDoubt = true;
+      if (e.name !== 'CREDIT_NOTE' && e.name !== 'NOTE_CLEARED_TO_CASHBOX' && e.name !== 'COIN_CREDIT') continue;
+      payIns.uncertain++;
+      tally.doubted++;
+    }
+  });
   dev.on('state', () => {
     changes++;
   });
@@ -161,6 +171,7 @@ export async function soakEsspPayout(config: SoakConfig, kind: Kind): Promise<So
     await payoutOnce(amount);
     cutDuringPayout = false;
     finalDropped = false;
+    finalInDoubt = false;
   }
   // let everything settle on a clean line
   host.enabled = false;
@@ -212,11 +223,13 @@ export async function soakEsspPayout(config: SoakConfig, kind: Kind): Promise<So
     let wrong = false;
     switch (call.state) {
       case 'accepted':
-        // no outcome: the device forgot the final event at a power cut (lost by the device), else the host lost it
-        if (call.outcome === undefined) wrong = !finalDropped;
+        // no outcome: the device forgot the final event at a power cut (lost by the device), or the host said it
+        // could not tell it from a repeat (repeatInDoubt), else the host lost it
+        if (call.outcome === undefined && finalInDoubt) payouts.uncertain++;
+        if (call.outcome === undefined) wrong = !finalDropped && !finalInDoubt;
         else if (call.outcome.paid !== truth) wrong = true;
         else payouts.reported++;
-        if (call.outcome === undefined && !wrong) payouts.lostPowerCut++;
+        if (call.outcome === undefined && !wrong && !finalInDoubt) payouts.lostPowerCut++;
         break;
       case 'uncertain': {
         payouts.uncertain++;

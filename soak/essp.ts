@@ -35,6 +35,14 @@ export async function soakEssp(config: SoakConfig): Promise<SoakRow[]> {
     if (n.to === 'cashbox') tally.reported(n.channel);
   });
   validator.on('error', () => undefined);
+  // ack-type events after an EVENT_ACK whose answer was lost: repeats or new identical notes, the host cannot tell
+  validator.on('repeatInDoubt', ({ events }) => {
+    for (const e of events) {
+      if (e.name !== 'CREDIT_NOTE' && e.name !== 'NOTE_CLEARED_TO_CASHBOX') continue;
+      row.uncertain++;
+      tally.doubted++;
+    }
+  });
   if (process.env.SOAK_TRACE) {
     sim.on('note', (m) => {
       console.log(clock.now(), 'sim:', m);

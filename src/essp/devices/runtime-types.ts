@@ -72,4 +72,12 @@ export interface SspDeviceEvents {
   unknown: [event: Extract<SspEvent, { name: 'UNKNOWN' }>];
   /** A poll or a background command failed (the loop goes on). */
   error: [error: KioskbusError];
+  /**
+   * Ack-type events that head a poll reply right after an EVENT_ACK whose answer was lost, identical to the events
+   * that EVENT_ACK was for: either the device repeats them (the EVENT_ACK did not arrive: nothing new) or they are new
+   * identical events (it did: another note or coin of the same value). The wire cannot tell; they are not reported
+   * again as credits, and this says so (once): a credit-bearing one (CREDIT_NOTE, COIN_CREDIT) may be money taken
+   * that the application was not told of.
+   */
+  repeatInDoubt: [info: { events: SspEvent[] }];
 }

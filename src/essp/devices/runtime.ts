@@ -67,6 +67,8 @@ export class SspDevice<
   private pollWithAck: boolean | 'auto';
   /** Ack-type events of the last POLL_WITH_ACK reply whose EVENT_ACK has not been confirmed. */
   private unacked: string[] = [];
+  /** The last EVENT_ACK went out and its answer was lost: the device may or may not have cleared `unacked`. */
+  private ackInDoubt = false;
   /** The reason of a start-up that failed: the loop's retry (reason 'request') keeps it. */
   private failedReason: ReinitialiseReason | undefined;
   /** Callers of `reinitialise()` waiting for the next start-up sequence to end. */
@@ -525,16 +527,23 @@ export class SspDevice<
       // the same ack-type events again: they were reported already. Not after a SLAVE_RESET: a device that restarted
       // lost the events it held, so the same events now are new ones (another note of the same value).
       const ackKeys = events.filter((e) => eventSpecByCode(e.code)?.ack === true && e.name !== 'UNKNOWN').map(eventKey);
+      const skipped: SspEvent[] = [];
       if (this.unacked.length > 0 && !reset && startsWith(ackKeys, this.unacked)) {
         let skip = this.unacked.length;
         fresh = events.filter((e) => {
           if (skip > 0 && e.name !== 'UNKNOWN' && eventSpecByCode(e.code)?.ack === true) {
             skip--;
+            skipped.push(e);
             return false;
           }
           return true;
         });
       }
+      // After an EVENT_ACK whose answer was lost, the same events at the head of this reply are either repeats (it
+      // did not arrive) or new identical ones (it did): the wire cannot tell. They are not reported again, and not
+      // silently either: `repeatInDoubt` says so.
+      if (this.ackInDoubt && skipped.length > 0) this.emitBase('repeatInDoubt', { events: skipped });
+      this.ackInDoubt = false;
       this.unacked = ackKeys;
     }
     for (const e of fresh) {
@@ -559,7 +568,15 @@ export class SspDevice<
     }
     if (withAck && this.unacked.length > 0) {
       const spec = COMMANDS.EVENT_ACK as CommandSpec;
-      await this.send(spec, Uint8Array.of(spec.code));
+      try {
+        await this.send(spec, Uint8Array.of(spec.code));
+      } catch (error) {
+        // sent and unanswered (not a refusal, not the bus's own SYNC before it): the device may have acted on it
+        const kind = classifyFailure(error);
+        const own = isKioskbusError(error) && error.context.command === 'SYNC';
+        if (!own && (kind === 'no-answer' || kind === 'port-lost' || kind === 'stopped')) this.ackInDoubt = true;
+        throw error;
+      }
       this.unacked = [];
     }
   }

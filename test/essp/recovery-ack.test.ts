@@ -1,0 +1,66 @@
+/**
+ * An EVENT_ACK that reached the device but whose answer was lost: the next reply that starts with the same ack-type
+ * events is either the device repeating them (the EVENT_ACK did not arrive) or new identical events (it did). The
+ * host cannot tell; it does not report them again as credits, and it says so with one `repeatInDoubt` (found by the
+ * payout soak: a second coin of the same value was dropped without a word). Real host and simulator over the seeded
+ * fault transport, fake timers.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SspBus } from '../../src/essp/bus.js';
+import { SmartHopper } from '../../src/essp/devices/smart-hopper.js';
+import { hopperOf } from '../../src/essp/simulator/payout/index.js';
+import { SspSimulator } from '../../src/essp/simulator/simulator.js';
+import { FaultTransport } from '../../src/transport/faults.js';
+import { createMemoryPair } from '../../src/transport/memory.js';
+
+let close: (() => Promise<void>) | undefined;
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(async () => {
+  const closing = close?.();
+  for (let i = 0; i < 100 && closing; i++) await vi.advanceTimersByTimeAsync(100);
+  await closing;
+  close = undefined;
+  vi.useRealTimers();
+});
+
+describe('eSSP EVENT_ACK whose answer was lost', () => {
+  it('a new identical credit at the head of the next reply is reported as repeatInDoubt, once', async () => {
+    const [host, end] = createMemoryPair();
+    const sim = new SspSimulator({ device: 'smart-hopper', payout: { levels: [{ value: 100, count: 10 }] } });
+    const detach = sim.attach(end);
+    const line = new FaultTransport(host, { seed: 6 });
+    const bus = new SspBus(line, {});
+    const hopper = new SmartHopper(bus);
+    close = async () => {
+      await hopper.close();
+      await bus.close();
+      detach();
+      sim.close();
+      await end.close();
+    };
+    const started = hopper.start();
+    await vi.advanceTimersByTimeAsync(0);
+    await started;
+    const log: string[] = [];
+    hopper.on('coinCredit', (c) => log.push(`coinCredit ${String(c.value)}`));
+    hopper.on('repeatInDoubt', (d) => log.push(`repeatInDoubt ${d.events.map((e) => e.name).join(',')}`));
+    hopper.on('error', () => undefined);
+    let armed = true;
+    sim.on('command', (c) => {
+      // the device acts on the EVENT_ACK of the first coin; every answer to it is lost
+      if (armed && c.name === 'EVENT_ACK') {
+        armed = false;
+        line.goDark(25_000, 'toHost');
+        // a second coin of the same value while the host hears nothing: its COIN_CREDIT waits in the device
+        setTimeout(() => hopperOf(sim).insertCoin(100), 1000);
+      }
+    });
+    hopperOf(sim).insertCoin(100);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(hopper.state).toBe('ready');
+    expect(log).toEqual(['coinCredit 100', 'repeatInDoubt COIN_CREDIT']);
+  });
+});
