@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { commandByCode } from '../../src/essp/commands.js';
+import type { Handlers } from '../../src/essp/simulator/behaviour.js';
 import { SIM_DEVICE_NAMES } from '../../src/essp/simulator/profiles.js';
 import { TestHost } from './simulator-harness.js';
 
@@ -113,4 +114,20 @@ describe('eSSP simulator: every command a profile lists is answered', () => {
       expect(unanswered).toEqual([]);
     });
   }
+});
+
+describe('eSSP simulator: handlers are typed by command name', () => {
+  it('a misspelt command name or a wrong result shape does not compile (checked by tsc)', () => {
+    const handlers: Handlers = {
+      GET_ESCROW_SIZE: () => ({ size: 1 }),
+      // @ts-expect-error -- no such command: a typo is a compile error
+      GET_ESCROW_SIZ: () => ({ size: 1 }),
+    };
+    const wrong: Handlers = {
+      // @ts-expect-error -- GET_MINIMUM_PAYOUT answers { value }, not { level }
+      GET_MINIMUM_PAYOUT: () => ({ level: 1 }),
+    };
+    expect(Object.keys(handlers)).toContain('GET_ESCROW_SIZE');
+    expect(Object.keys(wrong)).toEqual(['GET_MINIMUM_PAYOUT']);
+  });
 });
