@@ -19,13 +19,9 @@ import {
 } from '../../src/controllerbox/frame.js';
 import { ControllerBoxSimulator } from '../../src/controllerbox/simulator/simulator.js';
 import { useBoxRigs } from './rig.js';
+import { tick as settle } from '../helpers/settle.js';
 
 const rig = useBoxRigs({ fakeTimers: false });
-
-/** Lets queued microtasks and 0 ms timers run (real timers). */
-async function settle(ms = 0): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 describe('ControllerBox host <-> simulator: commands', () => {
   it('resets the box', async () => {

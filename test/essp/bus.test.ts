@@ -14,6 +14,7 @@ import { encodeFrame, SspFrameDecoder, type SspFrame } from '../../src/essp/fram
 import { SspSimulator } from '../../src/essp/simulator/simulator.js';
 import { createMemoryPair, type MemoryTransport } from '../../src/transport/memory.js';
 import { prng } from '../helpers/prng.js';
+import { settleSteps } from '../helpers/settle.js';
 
 /** For `.then(unexpected, (e) => e)`: a request that should fail but resolved. */
 const unexpected = (): never => {
@@ -438,12 +439,7 @@ describe('SspBus on a noisy line (seeded fuzz)', () => {
     await bus.close();
 
     async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
-      const state = { done: false };
-      const all = Promise.all(promises).finally(() => {
-        state.done = true;
-      });
-      for (let t = 0; t < 2000 && !state.done; t++) await vi.advanceTimersByTimeAsync(100);
-      return all;
+      return settleSteps(Promise.all(promises), { stepMs: 100 });
     }
   });
 });

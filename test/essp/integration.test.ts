@@ -11,6 +11,7 @@ import type { ValidatorSetup } from '../../src/essp/decoders.js';
 import { decodeEvents, type SspEvent } from '../../src/essp/events.js';
 import { startSimulatorPair, type SimulatorPair } from '../../src/essp/simulator/pair.js';
 import { SspSimulator } from '../../src/essp/simulator/simulator.js';
+import { settleSteps as settle } from '../helpers/settle.js';
 import { seeded } from './simulator-harness.js';
 
 const POLL = Uint8Array.of(0x07);
@@ -33,16 +34,6 @@ afterEach(async () => {
 });
 
 const ctx: SspContext = { protocolVersion: 6 };
-
-/** Awaits `promise` while moving the fake clock on (so retransmit timeouts can fire). */
-async function settle<T>(promise: Promise<T>): Promise<T> {
-  const state = { done: false };
-  const watched = promise.finally(() => {
-    state.done = true;
-  });
-  for (let i = 0; i < 1000 && !state.done; i++) await vi.advanceTimersByTimeAsync(50);
-  return watched;
-}
 
 async function poll(options: { encrypt?: boolean } = {}): Promise<SspEvent[]> {
   const reply = await bus.exchange(0, POLL, { label: 'POLL', ...options });

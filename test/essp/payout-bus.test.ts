@@ -11,6 +11,7 @@ import { SmartPayout } from '../../src/essp/devices/smart-payout.js';
 import { hopperOf, noteRecyclerOf } from '../../src/essp/simulator/payout/index.js';
 import { SspSimulator } from '../../src/essp/simulator/simulator.js';
 import { createMemoryPair, type MemoryTransport } from '../../src/transport/memory.js';
+import { settleStepsQuietly as settle } from '../helpers/settle.js';
 import { only, prng, record } from './payout-harness.js';
 
 interface Cable {
@@ -85,16 +86,6 @@ async function twoDevices(seed = 1): Promise<Cable> {
       await end.close();
     },
   };
-}
-
-/** Waits for `p` while the fake clock runs (a command may wait for retransmissions or a rebooting device). */
-async function settle(p: Promise<unknown>): Promise<void> {
-  const state = { done: false };
-  p.then(
-    () => (state.done = true),
-    () => (state.done = true),
-  );
-  for (let i = 0; i < 2000 && !state.done; i++) await vi.advanceTimersByTimeAsync(50);
 }
 
 beforeEach(() => {
