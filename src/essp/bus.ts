@@ -8,13 +8,14 @@ import { type FramerStats } from '../core/accumulator.js';
 import { ByteReader, bytesEqual, toHex, u64le } from '../core/bytes.js';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import { ErrorCode, KioskbusError, toKioskbusError } from '../core/errors.js';
+import { frameErrorToKioskbusError } from '../core/framer.js';
 import { createLogger } from '../core/log.js';
 import { CommandQueue } from '../core/queue.js';
 import type { Transport } from '../transport/types.js';
 import type { CommandSpec } from './commands/spec.js';
 import { buildAesKey, HostKeyExchange, parseFixedKey, type RandomBytes } from './crypto.js';
 import { decodeCommandReply, DEFAULT_CONTEXT, encodeCommand } from './execute.js';
-import { SspFrameDecoder, type SspFrame } from './frame.js';
+import { SspFramer, type SspFrame, type SspReceivedFrame } from './frame.js';
 import {
   checkAddress,
   SSP_CMD_REQUEST_KEY_EXCHANGE,
@@ -113,7 +114,7 @@ interface Pending {
 export class SspBus extends EventEmitter<SspBusEvents> {
   private readonly clock: Clock;
   private readonly queue: CommandQueue;
-  private readonly decoder: SspFrameDecoder;
+  private readonly decoder: SspFramer;
   private readonly links = new Map<number, SspLink>();
   private readonly timeoutMs: number;
   private readonly retries: number;
@@ -159,11 +160,14 @@ export class SspBus extends EventEmitter<SspBusEvents> {
         throw new KioskbusError(ErrorCode.InvalidArgument, `${name} must be a non-negative integer, got ${value}`);
       }
     }
-    this.decoder = new SspFrameDecoder({
-      frame: (frame, raw) => {
-        this.onFrame(frame, raw);
+    this.decoder = new SspFramer({
+      frame: (frame) => {
+        this.onFrame(frame);
       },
-      error: (error) => {
+      error: (dropped) => {
+        // Noise between frames is counted in the stats (garbage bytes); a frame that was dropped is reported.
+        if (dropped.kind === 'garbage') return;
+        const error = frameErrorToKioskbusError(dropped, 'eSSP');
         log('framer dropped bytes: %s', error.message);
         this.emit('frameError', error);
       },
@@ -478,7 +482,8 @@ export class SspBus extends EventEmitter<SspBusEvents> {
     });
   }
 
-  private onFrame(frame: SspFrame, raw: Uint8Array): void {
+  private onFrame(frame: SspReceivedFrame): void {
+    const raw = frame.raw;
     this.emit('rx', raw, frame);
     const pending = this.pending;
     if (!pending || frame.address !== pending.request.address) {
