@@ -14,7 +14,8 @@ export const DEFAULT_CONTEXT: SspContext = { protocolVersion: 6 };
 
 /** The command bytes: the code, then the table-encoded arguments (INVALID_ARGUMENT on bad arguments). */
 export function encodeCommand<A>(spec: CommandSpec<A>, args: A, ctx: SspContext = DEFAULT_CONTEXT): Uint8Array {
-  const body = spec.encodeArgs(args, ctx);
+  // A command whose arguments are all optional may be given none: its encoder reads an empty object.
+  const body = spec.encodeArgs(args ?? ({} as A), ctx);
   const out = new Uint8Array(body.length + 1);
   out[0] = spec.code;
   out.set(body, 1);

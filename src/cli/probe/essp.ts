@@ -3,7 +3,7 @@ import { ErrorCode, isKioskbusError } from '../../core/errors.js';
 import { SspBus } from '../../essp/bus.js';
 import { COMMANDS, type CommandSpec } from '../../essp/commands.js';
 import { formatFirmware, type SetupRequestResult } from '../../essp/decoders.js';
-import { genericName, replyError, SspGeneric } from '../../essp/generic.js';
+import { genericName, SspGeneric } from '../../essp/generic.js';
 import { unitTypeName } from '../../essp/tables/context.js';
 import type { Transport } from '../../transport/types.js';
 import { cancelled, isPortFailure, messageOf } from './shared.js';
@@ -47,34 +47,35 @@ async function readEssp(bus: SspBus, device: EsspProbedDevice, options: ProbeOpt
   const address = device.address;
   const signal = options.signal;
   const read = async <R>(spec: CommandSpec<never, R>): Promise<EsspRead<R>> => {
-    let reply: Uint8Array;
+    let reply: Uint8Array | undefined;
     try {
-      reply = await bus.exchange(address, Uint8Array.of(spec.code), {
+      // The commands read here take no arguments.
+      const value = await bus.execute(address, spec, undefined as never, {
         encrypt: device.encrypted,
-        label: spec.name,
+        onReply: (r) => {
+          reply = r;
+        },
         ...(signal ? { signal } : {}),
       });
+      return { ok: true, value };
     } catch (error) {
-      if (isPortFailure(error)) throw error;
-      const timedOut = isKioskbusError(error, ErrorCode.Timeout);
-      device.notes.push(`${spec.name}: ${timedOut ? 'no reply' : messageOf(error)}`);
-      return { ok: false, keyNotSet: false, timedOut };
-    }
-    if (reply[0] === (SspGeneric.KeyNotSet as number)) {
-      device.encryptionRequired = true;
-      return { ok: false, keyNotSet: true };
-    }
-    const refused = replyError(spec, reply);
-    if (refused) {
+      if (reply === undefined) {
+        if (isPortFailure(error)) throw error;
+        const timedOut = isKioskbusError(error, ErrorCode.Timeout);
+        device.notes.push(`${spec.name}: ${timedOut ? 'no reply' : messageOf(error)}`);
+        return { ok: false, keyNotSet: false, timedOut };
+      }
       const generic = reply[0] ?? 0;
-      device.notes.push(
-        `${spec.name}: ${generic === (SspGeneric.UnknownCommand as number) ? 'not supported' : genericName(generic)}`,
-      );
-      return { ok: false, keyNotSet: false };
-    }
-    try {
-      return { ok: true, value: spec.decodeReply(reply.subarray(1), { protocolVersion: 6 }) };
-    } catch (error) {
+      if (generic === (SspGeneric.KeyNotSet as number)) {
+        device.encryptionRequired = true;
+        return { ok: false, keyNotSet: true };
+      }
+      if (generic !== (SspGeneric.Ok as number)) {
+        device.notes.push(
+          `${spec.name}: ${generic === (SspGeneric.UnknownCommand as number) ? 'not supported' : genericName(generic)}`,
+        );
+        return { ok: false, keyNotSet: false };
+      }
       device.notes.push(`${spec.name}: unreadable reply (${messageOf(error)})`);
       return { ok: false, keyNotSet: false };
     }
