@@ -3,9 +3,7 @@
  * method, a POLL loop that turns state changes into typed events (a credit is reported exactly once, even
  * when the device repeats an unacknowledged reply), escrow with `hold()` kept alive, barcode coupons.
  */
-import { EventEmitter } from 'node:events';
-import type { Clock, TimerHandle } from '../../core/clock.js';
-import type { DeviceLoop, DeviceState } from '../../core/device-loop.js';
+import type { TimerHandle } from '../../core/clock.js';
 import { ErrorCode, isKioskbusError, KioskbusError } from '../../core/errors.js';
 import type { Money } from '../../core/money.js';
 import type { CcnetBus } from '../bus.js';
@@ -27,16 +25,9 @@ import {
 } from '../commands.js';
 import { BARCODE_BILL_TYPE, decodeBillState, type BillState } from '../states.js';
 import { BillMotion, type BillInDoubt } from './bill-doubt.js';
-import {
-  describeState,
-  pollUntil,
-  RepeatFilter,
-  MoneyGuard,
-  runMoneyCommand,
-  StateWaiters,
-  type UncertainOutcome,
-} from './device-common.js';
-import { CcnetRuntime, startFailure, type CcnetLoopOptions } from './runtime.js';
+import { CcnetDevice, type CcnetDeviceEvents, type CcnetDeviceOptions } from './device-base.js';
+import { pollUntil } from './device-common.js';
+import { runMoneyCommand } from './money.js';
 
 export interface BillCredit {
   billType: number;
@@ -51,9 +42,7 @@ export interface EscrowInfo extends BillCredit {
   barcode?: string;
 }
 
-export interface BillDeviceEventMap {
-  /** Every change of the POLL answer. */
-  state: [state: BillState, previous: BillState | undefined];
+export interface BillDeviceEventMap extends CcnetDeviceEvents<BillState> {
   /** A bill was stacked: money in. Exactly once per bill. */
   credit: [credit: BillCredit];
   /** A bill waits in escrow: call `stack()`, `returnBill()` or `hold()`. */
@@ -80,28 +69,14 @@ export interface BillDeviceEventMap {
    * (STACKED, RETURNED, REJECTING) was never seen: it may have been stacked or not; the wire cannot tell.
    */
   billInDoubt: [info: BillInDoubt];
-  /** A money-moving command (DISPENSE, UNLOAD, RECYCLING CASSETTE UNLOAD) whose answer was in doubt. */
-  uncertain: [outcome: UncertainOutcome];
-  offline: [error: KioskbusError];
-  online: [];
-  /** A poll or follow-up command failed (never thrown from the loop). */
-  problem: [error: KioskbusError];
-  /** The device's life-cycle (closed, opening, initialising, ready, busy, offline, reopening). */
-  lifecycle: [to: DeviceState, from: DeviceState];
 }
 
-export interface BillDeviceOptions extends CcnetLoopOptions {
+export interface BillDeviceOptions extends CcnetDeviceOptions {
   address?: number;
   /** HOLD is re-sent this often while a bill is held (device returns it after 10 s). Default 5000 ms. */
   holdRefreshMs?: number;
   /** How long `initialize()` waits for the device to leave INITIALIZE. Default 40 000 ms. */
   initializeTimeoutMs?: number;
-  /**
-   * An identical STACKED/RETURNED/B2B completion answer to the POLL sent this soon after the previous answer, or
-   * after line trouble, is the device repeating it (our ACK may have been lost). Default: derived from the link's
-   * timing (poll interval + response timeout + t-free + wire time of one exchange).
-   */
-  repeatWindowMs?: number;
 }
 
 const FAULT_CODES = new Set([0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48]);
@@ -122,114 +97,69 @@ const RECYCLING_UNLOAD_STATES = new Set([
   'RECYCLING_CASSETTE_UNLOADED',
 ]);
 
-export class BillDevice extends EventEmitter<BillDeviceEventMap> {
-  readonly address: number;
-  readonly clock: Clock;
-  readonly loop: DeviceLoop;
-  readonly runtime: CcnetRuntime;
-  /** `initialize()` ran (the loop's start then does not reset the device again). */
-  initialised = false;
+export class BillDevice extends CcnetDevice<BillState, BillDeviceEventMap> {
   identification: Identification | undefined;
   billTable: DenominationWord[] = [];
-  /** Last POLL answer. */
-  state: BillState | undefined;
   private enableArgs: { enabled: number[]; escrow: number[] } | undefined;
   private holdTimer: TimerHandle | undefined;
   private escrowBarcode: string | undefined;
   private readonly holdRefreshMs: number;
   private readonly initializeTimeoutMs: number;
-  private readonly stateWaiters: StateWaiters<BillState>;
-  private readonly repeats: RepeatFilter;
   private readonly motion = new BillMotion();
-  /** One B2B money operation at a time (DISPENSE, UNLOAD, RECYCLING CASSETTE UNLOAD). */
-  protected readonly money: MoneyGuard;
 
   constructor(
-    readonly bus: CcnetBus,
+    bus: CcnetBus,
     readonly b2b: boolean,
     options: BillDeviceOptions = {},
   ) {
-    super();
-    this.address = options.address ?? (b2b ? 0x01 : 0x03);
-    this.clock = bus.clock;
-    this.holdRefreshMs = Math.min(options.holdRefreshMs ?? 5000, 9000);
-    this.initializeTimeoutMs = options.initializeTimeoutMs ?? 40_000;
-    this.stateWaiters = new StateWaiters(this.clock);
-    this.money = new MoneyGuard(this.clock, B2B_IDLE, options.readyTimeoutMs);
-    this.runtime = new CcnetRuntime(
+    super(
       bus,
       {
-        address: this.address,
-        poll: () => this.poll(),
-        reset: () => this.reset(),
+        address: options.address ?? (b2b ? 0x01 : 0x03),
+        what: `device ${String(options.address ?? (b2b ? 0x01 : 0x03))}`,
+        resetDef: VALIDATOR_COMMANDS.reset,
+        pollDef: VALIDATOR_COMMANDS.poll,
+        decodeState: (data) => decodeBillState(data, b2b),
+        isEvent: (s) => EVENT_CODES.has(s.code),
+        idle: B2B_IDLE,
         isPowerUp: (s) => POWER_UP_CODES.has(s.code),
-        initialize: async () => {
-          await this.initialize();
-          await this.resume();
-        },
-        setUp: async () => {
-          await this.waitReady();
-          if (this.billTable.length === 0) await this.getBillTable();
-          await this.resume();
-        },
-        resume: () => this.resume(),
-        isInitialised: () => this.initialised,
-        onOffline: () => {
-          this.stopHolding();
-        },
-      },
-      {
-        offline: (e) => this.emit('offline', e),
-        online: () => this.emit('online'),
-        problem: (e) => this.emit('problem', e),
-        lifecycle: (to, from) => this.emit('lifecycle', to, from),
       },
       options,
     );
-    this.loop = this.runtime.loop;
-    this.repeats = new RepeatFilter(bus.link, this.address, options.repeatWindowMs, this.runtime.pollIntervalMs);
+    this.holdRefreshMs = Math.min(options.holdRefreshMs ?? 5000, 9000);
+    this.initializeTimeoutMs = options.initializeTimeoutMs ?? 40_000;
+  }
+
+  protected async setUp(): Promise<void> {
+    await this.waitReady();
+    if (this.billTable.length === 0) await this.getBillTable();
+    await this.resume();
   }
 
   /** Re-enables the bill types that were enabled (after an outage or a set-up). */
-  private async resume(): Promise<void> {
+  protected async resume(): Promise<void> {
     if (this.enableArgs) await this.enableBillTypes(this.enableArgs.enabled, this.enableArgs.escrow);
   }
 
-  private forgetState(): void {
-    this.state = undefined;
-    this.repeats.forget();
-    this.money.clear();
+  protected override wentOffline(): void {
+    this.stopHolding();
   }
 
   /** Runs one table command against this device; ILLEGAL COMMAND errors name the current state. */
-  async call<A, R>(def: CommandDef<A, R>, args: A, signal?: AbortSignal): Promise<R> {
+  override async call<A, R>(def: CommandDef<A, R>, args: A, signal?: AbortSignal): Promise<R> {
     const cls = this.b2b ? 'b2b' : 'bill-validator';
     if (!classHasCommand(cls, def as unknown as CommandDef<never, unknown>)) {
       throw new KioskbusError(ErrorCode.InvalidArgument, `${def.name} (${hex2(def.code)}) is not a ${cls} command`);
     }
-    try {
-      const reply = await this.bus.execute(this.address, def, args, {
-        describeState: () => describeState(this.state),
-        ...(signal ? { signal } : {}),
-      });
-      this.runtime.answered();
-      return reply;
-    } catch (error) {
-      if (isKioskbusError(error, ErrorCode.IllegalCommand)) this.runtime.answered();
-      throw error;
-    }
+    return await super.call(def, args, signal);
   }
 
   // ---- raw commands -----------------------------------------------------------------------
 
   /** RESET (30H / 08H): the device starts again; its queued events are gone. */
-  reset(): Promise<void> {
-    this.motion.reset();
-    // the device's queued answers go with the RESET: what it shows next is new (never a repeat of before). Only
-    // once it was ACKed: a RESET that may not have arrived leaves the device's answers as they were
-    return this.call(VALIDATOR_COMMANDS.reset, undefined).then(() => {
-      this.forgetState();
-    });
+  override reset(): Promise<void> {
+    this.motion.reset(); // a bill moving now may end unseen
+    return super.reset();
   }
 
   getStatus(): Promise<BillStatusReply> {
@@ -238,17 +168,6 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
 
   setSecurity(highSecurityTypes: number[]): Promise<void> {
     return this.call(VALIDATOR_COMMANDS.setSecurity, highSecurityTypes);
-  }
-
-  /** One POLL: decodes the state and emits events for what changed. */
-  async poll(): Promise<BillState> {
-    const sent = this.repeats.sample();
-    const data = await this.call(VALIDATOR_COMMANDS.poll, undefined);
-    const state = decodeBillState(data, this.b2b);
-    this.money.observe(state.name); // every answer, repeats too: an unchanged idle state ends an operation
-    const repeat = this.repeats.isRepeat(state.raw, EVENT_CODES.has(state.code), sent);
-    if (!repeat) await this.handleState(state);
-    return state;
   }
 
   /** Enables bill types (empty: disable); `escrow` types stop in escrow until stack/return. */
@@ -386,40 +305,10 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
     );
   }
 
-  /**
-   * Starts the POLL loop (events flow): opens the port if needed, sets the device up unless `initialize()` ran,
-   * then polls; recovers by itself from outages, lost ports and power cuts. A start-up failure is reported as a
-   * `problem`; await `run()` instead to get it.
-   */
-  start(): void {
-    this.run().catch((error: unknown) => this.emit('problem', startFailure(error)));
-  }
-
-  /** Like `start()`, resolving when the device is ready (rejecting when the start-up fails). */
-  run(): Promise<void> {
-    return this.runtime.start();
-  }
-
-  /** Stops polling (the round in flight finishes in the background; await `halt()` to wait for it). */
-  stop(): void {
-    void this.halt();
-  }
-
   /** Stops polling and waits for the round in flight. */
-  async halt(): Promise<void> {
+  override async halt(): Promise<void> {
     this.stopHolding();
-    await this.runtime.stop();
-  }
-
-  /** Resolves with the next state whose name is in `names` (the POLL loop must be running). */
-  waitForState(names: readonly string[], timeoutMs = 30_000): Promise<BillState> {
-    if (this.state && names.includes(this.state.name)) return Promise.resolve(this.state);
-    return this.waitForNextState(names, timeoutMs);
-  }
-
-  /** Resolves with the next state (from a later POLL) whose name is in `names`, ignoring the current one. */
-  waitForNextState(names: readonly string[], timeoutMs = 30_000): Promise<BillState> {
-    return this.stateWaiters.wait(names, timeoutMs, `device ${this.address}`);
+    await super.halt();
   }
 
   private describe(billType: number, raw: Uint8Array): BillCredit {
@@ -427,12 +316,8 @@ export class BillDevice extends EventEmitter<BillDeviceEventMap> {
     return { billType, value: denomination?.value, denomination, raw };
   }
 
-  private async handleState(state: BillState): Promise<void> {
+  protected async onState(state: BillState): Promise<void> {
     // a repeated answer (the device did not see our ACK) never gets here: see RepeatFilter
-    const previous = this.state;
-    this.state = state;
-    this.emit('state', state, previous);
-    this.stateWaiters.notify(state);
     const doubt = this.motion.observe(state);
     if (doubt) this.emit('billInDoubt', doubt);
     if (state.code !== 0x80 && state.code !== 0x1a) this.stopHolding();
