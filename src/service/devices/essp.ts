@@ -2,16 +2,10 @@
  * eSSP devices in the service: an NV200 note validator (`SspValidator`) and the payout devices (`SmartPayout`,
  * `SmartHopper`) of kioskbus/essp, with their simulators when simulated.
  */
+import { toHex } from '../../core/bytes.js';
 import { ErrorCode, KioskbusError } from '../../core/errors.js';
 import type { Money } from '../../core/money.js';
-import {
-  SmartHopper,
-  SmartPayout,
-  SspValidator,
-  type NoteInfo,
-  type PayoutDevice,
-  type SspValue,
-} from '../../essp/index.js';
+import { SmartHopper, SmartPayout, SspValidator, type PayoutDevice, type SspValue } from '../../essp/index.js';
 import type { SspSimulator } from '../../essp/simulator/index.js';
 import { hopperOf } from '../../essp/simulator/payout/index.js';
 import { BaseDevice, messageOf, payoutFailure, refused, type BaseOptions } from './base.js';
@@ -35,12 +29,6 @@ const LATE_REFRESH_MS = 1000;
 
 function isPayout(host: Host): host is PayoutDevice {
   return host instanceof SmartPayout || host instanceof SmartHopper;
-}
-
-function noteMoney(note: NoteInfo): Money | undefined {
-  return note.value !== undefined && note.currency !== undefined
-    ? { amount: note.value, currency: note.currency }
-    : undefined;
 }
 
 export class EsspDevice extends BaseDevice {
@@ -71,10 +59,19 @@ export class EsspDevice extends BaseDevice {
     // Both host kinds share these event names; the cast only widens the listener's argument type.
     const host = this.host as SspValidator;
     host.on('credit', (note) => {
-      const value = noteMoney(note);
-      if (value) this.report({ type: 'credit', value, channel: note.channel, medium: 'note' });
-      else this.report({ type: 'credit_unknown_value', channel: note.channel });
+      const value = { amount: note.value, currency: note.currency };
+      this.report({ type: 'credit', value, channel: note.channel, medium: 'note' });
       this.touchLevels();
+    });
+    // A note the device took on a channel the set-up does not list: journalled for a person to settle, never valued.
+    host.on('unknownCredit', (info) => {
+      this.report({ type: 'credit_unknown_value', channel: info.channel, raw: toHex(info.raw), known: info.known });
+      this.touchLevels();
+    });
+    // Events that may be repeats of reported ones (our EVENT_ACK's answer was lost) or new ones of the same value:
+    // reported once as they are, for a person to settle, never counted as money.
+    host.on('repeatInDoubt', (info) => {
+      this.report({ type: 'credit_in_doubt', events: info.events.map((e) => e.name) });
     });
     host.on('offline', (error) => {
       this.wentOffline(error.message);
