@@ -23,7 +23,7 @@ describe('service eSSP adapter: money events', () => {
     const validator = new SspValidator(new SspBus(hostEnd));
     const device = new EsspDevice({
       id: 'nv200',
-      kind: 'note-validator',
+      kind: 'nv200',
       simulated: false,
       host: validator,
       release: () => Promise.resolve(),
