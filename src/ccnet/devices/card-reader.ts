@@ -5,10 +5,7 @@
  * accumulated amount of the session is tracked per wallet, as the spec asks (the reader uses it to spot
  * retransmitted VEND REQUESTs).
  */
-import { EventEmitter } from 'node:events';
-import type { Clock } from '../../core/clock.js';
-import type { DeviceLoop, DeviceState } from '../../core/device-loop.js';
-import { ErrorCode, isKioskbusError, KioskbusError } from '../../core/errors.js';
+import { ErrorCode, KioskbusError } from '../../core/errors.js';
 import type { Money } from '../../core/money.js';
 import type { CcnetBus } from '../bus.js';
 import type { Identification } from '../codec.js';
@@ -16,27 +13,17 @@ import {
   CARD_COMMANDS,
   minorToComposite,
   type CardSetupReply,
-  type CommandDef,
   type FundsReply,
   type VendCancelReply,
   type Wallet,
 } from '../commands.js';
 import { decodeCardState, type CardState } from '../states.js';
-import {
-  describeState,
-  pollUntil,
-  RepeatFilter,
-  MoneyGuard,
-  runMoneyCommand,
-  StateWaiters,
-  uncertainError,
-  type UncertainOutcome,
-} from './device-common.js';
+import { CcnetDevice, type CcnetDeviceEvents, type CcnetDeviceOptions } from './device-base.js';
+import { pollUntil } from './device-common.js';
+import { runMoneyCommand, uncertainError, type UncertainOutcome } from './money.js';
 import { VendWatch } from './vend-watch.js';
-import { CcnetRuntime, startFailure, type CcnetLoopOptions } from './runtime.js';
 
-export interface CardReaderEventMap {
-  state: [state: CardState, previous: CardState | undefined];
+export interface CardReaderEventMap extends CcnetDeviceEvents<CardState> {
   /** A card is authenticated (READY_FOR_TRANSACTION). */
   cardReady: [];
   vendApproved: [];
@@ -52,23 +39,13 @@ export interface CardReaderEventMap {
    * reader reported MALFUNCTION or came back INACTIVE before VEND OK / VEND FAILED, or `vend()` timed out.
    */
   uncertain: [outcome: UncertainOutcome];
-  offline: [error: KioskbusError];
-  online: [];
-  problem: [error: KioskbusError];
-  /** The device's life-cycle (closed, opening, initialising, ready, busy, offline, reopening). */
-  lifecycle: [to: DeviceState, from: DeviceState];
 }
 
-export interface CardReaderOptions extends CcnetLoopOptions {
+export interface CardReaderOptions extends CcnetDeviceOptions {
   address?: number;
   /** Controller capabilities level sent with SETUP (default 1). */
   level?: number;
   initializeTimeoutMs?: number;
-  /**
-   * An identical VEND OK / VEND FAILED to a POLL sent this soon after the previous answer, or after line trouble, is
-   * a repeat. Default: derived from the link's timing (poll interval + response timeout + t-free + wire time).
-   */
-  repeatWindowMs?: number;
 }
 
 /** Vend results: one per VEND REQUEST. */
@@ -80,14 +57,7 @@ const VEND_IDLE = new Set(['VEND_OK', 'VEND_FAILED', 'IDLING', 'DISABLED', 'INAC
 
 export type VendResult = 'approved' | 'denied';
 
-export class CardReader extends EventEmitter<CardReaderEventMap> {
-  readonly address: number;
-  readonly clock: Clock;
-  readonly loop: DeviceLoop;
-  readonly runtime: CcnetRuntime;
-  /** `initialize()` ran (the loop's start then does not reset the reader again). */
-  initialised = false;
-  state: CardState | undefined;
+export class CardReader extends CcnetDevice<CardState, CardReaderEventMap> {
   setupReply: CardSetupReply | undefined;
   identification: Identification | undefined;
   /** Wallets of the card in the current session (from the last GET FUNDS). */
@@ -96,102 +66,51 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
   private enabled = false;
   private readonly level: number;
   private readonly initializeTimeoutMs: number;
-  private readonly waiters: StateWaiters<CardState>;
-  private readonly repeats: RepeatFilter;
-  /** One vend at a time. */
-  private readonly money: MoneyGuard;
   /** The vend between its ACK and its result. */
   private readonly vendWatch: VendWatch;
   /** The last vend that ended in doubt (for `vend()`). */
   private vendDoubt: UncertainOutcome | undefined;
 
-  constructor(
-    readonly bus: CcnetBus,
-    options: CardReaderOptions = {},
-  ) {
-    super();
-    this.address = options.address ?? 0x04;
-    this.clock = bus.clock;
-    this.level = options.level ?? 1;
-    this.initializeTimeoutMs = options.initializeTimeoutMs ?? 40_000;
-    this.waiters = new StateWaiters(this.clock);
-    this.runtime = new CcnetRuntime(
+  constructor(bus: CcnetBus, options: CardReaderOptions = {}) {
+    super(
       bus,
       {
-        address: this.address,
-        poll: () => this.poll(),
-        reset: () => this.reset(),
+        address: options.address ?? 0x04,
+        what: 'the card reader',
+        resetDef: CARD_COMMANDS.reset,
+        pollDef: CARD_COMMANDS.poll,
+        decodeState: decodeCardState,
+        isEvent: (s) => CARD_EVENTS.has(s.name),
+        idle: VEND_IDLE,
         // INACTIVE after the reader was set up: it lost its set-up (power cut)
         isPowerUp: (s) => s.code === 0x01,
-        initialize: async () => {
-          await this.initialize();
-          await this.resume();
-        },
-        setUp: async () => {
-          await this.waitInactive();
-          await this.setup();
-          await this.resume();
-        },
-        resume: () => this.resume(),
-        isInitialised: () => this.initialised,
-      },
-      {
-        offline: (e) => this.emit('offline', e),
-        online: () => this.emit('online'),
-        problem: (e) => this.emit('problem', e),
-        lifecycle: (to, from) => this.emit('lifecycle', to, from),
       },
       options,
     );
-    this.loop = this.runtime.loop;
-    this.repeats = new RepeatFilter(bus.link, this.address, options.repeatWindowMs, this.runtime.pollIntervalMs);
-    this.money = new MoneyGuard(this.clock, VEND_IDLE, options.readyTimeoutMs);
+    this.level = options.level ?? 1;
+    this.initializeTimeoutMs = options.initializeTimeoutMs ?? 40_000;
     this.vendWatch = new VendWatch(this.address);
   }
 
+  protected async setUp(): Promise<void> {
+    await this.waitInactive();
+    await this.setup();
+    await this.resume();
+  }
+
   /** Enables the reader again when it was enabled (after an outage or a set-up). */
-  private async resume(): Promise<void> {
+  protected async resume(): Promise<void> {
     if (this.enabled) await this.call(CARD_COMMANDS.enableDisable, true);
   }
 
-  private forgetState(): void {
-    this.state = undefined;
-    this.repeats.forget();
-    this.money.clear();
-  }
-
-  async call<A, R>(def: CommandDef<A, R>, args: A): Promise<R> {
-    try {
-      const reply = await this.bus.execute(this.address, def, args, { describeState: () => describeState(this.state) });
-      this.runtime.answered();
-      return reply;
-    } catch (error) {
-      if (isKioskbusError(error, ErrorCode.IllegalCommand)) this.runtime.answered();
-      throw error;
-    }
-  }
-
-  /** RESET (30H / 08H): the device starts again; its queued events are gone. */
-  reset(): Promise<void> {
-    // the device's queued answers go with the RESET: what it shows next is new (never a repeat of before). Only
-    // once it was ACKed: a RESET that may not have arrived leaves the device's answers as they were
-    return this.call(CARD_COMMANDS.reset, undefined).then(() => {
-      this.forgetState();
-    });
+  protected override forgetState(): void {
+    super.forgetState();
+    this.vendWatch.clear();
   }
 
   async setup(): Promise<CardSetupReply> {
     this.setupReply = await this.call(CARD_COMMANDS.setup, this.level);
     return this.setupReply;
-  }
-
-  async poll(): Promise<CardState> {
-    const sent = this.repeats.sample();
-    const data = await this.call(CARD_COMMANDS.poll, undefined);
-    const state = decodeCardState(data);
-    this.money.observe(state.name); // every answer, repeats too: an unchanged idle state ends a vend
-    if (!this.repeats.isRepeat(state.raw, CARD_EVENTS.has(state.name), sent)) this.handle(state);
-    return state;
   }
 
   async enable(): Promise<void> {
@@ -352,43 +271,17 @@ export class CardReader extends EventEmitter<CardReaderEventMap> {
     return doubt;
   }
 
-  waitForState(names: readonly string[], timeoutMs = 30_000): Promise<CardState> {
-    return this.waiters.wait(names, timeoutMs, 'the card reader');
+  /** Resolves with the next state (from a later POLL) whose name is in `names`, ignoring the current one. */
+  override waitForState(names: readonly string[], timeoutMs = 30_000): Promise<CardState> {
+    return this.waitForNextState(names, timeoutMs);
   }
 
-  /**
-   * Starts the POLL loop (events flow): opens the port if needed, sets the reader up unless `initialize()` ran, then
-   * polls; recovers by itself from outages, lost ports and power cuts. A start-up failure is reported as a
-   * `problem`; await `run()` instead to get it.
-   */
-  start(): void {
-    this.run().catch((error: unknown) => this.emit('problem', startFailure(error)));
-  }
-
-  /** Like `start()`, resolving when the reader is ready (rejecting when the start-up fails). */
-  run(): Promise<void> {
-    return this.runtime.start();
-  }
-
-  /** Stops polling (the round in flight finishes in the background; await `halt()` to wait for it). */
-  stop(): void {
-    void this.halt();
-  }
-
-  halt(): Promise<void> {
-    return this.runtime.stop();
-  }
-
-  private handle(state: CardState): void {
-    const previous = this.state;
-    this.state = state;
-    this.emit('state', state, previous);
+  protected onState(state: CardState, previous: CardState | undefined): void {
     const doubt = this.vendWatch.observe(state);
     if (doubt) {
       this.vendDoubt = doubt;
       this.emit('uncertain', doubt);
     }
-    this.waiters.notify(state);
     if (state.code === 0x01 && previous !== undefined && previous.code !== 0x01) this.runtime.powerUpSeen();
     switch (state.name) {
       case 'READY_FOR_TRANSACTION':
