@@ -191,11 +191,11 @@ describe('PacedTransport (fake timers)', () => {
     const pacer = new LinePacer(ESSP_LINE, clock);
     const got: number[] = [];
     pacer.send(new Uint8Array(6), () => got.push(time)); // due at 6.875
-    expect(timers.map((t) => t.ms)).toEqual([7]);
+    expect(timers.map((t) => t.ms)).toEqual([6.875]); // the exact time: a whole-millisecond clock rounds it
     time = 5;
     timers.shift()?.fn(); // fires 2 ms early
     expect(got).toEqual([]);
-    expect(timers.map((t) => t.ms)).toEqual([2]); // re-armed for the rest
+    expect(timers.map((t) => t.ms)).toEqual([1.875]); // re-armed for the rest
     time = 6.9;
     timers.shift()?.fn();
     expect(got).toEqual([6.9]);
