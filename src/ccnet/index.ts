@@ -11,6 +11,8 @@ export * from './bus.js';
 export * from './capture.js';
 export * from './devices/runtime.js';
 export * from './devices/device-common.js';
+export * from './devices/device-base.js';
+export type { BillInDoubt } from './devices/bill-doubt.js';
 export * from './devices/bill.js';
 export * from './devices/coin-changer.js';
 export * from './devices/card-reader.js';
