@@ -1,8 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { autoDetect } from '@serialport/bindings-cpp';
-import { SerialPortStream, type OpenOptions } from '@serialport/stream';
+import type { OpenOptions, SerialPortStream } from '@serialport/stream';
 import { ErrorCode, KioskbusError, toKioskbusError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import type { Transport, TransportEventMap } from './types.js';
@@ -11,6 +10,15 @@ const log = createLogger('transport:serial');
 
 /** A serialport binding: the native one, or `MockBinding` from `@serialport/binding-mock` in tests. */
 export type SerialBinding = OpenOptions['binding'];
+
+/**
+ * The native binding of this platform, loaded on first use: `serialport`'s stream and native module are loaded
+ * only by a program that opens or lists a real port (a service on TCP or simulators starts without them).
+ */
+async function defaultBinding(): Promise<SerialBinding> {
+  const { autoDetect } = await import('@serialport/bindings-cpp');
+  return autoDetect();
+}
 
 export type Parity = 'none' | 'even' | 'odd' | 'mark' | 'space';
 
@@ -46,13 +54,15 @@ export class SerialTransport extends EventEmitter<TransportEventMap> implements 
     return this.port?.isOpen ?? false;
   }
 
-  open(): Promise<void> {
-    if (this.isOpen) return Promise.resolve();
+  async open(): Promise<void> {
+    if (this.isOpen) return;
     this.closing = false;
     const o = this.options;
+    const { SerialPortStream } = await import('@serialport/stream');
+    const binding = o.binding ?? (await defaultBinding());
     return new Promise((resolve, reject) => {
       const port = new SerialPortStream({
-        binding: o.binding ?? autoDetect(),
+        binding,
         path: o.path,
         baudRate: o.baudRate ?? 9600,
         dataBits: o.dataBits ?? 8,
@@ -144,10 +154,10 @@ export interface SerialPortInfo {
 }
 
 /** Serial ports of this machine, with USB vendor/product ids where the OS knows them. */
-export async function listSerialPorts(binding: SerialBinding = autoDetect()): Promise<SerialPortInfo[]> {
+export async function listSerialPorts(binding?: SerialBinding): Promise<SerialPortInfo[]> {
   let ports: Awaited<ReturnType<SerialBinding['list']>>;
   try {
-    ports = await binding.list();
+    ports = await (binding ?? (await defaultBinding())).list();
   } catch (error) {
     // serialport's Linux lister runs `udevadm`; containers and minimal systems often lack it
     if (process.platform === 'linux') return listFromSysfs();
