@@ -3,7 +3,7 @@ import type { Transform } from 'node:stream';
 import { concatBytes, parseHex } from '../src/core/bytes.js';
 import { buildAesKey, DEFAULT_FIXED_KEY, encryptPacket } from '../src/essp/crypto.js';
 import { SspBus } from '../src/essp/bus.js';
-import { encodeFrame, SspFrameDecoder } from '../src/essp/frame.js';
+import { encodeFrame, SspFramer } from '../src/essp/frame.js';
 import { startSimulatorPair } from '../src/essp/simulator/pair.js';
 import { measure, measureBytes, type BenchCase } from './types.js';
 
@@ -89,13 +89,13 @@ function kioskbusCase(chunkSize: number | 'serial'): BenchCase {
     ...(big ? { target: 50 } : {}),
     run: () => {
       let found = 0;
-      const once = new SspFrameDecoder({
+      const once = new SspFramer({
         frame: () => {
           found++;
         },
       });
       for (const c of chunks) once.push(c);
-      const decoder = new SspFrameDecoder({ frame: () => undefined });
+      const decoder = new SspFramer({ frame: () => undefined });
       const value = bestOf(() =>
         measureBytes(() => {
           for (const c of chunks) decoder.push(c);
