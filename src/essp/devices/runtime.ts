@@ -35,6 +35,7 @@ import {
 import { contextFromSetup, type SetupRequestResult } from '../decoders.js';
 import { eventSpecByCode, type SspEvent, type SspUnknownEvent } from '../events.js';
 import { replyError, SspGeneric } from '../generic.js';
+import { decodeCommandReply, encodeCommand } from '../execute.js';
 import { eventKey, listenerFailed } from './shared.js';
 
 const log = createLogger('essp:device');
@@ -283,16 +284,12 @@ export class SspDevice<
     const spec = COMMANDS[name] as CommandSpec;
     const data = this.encode(spec, args);
     const reply = await this.send(spec, data);
-    return spec.decodeReply(reply.subarray(1), this.context) as CommandResult<N>;
+    return decodeCommandReply(spec, reply, this.address, this.context) as CommandResult<N>;
   }
 
   /** The command bytes for `spec` with `args` (code byte first). */
   protected encode(spec: CommandSpec, args: unknown): Uint8Array {
-    const body = spec.encodeArgs(args ?? {}, this.context);
-    const out = new Uint8Array(body.length + 1);
-    out[0] = spec.code;
-    out.set(body, 1);
-    return out;
+    return encodeCommand(spec, args, this.context);
   }
 
   /** Exchanges raw command bytes for `spec`; returns the whole reply (F0 first) or throws its typed error. */
