@@ -29,7 +29,7 @@ export function record(device: PayoutDevice, log: string[], prefix = ''): void {
     log.push(prefix + line);
   };
   device.on('credit', (n) => {
-    add(`credit ${String(n.value)} ${String(n.currency)}`);
+    add(`credit ${String(n.value)} ${n.currency}`);
   });
   device.on('coinCredit', (c) => {
     add(`coinCredit ${String(c.value)} ${c.currency}`);
