@@ -4,7 +4,7 @@
  * run; one whose command never arrived did not. The host never resends it and never guesses: the call rejects with
  * UNCERTAIN, and once the device answers again an `uncertain` event says what the device reported.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ErrorCode, isKioskbusError } from '../../src/core/errors.js';
 import { SspBus } from '../../src/essp/bus.js';
 import type { PayoutUncertainty } from '../../src/essp/devices/payout-common.js';
@@ -13,13 +13,14 @@ import { SspSimulator } from '../../src/essp/simulator/simulator.js';
 import { FaultTransport } from '../../src/transport/faults.js';
 import { createMemoryPair } from '../../src/transport/memory.js';
 import { only, record } from './payout-harness.js';
+import { useFakeTimeAndCloser } from '../helpers/fake-time-closer.js';
 
 const LEVELS = [
   { value: 500, count: 4 },
   { value: 1000, count: 3 },
 ];
 
-let close: (() => Promise<void>) | undefined;
+const closer = useFakeTimeAndCloser();
 
 async function start(): Promise<{ sim: SspSimulator; line: FaultTransport; device: SmartPayout; log: string[] }> {
   const [host, end] = createMemoryPair();
@@ -33,13 +34,13 @@ async function start(): Promise<{ sim: SspSimulator; line: FaultTransport; devic
   const started = device.start();
   await vi.advanceTimersByTimeAsync(0);
   await started;
-  close = async () => {
+  closer.onClose(async () => {
     await device.close();
     await bus.close();
     detach();
     sim.close();
     await end.close();
-  };
+  });
   return { sim, line, device, log };
 }
 
@@ -56,17 +57,6 @@ async function failure(p: Promise<unknown>): Promise<unknown> {
   for (let i = 0; i < 200 && !st.done; i++) await vi.advanceTimersByTimeAsync(50);
   return st.error;
 }
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(async () => {
-  const closing = close?.();
-  for (let i = 0; i < 100 && closing; i++) await vi.advanceTimersByTimeAsync(100);
-  await closing;
-  close = undefined;
-  vi.useRealTimers();
-});
 
 describe('eSSP uncertain payouts', () => {
   it('every reply lost: UNCERTAIN at once, no resend by the host; the device reports DISPENSED, so it ran', async () => {

@@ -5,26 +5,16 @@
  * payout soak: a second coin of the same value was dropped without a word). Real host and simulator over the seeded
  * fault transport, fake timers.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SspBus } from '../../src/essp/bus.js';
 import { SmartHopper } from '../../src/essp/devices/smart-hopper.js';
 import { hopperOf } from '../../src/essp/simulator/payout/index.js';
 import { SspSimulator } from '../../src/essp/simulator/simulator.js';
 import { FaultTransport } from '../../src/transport/faults.js';
 import { createMemoryPair } from '../../src/transport/memory.js';
+import { useFakeTimeAndCloser } from '../helpers/fake-time-closer.js';
 
-let close: (() => Promise<void>) | undefined;
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(async () => {
-  const closing = close?.();
-  for (let i = 0; i < 100 && closing; i++) await vi.advanceTimersByTimeAsync(100);
-  await closing;
-  close = undefined;
-  vi.useRealTimers();
-});
+const closer = useFakeTimeAndCloser();
 
 describe('eSSP EVENT_ACK whose answer was lost', () => {
   it('a new identical credit at the head of the next reply is reported as repeatInDoubt, once', async () => {
@@ -34,13 +24,13 @@ describe('eSSP EVENT_ACK whose answer was lost', () => {
     const line = new FaultTransport(host, { seed: 6 });
     const bus = new SspBus(line, {});
     const hopper = new SmartHopper(bus);
-    close = async () => {
+    closer.onClose(async () => {
       await hopper.close();
       await bus.close();
       detach();
       sim.close();
       await end.close();
-    };
+    });
     const started = hopper.start();
     await vi.advanceTimersByTimeAsync(0);
     await started;

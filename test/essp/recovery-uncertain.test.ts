@@ -9,7 +9,7 @@
  * plain failure, safe to retry later), not UNCERTAIN, and no `uncertain` event follows. Real host and simulator over
  * the seeded fault transport, fake timers.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ErrorCode, isKioskbusError } from '../../src/core/errors.js';
 import { SspBus } from '../../src/essp/bus.js';
 import type { PayoutUncertainty } from '../../src/essp/devices/payout-common.js';
@@ -18,19 +18,9 @@ import { payoutOf } from '../../src/essp/simulator/payout/index.js';
 import { SspSimulator } from '../../src/essp/simulator/simulator.js';
 import { FaultTransport } from '../../src/transport/faults.js';
 import { createMemoryPair } from '../../src/transport/memory.js';
+import { useFakeTimeAndCloser } from '../helpers/fake-time-closer.js';
 
-let close: (() => Promise<void>) | undefined;
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(async () => {
-  const closing = close?.();
-  for (let i = 0; i < 100 && closing; i++) await vi.advanceTimersByTimeAsync(100);
-  await closing;
-  close = undefined;
-  vi.useRealTimers();
-});
+const closer = useFakeTimeAndCloser();
 
 async function rig(): Promise<{ sim: SspSimulator; line: FaultTransport; device: SmartPayout }> {
   const [host, end] = createMemoryPair();
@@ -47,13 +37,13 @@ async function rig(): Promise<{ sim: SspSimulator; line: FaultTransport; device:
   const line = new FaultTransport(host, { seed: 2 });
   const bus = new SspBus(line, { timeoutMs: 300, retries: 10 });
   const device = new SmartPayout(bus);
-  close = async () => {
+  closer.onClose(async () => {
     await device.close();
     await bus.close();
     detach();
     sim.close();
     await end.close();
-  };
+  });
   const started = device.start();
   await vi.advanceTimersByTimeAsync(0);
   await started;
