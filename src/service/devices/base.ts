@@ -66,6 +66,12 @@ export interface BaseOptions {
   enable?: boolean;
 }
 
+/** The link events every protocol's host emits. */
+export interface LinkEvents {
+  on(event: 'offline', listener: (error: { message: string }) => void): unknown;
+  on(event: 'online', listener: () => void): unknown;
+}
+
 export abstract class BaseDevice extends EventEmitter<ServiceDeviceEvents> implements ServiceDevice {
   readonly id: string;
   readonly kind: DeviceKind;
@@ -147,6 +153,16 @@ export abstract class BaseDevice extends EventEmitter<ServiceDeviceEvents> imple
       ) as string | undefined; // undefined when there is no info
       const plain = JSON.parse(text ?? 'null') as unknown;
       this.report({ type: 'uncertain', info: plain });
+    });
+  }
+
+  /** Follows a host's `offline` and `online` events (every protocol's host emits each once per transition). */
+  protected followLink(host: LinkEvents): void {
+    host.on('offline', (error) => {
+      this.wentOffline(error.message);
+    });
+    host.on('online', () => {
+      this.cameOnline();
     });
   }
 

@@ -49,12 +49,7 @@ export class CcnetCardDevice extends BaseDevice {
     host.on('fault', (state) => {
       this.report({ type: 'fault', state: state.name });
     });
-    host.on('offline', (error) => {
-      this.wentOffline(error.message);
-    });
-    host.on('online', () => {
-      this.cameOnline();
-    });
+    this.followLink(host);
   }
 
   protected async open(): Promise<void> {

@@ -90,12 +90,7 @@ export class CcnetCoinDevice extends BaseDevice {
       if ((state.name === 'IDLING' || state.name === 'UNIT_DISABLED') && this.snap.jammed)
         this.update({ jammed: false });
     });
-    host.on('offline', (error) => {
-      this.wentOffline(error.message);
-    });
-    host.on('online', () => {
-      this.cameOnline();
-    });
+    this.followLink(host);
   }
 
   protected async open(): Promise<void> {

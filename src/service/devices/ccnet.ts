@@ -57,12 +57,7 @@ export class CcnetBillDevice extends BaseDevice {
         }
       }
     });
-    host.on('offline', (error) => {
-      this.wentOffline(error.message);
-    });
-    host.on('online', () => {
-      this.cameOnline();
-    });
+    this.followLink(host);
   }
 
   protected async open(): Promise<void> {

@@ -65,12 +65,7 @@ export class ControllerBoxDevice extends BaseDevice {
       if (jammed !== this.snap.jammed) this.update({ jammed });
       this.report({ type: jammed ? 'jam' : 'fault', errors: error.errors });
     });
-    host.on('offline', (error) => {
-      this.wentOffline(error.message);
-    });
-    host.on('online', () => {
-      this.cameOnline();
-    });
+    this.followLink(host);
   }
 
   protected async open(): Promise<void> {

@@ -73,12 +73,7 @@ export class EsspDevice extends BaseDevice {
     host.on('repeatInDoubt', (info) => {
       this.report({ type: 'credit_in_doubt', events: info.events.map((e) => e.name) });
     });
-    host.on('offline', (error) => {
-      this.wentOffline(error.message);
-    });
-    host.on('online', () => {
-      this.cameOnline();
-    });
+    this.followLink(host);
     host.on('rejected', (reason) => {
       this.report({ type: 'rejected', reason: reason.reason });
     });
