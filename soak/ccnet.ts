@@ -202,8 +202,13 @@ export async function soakCcnet(config: SoakConfig): Promise<SoakRow[]> {
   // an `executed` verdict for a payout that paid nothing is the host guessing: counted as a double
   b2bBook.row.doubled += b2bBook.wrongEvidence;
   coinBook.row.doubled += coinBook.wrongEvidence;
+  // Halting waits for the exchange in flight, which needs (virtual) time to end: the clock runs while the hosts halt,
+  // and a halt that does not end within the recovery bound is a hang.
+  let halted = false;
+  const halting = Promise.all(hosts.map((h) => h.halt())).then(() => (halted = true));
+  if (!(await runFor(clock, RECOVERY_MS, 100, watch, () => halted))) watch.hangs++;
+  else await halting;
   billRow.hangs = watch.hangs;
-  await Promise.all(hosts.map((h) => h.halt()));
   detach();
   return rows;
 }

@@ -48,3 +48,11 @@ describe('soak on a clean line', () => {
     60_000,
   );
 });
+
+describe('soak on a faulty line', () => {
+  it('ccnet: the run ends even when a host halts in the middle of an exchange (its end needs virtual time)', async () => {
+    // seed 1 at 1 % leaves an exchange in flight when the hosts halt: halting used to wait on a clock nobody ran
+    const rows = await PROTOCOLS.ccnet({ items: 100, fault: 0.01, seed: 1, powerCutEvery: 50, verbose: false });
+    for (const row of rows) expect(row).toMatchObject({ doubled: 0, lostHost: 0, hangs: 0 });
+  }, 60_000);
+});
