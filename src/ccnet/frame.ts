@@ -196,11 +196,9 @@ export interface CcnetDecodeProblem {
 }
 
 /** Deprecated (see CHANGELOG): options of {@link CcnetDecoder}; use {@link CcnetFramerOptions}. */
-export interface CcnetDecoderOptions {
+export interface CcnetDecoderOptions extends Pick<CcnetFramerOptions, 'maxFrameLength'> {
   /** Called for every skipped run of bytes and every frame with a bad CRC or an impossible length. */
   onProblem?: (problem: CcnetDecodeProblem) => void;
-  /** Largest frame accepted (default 65535); longer lengths are treated as corruption. */
-  maxFrameLength?: number;
 }
 
 /**
