@@ -8,7 +8,7 @@ import type { Money } from '../../core/money.js';
 import type { CoinChanger, CoinState, DenominationWord } from '../../ccnet/index.js';
 import type { CoinSimulator } from '../../ccnet/simulator/index.js';
 import { BaseDevice, payoutFailure, refused } from './base.js';
-import { noType, POWER_CUT_POLLS, stopHost, typeOf, valueOf, type Common } from './ccnet-common.js';
+import { insertedType, POWER_CUT_POLLS, stopHost, valueOf, type Common } from './ccnet-common.js';
 import type { DeviceLevel, PayoutResult, SimAction } from './types.js';
 
 /** One DISPENSE of a payout plan. */
@@ -203,13 +203,9 @@ export class CcnetCoinDevice extends BaseDevice {
     const sim = this.sim;
     if (!sim) throw this.unsupported(action);
     switch (action.action) {
-      case 'insert': {
-        if (!action.value) throw new KioskbusError(ErrorCode.InvalidArgument, 'insert needs a value');
-        const type = typeOf(this.host.coinTable, action.value);
-        if (type === undefined) throw noType(this.id, action.value, this.host.coinTable);
-        sim.insertCoin(type);
+      case 'insert':
+        sim.insertCoin(insertedType(this.id, this.host.coinTable, action.value));
         break;
-      }
       case 'jam':
         sim.setFault('COIN_JAM');
         break;

@@ -38,6 +38,14 @@ export function typeOf(table: readonly DenominationWord[], value: Money): number
   return table.find((w) => w.value?.amount === value.amount && w.value.currency === value.currency)?.type;
 }
 
+/** The bill or coin type a simulated `insert` of `value` puts in: INVALID_ARGUMENT without a value or for a value the table lacks. */
+export function insertedType(id: string, table: readonly DenominationWord[], value: Money | undefined): number {
+  if (!value) throw new KioskbusError(ErrorCode.InvalidArgument, 'insert needs a value');
+  const type = typeOf(table, value);
+  if (type === undefined) throw noType(id, value, table);
+  return type;
+}
+
 export function noType(id: string, value: Money, table: readonly DenominationWord[]): KioskbusError {
   const known = table.flatMap((w) => (w.value ? [String(w.value.amount)] : [])).join(', ');
   return new KioskbusError(

@@ -2,12 +2,12 @@
  * CCNET bill devices in the service: bill validator and Bill-to-Bill (`BillValidator`, `BillToBill` of kioskbus/ccnet),
  * with their simulators when simulated. The coin changer and card reader are in ccnet-coin.ts and ccnet-card.ts.
  */
-import { ErrorCode, KioskbusError } from '../../core/errors.js';
+import { ErrorCode } from '../../core/errors.js';
 import type { Money } from '../../core/money.js';
 import { BillToBill, type BillDevice } from '../../ccnet/index.js';
 import type { BillSimulator } from '../../ccnet/simulator/index.js';
 import { BaseDevice, payoutFailure, refused } from './base.js';
-import { noType, POWER_CUT_POLLS, stopHost, typeOf, valueOf, type Common } from './ccnet-common.js';
+import { insertedType, POWER_CUT_POLLS, stopHost, valueOf, type Common } from './ccnet-common.js';
 import type { DeviceLevel, PayoutResult, SimAction } from './types.js';
 
 const BILL_JAMS = new Set(['VALIDATOR_JAMMED', 'DROP_CASSETTE_JAMMED', 'CASSETTE_JAMMED', 'JAMMED']);
@@ -142,13 +142,9 @@ export class CcnetBillDevice extends BaseDevice {
     const sim = this.sim;
     if (!sim) throw this.unsupported(action);
     switch (action.action) {
-      case 'insert': {
-        if (!action.value) throw new KioskbusError(ErrorCode.InvalidArgument, 'insert needs a value');
-        const type = typeOf(this.host.billTable, action.value);
-        if (type === undefined) throw noType(this.id, action.value, this.host.billTable);
-        sim.insertBill(type);
+      case 'insert':
+        sim.insertBill(insertedType(this.id, this.host.billTable, action.value));
         break;
-      }
       case 'jam':
         sim.setFault('VALIDATOR_JAMMED');
         break;
