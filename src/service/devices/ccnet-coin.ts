@@ -11,6 +11,9 @@ import { BaseDevice, payoutFailure, refused } from './base.js';
 import { insertedType, POWER_CUT_POLLS, stopHost, valueOf, type Common } from './ccnet-common.js';
 import type { DeviceLevel, PayoutResult, SimAction } from './types.js';
 
+/** When tube levels are read again after a coin or a payout (besides at once). */
+const LATE_REFRESH_MS = 1000;
+
 /** One DISPENSE of a payout plan. */
 export interface CoinDispense {
   coinType: number;
@@ -131,7 +134,15 @@ export class CcnetCoinDevice extends BaseDevice {
     setImmediate(() => {
       this.refresh().catch(() => undefined);
     });
+    // a changer may count a coin in its tubes only after the PAYOUT state has gone, and a TUBE STATUS read at that
+    // moment can fail on a busy line: look again a little later
+    clearTimeout(this.lateRefresh);
+    this.lateRefresh = setTimeout(() => {
+      if (this.snap.state !== 'stopped') this.refresh().catch(() => undefined);
+    }, LATE_REFRESH_MS);
+    this.lateRefresh.unref();
   }
+  private lateRefresh: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * Pays `amount` from the tubes: plans the coins from TUBE STATUS, then one DISPENSE per coin type, each awaited
