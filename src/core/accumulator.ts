@@ -18,16 +18,22 @@ export class ByteAccumulator {
   }
 
   append(chunk: Uint8Array): void {
-    if (chunk.length === 0) return;
-    if (this.end + chunk.length > this.buf.length) {
+    this.appendRange(chunk, 0, chunk.length);
+  }
+
+  /** Appends `chunk[from, to)`. */
+  appendRange(chunk: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    if (n <= 0) return;
+    if (this.end + n > this.buf.length) {
       const live = this.end - this.start;
       // Compact only when the consumed prefix is at least as large as the live bytes: moving a large live region
       // to reclaim a few bytes on every append would make a slowly draining buffer quadratic. Otherwise grow.
-      if (live + chunk.length <= this.buf.length && this.start >= live) {
+      if (live + n <= this.buf.length && this.start >= live) {
         this.buf.copyWithin(0, this.start, this.end);
       } else {
         let capacity = this.buf.length * 2;
-        while (capacity < live + chunk.length) capacity *= 2;
+        while (capacity < live + n) capacity *= 2;
         const next = new Uint8Array(capacity);
         next.set(this.buf.subarray(this.start, this.end));
         this.buf = next;
@@ -35,13 +41,28 @@ export class ByteAccumulator {
       this.start = 0;
       this.end = live;
     }
-    const n = chunk.length;
     if (n <= 8) {
       // the few bytes of a serial read: a loop is cheaper than calling the set() builtin
       const buf = this.buf;
-      for (let i = 0, j = this.end; i < n; i++, j++) buf[j] = chunk[i] ?? 0;
-    } else this.buf.set(chunk, this.end);
+      for (let i = from, j = this.end; i < to; i++, j++) buf[j] = chunk[i] ?? 0;
+    } else this.buf.set(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to), this.end);
     this.end += n;
+  }
+
+  /**
+   * The storage itself, for a framer that reads in place: the unconsumed bytes are `storage[startIndex, endIndex)`;
+   * bytes past `endIndex` are stale. Valid until the next `append`.
+   */
+  get storage(): Uint8Array {
+    return this.buf;
+  }
+
+  get startIndex(): number {
+    return this.start;
+  }
+
+  get endIndex(): number {
+    return this.end;
   }
 
   /** Byte at `index` relative to the first unconsumed byte (undefined past the end). */
@@ -80,39 +101,69 @@ export class ByteAccumulator {
   }
 }
 
-/** Copies up to this size are made by a plain loop (cheaper than `slice()` for the few bytes of most frames). */
-const LOOP_COPY_MAX = 16;
 /**
- * V8 keeps typed arrays of up to 64 bytes on the JS heap; a larger one gets its own off-heap backing store, which
- * costs far more to allocate and to collect than copying the bytes does.
+ * Frames handed to callers are carved out of a shared slab (as Node's `Buffer.allocUnsafe` pool does): a view on an
+ * existing ArrayBuffer costs about half of allocating a small typed array, and a third of `slice()`, which matters at
+ * three frames per microsecond. A copy's `byteOffset` may therefore be non-zero and its `buffer` is shared with other
+ * copies; each copy only ever sees its own bytes. A slab is 8 KiB; a retained frame keeps at most its slab alive.
  */
-const ON_HEAP_MAX = 64;
 const SLAB_SIZE = 8192;
+/** Bytes up to this count are copied by a plain loop (cheaper than the `set()` builtin plus the `subarray` it needs). */
+const LOOP_COPY_MAX = 64;
 let slab = new Uint8Array(SLAB_SIZE);
+/** `slab.buffer`, kept: reading the `buffer` getter costs a builtin call. */
+let slabArrayBuffer = slab.buffer;
 let slabUsed = 0;
 
-/**
- * A copy of `src[from, to)` that a framer can hand to its caller: it never aliases `src` (a receive buffer or the
- * caller's chunk). Copies larger than V8's on-heap limit are carved out of a shared 8 KiB slab (as Node's
- * `Buffer.allocUnsafe` pool does), so their `byteOffset` may be non-zero and their `buffer` is shared with other
- * copies; each copy only ever sees its own bytes.
- */
-export function copyBytes(src: Uint8Array, from: number, to: number): Uint8Array {
+/** Copies `src[from, to)` into the slab and returns its offset in `slab` (read `slab` after the call: it may be new). */
+function toSlab(src: Uint8Array, from: number, to: number): number {
   const n = to - from;
-  if (n <= LOOP_COPY_MAX) {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = src[from + i] ?? 0;
-    return out;
-  }
-  if (n <= ON_HEAP_MAX || n > SLAB_SIZE / 4) return src.slice(from, to);
-  if (slabUsed + n > SLAB_SIZE) {
-    slab = new Uint8Array(SLAB_SIZE);
+  if (slabUsed + n > slab.length) {
+    slab = new Uint8Array(Math.max(SLAB_SIZE, n));
+    slabArrayBuffer = slab.buffer;
     slabUsed = 0;
   }
   const at = slabUsed;
-  slab.set(src.subarray(from, to), at);
+  if (n <= LOOP_COPY_MAX) {
+    const out = slab;
+    for (let i = 0; i < n; i++) out[at + i] = src[from + i] ?? 0;
+  } else slab.set(src.subarray(from, to), at);
   slabUsed = at + n;
-  return new Uint8Array(slab.buffer, at, n);
+  return at;
+}
+
+/** A copy of `src[from, to)` that a framer can hand to its caller: it never aliases `src` (a receive buffer or a chunk). */
+export function copyBytes(src: Uint8Array, from: number, to: number): Uint8Array {
+  const at = toSlab(src, from, to);
+  return new Uint8Array(slabArrayBuffer, at, to - from);
+}
+
+/**
+ * For a framer that copies with a loop of its own: makes room for `n` bytes and returns where they go in
+ * {@link slabBytes} (read after this call). Nothing is kept until {@link commitSlab}.
+ */
+export function reserveSlab(n: number): number {
+  if (slabUsed + n > slab.length) {
+    slab = new Uint8Array(Math.max(SLAB_SIZE, n));
+    slabArrayBuffer = slab.buffer;
+    slabUsed = 0;
+  }
+  return slabUsed;
+}
+
+/** Keeps the bytes written up to `end` (an offset returned by {@link reserveSlab} plus their count). */
+export function commitSlab(end: number): void {
+  slabUsed = end;
+}
+
+/** The slab's bytes (see {@link reserveSlab}). */
+export function slabBytes(): Uint8Array {
+  return slab;
+}
+
+/** The slab's current buffer, for views of reserved and committed bytes. */
+export function slabBuffer(): ArrayBuffer {
+  return slabArrayBuffer;
 }
 
 /** Counters every framer keeps and reports. */

@@ -76,6 +76,14 @@ export class Crc16 {
     return this.spec.name;
   }
 
+  /**
+   * The byte-at-a-time table (`register' = (register << 8) ^ table[(register >> 8) ^ byte]` when not reflected), for a
+   * caller that folds the CRC into a loop of its own over the same bytes. Read only.
+   */
+  get byteTable(): Readonly<Uint16Array> {
+    return this.t1;
+  }
+
   /** CRC of `data[start, end)`. */
   compute(data: Uint8Array, start = 0, end = data.length): number {
     return (this.update(this.init, data, start, end) ^ this.xorout) & 0xffff;

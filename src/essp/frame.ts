@@ -7,12 +7,23 @@
  * - Every 0x7F after the STX (SEQ, LEN, DATA and CRC bytes alike) is sent as `7F 7F`. A receiver seeing a lone 0x7F
  *   (followed by anything other than 0x7F) inside a frame starts a new frame there.
  */
-import { ByteAccumulator, copyBytes, emptyFramerStats, type FramerStats } from '../core/accumulator.js';
+import {
+  ByteAccumulator,
+  copyBytes,
+  commitSlab,
+  emptyFramerStats,
+  reserveSlab,
+  slabBuffer,
+  slabBytes,
+  type FramerStats,
+} from '../core/accumulator.js';
 import { CRC16_SSP } from '../core/crc.js';
 import { ErrorCode, KioskbusError } from '../core/errors.js';
 import { frameErrorToKioskbusError, type FrameErrorKind, type Framer, type FrameSink } from '../core/framer.js';
 
 export const SSP_STX = 0x7f;
+/** CRC-16/SSP byte table, for the fast path's one loop over a frame. */
+const CRC_TABLE = CRC16_SSP.byteTable;
 /** Highest valid slave address (0x7E is STEX, 0x7F is STX). */
 export const SSP_MAX_ADDRESS = 0x7d;
 /** Largest DATA length a frame can carry. */
@@ -151,17 +162,23 @@ export class SspFramer implements Framer {
       if (this.acc.length === 0) {
         // Zero-copy path: nothing is held back (a reply usually arrives as whole frames), so the chunk is decoded where
         // it is and only an unfinished tail is copied into the buffer.
-        this.run(chunk, true);
+        this.run(chunk, 0, chunk.length, true);
       } else {
         this.acc.append(chunk);
-        this.run(this.acc.view(), false);
+        this.runHeld();
       }
-      while (this.takeDeferred()) this.run(this.acc.view(), false);
+      while (this.takeDeferred()) this.runHeld();
     } finally {
       // also when a handler throws: bytes pushed meanwhile stay, after the unhandled rest of this chunk
       this.takeDeferred();
       this.running = false;
     }
+  }
+
+  /** A pass over the held bytes, read in place. */
+  private runHeld(): void {
+    const acc = this.acc;
+    this.run(acc.storage, acc.startIndex, acc.endIndex, false);
   }
 
   /**
@@ -204,11 +221,10 @@ export class SspFramer implements Framer {
    * moving `base` (the candidate STX) and settles the buffer once at the end, so a frame costs no buffer bookkeeping
    * beyond its own copy.
    */
-  private run(v: Uint8Array, direct: boolean): void {
+  private run(v: Uint8Array, from: number, n: number, direct: boolean): void {
     const stats = this.stats;
     const body = this.body;
-    const n = v.length;
-    let base = 0;
+    let base = from;
     try {
       for (;;) {
         if (this.step === Step.Hunt) {
@@ -216,6 +232,7 @@ export class SspFramer implements Framer {
           // run may be stuffed pairs of a frame we are not synchronised to, or a stray 0x7F just before a real STX.
           // (the next frame usually starts right here: no call into the indexOf builtin then)
           let i = v[base] === SSP_STX ? base : v.indexOf(SSP_STX, base);
+          if (i >= n) i = -1; // past the end of the held bytes
           while (i >= 0 && i + 1 < n && v[i + 1] === SSP_STX) i++;
           if (i < 0) {
             stats.garbageBytes += n - base;
@@ -235,36 +252,56 @@ export class SspFramer implements Framer {
           this.hadStuffing = false;
 
           // Fast path: the whole frame is here and holds no 0x7F after the STX (no stuffing, no restart).
-          const len = v[base + 2];
+          const len = base + 2 < n ? v[base + 2] : undefined;
           if (len !== undefined && len !== 0 && len !== SSP_STX) {
             const end = base + len + 5;
+            if (end > n && (direct || base > from) && noStxIn(v, base + 1, n)) {
+              // The frame goes on in the next chunk and nothing so far needs a look ahead: keep it from its STX, so
+              // that the next pass takes it whole on this fast path. Only once: a frame spread over many small reads
+              // is collected by the quiet path instead.
+              this.step = Step.Hunt;
+              return;
+            }
             if (end <= n) {
-              // a plain loop over the frame's few bytes: cheaper than the indexOf builtin, and stops at `end`
-              let plain = true;
-              for (let k = base + 1; k < end; k++) {
-                if (v[k] === SSP_STX) {
-                  plain = false;
-                  break;
-                }
+              // One loop copies the frame, computes its CRC and checks that no 0x7F follows the STX (no stuffing,
+              // no restart): the data bytes are then raw[3, 3 + len).
+              const size = end - base;
+              const at = reserveSlab(size);
+              const out = slabBytes();
+              out[at] = SSP_STX;
+              let crc = 0xffff;
+              let k = 1;
+              for (; k < size - 2; k++) {
+                const b = v[base + k] ?? 0;
+                if (b === SSP_STX) break;
+                out[at + k] = b;
+                crc = ((crc << 8) & 0xffff) ^ (CRC_TABLE[(crc >>> 8) ^ b] ?? 0);
               }
-              if (plain) {
-                const crc = CRC16_SSP.compute(v, base + 1, end - 2);
-                if ((crc & 0xff) === v[end - 2] && crc >>> 8 === v[end - 1]) {
-                  const address = (v[base + 1] ?? 0) & 0x7f;
-                  if (address <= SSP_MAX_ADDRESS) {
-                    const raw = copyBytes(v, base, end);
-                    // data is its own copy: a subarray of a small typed array forces V8 to move it off the heap
-                    const data = copyBytes(v, base + 3, base + 3 + len);
-                    const seq = (v[base + 1] ?? 0) & 0x80 ? 1 : 0;
-                    stats.frames++;
-                    base = end;
-                    this.step = Step.Hunt;
-                    this.sink.frame({ address, seq, data, raw });
-                    continue;
-                  }
-                }
-                // bad CRC or address: the slow path below reports it
+              const lo = v[end - 2];
+              const hi = v[end - 1];
+              const address = (v[base + 1] ?? 0) & 0x7f;
+              if (
+                k === size - 2 &&
+                lo === (crc & 0xff) &&
+                hi === crc >>> 8 &&
+                lo !== SSP_STX &&
+                hi !== SSP_STX &&
+                address <= SSP_MAX_ADDRESS
+              ) {
+                out[at + k] = lo;
+                out[at + k + 1] = hi;
+                commitSlab(at + size);
+                const buffer = slabBuffer();
+                const raw = new Uint8Array(buffer, at, size);
+                const data = new Uint8Array(buffer, at + 3, len);
+                const seq = (v[base + 1] ?? 0) & 0x80 ? 1 : 0;
+                stats.frames++;
+                base = end;
+                this.step = Step.Hunt;
+                this.sink.frame({ address, seq, data, raw });
+                continue;
               }
+              // a bad CRC or address, or a 0x7F inside: the slow path below reports or unstuffs it
             }
           }
           continue;
@@ -316,7 +353,7 @@ export class SspFramer implements Framer {
           // complete real frame: look for one further on, so that it is delivered now rather than after the false
           // frame's announced length has gone by. Without stuffed pairs so far the bytes after the STX hold no 0x7F
           // (a lone one would have restarted the frame, one at the very end starts nothing complete): nothing to find.
-          const later = this.hadStuffing ? findCompleteFrame(v, base + 1) : -1;
+          const later = this.hadStuffing ? findCompleteFrame(v.subarray(0, n), base + 1) : -1;
           if (later < 0) return;
           // a false STX: the frame it announced is abandoned for the complete one behind it
           stats.badFrames++;
@@ -352,8 +389,8 @@ export class SspFramer implements Framer {
       }
     } finally {
       // Runs on return and if a handler throws: the bytes handled so far are never seen again.
-      if (!direct) this.acc.consume(base);
-      else if (base < n) this.acc.append(v.subarray(base));
+      if (!direct) this.acc.consume(base - from);
+      else if (base < n) this.acc.append(v.subarray(base, n));
     }
   }
 
@@ -391,6 +428,12 @@ export class SspFrameDecoder extends SspFramer {
         }),
     });
   }
+}
+
+/** Whether `v[from, to)` holds no 0x7F. */
+function noStxIn(v: Uint8Array, from: number, to: number): boolean {
+  const i = v.indexOf(SSP_STX, from);
+  return i < 0 || i >= to;
 }
 
 /**

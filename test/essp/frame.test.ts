@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { bytesEqual, concatBytes, parseHex, toHex } from '../../src/core/bytes.js';
 import { CRC16_SSP } from '../../src/core/crc.js';
 import { ErrorCode, type KioskbusError } from '../../src/core/errors.js';
-import { decodeFrames, encodeFrame, SspFrameDecoder, type SspFrame } from '../../src/essp/frame.js';
+import {
+  decodeFrames,
+  encodeFrame,
+  SspFrameDecoder,
+  SspFramer,
+  type SspFrame,
+  type SspReceivedFrame,
+} from '../../src/essp/frame.js';
 import { prng } from '../helpers/prng.js';
 
 /** CRC-valid frames from the ITL manuals and real captures (research/essp.md §4.1, §4.2, ecosystem.md §3). */
@@ -347,6 +354,32 @@ describe('eSSP streaming decoder', () => {
     decoder.push(parseHex('7F 80 04 F0 EE 01 EB B9 48'));
     decoder.push(new Uint8Array(2000).fill(0x55));
     expect(toHex(frames[0]?.frame.data ?? new Uint8Array())).toBe('f0 ee 01 eb');
+  });
+});
+
+describe('eSSP framer copies', () => {
+  it("gives every frame bytes of its own: not the caller's chunk, not another frame's", () => {
+    const a = encodeFrame({ address: 0, seq: 1, data: parseHex('F0 EE 01 EB') });
+    const b = encodeFrame({ address: 0, seq: 0, data: parseHex('F0 05 11 00 00 00 28') });
+    const c = encodeFrame({ address: 0, seq: 1, data: parseHex('F0') });
+    const stream = new Uint8Array([...a, ...b, ...c]);
+    const frames: SspReceivedFrame[] = [];
+    const framer = new SspFramer({ frame: (f) => frames.push(f) });
+    // whole frames (fast path), then a frame held over two chunks (kept from its STX), then the rest
+    const cut = a.length + 5;
+    const first = stream.slice(0, cut);
+    const second = stream.slice(cut);
+    framer.push(first);
+    framer.push(second);
+    first.fill(0);
+    second.fill(0);
+    expect(frames.map((f) => toHex(f.raw))).toEqual([toHex(a), toHex(b), toHex(c)]);
+    expect(frames.map((f) => toHex(f.data))).toEqual(['f0 ee 01 eb', 'f0 05 11 00 00 00 28', 'f0']);
+    // raw and data of one frame are one copy (data is read only); frames never overlap each other
+    const [fa, fb] = frames;
+    if (!fa || !fb) throw new Error('frames missing');
+    fa.raw.fill(0x11);
+    expect(toHex(fb.raw)).toBe(toHex(b));
   });
 });
 
