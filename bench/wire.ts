@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { hasSocat } from '../src/transport/pty.js';
 import { ccnetSession, T_FREE_MS } from './wire/ccnet.js';
-import { esspSession, payoutSession, type Library } from './wire/essp.js';
+import { esspSession, loadLibraries, payoutSession, type Library } from './wire/essp.js';
 import { median, type Sample } from './wire/harness.js';
 import { DeviceProcess } from './wire/remote.js';
 
@@ -108,7 +108,7 @@ function print(): void {
   }
   process.stdout.write(
     `\nmedians of ${rounds} alternating round(s); older = encrypted-smiley-secure-protocol@0.0.11 (eSSP), ` +
-      "cashcode-bv@0.0.2 (CCNET).\nfloor = bytes on the line / line rate + device reply latency (+ the device's own " +
+      "cashcode-bv@0.0.2 (CCNET).\nfloor = bytes on the line / line rate + device reply latency as the wire shows it (+ the device's own " +
       'time where it has one); efficiency = floor / measured (rates: measured / floor).\n',
   );
 }
@@ -119,6 +119,8 @@ async function main(): Promise<number> {
     return 2;
   }
   const started = performance.now();
+  // Module loading is the application's start-up, not open -> enabled: both libraries are loaded before any clock runs.
+  await loadLibraries();
   const devices = new DeviceProcess();
   try {
     for (let round = 0; round < rounds; round++) {

@@ -49,6 +49,17 @@ interface SeedSsp {
 type SeedClass = new (options: Record<string, unknown>) => SeedSsp;
 
 const require = createRequire(import.meta.url);
+
+/** Loads both libraries' modules (kioskbus loads serialport on the first open of a real port). */
+export async function loadLibraries(): Promise<void> {
+  await import('@serialport/bindings-cpp');
+  await import('@serialport/stream');
+  try {
+    seed();
+  } catch {
+    // not installed: its sessions report that themselves
+  }
+}
 let seedModule: { SSP: SeedClass; int64LE: (n: bigint) => Buffer } | undefined;
 function seed(): { SSP: SeedClass; int64LE: (n: bigint) => Buffer } {
   seedModule ??= {
@@ -98,10 +109,12 @@ function pollTimes(device: RemoteDevice): number[] {
   return times;
 }
 
-/** Wire floor of what was exchanged since `from`: every byte both ways at the line rate + each reply's latency. */
+/**
+ * Wire floor of what was exchanged since `from`: every byte both ways at the line rate + each reply's latency as the
+ * wire shows it (the simulator's configured 5 ms and its own work; see `WireLog.deviceTurnaroundMs`).
+ */
 function floorSince(pty: { log: WireLog }, from: number): number {
-  const replies = pty.log.device.filter((s) => s.startMs >= from).length;
-  return pty.log.wireMs(from) + replies * LATENCY;
+  return pty.log.wireMs(from) + pty.log.deviceTurnaroundMs(from);
 }
 
 export interface EsspSession {

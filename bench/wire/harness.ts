@@ -79,6 +79,23 @@ export class WireLog {
     return wireTimeMs(this.line, bytes);
   }
 
+  /**
+   * The device's own reply latency since `from`, as the wire shows it: for each of its transmissions, the time from
+   * the last bit of the host's transmission before it to its own first bit (the configured latency plus the
+   * simulator's own work). No host can shorten it, so it belongs to the floor.
+   */
+  deviceTurnaroundMs(from = -Infinity): number {
+    let total = 0;
+    let h = 0;
+    for (const d of this.device) {
+      while (h + 1 < this.host.length && (this.host[h + 1]?.endMs ?? Infinity) <= d.startMs) h++;
+      const command = this.host[h];
+      if (d.startMs < from || !command || command.endMs > d.startMs) continue;
+      total += d.startMs - command.endMs;
+    }
+    return total;
+  }
+
   bytes(): { host: number; device: number } {
     let host = 0;
     let device = 0;
