@@ -251,7 +251,7 @@ export async function soakEsspPayout(config: SoakConfig, kind: Kind): Promise<So
     if (wrong) payouts.lostHost++;
     if (config.verbose && (wrong || call.state !== 'accepted' || ran > 1)) {
       console.log(
-        `essp ${kind} payout of ${String(amount)} at ${String(clock.now())} ms: ${call.state}, device ran ${String(ran)}x and paid ${String(truth)}; told ${JSON.stringify(call.outcome ?? call.doubt ?? call.error)}`,
+        `essp ${kind} payout of ${String(amount)} at ${String(clock.now())} ms: ${call.state}, device ran ${String(ran)}x and paid ${String(truth)}; told ${JSON.stringify(call.outcome ?? call.error)}${call.doubt ? `; doubt ${JSON.stringify({ ...call.doubt, levelsAfter: undefined })}` : ''}`,
       );
     }
   }

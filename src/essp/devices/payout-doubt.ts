@@ -206,16 +206,20 @@ export async function findOut(
       const isFinished = (): boolean => finished;
       await waitUntil(options.settleMs ?? 3 * host.pollIntervalMs, isFinished);
       if (reported.length > 0 && !isFinished()) await waitUntil(options.finishMs ?? 60_000, isFinished);
-      finding = reported.length > 0 ? 'ran' : 'not-seen';
       levelsAfter = (await host.readLevels().catch(() => undefined)) ?? levelsAfter;
+      // after the read: a poll during it may have brought the device's report
+      finding = reported.length > 0 ? 'ran' : 'not-seen';
     }
-    const last = [...reported].reverse().find((e) => FINAL.has(e.name)) ?? reported.at(-1);
+    // one snapshot for the finding, the amount and the list (events after this belong to the application's loop)
+    const events = [...reported];
+    const last = [...events].reverse().find((e) => FINAL.has(e.name)) ?? events.at(-1);
     const paid = last ? paidOf(last) : undefined;
+    if (events.length > 0) finding = 'ran';
     return {
       ...doubt,
       finding,
       ...(paid !== undefined ? { paid } : {}),
-      reported,
+      reported: events,
       stateAfter: host.state,
       ...(levelsAfter ? { levelsAfter } : {}),
     };
