@@ -41,7 +41,7 @@ function framerCase(name: string, crc: CrcSetting, chunk: number): BenchCase {
       let frames = 0;
       const framer = new ControllerBoxFramer({
         crc,
-        onFrame: () => {
+        frame: () => {
           frames++;
         },
       });

@@ -136,7 +136,7 @@ export function decodeCapture(bytes: Uint8Array, options: DecodeCaptureOptions =
     crc: options.crc ?? 'auto',
     plausible: (id, data) => plausibleMessage(table, id, data),
     onCrcDetected: (variant) => records.push({ type: 'crc-detected', variant: crcVariantName(variant) }),
-    onError: (error) => {
+    error: (error) => {
       const record: DecodedProblemRecord = {
         type: error.kind === 'garbage' ? 'garbage' : error.kind === 'crc' ? 'crc-error' : 'bad-frame',
         hex: toHex(error.raw),
@@ -145,7 +145,7 @@ export function decodeCapture(bytes: Uint8Array, options: DecodeCaptureOptions =
       if (error.id !== undefined) record.id = hexId(error.id);
       records.push(record);
     },
-    onFrame: (frame) => {
+    frame: (frame) => {
       const resolved = table.resolve(frame.id, frame.data.length);
       const record: DecodedFrameRecord = {
         type: 'frame',

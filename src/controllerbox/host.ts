@@ -222,10 +222,10 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
       },
     );
     this.link.on('frame', (frame) => {
-      this.onFrame(frame);
+      this.receiveFrame(frame);
     });
     this.link.on('frameError', (error) => {
-      if (!this.bus.onDamagedReply(error)) this.inbox.onFrameError(error);
+      if (!this.bus.onDamagedReply(error)) this.inbox.receiveFrameError(error);
       else this.safeEmit('frameError', { kind: error.kind, raw: toHex(error.raw, ''), id: error.id ?? 0 });
     });
     this.link.on('crcDetected', (variant) => {
@@ -319,7 +319,7 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
 
   private async initialise(reason: InitReason): Promise<void> {
     log('set-up (%s)', reason);
-    // a dispense not reported by now will not be (after a RESET the host did not send, 'reset', see onFrame, the box
+    // a dispense not reported by now will not be (after a RESET the host did not send, 'reset', see receiveFrame, the box
     // kept its queue and any card in motion). The resend filter is NOT reset: a set-up (and its retries) can run while
     // the box still resends an event whose answer it missed, and after a real outage its anchored window has passed
     if (reason !== 'start' && reason !== 'reset') this.cards.clear();
@@ -532,7 +532,7 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
     }
   }
 
-  private onFrame(frame: ControllerBoxFrame): void {
+  private receiveFrame(frame: ControllerBoxFrame): void {
     this.loop?.answered();
     if (this.bus.onReply(frame)) return;
     const resolved = this.table.resolve(frame.id, frame.data.length);
@@ -556,6 +556,6 @@ export class ControllerBoxHost extends EventEmitter<ControllerBoxHostEventMap> {
       this.safeEmit('unknown', event);
       return;
     }
-    this.inbox.onFrame(frame);
+    this.inbox.receiveFrame(frame);
   }
 }

@@ -93,7 +93,7 @@ export class ControllerBoxInbox {
   }
 
   /** A damaged frame that is not a reply to our command: say so, so that the box sends it again. */
-  onFrameError(error: FrameError): void {
+  receiveFrameError(error: FrameError): void {
     const event: ControllerBoxHostEventMap['frameError'][0] = { kind: error.kind, raw: toHex(error.raw, '') };
     if (error.id !== undefined) event.id = error.id;
     this.host.emit('frameError', event);
@@ -126,7 +126,7 @@ export class ControllerBoxInbox {
   }
 
   /** A frame with a status or event id, or an id that is no message at all. */
-  onFrame(frame: ControllerBoxFrame): void {
+  receiveFrame(frame: ControllerBoxFrame): void {
     const resolved = this.table.resolve(frame.id, frame.data.length);
     if (!resolved) {
       if (this.table.isUnsolicited(frame.id)) {

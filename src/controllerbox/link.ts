@@ -66,11 +66,11 @@ export class ControllerBoxLink extends EventEmitter<LinkEventMap> {
     this.rxIdleMs = options.rxIdleMs ?? 100;
     this.name = options.name ?? 'link';
     const framerOptions: ConstructorParameters<typeof ControllerBoxFramer>[0] = {
-      onFrame: (frame) => {
+      frame: (frame) => {
         if (log.enabled) log('%s rx %s', this.name, toHex(frame.raw));
         this.emit('frame', frame);
       },
-      onError: (error) => {
+      error: (error) => {
         log('%s rx bad frame (%s): %s', this.name, error.kind, toHex(error.raw));
         this.emit('frameError', error);
       },

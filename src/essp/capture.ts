@@ -4,12 +4,13 @@
  * Used by `kioskbus decode essp`. Never throws on capture bytes: everything odd becomes a record.
  */
 import { bytesEqual, toHex } from '../core/bytes.js';
-import { ErrorCode, isKioskbusError, type KioskbusError } from '../core/errors.js';
+import { isKioskbusError } from '../core/errors.js';
+import { frameErrorToKioskbusError, type FrameError } from '../core/framer.js';
 import { commandByCode, type CommandSpec, type SspContext } from './commands.js';
 import { decryptPacket, SSP_STEX } from './crypto.js';
 import { contextFromSetup, type SetupRequestResult } from './decoders.js';
 import { decodeEvents, type SspEvent } from './events.js';
-import { SspFrameDecoder } from './frame.js';
+import { SspFramer } from './frame.js';
 import { GENERIC_NAMES, genericName, replyError } from './generic.js';
 
 export interface DecodeOptions {
@@ -108,29 +109,29 @@ export function decodeCapture(bytes: Uint8Array, options: DecodeOptions = {}): D
     cursor = Math.max(cursor, at + raw.length);
   };
 
-  const onError = (error: KioskbusError): void => {
-    const raw = error.context.raw;
-    if (raw instanceof Uint8Array) locate(raw);
+  const onError = (error: FrameError): void => {
+    // bytes outside any frame are reported by `locate` (between the frames it places), not one run per resync
+    if (error.kind === 'garbage') return;
+    const raw = error.raw;
+    locate(raw);
     const record: DecodeRecord = {
       type: 'bad-frame',
       frame: ++frameNo,
-      crc: error.code === ErrorCode.CrcMismatch ? 'bad' : 'n/a',
-      error: errorRecord(error),
+      crc: error.kind === 'crc' ? 'bad' : 'n/a',
+      error: errorRecord(frameErrorToKioskbusError(error, 'eSSP')),
     };
-    if (raw instanceof Uint8Array) {
-      record.raw = toHex(raw);
-      const seqId = raw[1];
-      if (seqId !== undefined && seqId !== SSP_STEX + 1) {
-        record.address = seqId & 0x7f;
-        record.seq = seqId >> 7;
-      }
+    record.raw = toHex(raw);
+    const seqId = raw[1];
+    if (seqId !== undefined && seqId !== SSP_STEX + 1) {
+      record.address = seqId & 0x7f;
+      record.seq = seqId >> 7;
     }
     records.push(record);
   };
 
-  const decoder = new SspFrameDecoder({
-    frame: (frame, raw) => {
-      locate(raw);
+  const decoder = new SspFramer({
+    frame: (frame) => {
+      locate(frame.raw);
       records.push(
         decodeFrame(frame.address, frame.seq, frame.data, stateOf(frame.address), ++frameNo, options, fixed),
       );

@@ -22,8 +22,8 @@ function collect(crc: CrcSetting = DEFAULT_CRC_VARIANT, maxDataLength?: number) 
   const framer = new ControllerBoxFramer({
     crc,
     ...(maxDataLength === undefined ? {} : { maxDataLength }),
-    onFrame: (f) => frames.push(f),
-    onError: (e) => errors.push(e),
+    frame: (f) => frames.push(f),
+    error: (e) => errors.push(e),
     onCrcDetected: (v) => detected.push(v),
   });
   return { framer, frames, errors, detected };
@@ -288,6 +288,23 @@ describe('ControllerBoxFramer', () => {
   });
 });
 
+describe('ControllerBoxFramer onFrame / onError (deprecated option names)', () => {
+  it('deliver frames and errors like the sink', () => {
+    const good = encodeFrame(0x13, Uint8Array.of(0x01));
+    const bad = Uint8Array.from(good);
+    bad[bad.length - 2] = (bad[bad.length - 2] ?? 0) ^ 0xff;
+    const frames: string[] = [];
+    const errors: string[] = [];
+    const framer = new ControllerBoxFramer({
+      onFrame: (f) => frames.push(toHex(f.raw)),
+      onError: (e) => errors.push(`${e.kind} ${toHex(e.raw)}`),
+    });
+    framer.push(Uint8Array.from([...bad, ...good]));
+    expect(frames).toEqual([toHex(good)]);
+    expect(errors).toEqual([`crc ${toHex(bad)}`]);
+  });
+});
+
 describe('CRC auto detection', () => {
   it.each(ALL_CRC_VARIANTS.map((variant) => [crcVariantName(variant), variant] as const))(
     'locks %s from frames with non-zero data and reports it once',
@@ -361,7 +378,7 @@ describe('CRC auto detection', () => {
     const framer = new ControllerBoxFramer({
       crc: 'auto',
       plausible: (id) => id !== 0x99,
-      onFrame: (f) => frames.push(f.id),
+      frame: (f) => frames.push(f.id),
     });
     framer.push(encodeFrame(0x99, Uint8Array.of(1, 2, 3), v('xmodem/id+len+data/le')));
     expect(framer.variant).toBeUndefined();

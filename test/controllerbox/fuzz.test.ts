@@ -50,10 +50,10 @@ describe('ControllerBox fuzz', () => {
         plausible: (id, data) => plausibleMessage(table, id, data),
         // a 16-bit CRC lets noise through now and then (more often while 12 variants are possible); what
         // must never happen is noise that reads as a message
-        onFrame: (f) => {
+        frame: (f) => {
           if (plausibleMessage(table, f.id, f.data)) frames++;
         },
-        onError: (e) => {
+        error: (e) => {
           if (e.kind === 'garbage') reported += e.raw.length;
         },
       });
@@ -81,7 +81,7 @@ describe('ControllerBox fuzz', () => {
       const stream = Uint8Array.from(parts.flatMap((p) => [...p]));
       for (const crc of [variant, 'auto'] as const) {
         const received: string[] = [];
-        const framer = new ControllerBoxFramer({ crc, onFrame: (f) => received.push(toHex(f.raw)) });
+        const framer = new ControllerBoxFramer({ crc, frame: (f) => received.push(toHex(f.raw)) });
         for (const chunk of chunks(stream, random)) framer.push(chunk);
         framer.flush();
         // auto mode may need the first few frames to narrow the candidates, but never invents or drops one

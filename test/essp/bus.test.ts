@@ -10,7 +10,7 @@ import {
   isProbablePrime,
   slaveKeyExchange,
 } from '../../src/essp/crypto.js';
-import { encodeFrame, SspFrameDecoder, type SspFrame } from '../../src/essp/frame.js';
+import { encodeFrame, SspFramer, type SspFrame } from '../../src/essp/frame.js';
 import { SspSimulator } from '../../src/essp/simulator/simulator.js';
 import { createMemoryPair, type MemoryTransport } from '../../src/transport/memory.js';
 import { prng } from '../helpers/prng.js';
@@ -46,7 +46,7 @@ interface SlaveState {
 
 class TestSlaves {
   readonly slaves = new Map<number, SlaveState>();
-  private readonly decoder = new SspFrameDecoder({
+  private readonly decoder = new SspFramer({
     frame: (frame) => {
       this.onFrame(frame);
     },

@@ -15,7 +15,7 @@ import {
   encryptPacket,
   slaveKeyExchange,
 } from '../../src/essp/crypto.js';
-import { encodeFrame, SspFrameDecoder } from '../../src/essp/frame.js';
+import { encodeFrame, SspFramer } from '../../src/essp/frame.js';
 import { createMemoryPair, type MemoryTransport } from '../../src/transport/memory.js';
 
 const SETUP: CoinSetup = {
@@ -42,7 +42,7 @@ class ScriptedHopper {
   private modulus = 0n;
   private key: Uint8Array | undefined;
   private count = 0;
-  private readonly decoder = new SspFrameDecoder({
+  private readonly decoder = new SspFramer({
     frame: (frame) => {
       const first = frame.data[0] ?? 0;
       if (first === 0x11) this.lastSeq = undefined;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bytesEqual, concatBytes, parseHex, toHex } from '../../src/core/bytes.js';
 import { CRC16_SSP } from '../../src/core/crc.js';
 import { ErrorCode, type KioskbusError } from '../../src/core/errors.js';
+import type { FrameError } from '../../src/core/framer.js';
 import {
   decodeFrames,
   encodeFrame,
@@ -59,16 +60,19 @@ const VECTORS: readonly [string, string][] = [
   ['ssp-rs encrypted HOST_PROTOCOL_VERSION', '7F 80 11 7E 86 01 F3 A7 85 EC 6F 4B 3D 0F F0 FE D4 8D 16 64 2A 23'],
 ];
 
+/** A framer that collects its frames and the errors of dropped frames (runs of garbage are only counted). */
 function collect(): {
-  decoder: SspFrameDecoder;
+  decoder: SspFramer;
   frames: { frame: SspFrame; raw: Uint8Array }[];
-  errors: KioskbusError[];
+  errors: FrameError[];
 } {
   const frames: { frame: SspFrame; raw: Uint8Array }[] = [];
-  const errors: KioskbusError[] = [];
-  const decoder = new SspFrameDecoder({
-    frame: (frame, raw) => frames.push({ frame, raw }),
-    error: (error) => errors.push(error),
+  const errors: FrameError[] = [];
+  const decoder = new SspFramer({
+    frame: (frame) => frames.push({ frame, raw: frame.raw }),
+    error: (error) => {
+      if (error.kind !== 'garbage') errors.push(error);
+    },
   });
   return { decoder, frames, errors };
 }
@@ -215,8 +219,8 @@ describe('eSSP streaming decoder', () => {
     decoder.push(concatBytes([bad, good]));
     expect(frames.map((f) => toHex(f.raw))).toEqual([toHex(good)]);
     expect(decoder.stats.crcErrors).toBe(1);
-    expect(errors[0]?.code).toBe(ErrorCode.CrcMismatch);
-    expect(toHex(errors[0]?.context.raw ?? new Uint8Array())).toBe(toHex(bad));
+    expect(errors[0]?.kind).toBe('crc');
+    expect(toHex(errors[0]?.raw ?? new Uint8Array())).toBe(toHex(bad));
   });
 
   it('restarts on a lone 0x7F inside a frame', () => {
@@ -226,7 +230,7 @@ describe('eSSP streaming decoder', () => {
     for (const b of concatBytes([partial, good])) decoder.push(Uint8Array.of(b));
     expect(frames.map((f) => toHex(f.raw))).toEqual([toHex(good)]);
     expect(decoder.stats.badFrames).toBe(1);
-    expect(errors.map((e) => e.code)).toEqual([ErrorCode.BadFrame]);
+    expect(errors.map((e) => e.kind)).toEqual(['interrupted']);
   });
 
   it('finds a frame whose STX directly follows a stray 0x7F', () => {
@@ -269,7 +273,7 @@ describe('eSSP streaming decoder', () => {
     const { decoder, frames, errors } = collect();
     decoder.push(concatBytes([parseHex('7F 80 00 12 34'), good]));
     expect(frames).toHaveLength(1);
-    expect(errors[0]?.code).toBe(ErrorCode.BadFrame);
+    expect(errors[0]?.kind).toBe('length');
   });
 
   it('reset() drops a partial frame', () => {
@@ -288,9 +292,9 @@ describe('eSSP streaming decoder', () => {
     const b = parseHex('7F 80 04 F0 EE 01 EB B9 48');
     const seen: string[] = [];
     let pushed = false;
-    const decoder: SspFrameDecoder = new SspFrameDecoder({
-      frame: (_frame, raw) => {
-        seen.push(toHex(raw));
+    const decoder: SspFramer = new SspFramer({
+      frame: (frame) => {
+        seen.push(toHex(frame.raw));
         if (!pushed) {
           pushed = true;
           decoder.push(b);
@@ -312,16 +316,16 @@ describe('eSSP streaming decoder', () => {
     const stream = concatBytes(frames);
     for (const size of [7, 61, 500, 1000, 1017, 1024, 1031, 2000]) {
       const seen: string[] = [];
-      const errors: KioskbusError[] = [];
+      const errors: FrameError[] = [];
       let at = 0;
       const feed = (): void => {
         const chunk = stream.subarray(at, at + size);
         at += size;
         decoder.push(chunk);
       };
-      const decoder: SspFrameDecoder = new SspFrameDecoder({
-        frame: (_frame, raw) => {
-          seen.push(toHex(raw));
+      const decoder: SspFramer = new SspFramer({
+        frame: (frame) => {
+          seen.push(toHex(frame.raw));
           if (seen.length % 25 === 0 && at < stream.length) feed();
         },
         error: (error) => errors.push(error),
@@ -335,7 +339,7 @@ describe('eSSP streaming decoder', () => {
   it('a throwing handler does not make the decoder see the same frame twice', () => {
     const a = parseHex('7F 80 01 F0 23 80');
     let calls = 0;
-    const decoder = new SspFrameDecoder({
+    const decoder = new SspFramer({
       frame: () => {
         calls++;
         throw new Error('handler bug');
@@ -354,6 +358,27 @@ describe('eSSP streaming decoder', () => {
     decoder.push(parseHex('7F 80 04 F0 EE 01 EB B9 48'));
     decoder.push(new Uint8Array(2000).fill(0x55));
     expect(toHex(frames[0]?.frame.data ?? new Uint8Array())).toBe('f0 ee 01 eb');
+  });
+});
+
+describe('SspFrameDecoder (deprecated adapter)', () => {
+  it('delivers frame and raw apart and reports dropped frames (not garbage) as KioskbusErrors', () => {
+    const bad = parseHex('7F 80 04 F0 EE 01 EB B9 49');
+    const good = parseHex('7F 80 01 F0 23 80');
+    const frames: { frame: SspFrame; raw: Uint8Array }[] = [];
+    const errors: KioskbusError[] = [];
+    const decoder = new SspFrameDecoder({
+      frame: (frame, raw) => frames.push({ frame, raw }),
+      error: (error) => errors.push(error),
+    });
+    decoder.push(concatBytes([parseHex('00 13'), bad, good, parseHex('7F 80 00 12 34')]));
+    expect(frames.map((f) => [f.frame.address, f.frame.seq, toHex(f.frame.data), toHex(f.raw)])).toEqual([
+      [0, 1, 'f0', toHex(good)],
+    ]);
+    expect(errors.map((e) => e.code)).toEqual([ErrorCode.CrcMismatch, ErrorCode.BadFrame]);
+    expect(toHex(errors[0]?.context.raw ?? new Uint8Array())).toBe(toHex(bad));
+    expect(errors[0]?.context.frameError).toBe('crc');
+    expect(decoder.stats.garbageBytes).toBeGreaterThan(0);
   });
 });
 

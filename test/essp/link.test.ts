@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { toHex } from '../../src/core/bytes.js';
 import { ErrorCode, isKioskbusError, type KioskbusError } from '../../src/core/errors.js';
 import { buildAesKey, DEFAULT_FIXED_KEY, encryptPacket } from '../../src/essp/crypto.js';
-import { encodeFrame, SspFrameDecoder, type SspFrame } from '../../src/essp/frame.js';
+import { encodeFrame, SspFramer, type SspFrame } from '../../src/essp/frame.js';
 import { SspBus } from '../../src/essp/bus.js';
 import { SspLink } from '../../src/essp/link.js';
 import { createMemoryPair, type MemoryTransport } from '../../src/transport/memory.js';
@@ -87,7 +87,7 @@ describe('SspLink (pure state)', () => {
 /** The device end of a memory pair, driven by hand: records decoded frames, answers when told. */
 class ManualDevice {
   readonly frames: { frame: SspFrame; raw: Uint8Array }[] = [];
-  private readonly decoder = new SspFrameDecoder({ frame: (frame, raw) => this.frames.push({ frame, raw }) });
+  private readonly decoder = new SspFramer({ frame: (frame) => this.frames.push({ frame, raw: frame.raw }) });
 
   constructor(readonly end: MemoryTransport) {
     end.on('data', (chunk) => {

@@ -1,6 +1,6 @@
 /**
  * A byte-level test host for the simulator: builds frames with encodeFrame, feeds them through a Transport the
- * simulator is attached to, and decodes the reply bytes with SspFrameDecoder. Synchronous (reply latency 0), so fake
+ * simulator is attached to, and decodes the reply bytes with SspFramer. Synchronous (reply latency 0), so fake
  * timers drive the device clock without any awaiting.
  */
 import { EventEmitter } from 'node:events';
@@ -14,7 +14,7 @@ import {
   HostKeyExchange,
 } from '../../src/essp/crypto.js';
 import { decodeEvents, type SspEvent } from '../../src/essp/events.js';
-import { encodeFrame, SspFrameDecoder, type SspFrame } from '../../src/essp/frame.js';
+import { encodeFrame, SspFramer, type SspFrame } from '../../src/essp/frame.js';
 import { SspSimulator, type SspSimulatorOptions } from '../../src/essp/simulator/simulator.js';
 import type { Transport, TransportEventMap } from '../../src/transport/types.js';
 import { prng as seeded } from '../helpers/prng.js';
@@ -49,9 +49,9 @@ export class TestHost {
   /** Replies that came encrypted (also those to plain commands: credits on a keyed link). */
   encryptedReplies = 0;
   private readonly frames: { frame: SspFrame; raw: Uint8Array }[] = [];
-  private readonly decoder = new SspFrameDecoder({
-    frame: (frame, raw) => {
-      this.frames.push({ frame, raw });
+  private readonly decoder = new SspFramer({
+    frame: (frame) => {
+      this.frames.push({ frame, raw: frame.raw });
     },
   });
 

@@ -8,7 +8,7 @@ import { SspBus } from '../../src/essp/bus.js';
 import { encodeBarCodeData, encodeSetupRequest, validatorSetup } from '../../src/essp/decoders.js';
 import { SspValidator } from '../../src/essp/devices/validator.js';
 import { encodeEvents, makeEvent, type SspEvent, type SspNoteEvent } from '../../src/essp/events.js';
-import { encodeFrame, SspFrameDecoder } from '../../src/essp/frame.js';
+import { encodeFrame, SspFramer } from '../../src/essp/frame.js';
 import { createMemoryPair, type MemoryTransport } from '../../src/transport/memory.js';
 
 const CHANNELS = [
@@ -36,7 +36,7 @@ class ScriptedValidator {
   channels = [...CHANNELS];
   private lastSeq: 0 | 1 | undefined;
   private lastReply: Uint8Array | undefined;
-  private readonly decoder = new SspFrameDecoder({
+  private readonly decoder = new SspFramer({
     frame: (frame) => {
       const code = frame.data[0] ?? 0;
       if (code === 0x11) this.lastSeq = undefined;

@@ -127,10 +127,10 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
     if (this.rxIdleMs !== undefined) linkOptions.rxIdleMs = this.rxIdleMs;
     const link = new ControllerBoxLink(transport, linkOptions);
     link.on('frame', (frame) => {
-      this.onFrame(link, frame);
+      this.receiveFrame(link, frame);
     });
     link.on('frameError', (error) => {
-      this.onFrameError(link, error);
+      this.receiveFrameError(link, error);
     });
     this.links.add(link);
     this.outboxes.set(
@@ -405,7 +405,7 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
     });
   }
 
-  private onFrameError(link: ControllerBoxLink, error: FrameError): void {
+  private receiveFrameError(link: ControllerBoxLink, error: FrameError): void {
     if (!this.state.powered) return;
     this.emit('frameError', error);
     // a damaged command: say what was wrong, as the result code table allows (the host may send it again)
@@ -428,7 +428,7 @@ export class ControllerBoxSimulator extends EventEmitter<ControllerBoxSimulatorE
    * default CRC covers DATA only, so a damaged id or DATA_LEN passes it (one dropped id byte turns the answer
    * `78 51 01 00 00 00 79` into `78 01 00 00 00 79`, a valid RESET, which no check can tell from a real one).
    */
-  private onFrame(link: ControllerBoxLink, frame: ControllerBoxFrame): void {
+  private receiveFrame(link: ControllerBoxLink, frame: ControllerBoxFrame): void {
     if (!this.state.powered) return;
     if (this.table.isUnsolicited(frame.id)) {
       // the host's answer to a status or event; one that does not fit is not answered (the box resends on timeout)
