@@ -108,8 +108,8 @@ export interface DownloadWriteArgs {
 
 /** Every bill entry once; the class tables below pick theirs. */
 const BILL_ENTRIES = {
-  reset: plain(0x30, 'RESET'),
-  getStatus: query<BillStatusReply>(
+  RESET: plain(0x30, 'RESET'),
+  GET_STATUS: query<BillStatusReply>(
     0x31,
     'GET_STATUS',
     (d) => {
@@ -125,7 +125,7 @@ const BILL_ENTRIES = {
         ...(r.routing ? encodeTypeMask(r.routing) : []),
       ]),
   ),
-  setSecurity: withArgs<number[]>(
+  SET_SECURITY: withArgs<number[]>(
     0x32,
     'SET_SECURITY',
     (types) => encodeTypeMask(types),
@@ -134,8 +134,8 @@ const BILL_ENTRIES = {
       return decodeTypeMask(d);
     },
   ),
-  poll: query(0x33, 'POLL', rawReply.decode, rawReply.encode),
-  enableBillTypes: withArgs<EnableBillTypesArgs>(
+  POLL: query(0x33, 'POLL', rawReply.decode, rawReply.encode),
+  ENABLE_BILL_TYPES: withArgs<EnableBillTypesArgs>(
     0x34,
     'ENABLE_BILL_TYPES',
     (a) => Uint8Array.from([...encodeTypeMask(a.enabled), ...encodeTypeMask(a.escrow)]),
@@ -144,13 +144,13 @@ const BILL_ENTRIES = {
       return { enabled: decodeTypeMask(d, 0), escrow: decodeTypeMask(d, 3) };
     },
   ),
-  stack: plain(0x35, 'STACK'),
-  return: plain(0x36, 'RETURN'),
-  identification: query<Identification>(0x37, 'IDENTIFICATION', decodeIdentification, encodeIdentification, {
+  STACK: plain(0x35, 'STACK'),
+  RETURN: plain(0x36, 'RETURN'),
+  IDENTIFICATION: query<Identification>(0x37, 'IDENTIFICATION', decodeIdentification, encodeIdentification, {
     slow: true,
   }),
-  hold: plain(0x38, 'HOLD'),
-  setBarcodeParameters: withArgs<BarcodeParameters>(
+  HOLD: plain(0x38, 'HOLD'),
+  SET_BARCODE_PARAMETERS: withArgs<BarcodeParameters>(
     0x39,
     'SET_BARCODE_PARAMETERS',
     (a) => {
@@ -164,13 +164,13 @@ const BILL_ENTRIES = {
       return { format: d[0] ?? 0, length: d[1] ?? 0 };
     },
   ),
-  extractBarcodeData: query<string>(
+  EXTRACT_BARCODE_DATA: query<string>(
     0x3a,
     'EXTRACT_BARCODE_DATA',
     (d) => trimAscii(d),
     (r) => asciiBytes(r),
   ),
-  cassetteStatus: query<CassetteStatus[]>(
+  CASSETTE_STATUS: query<CassetteStatus[]>(
     0x3b,
     'CASSETTE_STATUS',
     (d) => {
@@ -195,7 +195,7 @@ const BILL_ENTRIES = {
     },
   ),
   /** Rev 2.3.1 DISPENSE: 3-byte type mask, then one count byte per set bit in ascending type order. */
-  dispense: withArgs<DispenseItem[]>(
+  DISPENSE: withArgs<DispenseItem[]>(
     0x3c,
     'DISPENSE',
     (items) => {
@@ -212,7 +212,7 @@ const BILL_ENTRIES = {
     { movesMoney: true },
   ),
   /** Newer DISPENSE (B2B-300, CCNET 2.4): [type, count] pairs. */
-  dispensePairs: withArgs<DispenseItem[]>(
+  DISPENSE_PAIRS: withArgs<DispenseItem[]>(
     0x3c,
     'DISPENSE',
     (items) => {
@@ -228,7 +228,7 @@ const BILL_ENTRIES = {
     },
     { movesMoney: true },
   ),
-  unload: withArgs<UnloadArgs>(
+  UNLOAD: withArgs<UnloadArgs>(
     0x3d,
     'UNLOAD',
     (a) => Uint8Array.of(a.cassette, a.count),
@@ -238,7 +238,7 @@ const BILL_ENTRIES = {
     },
     { movesMoney: true },
   ),
-  recyclingCassetteStatus: query<RecyclingCassetteStatus>(
+  RECYCLING_CASSETTE_STATUS: query<RecyclingCassetteStatus>(
     0x3e,
     'RECYCLING_CASSETTE_STATUS',
     (d) => {
@@ -249,7 +249,7 @@ const BILL_ENTRIES = {
     },
     (r) => Uint8Array.of((r.full ? 0x80 : 0) | (r.count & 0x7f)),
   ),
-  recyclingCassetteUnload: withArgs<RecyclingUnloadArgs>(
+  RECYCLING_CASSETTE_UNLOAD: withArgs<RecyclingUnloadArgs>(
     0x3f,
     'RECYCLING_CASSETTE_UNLOAD',
     (a) => {
@@ -264,7 +264,7 @@ const BILL_ENTRIES = {
     },
     { movesMoney: true },
   ),
-  setCassetteType: withArgs<SetCassetteTypeArgs>(
+  SET_CASSETTE_TYPE: withArgs<SetCassetteTypeArgs>(
     0x40,
     'SET_CASSETTE_TYPE',
     (a) => Uint8Array.of(a.cassette, encodeCassetteByte(true, a.type)),
@@ -273,7 +273,7 @@ const BILL_ENTRIES = {
       return { cassette: d[0] ?? 0, type: decodeCassetteByte(d[1] ?? 0).type };
     },
   ),
-  getBillTable: query<DenominationWord[]>(
+  GET_BILL_TABLE: query<DenominationWord[]>(
     0x41,
     'GET_BILL_TABLE',
     (d) => {
@@ -283,8 +283,8 @@ const BILL_ENTRIES = {
     (r) => encodeDenominationTable(r),
     { slow: true },
   ),
-  download: plain(0x50, 'DOWNLOAD', { slow: true }),
-  downloadStatus: query<number>(
+  DOWNLOAD: plain(0x50, 'DOWNLOAD', { slow: true }),
+  DOWNLOAD_STATUS: query<number>(
     0x50,
     'DOWNLOAD_STATUS',
     (d) => oneByte('DOWNLOAD_STATUS', d),
@@ -294,7 +294,7 @@ const BILL_ENTRIES = {
       slow: true,
     },
   ),
-  downloadBlockSize: query<number>(
+  DOWNLOAD_BLOCK_SIZE: query<number>(
     0x50,
     'DOWNLOAD_BLOCK_SIZE',
     (d) => 2 ** oneByte('DOWNLOAD_BLOCK_SIZE', d),
@@ -304,7 +304,7 @@ const BILL_ENTRIES = {
       slow: true,
     },
   ),
-  downloadWrite: {
+  DOWNLOAD_WRITE: {
     code: 0x50,
     subcommand: 0x02,
     name: 'DOWNLOAD_WRITE',
@@ -319,7 +319,7 @@ const BILL_ENTRIES = {
     decodeReply: (d: Uint8Array) => oneByte('DOWNLOAD_WRITE', d),
     encodeReply: (r: number) => Uint8Array.of(r),
   } satisfies CommandDef<DownloadWriteArgs, number>,
-  downloadExit: query<number>(
+  DOWNLOAD_EXIT: query<number>(
     0x50,
     'DOWNLOAD_EXIT',
     (d) => oneByte('DOWNLOAD_EXIT', d),
@@ -329,7 +329,7 @@ const BILL_ENTRIES = {
       slow: true,
     },
   ),
-  getCrc32: query<number>(
+  GET_CRC32: query<number>(
     0x51,
     'GET_CRC32',
     (d) => {
@@ -339,7 +339,7 @@ const BILL_ENTRIES = {
     (r) => Uint8Array.of(r >>> 24, (r >>> 16) & 0xff, (r >>> 8) & 0xff, r & 0xff),
     { slow: true },
   ),
-  requestStatistics: query<Statistics>(0x60, 'REQUEST_STATISTICS', decodeStatistics, encodeStatistics, { slow: true }),
+  REQUEST_STATISTICS: query<Statistics>(0x60, 'REQUEST_STATISTICS', decodeStatistics, encodeStatistics, { slow: true }),
 } as const;
 
 /** The status byte of a one-byte reply. */
@@ -370,39 +370,39 @@ export const DOWNLOAD_ERROR = 0xe1;
 export const DOWNLOAD_CRC_MISMATCH = 0xe2;
 
 const {
-  setBarcodeParameters,
-  extractBarcodeData,
-  getCrc32,
-  requestStatistics,
-  cassetteStatus,
-  dispense,
-  dispensePairs,
-  unload,
-  recyclingCassetteStatus,
-  recyclingCassetteUnload,
-  setCassetteType,
+  SET_BARCODE_PARAMETERS,
+  EXTRACT_BARCODE_DATA,
+  GET_CRC32,
+  REQUEST_STATISTICS,
+  CASSETTE_STATUS,
+  DISPENSE,
+  DISPENSE_PAIRS,
+  UNLOAD,
+  RECYCLING_CASSETTE_STATUS,
+  RECYCLING_CASSETTE_UNLOAD,
+  SET_CASSETTE_TYPE,
   ...BILL_COMMON
 } = BILL_ENTRIES;
 
 /** Bill validator (03): rev 2.3.1 "Controller Commands" of the bill validator section. */
 export const VALIDATOR_COMMANDS = {
   ...BILL_COMMON,
-  setBarcodeParameters,
-  extractBarcodeData,
-  getCrc32,
-  requestStatistics,
+  SET_BARCODE_PARAMETERS,
+  EXTRACT_BARCODE_DATA,
+  GET_CRC32,
+  REQUEST_STATISTICS,
 } as const;
 
 /** Bill-to-Bill (01): rev 2.3.1 "Controller Commands" of the Bill-to-Bill section. */
 export const B2B_COMMANDS = {
   ...BILL_COMMON,
-  cassetteStatus,
-  dispense,
-  dispensePairs,
-  unload,
-  recyclingCassetteStatus,
-  recyclingCassetteUnload,
-  setCassetteType,
+  CASSETTE_STATUS,
+  DISPENSE,
+  DISPENSE_PAIRS,
+  UNLOAD,
+  RECYCLING_CASSETTE_STATUS,
+  RECYCLING_CASSETTE_UNLOAD,
+  SET_CASSETTE_TYPE,
 } as const;
 
 /**

@@ -74,9 +74,9 @@ const printable = (b: number): boolean => b >= 0x20 && b <= 0x7e;
 function replyByShape(cls: DeviceClass, p: Uint8Array): CommandDef<never, unknown> | undefined {
   const table = commandTable(cls);
   const bill = cls === 'bill-validator' || cls === 'b2b';
-  if ((p.length === 34 || p.length > 60) && p.subarray(0, 27).every(printable)) return table.identification;
-  if (bill && p.length === 120) return table.getBillTable;
-  if (bill && (p.length === 6 || p.length === 9)) return table.getStatus;
+  if ((p.length === 34 || p.length > 60) && p.subarray(0, 27).every(printable)) return table.IDENTIFICATION;
+  if (bill && p.length === 120) return table.GET_BILL_TABLE;
+  if (bill && (p.length === 6 || p.length === 9)) return table.GET_STATUS;
   return undefined;
 }
 

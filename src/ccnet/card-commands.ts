@@ -82,8 +82,8 @@ const vendArgs = {
 };
 
 export const CARD_COMMANDS = {
-  reset: plain(0x30, 'RESET'),
-  setup: {
+  RESET: plain(0x30, 'RESET'),
+  SETUP: {
     code: 0x11,
     name: 'SETUP',
     reply: 'data',
@@ -97,9 +97,9 @@ export const CARD_COMMANDS = {
     encodeReply: (r: CardSetupReply) =>
       Uint8Array.of(r.level, (r.options & ~3) | (r.fundRestoring ? 1 : 0) | (r.continuousPayment ? 2 : 0)),
   } satisfies CommandDef<number, CardSetupReply>,
-  poll: query(0x33, 'POLL', rawReply.decode, rawReply.encode),
-  vendBeginSession: plain(0x13, 'VEND_BEGIN_SESSION', { subcommand: 0x10 }),
-  vendGetFunds: query<FundsReply>(
+  POLL: query(0x33, 'POLL', rawReply.decode, rawReply.encode),
+  VEND_BEGIN_SESSION: plain(0x13, 'VEND_BEGIN_SESSION', { subcommand: 0x10 }),
+  VEND_GET_FUNDS: query<FundsReply>(
     0x13,
     'VEND_GET_FUNDS',
     (d) => {
@@ -133,15 +133,15 @@ export const CARD_COMMANDS = {
       Uint8Array.from([f.flag, ...f.wallets.flatMap((w) => [...padAscii(w.currency, 3), ...u32(w.raw), w.decimals])]),
     { subcommand: 0x00 },
   ),
-  vendRequest: withArgs<VendRequestArgs>(0x13, 'VEND_REQUEST', vendArgs.encode, vendArgs.decode, {
+  VEND_REQUEST: withArgs<VendRequestArgs>(0x13, 'VEND_REQUEST', vendArgs.encode, vendArgs.decode, {
     subcommand: 0x01,
     movesMoney: true,
   }),
-  vendRefund: withArgs<VendRequestArgs>(0x13, 'VEND_REQUEST_REFUND', vendArgs.encode, vendArgs.decode, {
+  VEND_REQUEST_REFUND: withArgs<VendRequestArgs>(0x13, 'VEND_REQUEST_REFUND', vendArgs.encode, vendArgs.decode, {
     subcommand: 0x02,
     movesMoney: true,
   }),
-  vendCancel: query<VendCancelReply>(
+  VEND_CANCEL: query<VendCancelReply>(
     0x13,
     'VEND_CANCEL',
     (d) => {
@@ -152,15 +152,15 @@ export const CARD_COMMANDS = {
     (r) => Uint8Array.of(r === 'VEND_CANCEL_FAILED' ? 0x07 : 0x06),
     { subcommand: 0x03 },
   ),
-  vendSessionComplete: plain(0x13, 'VEND_SESSION_COMPLETE', { subcommand: 0x04 }),
-  enableDisable: withArgs<boolean>(
+  VEND_SESSION_COMPLETE: plain(0x13, 'VEND_SESSION_COMPLETE', { subcommand: 0x04 }),
+  ENABLE_DISABLE: withArgs<boolean>(
     0x14,
     'ENABLE_DISABLE',
     (enable) => Uint8Array.of(enable ? 1 : 0),
     (d) => (d[0] ?? 0) === 1,
   ),
-  identification: query<Identification>(0x15, 'IDENTIFICATION', decodeIdentification, encodeIdentification, {
+  IDENTIFICATION: query<Identification>(0x15, 'IDENTIFICATION', decodeIdentification, encodeIdentification, {
     slow: true,
   }),
-  download: plain(0x50, 'DOWNLOAD', { slow: true }),
+  DOWNLOAD: plain(0x50, 'DOWNLOAD', { slow: true }),
 } as const;

@@ -66,9 +66,9 @@ export function decodeTubeStatus(d: Uint8Array): TubeStatusReply {
 }
 
 export const COIN_COMMANDS = {
-  reset: plain(0x08, 'RESET'),
+  RESET: plain(0x08, 'RESET'),
   /** The command table says 09H, the format section 0CH (which is ENABLE COIN TYPES): 09H is used. */
-  getStatus: query<CoinStatusReply>(
+  GET_STATUS: query<CoinStatusReply>(
     0x09,
     'GET_STATUS',
     (d) => {
@@ -77,11 +77,11 @@ export const COIN_COMMANDS = {
     },
     (r) => Uint8Array.from([...encodeTypeMask(r.enabled), ...encodeTypeMask(r.routing)]),
   ),
-  tubeStatus: query<TubeStatusReply>(0x0a, 'TUBE_STATUS', decodeTubeStatus, (r) =>
+  TUBE_STATUS: query<TubeStatusReply>(0x0a, 'TUBE_STATUS', decodeTubeStatus, (r) =>
     Uint8Array.from([...encodeTypeMask(r.full), ...Array.from({ length: 24 }, (_, t) => r.counts[t] ?? 0)]),
   ),
-  poll: query(0x0b, 'POLL', rawReply.decode, rawReply.encode),
-  enableCoinTypes: withArgs<EnableCoinTypesArgs>(
+  POLL: query(0x0b, 'POLL', rawReply.decode, rawReply.encode),
+  ENABLE_COIN_TYPES: withArgs<EnableCoinTypesArgs>(
     0x0c,
     'ENABLE_COIN_TYPES',
     (a) => Uint8Array.from([...encodeTypeMask(a.enabled), ...encodeTypeMask(a.manualDispense)]),
@@ -90,7 +90,7 @@ export const COIN_COMMANDS = {
       return { enabled: decodeTypeMask(d, 0), manualDispense: d.length >= 6 ? decodeTypeMask(d, 3) : [] };
     },
   ),
-  dispense: withArgs<CoinDispenseArgs>(
+  DISPENSE: withArgs<CoinDispenseArgs>(
     0x0d,
     'DISPENSE',
     (a) => {
@@ -108,7 +108,7 @@ export const COIN_COMMANDS = {
     },
     { movesMoney: true },
   ),
-  identification: query<CoinIdentification>(
+  IDENTIFICATION: query<CoinIdentification>(
     0x0f,
     'IDENTIFICATION',
     (d) => {
@@ -131,7 +131,7 @@ export const COIN_COMMANDS = {
     { slow: true },
   ),
   /** The spec says 80 bytes but describes 24 five-byte words (120): parsed by length. */
-  getCoinTable: query<DenominationWord[]>(
+  GET_COIN_TABLE: query<DenominationWord[]>(
     0x10,
     'GET_COIN_TABLE',
     decodeDenominationTable,
@@ -140,5 +140,5 @@ export const COIN_COMMANDS = {
       slow: true,
     },
   ),
-  download: plain(0x50, 'DOWNLOAD', { slow: true }),
+  DOWNLOAD: plain(0x50, 'DOWNLOAD', { slow: true }),
 } as const;

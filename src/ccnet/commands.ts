@@ -94,8 +94,8 @@ export function findCommand(
   let plainMatch: IndexedEntry | undefined;
   for (const entry of candidates) {
     const { key, def } = entry;
-    if (key === 'dispense' && dispenseFormat === 'pairs') continue;
-    if (key === 'dispensePairs' && dispenseFormat === 'mask') continue;
+    if (key === 'DISPENSE' && dispenseFormat === 'pairs') continue;
+    if (key === 'DISPENSE_PAIRS' && dispenseFormat === 'mask') continue;
     if (def.subcommand !== undefined) {
       if (payload.length >= 2 && payload[1] === def.subcommand) return { def, key, data: payload.subarray(2) };
     } else plainMatch ??= entry;

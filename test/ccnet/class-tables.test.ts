@@ -31,21 +31,21 @@ describe('one command table per bill class', () => {
     const shared = Object.keys(commandTable('bill-validator')).filter((k) => k in commandTable('b2b'));
     expect(shared.sort()).toEqual(
       [
-        'reset',
-        'getStatus',
-        'setSecurity',
-        'poll',
-        'enableBillTypes',
-        'stack',
-        'return',
-        'identification',
-        'hold',
-        'getBillTable',
-        'download',
-        'downloadStatus',
-        'downloadBlockSize',
-        'downloadWrite',
-        'downloadExit',
+        'RESET',
+        'GET_STATUS',
+        'SET_SECURITY',
+        'POLL',
+        'ENABLE_BILL_TYPES',
+        'STACK',
+        'RETURN',
+        'IDENTIFICATION',
+        'HOLD',
+        'GET_BILL_TABLE',
+        'DOWNLOAD',
+        'DOWNLOAD_STATUS',
+        'DOWNLOAD_BLOCK_SIZE',
+        'DOWNLOAD_WRITE',
+        'DOWNLOAD_EXIT',
       ].sort(),
     );
   });
@@ -68,7 +68,7 @@ describe('one command table per bill class', () => {
       const bus = new CcnetBus(host);
       const illegal: string[] = [];
       sim.on('illegal', (name) => illegal.push(name));
-      const defs: CommandDef<void, unknown>[] = [B2B_COMMANDS.cassetteStatus, B2B_COMMANDS.recyclingCassetteStatus];
+      const defs: CommandDef<void, unknown>[] = [B2B_COMMANDS.CASSETTE_STATUS, B2B_COMMANDS.RECYCLING_CASSETTE_STATUS];
       for (const def of defs) {
         await expect(settle(bus.execute(0x03, def, undefined))).rejects.toMatchObject({
           code: ErrorCode.IllegalCommand,
@@ -81,7 +81,7 @@ describe('one command table per bill class', () => {
       const [host, device] = createMemoryPair();
       new BillSimulator({ kind: 'b2b' }).attach(device);
       const bus = new CcnetBus(host);
-      await expect(settle(bus.execute(0x01, VALIDATOR_COMMANDS.getCrc32, undefined))).rejects.toMatchObject({
+      await expect(settle(bus.execute(0x01, VALIDATOR_COMMANDS.GET_CRC32, undefined))).rejects.toMatchObject({
         code: ErrorCode.IllegalCommand,
       });
     });
@@ -90,7 +90,7 @@ describe('one command table per bill class', () => {
       const [host, device] = createMemoryPair();
       new BillSimulator().attach(device);
       const bv = new BillValidator(new CcnetBus(host));
-      const cassette = B2B_COMMANDS.cassetteStatus as unknown as CommandDef<undefined, unknown>;
+      const cassette = B2B_COMMANDS.CASSETTE_STATUS as unknown as CommandDef<undefined, unknown>;
       await expect(bv.call(cassette, undefined)).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
       const [host2, device2] = createMemoryPair();
       new BillSimulator({ kind: 'b2b' }).attach(device2);

@@ -210,9 +210,9 @@ describe('CCNET link rules (fake timers)', () => {
     const results = await Promise.all([
       (async () => {
         const p = Promise.all([
-          bus.execute(1, BILL_COMMANDS.poll, undefined),
-          bus.execute(3, BILL_COMMANDS.poll, undefined),
-          bus.execute(1, BILL_COMMANDS.poll, undefined),
+          bus.execute(1, BILL_COMMANDS.POLL, undefined),
+          bus.execute(3, BILL_COMMANDS.POLL, undefined),
+          bus.execute(1, BILL_COMMANDS.POLL, undefined),
         ]);
         await vi.advanceTimersByTimeAsync(200);
         return p;
@@ -228,7 +228,7 @@ describe('CCNET link rules (fake timers)', () => {
     scriptedDevice(device, (f) => (isCommand(f, 0x35) ? encodeReply(3, Uint8Array.of(0x30)) : undefined));
     const bus = new CcnetBus(host);
     const p = bus
-      .execute(3, BILL_COMMANDS.stack, undefined, { describeState: () => 'IDLING (14H)' })
+      .execute(3, BILL_COMMANDS.STACK, undefined, { describeState: () => 'IDLING (14H)' })
       .catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(10);
     const error = (await p) as KioskbusError;

@@ -31,9 +31,9 @@ class QueueingChanger extends PeripheralSimulator {
   }
 
   protected handle(key: string): SimAnswer {
-    if (key === 'poll') return { data: this.pollData() };
-    if (key === 'tubeStatus') {
-      return { data: COIN_COMMANDS.tubeStatus.encodeReply({ full: [], counts: [], bad: [], layout: '3+24' }) };
+    if (key === 'POLL') return { data: this.pollData() };
+    if (key === 'TUBE_STATUS') {
+      return { data: COIN_COMMANDS.TUBE_STATUS.encodeReply({ full: [], counts: [], bad: [], layout: '3+24' }) };
     }
     return ACK;
   }
@@ -167,7 +167,7 @@ describe('CCNET simulator: a resend is answered from the cache, a new identical 
     await settle(cc.dispense(1, 1), 30);
     // the changer is still paying out: a real unit refuses the new command; it is never acknowledged unpaid
     // (sent on the bus directly: the host itself never sends it, see the next test)
-    const again = cc.bus.execute(cc.address, COIN_COMMANDS.dispense, { coinType: 1, count: 1 });
+    const again = cc.bus.execute(cc.address, COIN_COMMANDS.DISPENSE, { coinType: 1, count: 1 });
     await expect(settle(again, 30)).rejects.toThrow(/ILLEGAL COMMAND/);
     expect(resends).toEqual([]);
     expect(sim.executed.get('DISPENSE')).toBe(2);
@@ -205,12 +205,12 @@ describe('CCNET simulator: a resend is answered from the cache, a new identical 
       if (!frame) throw new Error('no frame');
       return sim.receive(frame);
     };
-    const getStatus = COIN_COMMANDS.getStatus.code;
+    const getStatus = COIN_COMMANDS.GET_STATUS.code;
     send(getStatus);
     send(getStatus); // no ACK from us: a resend (same command, same state)
-    expect(sim.executed.get(COIN_COMMANDS.getStatus.name)).toBe(1);
+    expect(sim.executed.get(COIN_COMMANDS.GET_STATUS.name)).toBe(1);
     sim.setFault('COIN_JAM');
     send(getStatus); // same bytes, but the device is in another state now: a new command
-    expect(sim.executed.get(COIN_COMMANDS.getStatus.name)).toBe(2);
+    expect(sim.executed.get(COIN_COMMANDS.GET_STATUS.name)).toBe(2);
   });
 });

@@ -40,21 +40,21 @@ const ident = { partNumber: 'SM-EU3245', serialNumber: '07KI41AS7482', assetNumb
 
 /** One sample per command of every table: arguments and replies with their wire bytes. */
 const BILL_SAMPLES: Record<keyof typeof BILL_COMMANDS, Sample> = {
-  reset: {},
-  getStatus: { reply: { enabled: [0, 1, 2, 3, 4, 5, 6, 23], highSecurity: [] }, replyHex: '80 00 7f 00 00 00' },
-  setSecurity: {
+  RESET: {},
+  GET_STATUS: { reply: { enabled: [0, 1, 2, 3, 4, 5, 6, 23], highSecurity: [] }, replyHex: '80 00 7f 00 00 00' },
+  SET_SECURITY: {
     args: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23],
     argsHex: 'ff ff ff',
   },
-  poll: { reply: parseHex('80 03'), replyHex: '80 03' },
-  enableBillTypes: { args: { enabled: [2, 3, 4, 5, 6, 7], escrow: [] }, argsHex: '00 00 fc 00 00 00' },
-  stack: {},
-  return: {},
-  identification: { reply: ident },
-  hold: {},
-  setBarcodeParameters: { args: { format: 1, length: 18 }, argsHex: '01 12' },
-  extractBarcodeData: { reply: '123456789012', replyHex: '31 32 33 34 35 36 37 38 39 30 31 32' },
-  cassetteStatus: {
+  POLL: { reply: parseHex('80 03'), replyHex: '80 03' },
+  ENABLE_BILL_TYPES: { args: { enabled: [2, 3, 4, 5, 6, 7], escrow: [] }, argsHex: '00 00 fc 00 00 00' },
+  STACK: {},
+  RETURN: {},
+  IDENTIFICATION: { reply: ident },
+  HOLD: {},
+  SET_BARCODE_PARAMETERS: { args: { format: 1, length: 18 }, argsHex: '01 12' },
+  EXTRACT_BARCODE_DATA: { reply: '123456789012', replyHex: '31 32 33 34 35 36 37 38 39 30 31 32' },
+  CASSETTE_STATUS: {
     reply: [
       { cassette: 1, present: true, type: 2, count: 10, status: 0x82 },
       { cassette: 2, present: true, type: 'NULL', count: 0, status: 0xc0 },
@@ -62,61 +62,61 @@ const BILL_SAMPLES: Record<keyof typeof BILL_COMMANDS, Sample> = {
     ],
     replyHex: '82 0a c0 00 a0 03',
   },
-  dispense: {
+  DISPENSE: {
     args: [
       { billType: 2, count: 3 },
       { billType: 5, count: 1 },
     ],
     argsHex: '00 00 24 03 01',
   },
-  dispensePairs: { args: [{ billType: 2, count: 3 }], argsHex: '02 03' },
-  unload: { args: { cassette: 1, count: 10 }, argsHex: '01 0a' },
-  recyclingCassetteStatus: { reply: { full: true, count: 0, bad: true }, replyHex: '80' },
-  recyclingCassetteUnload: { args: { toCustomer: true, count: 5 }, argsHex: '85' },
-  setCassetteType: { args: { cassette: 2, type: 'ESCROW' }, argsHex: '02 a0' },
-  getBillTable: {},
-  download: {},
-  downloadStatus: { reply: 0xe0, replyHex: 'e0' },
-  downloadBlockSize: { reply: 512, replyHex: '09' },
-  downloadWrite: { args: { address: 0x123456, data: parseHex('aa bb') }, argsHex: '56 34 12 aa bb', reply: 0xe0 },
-  downloadExit: { reply: 0xe2, replyHex: 'e2' },
-  getCrc32: { reply: 0x1a2b3c4d, replyHex: '1a 2b 3c 4d' },
-  requestStatistics: {},
+  DISPENSE_PAIRS: { args: [{ billType: 2, count: 3 }], argsHex: '02 03' },
+  UNLOAD: { args: { cassette: 1, count: 10 }, argsHex: '01 0a' },
+  RECYCLING_CASSETTE_STATUS: { reply: { full: true, count: 0, bad: true }, replyHex: '80' },
+  RECYCLING_CASSETTE_UNLOAD: { args: { toCustomer: true, count: 5 }, argsHex: '85' },
+  SET_CASSETTE_TYPE: { args: { cassette: 2, type: 'ESCROW' }, argsHex: '02 a0' },
+  GET_BILL_TABLE: {},
+  DOWNLOAD: {},
+  DOWNLOAD_STATUS: { reply: 0xe0, replyHex: 'e0' },
+  DOWNLOAD_BLOCK_SIZE: { reply: 512, replyHex: '09' },
+  DOWNLOAD_WRITE: { args: { address: 0x123456, data: parseHex('aa bb') }, argsHex: '56 34 12 aa bb', reply: 0xe0 },
+  DOWNLOAD_EXIT: { reply: 0xe2, replyHex: 'e2' },
+  GET_CRC32: { reply: 0x1a2b3c4d, replyHex: '1a 2b 3c 4d' },
+  REQUEST_STATISTICS: {},
 };
 
 const COIN_SAMPLES: Record<keyof typeof COIN_COMMANDS, Sample> = {
-  reset: {},
-  getStatus: { reply: { enabled: [0, 1], routing: [0] }, replyHex: '00 00 03 00 00 01' },
-  tubeStatus: {},
-  poll: { reply: parseHex('52 07') },
-  enableCoinTypes: { args: { enabled: [0, 8], manualDispense: [2] }, argsHex: '00 01 01 00 00 04' },
-  dispense: { args: { coinType: 3, count: 4 }, argsHex: '03 04' },
-  identification: {
+  RESET: {},
+  GET_STATUS: { reply: { enabled: [0, 1], routing: [0] }, replyHex: '00 00 03 00 00 01' },
+  TUBE_STATUS: {},
+  POLL: { reply: parseHex('52 07') },
+  ENABLE_COIN_TYPES: { args: { enabled: [0, 8], manualDispense: [2] }, argsHex: '00 01 01 00 00 04' },
+  DISPENSE: { args: { coinType: 3, count: 4 }, argsHex: '03 04' },
+  IDENTIFICATION: {
     reply: { model: 'CC-01', serialNumber: '1234567', version: '0102', country: 'EUR' },
     replyHex: '43 43 2d 30 31 31 32 33 34 35 36 37 30 31 30 32 45 55 52',
   },
-  getCoinTable: {},
-  download: {},
+  GET_COIN_TABLE: {},
+  DOWNLOAD: {},
 };
 
 const CARD_SAMPLES: Record<keyof typeof CARD_COMMANDS, Sample> = {
-  reset: {},
-  setup: {
+  RESET: {},
+  SETUP: {
     args: 1,
     argsHex: '01',
     reply: { level: 1, options: 3, fundRestoring: true, continuousPayment: true },
     replyHex: '01 03',
   },
-  poll: { reply: parseHex('12') },
-  vendBeginSession: {},
-  vendGetFunds: {},
-  vendRequest: { args: { wallet: 0, amount: 350, accumulated: 700 }, argsHex: '00 00 00 01 5e 00 00 02 bc' },
-  vendRefund: { args: { wallet: 1, amount: 1, accumulated: 2 }, argsHex: '01 00 00 00 01 00 00 00 02' },
-  vendCancel: { reply: 'VEND_CANCEL_FAILED', replyHex: '07' },
-  vendSessionComplete: {},
-  enableDisable: { args: true, argsHex: '01' },
-  identification: { reply: ident },
-  download: {},
+  POLL: { reply: parseHex('12') },
+  VEND_BEGIN_SESSION: {},
+  VEND_GET_FUNDS: {},
+  VEND_REQUEST: { args: { wallet: 0, amount: 350, accumulated: 700 }, argsHex: '00 00 00 01 5e 00 00 02 bc' },
+  VEND_REQUEST_REFUND: { args: { wallet: 1, amount: 1, accumulated: 2 }, argsHex: '01 00 00 00 01 00 00 00 02' },
+  VEND_CANCEL: { reply: 'VEND_CANCEL_FAILED', replyHex: '07' },
+  VEND_SESSION_COMPLETE: {},
+  ENABLE_DISABLE: { args: true, argsHex: '01' },
+  IDENTIFICATION: { reply: ident },
+  DOWNLOAD: {},
 };
 
 function checkTable(

@@ -117,8 +117,8 @@ export class BillDevice extends CcnetDevice<BillState, BillDeviceEventMap> {
       {
         address: options.address ?? (b2b ? 0x01 : 0x03),
         what: `device ${String(options.address ?? (b2b ? 0x01 : 0x03))}`,
-        resetDef: VALIDATOR_COMMANDS.reset,
-        pollDef: VALIDATOR_COMMANDS.poll,
+        resetDef: VALIDATOR_COMMANDS.RESET,
+        pollDef: VALIDATOR_COMMANDS.POLL,
         decodeState: (data) => decodeBillState(data, b2b),
         isEvent: (s) => EVENT_CODES.has(s.code),
         idle: B2B_IDLE,
@@ -163,16 +163,16 @@ export class BillDevice extends CcnetDevice<BillState, BillDeviceEventMap> {
   }
 
   getStatus(): Promise<BillStatusReply> {
-    return this.call(VALIDATOR_COMMANDS.getStatus, undefined);
+    return this.call(VALIDATOR_COMMANDS.GET_STATUS, undefined);
   }
 
   setSecurity(highSecurityTypes: number[]): Promise<void> {
-    return this.call(VALIDATOR_COMMANDS.setSecurity, highSecurityTypes);
+    return this.call(VALIDATOR_COMMANDS.SET_SECURITY, highSecurityTypes);
   }
 
   /** Enables bill types (empty: disable); `escrow` types stop in escrow until stack/return. */
   async enableBillTypes(enabled: number[], escrow: number[] = []): Promise<void> {
-    await this.call(VALIDATOR_COMMANDS.enableBillTypes, { enabled, escrow });
+    await this.call(VALIDATOR_COMMANDS.ENABLE_BILL_TYPES, { enabled, escrow });
     this.enableArgs = { enabled: [...enabled], escrow: [...escrow] };
   }
 
@@ -194,13 +194,13 @@ export class BillDevice extends CcnetDevice<BillState, BillDeviceEventMap> {
     this.stopHolding();
     await this.runtime.whenReady();
     this.motion.stacking(this.state);
-    await this.call(VALIDATOR_COMMANDS.stack, undefined);
+    await this.call(VALIDATOR_COMMANDS.STACK, undefined);
   }
 
   async returnBill(): Promise<void> {
     this.stopHolding();
     await this.runtime.whenReady();
-    await this.call(VALIDATOR_COMMANDS.return, undefined);
+    await this.call(VALIDATOR_COMMANDS.RETURN, undefined);
   }
 
   /**
@@ -208,11 +208,11 @@ export class BillDevice extends CcnetDevice<BillState, BillDeviceEventMap> {
    * limit) until `stack()`, `returnBill()` or the bill leaves escrow.
    */
   async hold(): Promise<void> {
-    await this.call(VALIDATOR_COMMANDS.hold, undefined);
+    await this.call(VALIDATOR_COMMANDS.HOLD, undefined);
     this.clock.clearTimeout(this.holdTimer);
     const refresh = (): void => {
       this.holdTimer = this.clock.setTimeout(() => {
-        this.call(VALIDATOR_COMMANDS.hold, undefined).then(refresh, (error: unknown) => {
+        this.call(VALIDATOR_COMMANDS.HOLD, undefined).then(refresh, (error: unknown) => {
           this.holdTimer = undefined;
           if (isKioskbusError(error)) this.emit('problem', error);
         });
@@ -232,50 +232,50 @@ export class BillDevice extends CcnetDevice<BillState, BillDeviceEventMap> {
   }
 
   async identify(): Promise<Identification> {
-    this.identification = await this.call(VALIDATOR_COMMANDS.identification, undefined);
+    this.identification = await this.call(VALIDATOR_COMMANDS.IDENTIFICATION, undefined);
     return this.identification;
   }
 
   setBarcodeParameters(params: BarcodeParameters): Promise<void> {
-    return this.call(VALIDATOR_COMMANDS.setBarcodeParameters, params);
+    return this.call(VALIDATOR_COMMANDS.SET_BARCODE_PARAMETERS, params);
   }
 
   extractBarcodeData(): Promise<string> {
-    return this.call(VALIDATOR_COMMANDS.extractBarcodeData, undefined);
+    return this.call(VALIDATOR_COMMANDS.EXTRACT_BARCODE_DATA, undefined);
   }
 
   async getBillTable(): Promise<DenominationWord[]> {
-    this.billTable = await this.call(VALIDATOR_COMMANDS.getBillTable, undefined);
+    this.billTable = await this.call(VALIDATOR_COMMANDS.GET_BILL_TABLE, undefined);
     return this.billTable;
   }
 
   getCrc32(): Promise<number> {
-    return this.call(VALIDATOR_COMMANDS.getCrc32, undefined);
+    return this.call(VALIDATOR_COMMANDS.GET_CRC32, undefined);
   }
 
   requestStatistics(): Promise<Statistics> {
-    return this.call(VALIDATOR_COMMANDS.requestStatistics, undefined);
+    return this.call(VALIDATOR_COMMANDS.REQUEST_STATISTICS, undefined);
   }
 
   /** DOWNLOAD (50H): enter the boot loader. */
   download(): Promise<void> {
-    return this.call(VALIDATOR_COMMANDS.download, undefined);
+    return this.call(VALIDATOR_COMMANDS.DOWNLOAD, undefined);
   }
 
   downloadStatus(): Promise<number> {
-    return this.call(VALIDATOR_COMMANDS.downloadStatus, undefined);
+    return this.call(VALIDATOR_COMMANDS.DOWNLOAD_STATUS, undefined);
   }
 
   downloadBlockSize(): Promise<number> {
-    return this.call(VALIDATOR_COMMANDS.downloadBlockSize, undefined);
+    return this.call(VALIDATOR_COMMANDS.DOWNLOAD_BLOCK_SIZE, undefined);
   }
 
   downloadWrite(args: DownloadWriteArgs): Promise<number> {
-    return this.call(VALIDATOR_COMMANDS.downloadWrite, args);
+    return this.call(VALIDATOR_COMMANDS.DOWNLOAD_WRITE, args);
   }
 
   downloadExit(): Promise<number> {
-    return this.call(VALIDATOR_COMMANDS.downloadExit, undefined);
+    return this.call(VALIDATOR_COMMANDS.DOWNLOAD_EXIT, undefined);
   }
 
   // ---- session ----------------------------------------------------------------------------
@@ -397,7 +397,7 @@ export class BillToBill extends BillDevice {
   }
 
   cassetteStatus(): Promise<CassetteStatus[]> {
-    return this.call(B2B_COMMANDS.cassetteStatus, undefined);
+    return this.call(B2B_COMMANDS.CASSETTE_STATUS, undefined);
   }
 
   /**
@@ -406,7 +406,7 @@ export class BillToBill extends BillDevice {
    * the call rejects with UNCERTAIN saying what is known.
    */
   async dispense(items: DispenseItem[]): Promise<void> {
-    const def = this.dispenseFormat === 'pairs' ? B2B_COMMANDS.dispensePairs : B2B_COMMANDS.dispense;
+    const def = this.dispenseFormat === 'pairs' ? B2B_COMMANDS.DISPENSE_PAIRS : B2B_COMMANDS.DISPENSE;
     await this.moneyCommand(def.name, () => this.call(def, items), DISPENSE_STATES);
   }
 
@@ -477,24 +477,24 @@ export class BillToBill extends BillDevice {
 
   /** UNLOAD to the drop cassette; sent once, a doubtful answer is settled like `dispense()`'s. */
   unload(args: UnloadArgs): Promise<void> {
-    return this.moneyCommand('UNLOAD', () => this.call(B2B_COMMANDS.unload, args), UNLOAD_STATES);
+    return this.moneyCommand('UNLOAD', () => this.call(B2B_COMMANDS.UNLOAD, args), UNLOAD_STATES);
   }
 
   recyclingCassetteStatus(): Promise<RecyclingCassetteStatus> {
-    return this.call(B2B_COMMANDS.recyclingCassetteStatus, undefined);
+    return this.call(B2B_COMMANDS.RECYCLING_CASSETTE_STATUS, undefined);
   }
 
   /** RECYCLING CASSETTE UNLOAD: return `count` bills to the customer, or move one bill to its cassette. */
   recyclingCassetteUnload(toCustomer: boolean, count = 0): Promise<void> {
     return this.moneyCommand(
       'RECYCLING_CASSETTE_UNLOAD',
-      () => this.call(B2B_COMMANDS.recyclingCassetteUnload, { toCustomer, count }),
+      () => this.call(B2B_COMMANDS.RECYCLING_CASSETTE_UNLOAD, { toCustomer, count }),
       RECYCLING_UNLOAD_STATES,
     );
   }
 
   setCassetteType(args: SetCassetteTypeArgs): Promise<void> {
-    return this.call(B2B_COMMANDS.setCassetteType, args);
+    return this.call(B2B_COMMANDS.SET_CASSETTE_TYPE, args);
   }
 }
 

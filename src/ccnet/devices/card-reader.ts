@@ -77,8 +77,8 @@ export class CardReader extends CcnetDevice<CardState, CardReaderEventMap> {
       {
         address: options.address ?? 0x04,
         what: 'the card reader',
-        resetDef: CARD_COMMANDS.reset,
-        pollDef: CARD_COMMANDS.poll,
+        resetDef: CARD_COMMANDS.RESET,
+        pollDef: CARD_COMMANDS.POLL,
         decodeState: decodeCardState,
         isEvent: (s) => CARD_EVENTS.has(s.name),
         idle: VEND_IDLE,
@@ -100,7 +100,7 @@ export class CardReader extends CcnetDevice<CardState, CardReaderEventMap> {
 
   /** Enables the reader again when it was enabled (after an outage or a set-up). */
   protected async resume(): Promise<void> {
-    if (this.enabled) await this.call(CARD_COMMANDS.enableDisable, true);
+    if (this.enabled) await this.call(CARD_COMMANDS.ENABLE_DISABLE, true);
   }
 
   protected override forgetState(): void {
@@ -109,29 +109,29 @@ export class CardReader extends CcnetDevice<CardState, CardReaderEventMap> {
   }
 
   async setup(): Promise<CardSetupReply> {
-    this.setupReply = await this.call(CARD_COMMANDS.setup, this.level);
+    this.setupReply = await this.call(CARD_COMMANDS.SETUP, this.level);
     return this.setupReply;
   }
 
   async enable(): Promise<void> {
     await this.runtime.whenReady();
-    await this.call(CARD_COMMANDS.enableDisable, true);
+    await this.call(CARD_COMMANDS.ENABLE_DISABLE, true);
     this.enabled = true;
   }
 
   async disable(): Promise<void> {
     await this.runtime.whenReady();
-    await this.call(CARD_COMMANDS.enableDisable, false);
+    await this.call(CARD_COMMANDS.ENABLE_DISABLE, false);
     this.enabled = false;
   }
 
   async identify(): Promise<Identification> {
-    this.identification = await this.call(CARD_COMMANDS.identification, undefined);
+    this.identification = await this.call(CARD_COMMANDS.IDENTIFICATION, undefined);
     return this.identification;
   }
 
   download(): Promise<void> {
-    return this.call(CARD_COMMANDS.download, undefined);
+    return this.call(CARD_COMMANDS.DOWNLOAD, undefined);
   }
 
   /** VEND/BEGIN SESSION (in IDLING): the reader invites the customer to present a card. */
@@ -139,11 +139,11 @@ export class CardReader extends CcnetDevice<CardState, CardReaderEventMap> {
     await this.runtime.whenReady();
     this.accumulated.clear();
     this.wallets = [];
-    await this.call(CARD_COMMANDS.vendBeginSession, undefined);
+    await this.call(CARD_COMMANDS.VEND_BEGIN_SESSION, undefined);
   }
 
   async getFunds(): Promise<FundsReply> {
-    const funds = await this.call(CARD_COMMANDS.vendGetFunds, undefined);
+    const funds = await this.call(CARD_COMMANDS.VEND_GET_FUNDS, undefined);
     this.wallets = funds.wallets;
     return funds;
   }
@@ -170,15 +170,15 @@ export class CardReader extends CcnetDevice<CardState, CardReaderEventMap> {
    * amount, which the reader uses to recognise a retransmission (spec: VEND REQUEST).
    */
   async vendRequest(amount: Money, wallet = 0): Promise<void> {
-    await this.vendCommand(CARD_COMMANDS.vendRequest, amount, wallet);
+    await this.vendCommand(CARD_COMMANDS.VEND_REQUEST, amount, wallet);
   }
 
   /** VEND/VEND REQUEST REFUND (only when SETUP reported fund restoring); a doubtful answer as for `vendRequest`. */
   async refund(amount: Money, wallet = 0): Promise<void> {
-    await this.vendCommand(CARD_COMMANDS.vendRefund, amount, wallet);
+    await this.vendCommand(CARD_COMMANDS.VEND_REQUEST_REFUND, amount, wallet);
   }
 
-  private async vendCommand(def: typeof CARD_COMMANDS.vendRequest, amount: Money, wallet: number): Promise<void> {
+  private async vendCommand(def: typeof CARD_COMMANDS.VEND_REQUEST, amount: Money, wallet: number): Promise<void> {
     await this.runtime.whenReady();
     const value = this.composite(wallet, amount);
     const accumulated = (this.accumulated.get(wallet) ?? 0) + value;
@@ -203,11 +203,11 @@ export class CardReader extends CcnetDevice<CardState, CardReaderEventMap> {
   }
 
   cancel(): Promise<VendCancelReply> {
-    return this.call(CARD_COMMANDS.vendCancel, undefined);
+    return this.call(CARD_COMMANDS.VEND_CANCEL, undefined);
   }
 
   sessionComplete(): Promise<void> {
-    return this.call(CARD_COMMANDS.vendSessionComplete, undefined);
+    return this.call(CARD_COMMANDS.VEND_SESSION_COMPLETE, undefined);
   }
 
   /** RESET, wait for INACTIVE, SETUP (→ DISABLED), identification. Does not enable. */

@@ -65,8 +65,8 @@ export class CoinChanger extends CcnetDevice<CoinState, CoinChangerEventMap> {
       {
         address: options.address ?? 0x02,
         what: 'the coin changer',
-        resetDef: COIN_COMMANDS.reset,
-        pollDef: COIN_COMMANDS.poll,
+        resetDef: COIN_COMMANDS.RESET,
+        pollDef: COIN_COMMANDS.POLL,
         decodeState: decodeCoinState,
         isEvent: (s) => COIN_EVENTS.has(s.name),
         idle: COIN_IDLE,
@@ -90,11 +90,11 @@ export class CoinChanger extends CcnetDevice<CoinState, CoinChangerEventMap> {
   }
 
   getStatus(): Promise<CoinStatusReply> {
-    return this.call(COIN_COMMANDS.getStatus, undefined);
+    return this.call(COIN_COMMANDS.GET_STATUS, undefined);
   }
 
   tubeStatus(): Promise<TubeStatusReply> {
-    return this.call(COIN_COMMANDS.tubeStatus, undefined);
+    return this.call(COIN_COMMANDS.TUBE_STATUS, undefined);
   }
 
   /** 13H held past `faultAfterMs` is a fault, not a coin being accepted: reported once per hold. */
@@ -112,7 +112,7 @@ export class CoinChanger extends CcnetDevice<CoinState, CoinChangerEventMap> {
   }
 
   async enableCoinTypes(enabled: number[], manualDispense: number[] = []): Promise<void> {
-    await this.call(COIN_COMMANDS.enableCoinTypes, { enabled, manualDispense });
+    await this.call(COIN_COMMANDS.ENABLE_COIN_TYPES, { enabled, manualDispense });
     this.enableArgs = { enabled: [...enabled], manualDispense: [...manualDispense] };
   }
 
@@ -134,9 +134,9 @@ export class CoinChanger extends CcnetDevice<CoinState, CoinChangerEventMap> {
   async dispense(coinType: number, count: number): Promise<void> {
     await this.runtime.whenReady();
     await runMoneyCommand({
-      command: COIN_COMMANDS.dispense.name,
+      command: COIN_COMMANDS.DISPENSE.name,
       address: this.address,
-      send: () => this.call(COIN_COMMANDS.dispense, { coinType, count }),
+      send: () => this.call(COIN_COMMANDS.DISPENSE, { coinType, count }),
       watchStates: (listener) => {
         const onState = (s: CoinState): void => {
           listener(s.name);
@@ -153,17 +153,17 @@ export class CoinChanger extends CcnetDevice<CoinState, CoinChangerEventMap> {
   }
 
   async identify(): Promise<CoinIdentification> {
-    this.identification = await this.call(COIN_COMMANDS.identification, undefined);
+    this.identification = await this.call(COIN_COMMANDS.IDENTIFICATION, undefined);
     return this.identification;
   }
 
   async getCoinTable(): Promise<DenominationWord[]> {
-    this.coinTable = await this.call(COIN_COMMANDS.getCoinTable, undefined);
+    this.coinTable = await this.call(COIN_COMMANDS.GET_COIN_TABLE, undefined);
     return this.coinTable;
   }
 
   download(): Promise<void> {
-    return this.call(COIN_COMMANDS.download, undefined);
+    return this.call(COIN_COMMANDS.DOWNLOAD, undefined);
   }
 
   async initialize(): Promise<{ identification: CoinIdentification; coinTable: DenominationWord[] }> {

@@ -176,7 +176,7 @@ export abstract class PeripheralSimulator<E extends SimulatorEventMap = Simulato
    */
   protected acked(key: string, reply: Uint8Array): boolean {
     const head = this.steps[0];
-    if (key !== 'poll' || head?.bytes !== reply) return false;
+    if (key !== 'POLL' || head?.bytes !== reply) return false;
     this.steps.shift();
     head.after?.();
     return true;
@@ -184,7 +184,7 @@ export abstract class PeripheralSimulator<E extends SimulatorEventMap = Simulato
 
   /** Is `payload` a POLL for this class? */
   protected isPoll(payload: Uint8Array): boolean {
-    return payload.length === 1 && findCommand(this.deviceClass, payload, this.dispenseFormat)?.key === 'poll';
+    return payload.length === 1 && findCommand(this.deviceClass, payload, this.dispenseFormat)?.key === 'POLL';
   }
 
   /** Answers one frame addressed to this device; returns the reply frame (or nothing). */

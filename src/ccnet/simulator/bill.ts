@@ -13,9 +13,11 @@ import {
   DOWNLOAD_OK,
   DOWNLOAD_READY,
   encodeCassetteByte,
+  type B2bCommandName,
   type CommandDef,
   type DispenseItem,
   type Statistics,
+  type ValidatorCommandName,
   VALIDATOR_COMMANDS,
 } from '../commands.js';
 import { BARCODE_BILL_TYPE, encodeBillState } from '../states.js';
@@ -352,11 +354,15 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
 
   // ---- commands -----------------------------------------------------------------------------
 
-  protected handle(key: string, def: CommandDef<never, unknown>, data: Uint8Array): SimAnswer {
+  protected handle(
+    key: ValidatorCommandName | B2bCommandName,
+    def: CommandDef<never, unknown>,
+    data: Uint8Array,
+  ): SimAnswer {
     const state = this.pollData()[0] ?? 0;
     if (this.downloadMode && def.code !== 0x50) return illegal('download mode: only DOWNLOAD sub-commands');
     switch (key) {
-      case 'reset': {
+      case 'RESET': {
         this.clock.clearTimeout(this.escrowTimer);
         if (this.escrowType !== undefined) this.returnedBills.push(this.escrowType);
         this.escrowType = undefined;
@@ -389,81 +395,81 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
         if (left?.where === 'stacker') this.steps.push({ bytes: encodeBillState('BILL_STACKED', left.type) });
         return ACK;
       }
-      case 'getStatus':
+      case 'GET_STATUS':
         return {
-          data: VALIDATOR_COMMANDS.getStatus.encodeReply({
+          data: VALIDATOR_COMMANDS.GET_STATUS.encodeReply({
             enabled: maskTypes(this.enabled),
             highSecurity: maskTypes(this.highSecurity),
             ...(this.b2b ? { routing: this.routingTypes() } : {}),
           }),
         };
-      case 'setSecurity':
-        this.highSecurity = typesToMask(VALIDATOR_COMMANDS.setSecurity.decodeArgs(data));
+      case 'SET_SECURITY':
+        this.highSecurity = typesToMask(VALIDATOR_COMMANDS.SET_SECURITY.decodeArgs(data));
         return ACK;
-      case 'poll':
+      case 'POLL':
         return { data: this.pollData() };
-      case 'enableBillTypes': {
-        const a = VALIDATOR_COMMANDS.enableBillTypes.decodeArgs(data);
+      case 'ENABLE_BILL_TYPES': {
+        const a = VALIDATOR_COMMANDS.ENABLE_BILL_TYPES.decodeArgs(data);
         this.enabled = typesToMask(a.enabled);
         this.escrowEnabled = typesToMask(a.escrow);
         if (this.current[0] === 0x14 || this.current[0] === 0x19) this.current = this.idleState();
         return ACK;
       }
-      case 'stack': {
+      case 'STACK': {
         if (this.escrowType === undefined || this.steps.length > 0) return illegal('no bill in escrow');
         const t = this.leaveEscrow();
         if (t !== undefined) this.stackNow(t);
         return ACK;
       }
-      case 'return':
+      case 'RETURN':
         if (this.escrowType === undefined || this.steps.length > 0) return illegal('no bill in escrow');
         this.returnFromEscrow();
         return ACK;
-      case 'hold':
+      case 'HOLD':
         if (this.escrowType === undefined || this.steps.length > 0) return illegal('no bill in escrow');
         this.current = encodeBillState('HOLDING');
         this.armEscrowTimer();
         return ACK;
-      case 'identification':
+      case 'IDENTIFICATION':
         if (!SERVICE_STATES.has(state)) return illegal(`not in state ${state.toString(16)}`);
-        return { data: VALIDATOR_COMMANDS.identification.encodeReply(this.identification) };
-      case 'setBarcodeParameters':
+        return { data: VALIDATOR_COMMANDS.IDENTIFICATION.encodeReply(this.identification) };
+      case 'SET_BARCODE_PARAMETERS':
         if (this.b2b) return illegal('no barcode reader');
-        this.barcode = VALIDATOR_COMMANDS.setBarcodeParameters.decodeArgs(data);
+        this.barcode = VALIDATOR_COMMANDS.SET_BARCODE_PARAMETERS.decodeArgs(data);
         return ACK;
-      case 'extractBarcodeData':
+      case 'EXTRACT_BARCODE_DATA':
         if (this.b2b || !this.lastBillWasCoupon || this.lastBarcode === undefined) return illegal('no barcode read');
         return { data: asciiBytes(this.lastBarcode.slice(0, this.barcode.length)) };
-      case 'getBillTable':
+      case 'GET_BILL_TABLE':
         if (!SERVICE_STATES.has(state)) return illegal(`not in state ${state.toString(16)}`);
         return {
-          data: VALIDATOR_COMMANDS.getBillTable.encodeReply(
+          data: VALIDATOR_COMMANDS.GET_BILL_TABLE.encodeReply(
             this.billTable.map((w) => ({ ...w, text: '', currency: '', value: undefined })),
           ),
         };
-      case 'getCrc32':
+      case 'GET_CRC32':
         if (this.b2b || !SERVICE_STATES.has(state)) return illegal('not available');
-        return { data: VALIDATOR_COMMANDS.getCrc32.encodeReply(this.crc32) };
-      case 'requestStatistics':
+        return { data: VALIDATOR_COMMANDS.GET_CRC32.encodeReply(this.crc32) };
+      case 'REQUEST_STATISTICS':
         if (this.b2b || !SERVICE_STATES.has(state)) return illegal('not available');
         if (!this.statistics) return { data: Uint8Array.of(0x31) }; // INVALID STATISTIC DATA
-        return { data: VALIDATOR_COMMANDS.requestStatistics.encodeReply(this.statistics) };
-      case 'download':
+        return { data: VALIDATOR_COMMANDS.REQUEST_STATISTICS.encodeReply(this.statistics) };
+      case 'DOWNLOAD':
         if (this.b2b || !SERVICE_STATES.has(state)) return illegal('download not available');
         this.downloadMode = true;
         this.downloadStatus = DOWNLOAD_READY;
         return ACK;
-      case 'downloadStatus':
+      case 'DOWNLOAD_STATUS':
         if (!this.downloadMode) return illegal('not in download mode');
         return { data: Uint8Array.of(this.downloadStatus) };
-      case 'downloadBlockSize':
+      case 'DOWNLOAD_BLOCK_SIZE':
         if (!this.downloadMode) return illegal('not in download mode');
         return { data: Uint8Array.of(7) };
-      case 'downloadWrite':
+      case 'DOWNLOAD_WRITE':
         if (!this.downloadMode) return illegal('not in download mode');
         this.downloadStatus = DOWNLOAD_OK;
         return { data: Uint8Array.of(DOWNLOAD_OK) };
-      case 'downloadExit':
+      case 'DOWNLOAD_EXIT':
         if (!this.downloadMode) return illegal('not in download mode');
         this.downloadMode = false;
         this.current = encodeBillState('POWER_UP');
@@ -488,15 +494,15 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
     return out;
   }
 
-  private handleB2b(key: string, data: Uint8Array): SimAnswer {
+  private handleB2b(key: B2bCommandName, data: Uint8Array): SimAnswer {
     const disabled = this.ready() && this.current[0] === 0x19;
     switch (key) {
-      case 'cassetteStatus':
+      case 'CASSETTE_STATUS':
         return { data: this.cassetteStatusBytes() };
-      case 'dispense':
-      case 'dispensePairs': {
+      case 'DISPENSE':
+      case 'DISPENSE_PAIRS': {
         if (!disabled) return illegal('DISPENSE only in UNIT_DISABLED');
-        const items = (key === 'dispense' ? B2B_COMMANDS.dispense : B2B_COMMANDS.dispensePairs).decodeArgs(data);
+        const items = (key === 'DISPENSE' ? B2B_COMMANDS.DISPENSE : B2B_COMMANDS.DISPENSE_PAIRS).decodeArgs(data);
         const total = items.reduce((n, i) => n + i.count, 0);
         if (total === 0 || total > 20) return illegal('0 or more than 20 bills');
         // check availability first: all or nothing
@@ -524,9 +530,9 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
         this.steps.push({ bytes: encodeBillState('DISPENSED') });
         return ACK;
       }
-      case 'unload': {
+      case 'UNLOAD': {
         if (!disabled) return illegal('UNLOAD only in UNIT_DISABLED');
-        const a = B2B_COMMANDS.unload.decodeArgs(data);
+        const a = B2B_COMMANDS.UNLOAD.decodeArgs(data);
         const c = this.cassettes[a.cassette - 1];
         if (!c?.present) return illegal(`no cassette ${a.cassette}`);
         const n = Math.min(a.count, c.count);
@@ -536,14 +542,14 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
         this.steps.push({ bytes: encodeBillState('UNLOADED') });
         return ACK;
       }
-      case 'recyclingCassetteStatus': {
+      case 'RECYCLING_CASSETTE_STATUS': {
         const c = this.cassettes.find((x) => x.type === 'ESCROW');
         if (!c?.present) return { data: Uint8Array.of(0x80) };
         return { data: Uint8Array.of((c.count >= c.capacity ? 0x80 : 0) | (c.count & 0x7f)) };
       }
-      case 'recyclingCassetteUnload': {
+      case 'RECYCLING_CASSETTE_UNLOAD': {
         if (!disabled) return illegal('only in UNIT_DISABLED');
-        const a = B2B_COMMANDS.recyclingCassetteUnload.decodeArgs(data);
+        const a = B2B_COMMANDS.RECYCLING_CASSETTE_UNLOAD.decodeArgs(data);
         const c = this.cassettes.find((x) => x.type === 'ESCROW');
         if (!c?.present || c.count === 0) return illegal('escrow cassette empty');
         if (a.toCustomer) {
@@ -559,9 +565,9 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
         }
         return ACK;
       }
-      case 'setCassetteType': {
+      case 'SET_CASSETTE_TYPE': {
         if (!disabled) return illegal('SET CASSETTE TYPE only in UNIT_DISABLED');
-        const a = B2B_COMMANDS.setCassetteType.decodeArgs(data);
+        const a = B2B_COMMANDS.SET_CASSETTE_TYPE.decodeArgs(data);
         const c = this.cassettes[a.cassette - 1];
         if (!c?.present) return illegal(`no cassette ${a.cassette}`);
         this.dropCount += c.count;

@@ -7,7 +7,7 @@
  * failures are held until cleared; either aborts a vend in progress, not drawn), DELAYED (10H, a vend waiting for
  * the bank) and BUSY (11H, internal operations: commands other than POLL are refused meanwhile).
  */
-import { CARD_COMMANDS, type CommandDef, type VendRequestArgs } from '../commands.js';
+import { CARD_COMMANDS, type CardCommandName, type CommandDef, type VendRequestArgs } from '../commands.js';
 import type { Identification } from '../codec.js';
 import { cardStateCode } from '../states.js';
 import {
@@ -186,11 +186,11 @@ export class CardReaderSimulator extends PeripheralSimulator<CardSimulatorEventM
     this.current = S('INACTIVE');
   }
 
-  protected handle(key: string, _def: CommandDef<never, unknown>, data: Uint8Array): SimAnswer {
+  protected handle(key: CardCommandName, _def: CommandDef<never, unknown>, data: Uint8Array): SimAnswer {
     const state = this.pollData()[0] ?? 0;
-    if (state === 0x11 && key !== 'poll') return illegal('BUSY with internal operations');
+    if (state === 0x11 && key !== 'POLL') return illegal('BUSY with internal operations');
     switch (key) {
-      case 'reset':
+      case 'RESET':
         if ([0x08, 0x11, 0x12, 0x13].includes(state)) return illegal('RESET not valid while vending');
         this.steps.length = 0;
         this.current = S('INACTIVE');
@@ -198,40 +198,40 @@ export class CardReaderSimulator extends PeripheralSimulator<CardSimulatorEventM
         this.enabledFlag = false;
         this.pendingVend = undefined;
         return ACK;
-      case 'setup':
+      case 'SETUP':
         if (this.current[0] === 0x01) this.current = S('DISABLED');
         return {
-          data: CARD_COMMANDS.setup.encodeReply({
+          data: CARD_COMMANDS.SETUP.encodeReply({
             level: 1,
             options: 0,
             fundRestoring: this.opts.fundRestoring ?? true,
             continuousPayment: this.opts.continuousPayment ?? false,
           }),
         };
-      case 'poll':
+      case 'POLL':
         return { data: this.pollData() };
-      case 'enableDisable': {
-        const enable = CARD_COMMANDS.enableDisable.decodeArgs(data);
+      case 'ENABLE_DISABLE': {
+        const enable = CARD_COMMANDS.ENABLE_DISABLE.decodeArgs(data);
         if (enable && state === 0x05) this.current = S('IDLING');
         else if (!enable && state === 0x06) this.current = S('DISABLED');
         else return illegal(`cannot ${enable ? 'enable' : 'disable'} in state ${state.toString(16)}`);
         this.enabledFlag = enable;
         return ACK;
       }
-      case 'identification':
-        return { data: CARD_COMMANDS.identification.encodeReply(this.identification) };
-      case 'vendBeginSession':
+      case 'IDENTIFICATION':
+        return { data: CARD_COMMANDS.IDENTIFICATION.encodeReply(this.identification) };
+      case 'VEND_BEGIN_SESSION':
         if (state !== 0x06) return illegal('BEGIN SESSION only in IDLING');
         this.sessionOpen = true;
         this.processed.clear();
         if (this.card) this.current = S('READY_FOR_TRANSACTION');
         return ACK;
-      case 'vendGetFunds': {
+      case 'VEND_GET_FUNDS': {
         if (state !== 0x07) return illegal('GET FUNDS only in READY FOR TRANSACTION');
         const card = this.card;
         if (!card?.storedValue) return { data: Uint8Array.of(0xe8) };
         return {
-          data: CARD_COMMANDS.vendGetFunds.encodeReply({
+          data: CARD_COMMANDS.VEND_GET_FUNDS.encodeReply({
             flag: 0xe0,
             storedValue: true,
             wallets: card.wallets.map((w, index) => ({
@@ -244,36 +244,36 @@ export class CardReaderSimulator extends PeripheralSimulator<CardSimulatorEventM
           }),
         };
       }
-      case 'vendRequest':
-      case 'vendRefund': {
+      case 'VEND_REQUEST':
+      case 'VEND_REQUEST_REFUND': {
         if (state !== 0x07) return illegal('VEND REQUEST only in READY FOR TRANSACTION');
-        const a = CARD_COMMANDS.vendRequest.decodeArgs(data);
+        const a = CARD_COMMANDS.VEND_REQUEST.decodeArgs(data);
         if (this.processed.get(a.wallet) === a.accumulated) return ACK; // retransmission: already drawn
         this.processed.set(a.wallet, a.accumulated);
-        this.pendingVend = { ...a, refund: key === 'vendRefund' };
+        this.pendingVend = { ...a, refund: key === 'VEND_REQUEST_REFUND' };
         this.current = S('VENDING');
         for (let i = 0; i < (this.opts.vendPolls ?? 1); i++) this.steps.push({ bytes: S('VENDING') });
         for (let i = 0; i < this.delayNext; i++) this.steps.push({ bytes: S('DELAYED') });
         this.delayNext = 0;
         return ACK;
       }
-      case 'vendCancel':
+      case 'VEND_CANCEL':
         if (state !== 0x08 || !this.pendingVend) return illegal('CANCEL only while VENDING');
         this.pendingVend = undefined;
         this.steps.length = 0;
         this.current = S('IDLING');
         this.sessionOpen = false;
         return { data: Uint8Array.of(0x06) };
-      case 'vendSessionComplete':
+      case 'VEND_SESSION_COMPLETE':
         if (![0x07, 0x12, 0x13].includes(state) && !this.sessionOpen) return illegal('no session');
         this.steps.length = 0;
         this.sessionOpen = false;
         this.current = S(this.enabledFlag ? 'IDLING' : 'DISABLED');
         return ACK;
-      case 'download':
+      case 'DOWNLOAD':
         return illegal('DOWNLOAD not defined for card readers');
       default:
-        return illegal(`unknown ${key}`);
+        return illegal(`unknown ${String(key)}`);
     }
   }
 }

@@ -5,7 +5,7 @@
  * held, CHANGER BUSY is 14H, as a real changer shows them.
  */
 import { typesToMask, type DenominationInput } from '../codec.js';
-import { COIN_COMMANDS, type CoinIdentification, type CommandDef } from '../commands.js';
+import { COIN_COMMANDS, type CoinCommandName, type CoinIdentification, type CommandDef } from '../commands.js';
 import { coinStateCode } from '../states.js';
 import { encodeDenominationTable } from '../codec.js';
 import {
@@ -155,10 +155,10 @@ export class CoinSimulator extends PeripheralSimulator<CoinSimulatorEventMap> {
     this.steps.length = 0;
   }
 
-  protected handle(key: string, _def: CommandDef<never, unknown>, data: Uint8Array): SimAnswer {
+  protected handle(key: CoinCommandName, _def: CommandDef<never, unknown>, data: Uint8Array): SimAnswer {
     const state = this.pollData()[0] ?? 0;
     switch (key) {
-      case 'reset':
+      case 'RESET':
         this.dropEvents();
         this.enabled = 0;
         this.manualDispenseEnabled = 0;
@@ -167,32 +167,32 @@ export class CoinSimulator extends PeripheralSimulator<CoinSimulatorEventMap> {
         this.steps.push({ bytes: this.current });
         this.current = Uint8Array.of(coinStateCode('UNIT_DISABLED'));
         return ACK;
-      case 'getStatus': {
+      case 'GET_STATUS': {
         const routing = [...this.tubes.keys()];
         return {
-          data: COIN_COMMANDS.getStatus.encodeReply({ enabled: maskTypes(this.enabled), routing }),
+          data: COIN_COMMANDS.GET_STATUS.encodeReply({ enabled: maskTypes(this.enabled), routing }),
         };
       }
-      case 'tubeStatus': {
+      case 'TUBE_STATUS': {
         const full: number[] = [];
         const counts: number[] = [];
         for (const [t, tube] of this.tubes) {
           if (tube.count >= tube.capacity) full.push(t);
           counts[t] = tube.count;
         }
-        return { data: COIN_COMMANDS.tubeStatus.encodeReply({ full, counts, bad: [], layout: '3+24' }) };
+        return { data: COIN_COMMANDS.TUBE_STATUS.encodeReply({ full, counts, bad: [], layout: '3+24' }) };
       }
-      case 'poll':
+      case 'POLL':
         return { data: this.pollData() };
-      case 'enableCoinTypes': {
-        const a = COIN_COMMANDS.enableCoinTypes.decodeArgs(data);
+      case 'ENABLE_COIN_TYPES': {
+        const a = COIN_COMMANDS.ENABLE_COIN_TYPES.decodeArgs(data);
         this.enabled = typesToMask(a.enabled);
         this.manualDispenseEnabled = typesToMask(a.manualDispense);
         if (this.current[0] === 0x12 || this.current[0] === 0x14) this.current = this.idle();
         return ACK;
       }
-      case 'dispense': {
-        const a = COIN_COMMANDS.dispense.decodeArgs(data);
+      case 'DISPENSE': {
+        const a = COIN_COMMANDS.DISPENSE.decodeArgs(data);
         const tube = this.tubes.get(a.coinType);
         if (state !== 0x12 && state !== 0x14) return illegal('busy');
         if (!tube || tube.count < a.count) return illegal(`not enough coins of type ${a.coinType}`);
@@ -204,16 +204,16 @@ export class CoinSimulator extends PeripheralSimulator<CoinSimulatorEventMap> {
         }
         return ACK;
       }
-      case 'identification':
+      case 'IDENTIFICATION':
         if (![0x10, 0x11, 0x14].includes(state)) return illegal('only in power up, initialise or disabled');
-        return { data: COIN_COMMANDS.identification.encodeReply(this.identification) };
-      case 'getCoinTable':
+        return { data: COIN_COMMANDS.IDENTIFICATION.encodeReply(this.identification) };
+      case 'GET_COIN_TABLE':
         if (![0x10, 0x11, 0x14].includes(state)) return illegal('only in power up, initialise or disabled');
         return { data: encodeDenominationTable(this.coinTable) };
-      case 'download':
+      case 'DOWNLOAD':
         return illegal('DOWNLOAD is not supported by a coin changer (spec: always INV)');
       default:
-        return illegal(`unknown ${key}`);
+        return illegal(`unknown ${String(key)}`);
     }
   }
 }

@@ -16,7 +16,7 @@ import { CCNET_PROBE_ADDRESSES, type CcnetProbedDevice, type ProbeSettings } fro
 
 /** IDENTIFICATION of the bill validator / B2B (37H) or card reader (15H) layout. */
 function identificationCommand(cls: Exclude<DeviceClass, 'coin-changer'>): CommandDef<void, Identification> {
-  return cls === 'card-reader' ? CARD_COMMANDS.identification : BILL_COMMANDS.identification;
+  return cls === 'card-reader' ? CARD_COMMANDS.IDENTIFICATION : BILL_COMMANDS.IDENTIFICATION;
 }
 
 export async function probeCcnet(transport: Transport, options: ProbeSettings) {
@@ -35,7 +35,7 @@ export async function probeCcnet(transport: Transport, options: ProbeSettings) {
       const device: CcnetProbedDevice = { protocol: 'ccnet', address, deviceClass, notes: [] };
       try {
         if (deviceClass === 'coin-changer') {
-          device.coinIdentification = await bus.execute(address, COIN_COMMANDS.identification, undefined, {
+          device.coinIdentification = await bus.execute(address, COIN_COMMANDS.IDENTIFICATION, undefined, {
             ...(signal ? { signal } : {}),
           });
         } else {
