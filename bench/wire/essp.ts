@@ -4,10 +4,9 @@
  * default poll loop and back-to-back POLLs; the payout session takes a note in and pays three out.
  *
  * The older library's own Diffie-Hellman fails on OpenSSL 3 (`createDiffieHellman(16)`: "modulus too small"), so
- * its key exchange is done with its own `exec()` and small primes set by hand, the same three commands it sends.
+ * its key exchange is done with its own `exec()` and small primes set by hand (test/helpers/older-essp.ts, shared with
+ * the interop and compat tests).
  */
-import { createRequire } from 'node:module';
-import { modPow } from '../../src/essp/crypto.js';
 import { SspBus } from '../../src/essp/bus.js';
 import { SmartPayout } from '../../src/essp/devices/smart-payout.js';
 import { SspValidator } from '../../src/essp/devices/validator.js';
@@ -15,6 +14,7 @@ import { DEFAULT_REPLY_LATENCY_MS, type SspSimulatorOptions } from '../../src/es
 import { SerialTransport } from '../../src/transport/serial.js';
 import { wireTimeMs } from '../../src/transport/paced.js';
 import { ESSP_LINE, intervals, median, sleep, until, type Sample, type WireLog } from './harness.js';
+import { loadOlderLibrary, olderKeyExchange, olderLibrary, type OlderSsp } from '../../test/helpers/older-essp.js';
 import type { DeviceProcess, RemoteDevice } from './remote.js';
 
 export type Library = 'kioskbus' | 'older';
@@ -22,75 +22,23 @@ export type Library = 'kioskbus' | 'older';
 const POLL = Uint8Array.of(0x07);
 const LATENCY = DEFAULT_REPLY_LATENCY_MS;
 
-// ---- the older library (CommonJS, untyped) ---------------------------------------------------------------------
-
-interface SeedResult {
-  success: boolean;
-  status: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the older library returns untyped objects
-  info: any;
-}
-interface SeedSsp {
-  keys: {
-    generatorKey: bigint | null;
-    modulusKey: bigint | null;
-    hostRandom: bigint | null;
-    hostIntKey: bigint | null;
-  };
-  count: number;
-  open(path: string, options?: Record<string, unknown>): Promise<void>;
-  close(): void;
-  exec(command: string, args?: number[] | Buffer): Promise<SeedResult>;
-  command(command: string, args?: unknown): Promise<SeedResult>;
-  enable(): Promise<SeedResult>;
-  poll(status?: boolean): Promise<unknown>;
-  on(event: string, listener: (info: { name?: string; channel?: number }) => void): void;
-}
-type SeedClass = new (options: Record<string, unknown>) => SeedSsp;
-
-const require = createRequire(import.meta.url);
+// ---- the older library (CommonJS, untyped: test/helpers/older-essp.ts) --------------------------------------------
 
 /** Loads both libraries' modules (kioskbus loads serialport on the first open of a real port). */
 export async function loadLibraries(): Promise<void> {
   await import('@serialport/bindings-cpp');
   await import('@serialport/stream');
-  try {
-    seed();
-  } catch {
-    // not installed: its sessions report that themselves
-  }
-}
-let seedModule: { SSP: SeedClass; int64LE: (n: bigint) => Buffer } | undefined;
-function seed(): { SSP: SeedClass; int64LE: (n: bigint) => Buffer } {
-  seedModule ??= {
-    SSP: require('encrypted-smiley-secure-protocol') as SeedClass,
-    int64LE: (require('encrypted-smiley-secure-protocol/src/utils') as { int64LE: (n: bigint) => Buffer }).int64LE,
-  };
-  return seedModule;
-}
-
-async function seedKeyExchange(ssp: SeedSsp): Promise<void> {
-  const { int64LE } = seed();
-  const g = 48271n;
-  const p = 65521n;
-  const r = 1009n;
-  ssp.keys.generatorKey = g;
-  ssp.keys.modulusKey = p;
-  ssp.keys.hostRandom = r;
-  ssp.keys.hostIntKey = modPow(g, r, p);
-  await ssp.exec('SET_GENERATOR', int64LE(g));
-  await ssp.exec('SET_MODULUS', int64LE(p));
-  await ssp.exec('REQUEST_KEY_EXCHANGE', int64LE(ssp.keys.hostIntKey));
-  ssp.count = 0;
+  // when it is not installed, its sessions report that themselves
+  loadOlderLibrary();
 }
 
 /** The older library's start-up as its README shows it: SYNC, protocol 6, keys, SETUP_REQUEST, inhibits, ENABLE. */
-async function seedOpen(path: string, encrypted: boolean, channels: number): Promise<SeedSsp> {
-  const ssp = new (seed().SSP)({ id: 0, timeout: 1000, encryptAllCommand: true });
+async function seedOpen(path: string, encrypted: boolean, channels: number): Promise<OlderSsp> {
+  const ssp = new (olderLibrary().SSP)({ id: 0, timeout: 1000, encryptAllCommand: true });
   await ssp.open(path);
   await ssp.exec('SYNC');
   await ssp.command('HOST_PROTOCOL_VERSION', { version: 6 });
-  if (encrypted) await seedKeyExchange(ssp);
+  if (encrypted) await olderKeyExchange(ssp);
   await ssp.command('SETUP_REQUEST');
   await ssp.command('SET_CHANNEL_INHIBITS', { channels: Array<number>(channels).fill(1) });
   const enabled = await ssp.enable();
