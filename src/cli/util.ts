@@ -4,6 +4,7 @@
  */
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { toHex } from '../core/bytes.js';
 import { KioskbusError } from '../core/errors.js';
 import { UsageError, type CliIo } from './types.js';
@@ -36,6 +37,22 @@ export function intOption(text: string | undefined, name: string, min: number, m
     throw new UsageError(`--${name} must be an integer ${min}..${max}, got "${text}"`);
   }
   return value;
+}
+
+/** What `parseCommandArgs` returns for the option table `O`. */
+export type CommandArgs<O extends CommandOptions> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: true }>
+>;
+
+/** An option table of `parseArgs`. */
+export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * The options and positional arguments of a command line (`parseArgs`, strict: an unknown option is an error that
+ * the entry reports as a usage error), with the types the option table gives.
+ */
+export function parseCommandArgs<const O extends CommandOptions>(args: string[], options: O): CommandArgs<O> {
+  return parseArgs({ args, options, strict: true, allowPositionals: true });
 }
 
 /** Reads a stream to its end as UTF-8 text. */

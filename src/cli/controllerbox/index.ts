@@ -1,22 +1,18 @@
 /**
  * `kioskbus decode|watch|simulate controllerbox ...`
  */
-import { parseArgs } from 'node:util';
 import { parseHex } from '../../core/bytes.js';
-import { isKioskbusError, KioskbusError } from '../../core/errors.js';
+import { isKioskbusError, type KioskbusError } from '../../core/errors.js';
 import { parseServeArgs, SERVE_OPTIONS, SERVE_USAGE, serveUntilAborted } from '../serve.js';
 import { CliFailure, ExitCode, openFailure, startupFailure } from '../exit.js';
 import { eventPrinter, recordPrinter, wantsJson } from '../output.js';
 import { UsageError, type CliCommand, type ProtocolCli } from '../types.js';
-import { forEachStdinLine, intOption, readHexInput, untilAborted } from '../util.js';
-import { createTransport } from '../../transport/open.js';
+import { forEachStdinLine, intOption, parseCommandArgs, readHexInput } from '../util.js';
+import { closeOnAbort, forwardEvents, loss, untilAbortedOrLost, watchTarget, watchTransport } from '../watch.js';
 import { decodeCapture } from '../../controllerbox/capture.js';
 import { crcVariantName, parseCrcSetting, type CrcSetting } from '../../controllerbox/frame.js';
-import {
-  ControllerBoxHost,
-  CONTROLLERBOX_SERIAL_DEFAULTS,
-  type ControllerBoxHostEventMap,
-} from '../../controllerbox/host.js';
+import { ControllerBoxHost, CONTROLLERBOX_SERIAL_DEFAULTS } from '../../controllerbox/host.js';
+import { WATCHED_EVENTS } from './events.js';
 import { runScriptLine, SCRIPT_HELP } from '../../controllerbox/simulator/script.js';
 import { ControllerBoxSimulator, type ControllerBoxSimulatorOptions } from '../../controllerbox/simulator/simulator.js';
 
@@ -56,11 +52,10 @@ export const decode: CliCommand = {
   summary: 'decode a ControllerBox UART capture',
   usage: DECODE_USAGE,
   async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args,
-      options: { ...CRC_OPTIONS, from: { type: 'string' }, json: { type: 'boolean' } },
-      strict: true,
-      allowPositionals: true,
+    const { values, positionals } = parseCommandArgs(args, {
+      ...CRC_OPTIONS,
+      from: { type: 'string' },
+      json: { type: 'boolean' },
     });
     const crc = crcFromArgs(values, 'auto');
     const from = values.from ?? 'any';
@@ -101,80 +96,33 @@ ${CRC_USAGE}
   --json                JSON lines even on a terminal
   --once                exit (code 1) when the box is lost`;
 
-const WATCHED_EVENTS: (keyof ControllerBoxHostEventMap)[] = [
-  'deviceError',
-  'billAcceptorStatus',
-  'tcdStatus',
-  'rfidDetected',
-  'billAccepted',
-  'cardEvent',
-  'unknown',
-  'frameError',
-  'crcDetected',
-  'duplicate',
-  'error',
-];
-
-/** What `watch` needs of the host's shared life-cycle (start, offline/online), when the host has it. */
-interface LifeCycle {
-  start?: () => Promise<void>;
-}
-
 export const watch: CliCommand = {
   summary: 'print ControllerBox statuses and events',
   usage: WATCH_USAGE,
   async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args,
-      options: {
-        ...CRC_OPTIONS,
-        baud: { type: 'string' },
-        polling: { type: 'string' },
-        currency: { type: 'string' },
-        json: { type: 'boolean' },
-        once: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: true,
+    const { values, positionals } = parseCommandArgs(args, {
+      ...CRC_OPTIONS,
+      baud: { type: 'string' },
+      polling: { type: 'string' },
+      currency: { type: 'string' },
+      json: { type: 'boolean' },
+      once: { type: 'boolean' },
     });
-    const [target, ...extra] = positionals;
-    if (target === undefined || extra.length > 0) throw new UsageError('give one port path or URL');
+    const target = watchTarget(positionals);
     const crc: CrcSetting = crcFromArgs(values, 'auto');
     const polling = values.polling ?? 'on';
     if (polling !== 'on' && polling !== 'off') throw new UsageError('--polling must be on or off');
     const baudRate = intOption(values.baud, 'baud', 50, 4_000_000) ?? CONTROLLERBOX_SERIAL_DEFAULTS.baudRate;
-    const transport = createTransport(target, { ...CONTROLLERBOX_SERIAL_DEFAULTS, baudRate });
-    // an I/O error is followed by `disconnected` (reported as offline): it must not end the process by itself
-    transport.on('error', () => undefined);
+    const transport = watchTransport(target, { ...CONTROLLERBOX_SERIAL_DEFAULTS, baudRate });
     const host = new ControllerBoxHost(transport, {
       crc,
       ...(values.currency === undefined ? {} : { currency: values.currency }),
     });
     const print = eventPrinter(io.stdout, wantsJson(io.stdout, values.json));
     const label = 'controllerbox';
-    const on = (host.on as (n: string, l: (e: unknown) => void) => unknown).bind(host);
-    for (const name of [...WATCHED_EVENTS, 'offline', 'online']) {
-      on(name, (event: unknown) => {
-        print(
-          label,
-          name,
-          event instanceof KioskbusError
-            ? { code: event.code, message: event.message }
-            : typeof event === 'object' && event !== null
-              ? { ...event }
-              : {},
-        );
-      });
-    }
-    let lost: ((error: KioskbusError) => void) | undefined;
-    const lostOnce = new Promise<KioskbusError>((resolve) => {
-      lost = resolve;
-    });
-    const lifeCycle = host as unknown as LifeCycle;
-    const onAbort = (): void => {
-      void host.close().catch(() => undefined);
-    };
-    io.signal.addEventListener('abort', onAbort, { once: true });
+    forwardEvents(print, label, host, [...WATCHED_EVENTS, 'offline', 'online']);
+    const box = loss<KioskbusError>();
+    const stopAbort = closeOnAbort(io.signal, host);
     try {
       try {
         await host.open();
@@ -209,28 +157,20 @@ export const watch: CliCommand = {
           });
         }
       }
-      if (lifeCycle.start) {
-        // the shared life-cycle: offline once, reopen with back-off, online once
-        on('offline', (error) => {
-          if (values.once === true) lost?.(error as KioskbusError);
-        });
-        await lifeCycle.start.call(host);
-      } else {
-        // a host without the life-cycle: a lost port ends the watch with an error, never silently
-        transport.once('disconnected', (error) => {
-          print(label, 'offline', { code: error.code, message: error.message });
-          lost?.(error);
-        });
-      }
-      const gone = await Promise.race([untilAborted(io.signal).then(() => undefined), lostOnce]);
+      // the shared life-cycle: offline once, reopen with back-off, online once
+      host.on('offline', (error) => {
+        if (values.once === true) box.lose(error);
+      });
+      await host.start();
+      const gone = await untilAbortedOrLost(io.signal, box.lost);
       const variant = host.crcVariant;
       io.stderr.write(
         `stopped; CRC ${variant ? crcVariantName(variant) : 'not detected'}; ${JSON.stringify(host.stats)}\n`,
       );
-      if (gone && !io.signal.aborted) throw new CliFailure(`the box on ${target} was lost: ${gone.message}`);
+      if (gone) throw new CliFailure(`the box on ${target} was lost: ${gone.value.message}`);
       return ExitCode.Interrupted;
     } finally {
-      io.signal.removeEventListener('abort', onAbort);
+      stopAbort();
       await host.close().catch(() => undefined);
     }
   },
@@ -259,20 +199,15 @@ export const simulate: CliCommand = {
   usage: SIMULATE_USAGE,
   async run(args, io) {
     const target = parseServeArgs(args);
-    const { values, positionals } = parseArgs({
-      args,
-      options: {
-        ...SERVE_OPTIONS,
-        ...CRC_OPTIONS,
-        tcds: { type: 'string' },
-        cards: { type: 'string' },
-        'status-interval': { type: 'string' },
-        layout: { type: 'string' },
-        'legacy-status-ids': { type: 'boolean' },
-        quiet: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: true,
+    const { values, positionals } = parseCommandArgs(args, {
+      ...SERVE_OPTIONS,
+      ...CRC_OPTIONS,
+      tcds: { type: 'string' },
+      cards: { type: 'string' },
+      'status-interval': { type: 'string' },
+      layout: { type: 'string' },
+      'legacy-status-ids': { type: 'boolean' },
+      quiet: { type: 'boolean' },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0] ?? ''}"`);
     const crc = crcFromArgs(values, 'arc');
