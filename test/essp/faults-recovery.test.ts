@@ -8,60 +8,33 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../src/core/errors.js';
-import { SspBus } from '../../src/essp/bus.js';
 import { SmartPayout } from '../../src/essp/devices/smart-payout.js';
-import { SspSimulator } from '../../src/essp/simulator/simulator.js';
-import { FaultTransport } from '../../src/transport/faults.js';
-import { createMemoryPair, type MemoryTransport } from '../../src/transport/memory.js';
-import { errorCode, only, record } from './payout-harness.js';
+import type { FaultTransport } from '../../src/transport/faults.js';
+import { errorCode, faultyRig, only, type Rig } from './payout-harness.js';
 
 const LEVELS = [
   { value: 500, count: 4 },
   { value: 1000, count: 3 },
 ];
 
-interface Line {
-  sim: SspSimulator;
-  line: FaultTransport;
-  bus: SspBus;
-  device: SmartPayout;
-  log: string[];
-  end: MemoryTransport;
-  close(): Promise<void>;
-}
+type Line = Rig<SmartPayout> & { line: FaultTransport };
 
 let l: Line | undefined;
 
 async function start(): Promise<Line> {
-  const [host, end] = createMemoryPair();
-  const sim = new SspSimulator({ device: 'smart-payout', payout: { levels: LEVELS } });
-  const detach = sim.attach(end);
-  const line = new FaultTransport(host, { seed: 3 });
-  // short time-outs so that the outage is noticed well inside the device's 10 s escrow watchdog
-  const bus = new SspBus(line, { timeoutMs: 300, retries: 3 });
-  const device = new SmartPayout(bus, { holdInEscrow: true });
-  const log: string[] = [];
-  record(device, log);
-  device.on('escrow', (n) => log.push(`escrow ${String(n.value)}`));
-  device.on('state', (to) => log.push(`state ${to}`));
-  const started = device.start();
-  await vi.advanceTimersByTimeAsync(0);
-  await started;
-  return {
-    sim,
-    line,
-    bus,
-    device,
-    log,
-    end,
-    async close() {
-      await device.close();
-      await bus.close();
-      detach();
-      sim.close();
-      await end.close();
+  return faultyRig(
+    { device: 'smart-payout', payout: { levels: LEVELS } },
+    (bus) => new SmartPayout(bus, { holdInEscrow: true }),
+    {
+      seed: 3,
+      // short time-outs so that the outage is noticed well inside the device's 10 s escrow watchdog
+      bus: { timeoutMs: 300, retries: 3 },
+      prepare: (device, log) => {
+        device.on('escrow', (n) => log.push(`escrow ${String(n.value)}`));
+        device.on('state', (to) => log.push(`state ${to}`));
+      },
     },
-  };
+  );
 }
 
 beforeEach(() => {

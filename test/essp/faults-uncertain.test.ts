@@ -6,13 +6,10 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { ErrorCode, isKioskbusError } from '../../src/core/errors.js';
-import { SspBus } from '../../src/essp/bus.js';
 import type { PayoutUncertainty } from '../../src/essp/devices/payout-common.js';
 import { SmartPayout } from '../../src/essp/devices/smart-payout.js';
-import { SspSimulator } from '../../src/essp/simulator/simulator.js';
-import { FaultTransport } from '../../src/transport/faults.js';
-import { createMemoryPair } from '../../src/transport/memory.js';
-import { only, record } from './payout-harness.js';
+import type { FaultTransport } from '../../src/transport/faults.js';
+import { faultyRig, only, type Rig } from './payout-harness.js';
 import { useFakeTimeAndCloser } from '../helpers/fake-time-closer.js';
 
 const LEVELS = [
@@ -22,26 +19,17 @@ const LEVELS = [
 
 const closer = useFakeTimeAndCloser();
 
-async function start(): Promise<{ sim: SspSimulator; line: FaultTransport; device: SmartPayout; log: string[] }> {
-  const [host, end] = createMemoryPair();
-  const sim = new SspSimulator({ device: 'smart-payout', payout: { levels: LEVELS } });
-  const detach = sim.attach(end);
-  const line = new FaultTransport(host, { seed: 5 });
-  const bus = new SspBus(line, { timeoutMs: 300, retries: 3 });
-  const device = new SmartPayout(bus);
-  const log: string[] = [];
-  record(device, log);
-  const started = device.start();
-  await vi.advanceTimersByTimeAsync(0);
-  await started;
-  closer.onClose(async () => {
-    await device.close();
-    await bus.close();
-    detach();
-    sim.close();
-    await end.close();
-  });
-  return { sim, line, device, log };
+async function start(): Promise<Rig<SmartPayout> & { line: FaultTransport }> {
+  const started = await faultyRig(
+    { device: 'smart-payout', payout: { levels: LEVELS } },
+    (bus) => new SmartPayout(bus),
+    {
+      seed: 5,
+      bus: { timeoutMs: 300, retries: 3 },
+    },
+  );
+  closer.onClose(() => started.close());
+  return started;
 }
 
 /** Runs `p` to its end while the fake clock runs; returns its rejection (or undefined). */

@@ -8,7 +8,9 @@ import { type ErrorCode, isKioskbusError } from '../../src/core/errors.js';
 import { SspBus, type SspBusOptions } from '../../src/essp/bus.js';
 import type { PayoutDevice, PayoutProgress } from '../../src/essp/devices/payout-common.js';
 import { SspSimulator, type SspSimulatorOptions } from '../../src/essp/simulator/simulator.js';
+import { FaultTransport } from '../../src/transport/faults.js';
 import { createMemoryPair, type MemoryTransport } from '../../src/transport/memory.js';
+import type { Transport } from '../../src/transport/types.js';
 
 export interface Rig<D extends PayoutDevice> {
   sims: SspSimulator[];
@@ -141,6 +143,12 @@ export function record(device: PayoutDevice, log: string[], prefix = ''): void {
   });
 }
 
+export interface RigOptions<D extends PayoutDevice> {
+  bus?: SspBusOptions;
+  /** Runs before the start, for listeners that must see the start-up (the rig's `record` is already on). */
+  prepare?: (device: D, log: string[]) => void;
+}
+
 /**
  * Simulators on one in-memory link (each answers its own address), one SspBus, and a facade made by `make`;
  * the facade is started.
@@ -151,12 +159,39 @@ export async function rig<D extends PayoutDevice>(
   busOptions: SspBusOptions = {},
 ): Promise<Rig<D>> {
   const [host, end] = createMemoryPair({ names: ['memory:payout-host', 'memory:payout-sims'] });
+  return startRig(sims, host, end, host, make, { bus: busOptions });
+}
+
+/**
+ * One simulator behind the seeded fault transport (`line`, seeded with `seed`) on an in-memory link, one SspBus, and
+ * a facade made by `make`, started.
+ */
+export async function faultyRig<D extends PayoutDevice>(
+  sim: SspSimulatorOptions,
+  make: (bus: SspBus) => D,
+  options: RigOptions<D> & { seed: number },
+): Promise<Rig<D> & { line: FaultTransport }> {
+  const [host, end] = createMemoryPair();
+  const line = new FaultTransport(host, { seed: options.seed });
+  const started = await startRig([sim], host, end, line, make, options);
+  return { ...started, line };
+}
+
+async function startRig<D extends PayoutDevice>(
+  sims: readonly SspSimulatorOptions[],
+  host: MemoryTransport,
+  end: MemoryTransport,
+  line: Transport,
+  make: (bus: SspBus) => D,
+  options: RigOptions<D>,
+): Promise<Rig<D>> {
   const simulators = sims.map((o) => new SspSimulator(o));
   const detach = simulators.map((s) => s.attach(end));
-  const bus = new SspBus(host, busOptions);
+  const bus = new SspBus(line, options.bus ?? {});
   const device = make(bus);
   const log: string[] = [];
   record(device, log);
+  options.prepare?.(device, log);
   const started = device.start();
   await vi.advanceTimersByTimeAsync(0);
   await started;

@@ -6,34 +6,22 @@
  * fault transport, fake timers.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { SspBus } from '../../src/essp/bus.js';
 import { SmartHopper } from '../../src/essp/devices/smart-hopper.js';
 import { hopperOf } from '../../src/essp/simulator/payout/index.js';
-import { SspSimulator } from '../../src/essp/simulator/simulator.js';
-import { FaultTransport } from '../../src/transport/faults.js';
-import { createMemoryPair } from '../../src/transport/memory.js';
 import { useFakeTimeAndCloser } from '../helpers/fake-time-closer.js';
+import { faultyRig } from './payout-harness.js';
 
 const closer = useFakeTimeAndCloser();
 
 describe('eSSP EVENT_ACK whose answer was lost', () => {
   it('a new identical credit at the head of the next reply is reported as repeatInDoubt, once', async () => {
-    const [host, end] = createMemoryPair();
-    const sim = new SspSimulator({ device: 'smart-hopper', payout: { levels: [{ value: 100, count: 10 }] } });
-    const detach = sim.attach(end);
-    const line = new FaultTransport(host, { seed: 6 });
-    const bus = new SspBus(line, {});
-    const hopper = new SmartHopper(bus);
-    closer.onClose(async () => {
-      await hopper.close();
-      await bus.close();
-      detach();
-      sim.close();
-      await end.close();
-    });
-    const started = hopper.start();
-    await vi.advanceTimersByTimeAsync(0);
-    await started;
+    const rigged = await faultyRig(
+      { device: 'smart-hopper', payout: { levels: [{ value: 100, count: 10 }] } },
+      (bus) => new SmartHopper(bus),
+      { seed: 6 },
+    );
+    closer.onClose(() => rigged.close());
+    const { sim, line, device: hopper } = rigged;
     const log: string[] = [];
     hopper.on('coinCredit', (c) => log.push(`coinCredit ${String(c.value)}`));
     hopper.on('repeatInDoubt', (d) => log.push(`repeatInDoubt ${d.events.map((e) => e.name).join(',')}`));

@@ -11,20 +11,18 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { ErrorCode, isKioskbusError } from '../../src/core/errors.js';
-import { SspBus } from '../../src/essp/bus.js';
 import type { PayoutUncertainty } from '../../src/essp/devices/payout-common.js';
 import { SmartPayout } from '../../src/essp/devices/smart-payout.js';
 import { payoutOf } from '../../src/essp/simulator/payout/index.js';
-import { SspSimulator } from '../../src/essp/simulator/simulator.js';
-import { FaultTransport } from '../../src/transport/faults.js';
-import { createMemoryPair } from '../../src/transport/memory.js';
+import type { SspSimulatorOptions } from '../../src/essp/simulator/simulator.js';
+import type { FaultTransport } from '../../src/transport/faults.js';
 import { useFakeTimeAndCloser } from '../helpers/fake-time-closer.js';
+import { faultyRig, type Rig } from './payout-harness.js';
 
 const closer = useFakeTimeAndCloser();
 
-async function rig(): Promise<{ sim: SspSimulator; line: FaultTransport; device: SmartPayout }> {
-  const [host, end] = createMemoryPair();
-  const sim = new SspSimulator({
+async function rig(): Promise<Rig<SmartPayout> & { line: FaultTransport }> {
+  const sim: SspSimulatorOptions = {
     device: 'smart-payout',
     payout: {
       levels: [
@@ -32,23 +30,13 @@ async function rig(): Promise<{ sim: SspSimulator; line: FaultTransport; device:
         { value: 1000, count: 3 },
       ],
     },
+  };
+  const started = await faultyRig(sim, (bus) => new SmartPayout(bus), {
+    seed: 2,
+    bus: { timeoutMs: 300, retries: 10 },
   });
-  const detach = sim.attach(end);
-  const line = new FaultTransport(host, { seed: 2 });
-  const bus = new SspBus(line, { timeoutMs: 300, retries: 10 });
-  const device = new SmartPayout(bus);
-  closer.onClose(async () => {
-    await device.close();
-    await bus.close();
-    detach();
-    sim.close();
-    await end.close();
-  });
-  const started = device.start();
-  await vi.advanceTimersByTimeAsync(0);
-  await started;
-  device.on('error', () => undefined);
-  return { sim, line, device };
+  closer.onClose(() => started.close());
+  return started;
 }
 
 describe('eSSP payout whose resend is answered KEY_NOT_SET', () => {
