@@ -31,14 +31,20 @@ export function watchTransport(target: string, settings: SerialDefaults): Transp
 
 /**
  * Opens the watch's transport unless it is open: true once open, false when Ctrl-C came meanwhile (the command ends
- * as interrupted); a port that cannot be opened is an `openFailure` in words.
+ * as interrupted); a port that cannot be opened is an `openFailure` in words. `giveUp` runs first when it fails.
  */
-export async function openWatched(transport: Transport, target: string, signal: AbortSignal): Promise<boolean> {
+export async function openWatched(
+  transport: Transport,
+  target: string,
+  signal: AbortSignal,
+  giveUp: () => void = () => undefined,
+): Promise<boolean> {
   if (transport.isOpen) return true;
   try {
     await transport.open();
     return true;
   } catch (error) {
+    giveUp();
     if (signal.aborted) return false;
     throw openFailure(target, error);
   }

@@ -5,14 +5,13 @@
  * once and its return, and takes commands on stdin (payout 5.00 EUR, float, empty, levels, enable, disable).
  * Keys are never printed.
  */
-import { parseArgs } from 'node:util';
 import { isKioskbusError } from '../../core/errors.js';
-import { CliFailure, ExitCode, openFailure, startupFailure } from '../exit.js';
+import { ExitCode, openFailure, startupFailure } from '../exit.js';
 import { eventPrinter, wantsJson } from '../output.js';
 import { probePort, type EsspProbedDevice } from '../probe.js';
 import { UsageError, type CliCommand } from '../types.js';
-import { forEachStdinLine } from '../util.js';
-import { createTransport } from '../../transport/open.js';
+import { forEachStdinLine, parseCommandArgs } from '../util.js';
+import { closeOnAbort, loss, openWatched, watchTarget, watchTransport, watchUntilStopped } from '../watch.js';
 import { SspBus } from '../../essp/bus.js';
 import { parseFixedKey } from '../../essp/crypto.js';
 import { SSP_MAX_ADDRESS } from '../../essp/frame.js';
@@ -77,27 +76,20 @@ export const watch: CliCommand = {
   summary: 'watch an eSSP device: validator, SMART Payout, NV11, NV4000, SMART Hopper, SMART System',
   usage: USAGE,
   async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args,
-      options: {
-        address: { type: 'string' },
-        device: { type: 'string' },
-        json: { type: 'boolean' },
-        once: { type: 'boolean' },
-        'fixed-key': { type: 'string' },
-        'no-encryption': { type: 'boolean' },
-        'no-enable': { type: 'boolean' },
-        'poll-interval': { type: 'string' },
-        'plain-poll': { type: 'boolean' },
-        accept: { type: 'string' },
-        trace: { type: 'boolean' },
-      },
-      allowPositionals: true,
-      strict: true,
+    const { values, positionals } = parseCommandArgs(args, {
+      address: { type: 'string' },
+      device: { type: 'string' },
+      json: { type: 'boolean' },
+      once: { type: 'boolean' },
+      'fixed-key': { type: 'string' },
+      'no-encryption': { type: 'boolean' },
+      'no-enable': { type: 'boolean' },
+      'poll-interval': { type: 'string' },
+      'plain-poll': { type: 'boolean' },
+      accept: { type: 'string' },
+      trace: { type: 'boolean' },
     });
-    const target = positionals[0];
-    if (target === undefined) throw new UsageError('give a port path or tcp://HOST:PORT');
-    if (positionals.length > 1) throw new UsageError(`one port only, got ${positionals.join(' ')}`);
+    const target = watchTarget(positionals);
     const addresses = values.address === undefined ? [0x00, 0x10] : [parseAddress(values.address)];
     let kind: DeviceKind | undefined;
     if (values.device !== undefined) {
@@ -126,13 +118,9 @@ export const watch: CliCommand = {
     // 1. What is there? A short probe (each request sent at most twice, 250 ms each) instead of a long start-up.
     // The probe and the device share one connection (a one-client TCP simulator or serial server would refuse a
     // second one while it still sees the first): the probe's close() leaves it open for the device.
-    const transport = createTransport(target, ESSP_SERIAL_DEFAULTS);
-    transport.on('error', () => undefined); // followed by `disconnected` (offline): never fatal by itself
+    const transport = watchTransport(target, ESSP_SERIAL_DEFAULTS);
     const kept = keepOpen(transport);
-    const onAbort = (): void => {
-      void transport.close().catch(() => undefined);
-    };
-    io.signal.addEventListener('abort', onAbort, { once: true });
+    const stopAbort = closeOnAbort(io.signal, transport);
     let found: EsspProbedDevice | undefined;
     try {
       const results = await probePort(target, {
@@ -144,7 +132,7 @@ export const watch: CliCommand = {
       });
       found = results[0]?.devices.find((d): d is EsspProbedDevice => d.protocol === 'essp');
     } catch (error) {
-      io.signal.removeEventListener('abort', onAbort);
+      stopAbort();
       await transport.close().catch(() => undefined);
       if (io.signal.aborted) return ExitCode.Interrupted;
       if (isKioskbusError(error) && error.context.opening === true) throw openFailure(target, error.cause ?? error);
@@ -152,7 +140,7 @@ export const watch: CliCommand = {
     }
     const hex = (a: number): string => `0x${a.toString(16).padStart(2, '0')}`;
     if (!found) {
-      io.signal.removeEventListener('abort', onAbort);
+      stopAbort();
       await transport.close().catch(() => undefined);
       throw startupFailure(
         {
@@ -172,15 +160,7 @@ export const watch: CliCommand = {
     const label = deviceLabel(found, kind);
 
     // 2. Start it as its class on the same connection; Ctrl-C closes the port at once.
-    if (!transport.isOpen) {
-      try {
-        await transport.open();
-      } catch (error) {
-        io.signal.removeEventListener('abort', onAbort);
-        if (io.signal.aborted) return ExitCode.Interrupted;
-        throw openFailure(target, error);
-      }
-    }
+    if (!(await openWatched(transport, target, io.signal, stopAbort))) return ExitCode.Interrupted;
     const bus = new SspBus(transport);
     if (values.trace) {
       bus.on('tx', (raw, info) => {
@@ -199,13 +179,10 @@ export const watch: CliCommand = {
       ...(fixedKey !== undefined ? { fixedKey } : {}),
       ...(accept ? { acceptValues: accept } : {}),
     });
-    let lost: (() => void) | undefined;
-    const lostOnce = new Promise<void>((resolve) => {
-      lost = resolve;
-    });
+    const once = loss();
     device.forward((event, fields) => {
       print(label, event, print.json ? { address, ...fields } : fields);
-      if (event === 'offline' && values.once === true) lost?.();
+      if (event === 'offline' && values.once === true) once.lose();
     });
     const stopStdin = forEachStdinLine(io, (line) => runWatchCommand(device, line), io.stdout);
     try {
@@ -223,22 +200,10 @@ export const watch: CliCommand = {
           error,
         );
       }
-      const aborted = new Promise<void>((resolve) => {
-        if (io.signal.aborted) resolve();
-        io.signal.addEventListener(
-          'abort',
-          () => {
-            resolve();
-          },
-          { once: true },
-        );
-      });
-      await Promise.race([aborted, lostOnce]);
-      if (!io.signal.aborted) throw new CliFailure(`${label} on ${target} was lost (--once)`);
-      return ExitCode.Interrupted;
+      return await watchUntilStopped(io.signal, once.lost, label, target);
     } finally {
       stopStdin();
-      io.signal.removeEventListener('abort', onAbort);
+      stopAbort();
       await device.close().catch(() => undefined);
       await bus.close().catch(() => undefined);
       await transport.close().catch(() => undefined);
