@@ -3,44 +3,29 @@
  * simulator over an in-memory link: insert ticket → escrow (GET_BAR_CODE_DATA returns it) → accept →
  * BAR_CODE_TICKET_ACKNOWLEDGE; a ticket is never credited.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SspBus } from '../../src/essp/bus.js';
-import { SspValidator } from '../../src/essp/devices/validator.js';
-import { startSimulatorPair, type SimulatorPair } from '../../src/essp/simulator/pair.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { SspValidator } from '../../src/essp/devices/validator.js';
+import type { SimulatorPair } from '../../src/essp/simulator/pair.js';
 import { runScriptLine } from '../../src/essp/simulator/script.js';
+import { useValidatorRig } from './validator-rig.js';
 
 let pair: SimulatorPair;
-let bus: SspBus;
 let validator: SspValidator;
 let log: string[];
 let commands: string[];
 
-async function setup(): Promise<void> {
-  pair = startSimulatorPair({ device: 'nv200' });
-  commands = [];
-  pair.simulator.on('command', (c) => commands.push(c.name));
-  bus = new SspBus(pair.host, {});
-  validator = new SspValidator(bus, { barCode: { readers: 'top', numChar: 18 } });
-  log = [];
-  validator.on('barcode', (t) => log.push(`barcode ${t.status} ${t.data}`));
-  validator.on('barcodeStacked', () => log.push('barcodeStacked'));
-  validator.on('credit', (n) => log.push(`credit ${n.channel}`));
-  validator.on('rejected', (r) => log.push(`rejected ${r.name}`));
-  validator.on('error', (e) => log.push(`error ${e.code}`));
-  const started = validator.start();
-  await vi.advanceTimersByTimeAsync(0);
-  await started;
-}
+const rigs = useValidatorRig();
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(async () => {
-  await validator.close();
-  await bus.close();
-  await pair.close();
-  vi.useRealTimers();
-});
+async function setup(): Promise<void> {
+  log = [];
+  ({ pair, validator, commands } = await rigs.start({ barCode: { readers: 'top', numChar: 18 } }, {}, {}, (v) => {
+    v.on('barcode', (t) => log.push(`barcode ${t.status} ${t.data}`));
+    v.on('barcodeStacked', () => log.push('barcodeStacked'));
+    v.on('credit', (n) => log.push(`credit ${n.channel}`));
+    v.on('rejected', (r) => log.push(`rejected ${r.name}`));
+    v.on('error', (e) => log.push(`error ${e.code}`));
+  }));
+}
 
 describe('eSSP simulator: bar code tickets with the host validator', () => {
   it('insert → escrow with the ticket → accept → acknowledge, no credit', async () => {
@@ -60,14 +45,9 @@ describe('eSSP simulator: bar code tickets with the host validator', () => {
   });
 
   it('a ticket is refused when the reader is off, tickets are inhibited or the length is wrong', async () => {
-    pair = startSimulatorPair({ device: 'nv200' });
-    bus = new SspBus(pair.host, {});
-    validator = new SspValidator(bus, {});
-    await Promise.all([validator.start(), vi.advanceTimersByTimeAsync(0)]);
-    expect(pair.simulator.insertTicket('123456')).toEqual({ taken: false, reason: 'no bar code reader enabled' });
-    await validator.close();
-    await bus.close();
-    await pair.close();
+    const plain = await rigs.start();
+    expect(plain.pair.simulator.insertTicket('123456')).toEqual({ taken: false, reason: 'no bar code reader enabled' });
+    await plain.close();
     await setup();
     expect(pair.simulator.insertTicket('1234')).toEqual({ taken: false, reason: 'ticket must have 18 characters' });
   });

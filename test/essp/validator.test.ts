@@ -2,12 +2,13 @@
  * The validator runtime (SspBus + SspValidator) against the real simulator over an in-memory link; fake timers drive
  * the poll loop, the note path and the retransmissions.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ErrorCode, type KioskbusError } from '../../src/core/errors.js';
 import { SspBus } from '../../src/essp/bus.js';
 import { SspValidator, type NoteInfo, type SspValidatorOptions } from '../../src/essp/devices/validator.js';
-import { startSimulatorPair, type SimulatorPair } from '../../src/essp/simulator/pair.js';
+import type { startSimulatorPair, SimulatorPair } from '../../src/essp/simulator/pair.js';
 import type { RejectReason } from '../../src/essp/tables/reject.js';
+import { useValidatorRig } from './validator-rig.js';
 
 /** For `.then(unexpected, (e) => e)`: a request that should fail but resolved. */
 const unexpected = (): never => {
@@ -21,49 +22,35 @@ let log: string[];
 let commands: string[];
 let progress: string[];
 
+const rigs = useValidatorRig();
+
 async function setup(
   options: SspValidatorOptions = {},
   sim: Parameters<typeof startSimulatorPair>[0] = {},
   busOptions: ConstructorParameters<typeof SspBus>[1] = {},
 ): Promise<void> {
-  pair = startSimulatorPair({ device: 'nv200', ...sim });
-  commands = [];
-  pair.simulator.on('command', (c) => commands.push(c.replayed ? `${c.name} (replay)` : c.name));
-  bus = new SspBus(pair.host, busOptions);
-  validator = new SspValidator(bus, options);
   log = [];
   progress = [];
-  validator.on('reading', () => progress.push('reading'));
-  validator.on('stacking', () => progress.push('stacking'));
-  const note = (n: NoteInfo): string => `${n.channel}:${String(n.value)} ${String(n.currency)}`;
-  validator.on('escrow', (n) => log.push(`escrow ${note(n)}`));
-  validator.on('credit', (n) => log.push(`credit ${note(n)}`));
-  validator.on('stacked', () => log.push('stacked'));
-  validator.on('rejected', (r: RejectReason) => log.push(`rejected ${r.code} ${r.name}`));
-  validator.on('disabled', () => log.push('disabled'));
-  validator.on('enabled', () => log.push('enabled'));
-  validator.on('jammed', (j) => log.push(`jammed ${j.safe ? 'safe' : 'unsafe'}`));
-  validator.on('fraud', (f) => log.push(`fraud ${f.channel}`));
-  validator.on('cashboxRemoved', () => log.push('cashboxRemoved'));
-  validator.on('cashboxReplaced', () => log.push('cashboxReplaced'));
-  validator.on('reinitialising', (r) => log.push(`reinitialising ${r.reason}`));
-  validator.on('offline', () => log.push('offline'));
-  validator.on('online', () => log.push('online'));
-  validator.on('error', (e) => log.push(`error ${e.code}`));
-  const started = validator.start();
-  await vi.advanceTimersByTimeAsync(0);
-  await started;
+  ({ pair, bus, validator, commands } = await rigs.start(options, sim, busOptions, (v) => {
+    v.on('reading', () => progress.push('reading'));
+    v.on('stacking', () => progress.push('stacking'));
+    const note = (n: NoteInfo): string => `${n.channel}:${String(n.value)} ${String(n.currency)}`;
+    v.on('escrow', (n) => log.push(`escrow ${note(n)}`));
+    v.on('credit', (n) => log.push(`credit ${note(n)}`));
+    v.on('stacked', () => log.push('stacked'));
+    v.on('rejected', (r: RejectReason) => log.push(`rejected ${r.code} ${r.name}`));
+    v.on('disabled', () => log.push('disabled'));
+    v.on('enabled', () => log.push('enabled'));
+    v.on('jammed', (j) => log.push(`jammed ${j.safe ? 'safe' : 'unsafe'}`));
+    v.on('fraud', (f) => log.push(`fraud ${f.channel}`));
+    v.on('cashboxRemoved', () => log.push('cashboxRemoved'));
+    v.on('cashboxReplaced', () => log.push('cashboxReplaced'));
+    v.on('reinitialising', (r) => log.push(`reinitialising ${r.reason}`));
+    v.on('offline', () => log.push('offline'));
+    v.on('online', () => log.push('online'));
+    v.on('error', (e) => log.push(`error ${e.code}`));
+  }));
 }
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(async () => {
-  await validator.close();
-  await bus.close();
-  await pair.close();
-  vi.useRealTimers();
-});
 
 const credits = (): string[] => log.filter((l) => l.startsWith('credit'));
 
