@@ -4,7 +4,8 @@
  * a capture is read in order: a frame from an address that was just sent a command is that command's reply.
  */
 import { toHex } from '../core/bytes.js';
-import { CcnetDecoder, type CcnetFrame } from './frame.js';
+import type { FrameError, FramerStats } from '../core/framer.js';
+import { CcnetFramer, type CcnetFrame } from './frame.js';
 import { commandTable, deviceClassOf, findCommand, type CommandDef, type DeviceClass } from './commands.js';
 import { decodeBillState, decodeCardState, decodeCoinState } from './states.js';
 
@@ -98,58 +99,56 @@ function dispenseLayout(data: Uint8Array): 'mask' | 'pairs' {
 /** Reads a capture in order and describes each frame; keeps the last command per address. */
 export class CaptureDescriber {
   private readonly awaiting = new Map<number, { key: string; def: CommandDef<never, unknown> }>();
-  private readonly decoder: CcnetDecoder;
-  /** Problems found during a push, with the number of frames decoded before each (for wire order). */
-  private problems: { line: ProblemDescription; after: number }[] = [];
+  private readonly framer: CcnetFramer;
+  /** The lines of the running push (or `end`), in wire order: the framer reports frames and dropped bytes in order. */
+  private out: CaptureLine[] = [];
   /** Bytes of the last bad-CRC frame still to come as "garbage" (already shown in the bad-crc line). */
   private shadow = 0;
 
   constructor(private readonly options: { dispenseFormat?: 'mask' | 'pairs' } = {}) {
-    this.decoder = new CcnetDecoder({
-      onProblem: (p) => {
-        const after = this.decoder.stats.frames;
-        if (p.kind === 'garbage') {
-          let raw = p.raw;
-          const hidden = Math.min(this.shadow, raw.length);
-          this.shadow -= hidden;
-          raw = raw.subarray(hidden);
-          if (raw.length === 0) return;
-          const last = this.problems.at(-1);
-          if (last?.line.type === 'garbage' && last.after === after) last.line.hex += ` ${toHex(raw)}`;
-          else this.problems.push({ line: { type: 'garbage', hex: toHex(raw) }, after });
-          return;
-        }
-        this.shadow = p.kind === 'crc' ? p.raw.length - 1 : 0;
-        this.problems.push({ line: { type: p.kind === 'crc' ? 'bad-crc' : 'bad-length', hex: toHex(p.raw) }, after });
+    this.framer = new CcnetFramer({
+      frame: (frame) => {
+        this.out.push(this.describe(frame));
+      },
+      error: (problem) => {
+        this.dropped(problem);
       },
     });
   }
 
-  get stats(): CcnetDecoder['stats'] {
-    return this.decoder.stats;
+  get stats(): FramerStats {
+    return this.framer.stats;
   }
 
   /** Feeds bytes; returns descriptions of frames and dropped bytes in wire order. */
   push(bytes: Uint8Array): CaptureLine[] {
     const out: CaptureLine[] = [];
-    const first = this.decoder.stats.frames;
-    const frames = this.decoder.push(bytes);
-    const problems = this.problems.splice(0);
-    let k = 0;
-    frames.forEach((f, i) => {
-      // problems found before this frame was taken come first
-      while (k < problems.length && (problems[k]?.after ?? 0) <= first + i)
-        out.push(problems[k++]?.line as ProblemDescription);
-      out.push(this.describe(f));
-    });
-    while (k < problems.length) out.push(problems[k++]?.line as ProblemDescription);
+    this.out = out;
+    this.framer.push(bytes);
     return out;
   }
 
   /** Reports a trailing partial frame. */
   end(): CaptureLine[] {
-    this.decoder.reset();
-    return this.problems.splice(0).map((p) => p.line);
+    const out: CaptureLine[] = [];
+    this.out = out;
+    this.framer.reset();
+    return out;
+  }
+
+  private dropped(p: FrameError): void {
+    if (p.kind === 'garbage') {
+      const hidden = Math.min(this.shadow, p.raw.length);
+      this.shadow -= hidden;
+      const raw = p.raw.subarray(hidden);
+      if (raw.length === 0) return;
+      const last = this.out.at(-1);
+      if (last?.type === 'garbage') last.hex += ` ${toHex(raw)}`;
+      else this.out.push({ type: 'garbage', hex: toHex(raw) });
+      return;
+    }
+    this.shadow = p.kind === 'crc' ? p.raw.length - 1 : 0;
+    this.out.push({ type: p.kind === 'crc' ? 'bad-crc' : 'bad-length', hex: toHex(p.raw) });
   }
 
   describe(frame: CcnetFrame): FrameDescription {

@@ -187,21 +187,6 @@ export function frameCrcOk(bytes: Uint8Array, start: number, length: number): bo
 }
 
 /**
- * Deprecated (see CHANGELOG): something the decoder dropped: use the core `FrameError` (`CcnetFramer` reports
- * `garbage`, `crc` and `length` errors, with the frame's address in `id`).
- */
-export interface CcnetDecodeProblem {
-  kind: 'garbage' | 'crc' | 'length';
-  raw: Uint8Array;
-}
-
-/** Deprecated (see CHANGELOG): options of {@link CcnetDecoder}; use {@link CcnetFramerOptions}. */
-export interface CcnetDecoderOptions extends Pick<CcnetFramerOptions, 'maxFrameLength'> {
-  /** Called for every skipped run of bytes and every frame with a bad CRC or an impossible length. */
-  onProblem?: (problem: CcnetDecodeProblem) => void;
-}
-
-/**
  * The sink of a {@link CcnetFramer} (every good frame; every skipped run of bytes as `garbage`, every frame with a bad
  * CRC as `crc`, every impossible length as `length`) and its options.
  */
@@ -210,7 +195,7 @@ export interface CcnetFramerOptions extends FrameSink<CcnetFrame> {
   maxFrameLength?: number;
 }
 
-/** What the bytes at a SYNC can be (see `CcnetDecoder.examine`). */
+/** What the bytes at a SYNC can be (see `CcnetFramer.examine`). */
 const enum Verdict {
   /** A complete frame with a good CRC (its length and layout are left in `foundLength`, `foundWide`). */
   Frame,
@@ -541,60 +526,5 @@ export class CcnetFramer implements Framer {
     this.stats.garbageBytes += to - from;
     if (this.onError) this.onError({ kind: 'garbage', raw: v.slice(from, to) });
     return to;
-  }
-}
-
-/**
- * Deprecated (see CHANGELOG): use {@link CcnetFramer}, which delivers to a sink (no array per push) and reports core
- * `FrameError`s. This adapter keeps the former shape: `push` returns the frames a chunk completed, `onProblem` gets a
- * {@link CcnetDecodeProblem}. Frames of bytes pushed from inside `onProblem` come back from the running `push`.
- */
-export class CcnetDecoder {
-  private readonly framer: CcnetFramer;
-  private out: CcnetFrame[] = [];
-  private depth = 0;
-
-  constructor(options: CcnetDecoderOptions = {}) {
-    const onProblem = options.onProblem;
-    this.framer = new CcnetFramer({
-      frame: (frame) => {
-        this.out.push(frame);
-      },
-      error:
-        onProblem &&
-        ((e) => {
-          // a CcnetFramer reports only these three kinds
-          onProblem({ kind: e.kind as CcnetDecodeProblem['kind'], raw: e.raw });
-        }),
-      ...(options.maxFrameLength === undefined ? {} : { maxFrameLength: options.maxFrameLength }),
-    });
-  }
-
-  get stats(): FramerStats {
-    return this.framer.stats;
-  }
-
-  get pending(): number {
-    return this.framer.pending;
-  }
-
-  reset(): void {
-    this.framer.reset();
-  }
-
-  push(chunk: Uint8Array): CcnetFrame[] {
-    if (this.depth > 0) {
-      this.framer.push(chunk); // from inside onProblem: its frames join the running push's list
-      return [];
-    }
-    const out: CcnetFrame[] = [];
-    this.out = out;
-    this.depth += 1;
-    try {
-      this.framer.push(chunk);
-    } finally {
-      this.depth -= 1;
-    }
-    return out;
   }
 }

@@ -3,6 +3,7 @@
  * `kioskbus/ccnet/simulator`.
  */
 export * from './frame.js';
+export * from './frame-adapter.js';
 export * from './codec.js';
 export * from './states.js';
 export * from './commands.js';

@@ -10,16 +10,8 @@ import { delay, systemClock, type Clock, type TimerHandle } from '../core/clock.
 import { ErrorCode, KioskbusError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import type { Transport } from '../transport/types.js';
-import {
-  CcnetDecoder,
-  encodeAck,
-  encodeFrame,
-  encodeNak,
-  isAck,
-  isNak,
-  type CcnetDecodeProblem,
-  type CcnetFrame,
-} from './frame.js';
+import type { FrameError } from '../core/framer.js';
+import { CcnetFramer, encodeAck, encodeFrame, encodeNak, isAck, isNak, type CcnetFrame } from './frame.js';
 
 const log = createLogger('ccnet:link');
 
@@ -99,8 +91,8 @@ export interface ExchangeOptions {
 export interface CcnetLinkEventMap {
   /** Every frame on the wire: `tx` written by the host, `rx` received. */
   frame: [direction: 'tx' | 'rx', frame: Uint8Array];
-  /** Dropped bytes or frames (bad CRC, impossible length, garbage). */
-  problem: [problem: CcnetDecodeProblem];
+  /** Dropped bytes or frames (`crc`, `length` or `garbage`, with the raw bytes and, for a frame, its address in `id`). */
+  problem: [problem: FrameError];
   /** A frame nobody waited for (wrong address, late answer). */
   stray: [frame: CcnetFrame];
 }
@@ -119,7 +111,7 @@ export function busyMsOf(address: number, data: Uint8Array): number | undefined 
 }
 
 export class CcnetLink extends EventEmitter<CcnetLinkEventMap> {
-  readonly decoder: CcnetDecoder;
+  readonly framer: CcnetFramer;
   readonly clock: Clock;
   readonly options: Required<Omit<CcnetLinkOptions, 'clock'>>;
   /** The t-free actually kept (the option, at least T_FREE_MIN_MS). */
@@ -172,9 +164,12 @@ export class CcnetLink extends EventEmitter<CcnetLinkEventMap> {
       maxFrameLength: options.maxFrameLength ?? 8192,
     };
     this.tFreeMs = Math.max(T_FREE_MIN_MS, this.options.tFreeMs);
-    this.decoder = new CcnetDecoder({
+    this.framer = new CcnetFramer({
       maxFrameLength: this.options.maxFrameLength,
-      onProblem: (p) => {
+      frame: (frame) => {
+        this.delivered(frame);
+      },
+      error: (p) => {
         this.counters.problems += 1;
         this.emit('problem', p);
         if (p.kind === 'crc' && this.waiter) {
@@ -209,26 +204,28 @@ export class CcnetLink extends EventEmitter<CcnetLinkEventMap> {
   }
 
   private receive(chunk: Uint8Array): void {
-    const frames = this.decoder.push(chunk);
+    this.framer.push(chunk);
     this.clock.clearTimeout(this.interByteTimer);
     this.interByteTimer = undefined;
-    if (this.decoder.pending > 0) {
+    if (this.framer.pending > 0) {
       this.interByteTimer = this.clock.setTimeout(() => {
         this.interByteTimer = undefined;
-        this.decoder.reset();
+        this.framer.reset();
       }, this.options.interByteTimeoutMs);
     }
-    for (const frame of frames) {
-      this.emit('frame', 'rx', frame.raw);
-      const w = this.waiter;
-      if (w && frame.address === w.address) {
-        this.waiter = undefined;
-        w.resolve({ type: 'frame', frame });
-      } else {
-        log('stray frame %s', toHex(frame.raw));
-        this.counters.strays += 1;
-        this.emit('stray', frame);
-      }
+  }
+
+  /** A frame with a good CRC, in stream order: the waiter's answer, or a stray. */
+  private delivered(frame: CcnetFrame): void {
+    this.emit('frame', 'rx', frame.raw);
+    const w = this.waiter;
+    if (w && frame.address === w.address) {
+      this.waiter = undefined;
+      w.resolve({ type: 'frame', frame });
+    } else {
+      log('stray frame %s', toHex(frame.raw));
+      this.counters.strays += 1;
+      this.emit('stray', frame);
     }
   }
 
@@ -313,7 +310,7 @@ export class CcnetLink extends EventEmitter<CcnetLinkEventMap> {
       };
       // while a long answer is arriving, silence (not its total length) ends the wait
       const onChunk = (): void => {
-        if (this.decoder.pending > 0) arm(Math.max(this.options.interByteTimeoutMs, 1));
+        if (this.framer.pending > 0) arm(Math.max(this.options.interByteTimeoutMs, 1));
       };
       this.waiter = { address, resolve: done };
       this.transport.on('data', onChunk);

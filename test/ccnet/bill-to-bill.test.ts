@@ -4,7 +4,7 @@ import { ErrorCode, type KioskbusError } from '../../src/core/errors.js';
 import { createMemoryPair } from '../../src/transport/memory.js';
 import { CcnetBus } from '../../src/ccnet/bus.js';
 import { BillToBill, type BillCredit } from '../../src/ccnet/devices/bill.js';
-import { CcnetDecoder } from '../../src/ccnet/frame.js';
+import { CcnetFramer } from '../../src/ccnet/frame.js';
 import { BillSimulator, type BillSimulatorOptions } from '../../src/ccnet/simulator/bill.js';
 import type { BillState } from '../../src/ccnet/states.js';
 import { settle, useFakeTimersPerTest } from './helpers.js';
@@ -16,8 +16,14 @@ async function setup(options: BillSimulatorOptions = {}, dispenseFormat: 'mask' 
   const bus = new CcnetBus(host);
   const b2b = new BillToBill(bus, { dispenseFormat });
   const sent: Uint8Array[] = [];
-  const decoder = new CcnetDecoder();
-  host.onWrite = (b) => sent.push(...decoder.push(b).map((f) => f.payload));
+  const framer = new CcnetFramer({
+    frame: (f) => {
+      sent.push(f.payload);
+    },
+  });
+  host.onWrite = (b) => {
+    framer.push(b);
+  };
   const credits: BillCredit[] = [];
   const completed: string[] = [];
   const dispensing: boolean[] = [];

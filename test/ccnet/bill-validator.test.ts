@@ -1,14 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
-import { toHex } from '../../src/core/bytes.js';
+import { parseHex, toHex } from '../../src/core/bytes.js';
 import { ErrorCode, KioskbusError } from '../../src/core/errors.js';
 import { createMemoryPair } from '../../src/transport/memory.js';
 import { CcnetBus } from '../../src/ccnet/bus.js';
 import { BillValidator, type BillCredit, type EscrowInfo } from '../../src/ccnet/devices/bill.js';
-import { CcnetDecoder } from '../../src/ccnet/frame.js';
 import { BillSimulator } from '../../src/ccnet/simulator/bill.js';
 import type { Statistics } from '../../src/ccnet/commands.js';
 import type { BillState } from '../../src/ccnet/states.js';
-import { useFakeTimersPerTest } from './helpers.js';
+import { framesIn, useFakeTimersPerTest } from './helpers.js';
 
 async function setup(options: { escrowTimeoutMs?: number } = {}) {
   const [host, device] = createMemoryPair();
@@ -207,9 +206,7 @@ describe('bill validator host against the simulator', () => {
     expect(status.enabled).toEqual([0, 1, 2, 3, 4, 5, 6, 23]);
     expect(status.highSecurity).toEqual([3, 16]);
     expect(status.routing).toBeUndefined();
-    const frames = sent.map(
-      (h) => new CcnetDecoder().push(Uint8Array.from(h.split(' ').map((x) => parseInt(x, 16))))[0],
-    );
+    const frames = sent.map((h) => framesIn(parseHex(h))[0]);
     expect(toHex(frames[0]?.payload ?? new Uint8Array(0))).toBe('34 80 00 7f 00 00 04');
     expect(frames.some((f) => toHex(f?.payload ?? new Uint8Array(0)) === '32 01 00 08')).toBe(true);
   });

@@ -4,7 +4,7 @@ import { CcnetBus } from '../../src/ccnet/bus.js';
 import { BillToBill, BillValidator } from '../../src/ccnet/devices/bill.js';
 import { CardReader } from '../../src/ccnet/devices/card-reader.js';
 import { CoinChanger } from '../../src/ccnet/devices/coin-changer.js';
-import { CcnetDecoder } from '../../src/ccnet/frame.js';
+import { CcnetFramer } from '../../src/ccnet/frame.js';
 import { attachSimulators } from '../../src/ccnet/simulator/base.js';
 import { BillSimulator } from '../../src/ccnet/simulator/bill.js';
 import { CardReaderSimulator } from '../../src/ccnet/simulator/card.js';
@@ -24,11 +24,14 @@ describe('one port, four peripherals', () => {
     };
     attachSimulators(device, [sims.b2b, sims.coin, sims.bv, sims.card]);
     // every command on the wire must be answered before the next command starts
-    const decoder = new CcnetDecoder();
     const order: string[] = [];
-    host.onWrite = (b) => {
-      for (const f of decoder.push(b))
+    const framer = new CcnetFramer({
+      frame: (f) => {
         if (f.payload.length !== 1 || (f.payload[0] !== 0 && f.payload[0] !== 0xff)) order.push(`tx${f.address}`);
+      },
+    });
+    host.onWrite = (b) => {
+      framer.push(b);
     };
     host.on('data', () => order.push('rx'));
     const bus = new CcnetBus(host);

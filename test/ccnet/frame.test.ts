@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { concatBytes, parseHex, toHex } from '../../src/core/bytes.js';
 import { CRC16_KERMIT } from '../../src/core/crc.js';
 import {
-  CcnetDecoder,
+  CcnetFramer,
   encodeAck,
   encodeCommand,
   encodeFrame,
@@ -10,10 +10,13 @@ import {
   encodeReply,
   type CcnetFrame,
 } from '../../src/ccnet/frame.js';
+import { collectingFramer, framesIn } from './helpers.js';
 import { VECTORS } from './vectors.js';
 
-function decodeAll(chunks: Uint8Array[], decoder = new CcnetDecoder()): CcnetFrame[] {
-  return chunks.flatMap((c) => decoder.push(c));
+function decodeAll(chunks: Uint8Array[]): CcnetFrame[] {
+  const d = collectingFramer();
+  for (const c of chunks) d.framer.push(c);
+  return d.frames;
 }
 
 describe('CCNET frame vectors (research §4)', () => {
@@ -44,7 +47,7 @@ describe('CCNET frame vectors (research §4)', () => {
   });
 });
 
-describe('CcnetDecoder streaming', () => {
+describe('CcnetFramer streaming', () => {
   const a = parseHex('02 03 06 33 DA 81');
   const b = parseHex(VECTORS[21]?.hex ?? '');
   const c = parseHex('02 03 07 81 03 CF 18');
@@ -64,56 +67,57 @@ describe('CcnetDecoder streaming', () => {
   });
 
   it('decodes several frames in one chunk', () => {
-    const d = new CcnetDecoder();
+    const d = collectingFramer();
     expect(d.push(concatBytes([a, c, a, b]))).toHaveLength(4);
-    expect(d.stats.frames).toBe(4);
+    expect(d.framer.stats.frames).toBe(4);
   });
 
   it('skips garbage between frames and counts it', () => {
-    const d = new CcnetDecoder();
+    const d = collectingFramer();
     const frames = d.push(concatBytes([parseHex('ff 00 13 37'), a, parseHex('aa 55'), c]));
     expect(frames.map((f) => toHex(f.raw))).toEqual([toHex(a), toHex(c)]);
-    expect(d.stats.garbageBytes).toBe(6);
-    expect(d.stats.crcErrors).toBe(0);
+    expect(d.framer.stats.garbageBytes).toBe(6);
+    expect(d.framer.stats.crcErrors).toBe(0);
+    expect(d.errors.map((e) => [e.kind, toHex(e.raw)])).toEqual([
+      ['garbage', 'ff 00 13 37'],
+      ['garbage', 'aa 55'],
+    ]);
   });
 
   it('drops a frame with a bad CRC and keeps the good one after it', () => {
     const bad = b.slice();
     bad[10] = (bad[10] ?? 0) ^ 0x40;
-    const d = new CcnetDecoder();
-    const problems: string[] = [];
-    const d2 = new CcnetDecoder({ onProblem: (p) => problems.push(p.kind) });
+    const d = collectingFramer();
     const frames = d.push(concatBytes([bad, c]));
     expect(frames.map((f) => toHex(f.raw))).toEqual([toHex(c)]);
-    expect(d.stats.crcErrors).toBe(1);
-    d2.push(concatBytes([bad, c]));
-    expect(problems).toContain('crc');
+    expect(d.framer.stats.crcErrors).toBe(1);
+    expect(d.errors.map((e) => e.kind)).toContain('crc');
   });
 
   it('a stray SYNC with a long length does not stall the good frame after it', () => {
-    const d = new CcnetDecoder();
+    const d = collectingFramer();
     // 02 03 F0 would claim 240 bytes; the POLL after it must still come out
     const frames = d.push(concatBytes([parseHex('02 03 f0'), a]));
     expect(frames.map((f) => toHex(f.raw))).toEqual([toHex(a)]);
   });
 
   it('a stray SYNC split across chunks does not stall either', () => {
-    const d = new CcnetDecoder();
+    const d = collectingFramer();
     expect(d.push(parseHex('02 03 f0 11'))).toHaveLength(0);
     const frames = [...d.push(a.subarray(0, 3)), ...d.push(a.subarray(3))];
     expect(frames.map((f) => toHex(f.raw))).toEqual([toHex(a)]);
   });
 
   it('rejects impossible lengths (LNG 1..5) as bad frames', () => {
-    const d = new CcnetDecoder();
+    const d = collectingFramer();
     const frames = d.push(concatBytes([parseHex('02 03 04 11 22'), a]));
     expect(frames).toHaveLength(1);
-    expect(d.stats.badFrames).toBe(1);
+    expect(d.framer.stats.badFrames).toBe(1);
   });
 
-  it('bytes pushed from inside onProblem never disturb the frames still to come in the current pass', () => {
-    // The stream (frames with a garbage byte after each) is fed partly from inside onProblem (the next chunk, so the
-    // order stays that of the stream), in chunks of sizes around the receive buffer's capacity.
+  it('bytes pushed from inside the error sink never disturb the frames still to come in the current pass', () => {
+    // The stream (frames with a garbage byte after each) is fed partly from inside the error sink (the next chunk, so
+    // the order stays that of the stream), in chunks of sizes around the receive buffer's capacity.
     const frames = Array.from({ length: 300 }, (_, i) => encodeReply(3, Uint8Array.of(i & 0xff, i >> 8, 0x55)));
     const stream = concatBytes(frames.flatMap((f) => [f, Uint8Array.of(0xaa)]));
     for (const size of [5, 61, 500, 512, 520, 1000]) {
@@ -124,10 +128,13 @@ describe('CcnetDecoder streaming', () => {
       const feed = (): void => {
         const chunk = stream.subarray(at, at + size);
         at += size;
-        for (const f of d.push(chunk)) got.push(toHex(f.raw));
+        d.push(chunk);
       };
-      const d: CcnetDecoder = new CcnetDecoder({
-        onProblem: (p) => {
+      const d: CcnetFramer = new CcnetFramer({
+        frame: (f) => {
+          got.push(toHex(f.raw));
+        },
+        error: (p) => {
           kinds.add(p.kind);
           if (++problems % 10 === 0 && at < stream.length) feed();
         },
@@ -155,20 +162,21 @@ describe('CcnetDecoder streaming', () => {
     }
     const stream = concatBytes(parts);
     for (const size of [1, 2, 3, 5, 8, 13, 64, stream.length]) {
-      const d = new CcnetDecoder();
-      const got: string[] = [];
-      for (let i = 0; i < stream.length; i += size)
-        for (const f of d.push(stream.subarray(i, i + size))) got.push(toHex(f.raw));
-      expect(got, `chunks of ${size}`).toEqual(intact);
+      const chunks: Uint8Array[] = [];
+      for (let i = 0; i < stream.length; i += size) chunks.push(stream.subarray(i, i + size));
+      expect(
+        decodeAll(chunks).map((f) => toHex(f.raw)),
+        `chunks of ${size}`,
+      ).toEqual(intact);
     }
   });
 
   it('reset() drops a partial frame', () => {
-    const d = new CcnetDecoder();
+    const d = collectingFramer();
     d.push(a.subarray(0, 4));
-    expect(d.pending).toBe(4);
-    d.reset();
-    expect(d.pending).toBe(0);
+    expect(d.framer.pending).toBe(4);
+    d.framer.reset();
+    expect(d.framer.pending).toBe(0);
     expect(d.push(a)).toHaveLength(1);
   });
 });
@@ -180,8 +188,7 @@ describe('wide frames (LNG = 0)', () => {
     expect(frame[2]).toBe(0);
     expect((frame[3] ?? 0) * 256 + (frame[4] ?? 0)).toBe(frame.length);
     expect(frame.length).toBe(4363);
-    const d = new CcnetDecoder();
-    const out = [...d.push(frame.subarray(0, 1000)), ...d.push(frame.subarray(1000))];
+    const out = decodeAll([frame.subarray(0, 1000), frame.subarray(1000)]);
     expect(out).toHaveLength(1);
     expect(out[0]?.wide).toBe(3);
     expect(toHex(out[0]?.payload ?? new Uint8Array(0))).toBe(toHex(data));
@@ -194,7 +201,7 @@ describe('wide frames (LNG = 0)', () => {
     expect(frame[2]).toBe(0);
     expect(frame[3]).toBe(0x60);
     expect((frame[4] ?? 0) * 256 + (frame[5] ?? 0)).toBe(frame.length);
-    const out = new CcnetDecoder().push(frame);
+    const out = framesIn(frame);
     expect(out[0]?.wide).toBe(1);
     expect(toHex(out[0]?.payload ?? new Uint8Array(0))).toBe(toHex(payload));
   });
@@ -203,7 +210,7 @@ describe('wide frames (LNG = 0)', () => {
     const frame = encodeCommand(3, 0x50, new Uint8Array(512 + 3).fill(0xa5), 0x02);
     expect(frame.subarray(0, 5)).toEqual(Uint8Array.of(2, 3, 0, 0x50, 0x02));
     expect((frame[5] ?? 0) * 256 + (frame[6] ?? 0)).toBe(frame.length);
-    const out = new CcnetDecoder().push(frame);
+    const out = framesIn(frame);
     expect(out[0]?.wide).toBe(2);
     expect(out[0]?.payload.subarray(0, 2)).toEqual(Uint8Array.of(0x50, 0x02));
     expect(out[0]?.payload.length).toBe(2 + 515);
@@ -212,7 +219,7 @@ describe('wide frames (LNG = 0)', () => {
   it('a short payload can be forced into a wide frame and back', () => {
     const frame = encodeFrame(3, Uint8Array.of(1, 2, 3), { wide: 3 });
     expect(toHex(frame.subarray(0, 5))).toBe('02 03 00 00 0a');
-    const out = new CcnetDecoder().push(frame);
+    const out = framesIn(frame);
     expect(toHex(out[0]?.payload ?? new Uint8Array(0))).toBe('01 02 03');
   });
 });

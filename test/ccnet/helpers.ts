@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, vi } from 'vitest';
+import { CcnetFramer, type CcnetFrame } from '../../src/ccnet/frame.js';
+import type { FrameError } from '../../src/core/framer.js';
 import { createMemoryPair } from '../../src/transport/memory.js';
 
 export { settle } from '../helpers/settle.js';
@@ -38,4 +40,37 @@ export function useFakeTimersPerTest(): void {
   afterEach(() => {
     vi.useRealTimers();
   });
+}
+
+/**
+ * A `CcnetFramer` that collects what it delivers: every frame in `frames`, every dropped run in `errors`; `push`
+ * returns the frames that chunk completed.
+ */
+export function collectingFramer(options: { maxFrameLength?: number } = {}) {
+  const frames: CcnetFrame[] = [];
+  const errors: FrameError[] = [];
+  const framer = new CcnetFramer({
+    ...options,
+    frame: (frame) => {
+      frames.push(frame);
+    },
+    error: (error) => {
+      errors.push(error);
+    },
+  });
+  return {
+    framer,
+    frames,
+    errors,
+    push(chunk: Uint8Array): CcnetFrame[] {
+      const from = frames.length;
+      framer.push(chunk);
+      return frames.slice(from);
+    },
+  };
+}
+
+/** The frames in a byte string (whole frames; a partial one at the end is left out). */
+export function framesIn(bytes: Uint8Array): CcnetFrame[] {
+  return collectingFramer().push(bytes);
 }

@@ -4,20 +4,22 @@ import { ErrorCode, KioskbusError } from '../../src/core/errors.js';
 import { createMemoryPair, type MemoryTransport } from '../../src/transport/memory.js';
 import { CcnetBus } from '../../src/ccnet/bus.js';
 import { BILL_COMMANDS } from '../../src/ccnet/commands.js';
-import { CcnetDecoder, encodeAck, encodeNak, encodeReply, type CcnetFrame } from '../../src/ccnet/frame.js';
+import { CcnetFramer, encodeAck, encodeNak, encodeReply, type CcnetFrame } from '../../src/ccnet/frame.js';
 import { CcnetLink } from '../../src/ccnet/link.js';
 import { useFakeTimersPerTest } from './helpers.js';
 
 /** A scripted device end: records every frame it receives (with the fake time) and answers via `answer`. */
 function scriptedDevice(device: MemoryTransport, answer: (frame: CcnetFrame, n: number) => Uint8Array | undefined) {
-  const decoder = new CcnetDecoder();
   const seen: { at: number; hex: string; frame: CcnetFrame }[] = [];
-  device.on('data', (chunk) => {
-    for (const frame of decoder.push(chunk)) {
+  const framer = new CcnetFramer({
+    frame: (frame) => {
       seen.push({ at: Date.now(), hex: toHex(frame.raw), frame });
       const reply = answer(frame, seen.length);
       if (reply) void device.write(reply);
-    }
+    },
+  });
+  device.on('data', (chunk) => {
+    framer.push(chunk);
   });
   return seen;
 }

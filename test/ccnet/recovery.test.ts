@@ -5,7 +5,7 @@ import { CcnetBus } from '../../src/ccnet/bus.js';
 import { BillValidator, type BillCredit } from '../../src/ccnet/devices/bill.js';
 import { CoinChanger } from '../../src/ccnet/devices/coin-changer.js';
 import { CardReader } from '../../src/ccnet/devices/card-reader.js';
-import { CcnetDecoder } from '../../src/ccnet/frame.js';
+import { CcnetFramer } from '../../src/ccnet/frame.js';
 import { BillSimulator, type BillSimulatorOptions } from '../../src/ccnet/simulator/bill.js';
 import { CoinSimulator } from '../../src/ccnet/simulator/coin.js';
 import { CardReaderSimulator } from '../../src/ccnet/simulator/card.js';
@@ -22,17 +22,19 @@ function line() {
 /** Names of the commands the device received, in order (ACK/NAK left out). */
 function commandLog(device: ReturnType<typeof createMemoryPair>[1]): string[] {
   const names: string[] = [];
-  const decoder = new CcnetDecoder();
-  device.on('data', (chunk) => {
-    for (const f of decoder.push(chunk)) {
+  const framer = new CcnetFramer({
+    frame: (f) => {
       const code = f.payload[0] ?? 0;
-      if (f.payload.length === 1 && (code === 0x00 || code === 0xff)) continue;
+      if (f.payload.length === 1 && (code === 0x00 || code === 0xff)) return;
       names.push(
         ({ 0x30: 'RESET', 0x33: 'POLL', 0x34: 'ENABLE', 0x37: 'IDENT', 0x41: 'TABLE' } as Record<number, string>)[
           code
         ] ?? code.toString(16),
       );
-    }
+    },
+  });
+  device.on('data', (chunk) => {
+    framer.push(chunk);
   });
   return names;
 }
@@ -243,9 +245,13 @@ describe('CCNET start-up and shutdown', () => {
     const sim = new BillSimulator({ initializePolls: 5 });
     sim.attach(device);
     const times: number[] = [];
-    const decoder = new CcnetDecoder();
+    const framer = new CcnetFramer({
+      frame: (f) => {
+        if (f.payload[0] === 0x33 && f.payload.length === 1) times.push(Date.now());
+      },
+    });
     device.on('data', (chunk) => {
-      for (const f of decoder.push(chunk)) if (f.payload[0] === 0x33 && f.payload.length === 1) times.push(Date.now());
+      framer.push(chunk);
     });
     const bv = new BillValidator(new CcnetBus(host));
     await settle(bv.run(), 2000);

@@ -3,11 +3,11 @@ import { createMemoryPair } from '../../src/transport/memory.js';
 import { CcnetBus } from '../../src/ccnet/bus.js';
 import { CoinChanger } from '../../src/ccnet/devices/coin-changer.js';
 import { CoinSimulator } from '../../src/ccnet/simulator/coin.js';
-import { CcnetDecoder, encodeCommand } from '../../src/ccnet/frame.js';
+import { encodeCommand } from '../../src/ccnet/frame.js';
 import { ACK, PeripheralSimulator, type SimAnswer } from '../../src/ccnet/simulator/base.js';
 import { COIN_COMMANDS } from '../../src/ccnet/commands.js';
 import { coinStateCode } from '../../src/ccnet/states.js';
-import { noisyLine, settle, useFakeTimersPerTest } from './helpers.js';
+import { framesIn, noisyLine, settle, useFakeTimersPerTest } from './helpers.js';
 import { prng } from '../helpers/prng.js';
 
 /**
@@ -199,9 +199,8 @@ describe('CCNET simulator: a resend is answered from the cache, a new identical 
 
   it('an identical command after a state change (nothing sent in between) runs again', () => {
     const sim = new CoinSimulator();
-    const decoder = new CcnetDecoder();
     const send = (command: number) => {
-      const [frame] = decoder.push(encodeCommand(0x02, command));
+      const [frame] = framesIn(encodeCommand(0x02, command));
       if (!frame) throw new Error('no frame');
       return sim.receive(frame);
     };

@@ -14,7 +14,7 @@ import type { Transport } from '../../transport/types.js';
 import { findCommand, type CommandDef, type DeviceClass } from '../commands.js';
 import {
   ACK_BYTE,
-  CcnetDecoder,
+  CcnetFramer,
   encodeAck,
   encodeNak,
   encodeReply,
@@ -308,8 +308,14 @@ export interface CcnetSimulator {
 /** Several simulators on one port (one per address). Returns a function that detaches them. */
 export function attachSimulators(transport: Transport, simulators: readonly CcnetSimulator[]): () => void {
   const byAddress = new Map(simulators.map((s) => [s.address, s]));
-  const decoder = new CcnetDecoder({
-    onProblem: (problem) => {
+  const framer = new CcnetFramer({
+    frame: (frame) => {
+      const sim = byAddress.get(frame.address);
+      if (!sim) return;
+      const reply = sim.receive(frame);
+      if (reply) void transport.write(reply).catch(() => undefined);
+    },
+    error: (problem) => {
       // a command that arrived damaged: the addressed peripheral answers NAK
       if (problem.kind !== 'crc') return;
       const sim = byAddress.get(problem.raw[1] ?? -1);
@@ -317,12 +323,7 @@ export function attachSimulators(transport: Transport, simulators: readonly Ccne
     },
   });
   const onData = (chunk: Uint8Array): void => {
-    for (const frame of decoder.push(chunk)) {
-      const sim = byAddress.get(frame.address);
-      if (!sim) continue;
-      const reply = sim.receive(frame);
-      if (reply) void transport.write(reply).catch(() => undefined);
-    }
+    framer.push(chunk);
   };
   transport.on('data', onData);
   return () => {
