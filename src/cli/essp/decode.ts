@@ -1,11 +1,10 @@
 /** `kioskbus decode essp`: reads a hex capture and prints the records of `decodeCapture`. */
-import { parseArgs } from 'node:util';
 import { parseHex } from '../../core/bytes.js';
 import { isKioskbusError } from '../../core/errors.js';
 import { decodeCapture, type DecodeOptions } from '../../essp/capture.js';
 import { UsageError, type CliCommand } from '../types.js';
 import { recordPrinter, wantsJson } from '../output.js';
-import { readHexInput } from '../util.js';
+import { parseCommandArgs, readHexInput } from '../util.js';
 
 /** `kioskbus decode essp [--key HEX32] [--protocol-version N] [HEX... | -]` */
 export const decodeCommand: CliCommand = {
@@ -25,11 +24,10 @@ cut frames are reported as lines of their own.
 
 Example: kioskbus decode essp 7F8001071202 7F8004F0EE01EBB948`,
   async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args,
-      options: { key: { type: 'string' }, 'protocol-version': { type: 'string' }, json: { type: 'boolean' } },
-      allowPositionals: true,
-      strict: true,
+    const { values, positionals } = parseCommandArgs(args, {
+      key: { type: 'string' },
+      'protocol-version': { type: 'string' },
+      json: { type: 'boolean' },
     });
     const options: DecodeOptions = {};
     if (values.key !== undefined) {

@@ -4,11 +4,10 @@
  * Serves a simulated eSSP device until interrupted. Lines typed on stdin drive it (`insert 2`, `jam safe`, `state`,
  * `help`; see script.ts); what the device does is printed on stderr unless --quiet.
  */
-import { parseArgs } from 'node:util';
 import { delay, systemClock } from '../../core/clock.js';
 import { parseServeArgs, SERVE_OPTIONS, SERVE_USAGE, serveUntilAborted } from '../serve.js';
 import { UsageError, type CliCommand, type CliIo } from '../types.js';
-import { forEachStdinLine, intOption } from '../util.js';
+import { forEachStdinLine, intOption, parseCommandArgs } from '../util.js';
 import { parseFixedKey } from '../../essp/crypto.js';
 import { SIM_DEVICE_NAMES, type SimDeviceName } from '../../essp/simulator/profiles.js';
 import { parseLevels, PAYOUT_SCRIPT_HELP, runPayoutScriptLine } from '../../essp/simulator/payout/script.js';
@@ -45,7 +44,7 @@ const OPTIONS = {
 
 /** Parses the simulate options (without --tcp/--pty) into simulator options. */
 export function parseSimulateArgs(args: string[]): SspSimulatorOptions & { quiet: boolean } {
-  const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
+  const { values, positionals } = parseCommandArgs(args, OPTIONS);
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0] ?? ''}"`);
   const device = (values.device ?? 'nv200').toLowerCase();
   if (!(SIM_DEVICE_NAMES as readonly string[]).includes(device)) {

@@ -1,8 +1,8 @@
 /** The `kioskbus probe` command: arguments, output, exit codes. */
-import { parseArgs } from 'node:util';
 import { ErrorCode, isKioskbusError } from '../../core/errors.js';
 import { ExitCode, openFailure } from '../exit.js';
 import { UsageError, type CliCommand, type CliIo } from '../types.js';
+import { parseCommandArgs } from '../util.js';
 import { formatDevice } from './format.js';
 import { probePort } from './port.js';
 import {
@@ -61,17 +61,12 @@ export const probeCommand: CliCommand = {
   summary: 'probe a port for devices (eSSP, CCNET, ControllerBox)',
   usage: PROBE_USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args,
-      options: {
-        protocol: { type: 'string', short: 'p', multiple: true },
-        json: { type: 'boolean' },
-        timeout: { type: 'string' },
-        'essp-addresses': { type: 'string' },
-        'fixed-key': { type: 'string' },
-      },
-      allowPositionals: true,
-      strict: true,
+    const { values, positionals } = parseCommandArgs(args, {
+      protocol: { type: 'string', short: 'p', multiple: true },
+      json: { type: 'boolean' },
+      timeout: { type: 'string' },
+      'essp-addresses': { type: 'string' },
+      'fixed-key': { type: 'string' },
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one port (path or URL)');
     const target = positionals[0] ?? '';
