@@ -3,19 +3,15 @@
  * offline detection leaves the device disabled. The host must send ENABLE again by itself (the application wanted
  * the device enabled and did not disable it), once, and notes inserted afterwards are credited.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SspBus } from '../../src/essp/bus.js';
 import { SspValidator } from '../../src/essp/devices/validator.js';
 import { SspSimulator } from '../../src/essp/simulator/simulator.js';
 import { FaultTransport } from '../../src/transport/faults.js';
 import { createMemoryPair } from '../../src/transport/memory.js';
+import { useFakeTimeAndCloser } from '../helpers/fake-time-closer.js';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimeAndCloser();
 
 describe('eSSP validator after a dark period longer than the device watchdog (finding 4)', () => {
   it('is enabled again without the application acting; notes inserted afterwards are credited', async () => {

@@ -2,18 +2,14 @@
  * The simulator answers as the manuals say a device answers: encryption rules (GA138 encryption layer, GA973), the
  * SET_OPTIONS mode byte, and every event of the tables producible by a script line.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { COMMANDS } from '../../src/essp/commands.js';
 import { EVENT_SPECS, type SspEventSpec } from '../../src/essp/events.js';
 import { runScriptLine } from '../../src/essp/simulator/script.js';
 import { TestHost } from './simulator-harness.js';
+import { useFakeTimeAndCloser } from '../helpers/fake-time-closer.js';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimeAndCloser();
 
 describe('eSSP simulator: encryption rules', () => {
   it('an encryption-required command sent in plain is answered PARAMETER_OUT_OF_RANGE (F4), with or without a key', () => {

@@ -2,18 +2,14 @@
  * Random bytes and corrupted frames thrown at the simulator: it never throws, never credits a note without a real
  * POLL, and still answers the good frames hidden among the garbage.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { encryptPacket } from '../../src/essp/crypto.js';
 import { encodeFrame } from '../../src/essp/frame.js';
 import type { SimEvent } from '../../src/essp/simulator/event-queue.js';
 import { seeded, TestHost } from './simulator-harness.js';
+import { useFakeTimeAndCloser } from '../helpers/fake-time-closer.js';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimeAndCloser();
 
 function randomBytes(random: () => number, n: number): Uint8Array {
   const out = new Uint8Array(n);

@@ -1,14 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../src/core/errors.js';
 import { describeState, runScriptLine, scriptDelayMs } from '../../src/essp/simulator/script.js';
 import { TestHost } from './simulator-harness.js';
+import { useFakeTimeAndCloser } from '../helpers/fake-time-closer.js';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimeAndCloser();
 
 describe('simulator script lines', () => {
   it('drive the device: insert, reject, counterfeit, jams, fraud, cashbox, path, power cycle', () => {

@@ -3,18 +3,14 @@
  * rules (argument counts and ranges), every command a profile lists has a handler, and typed refusals become the
  * generic replies of the manual.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commandByCode } from '../../src/essp/commands.js';
 import type { Handlers } from '../../src/essp/simulator/behaviour.js';
 import { SIM_DEVICE_NAMES } from '../../src/essp/simulator/profiles.js';
 import { TestHost } from './simulator-harness.js';
+import { useFakeTimeAndCloser } from '../helpers/fake-time-closer.js';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimeAndCloser();
 
 const F0 = Uint8Array.of(0xf0);
 

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseHex, toHex } from '../../src/core/bytes.js';
 import { encryptPacket } from '../../src/essp/crypto.js';
 import { decodeChannelValues, decodeCounters, decodeSetupRequest, decodeUnitData } from '../../src/essp/decoders.js';
@@ -9,13 +9,9 @@ const VALIDATORS: readonly ValidatorDeviceName[] = ['nv200', 'nv9usb', 'nv10usb'
 import { startSimulatorPair } from '../../src/essp/simulator/pair.js';
 import { SspSimulator } from '../../src/essp/simulator/simulator.js';
 import { CaptureTransport, TestHost } from './simulator-harness.js';
+import { useFakeTimeAndCloser } from '../helpers/fake-time-closer.js';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimeAndCloser();
 
 describe('SspSimulator: link rules', () => {
   it('answers the manual SYNC frame byte for byte', () => {
