@@ -32,6 +32,24 @@ const transaction = {
   example: 'order-1042',
 };
 const EUR = (amount: number): { amount: number; currency: string } => ({ amount, currency: 'EUR' });
+/** The caller's id of a money-moving request (`what`: payout, vend, card). */
+const transactionId = (what: string): Record<string, unknown> => ({
+  type: 'string',
+  pattern: '^[\\x21-\\x7e]{1,128}$',
+  description: `Your id for this ${what}: the same on a retry (the stored outcome comes back), new for each ${what}.`,
+});
+/** What every stored outcome has besides its own fields. */
+const STORED = {
+  reason: { type: 'string' },
+  code: { type: 'string' },
+  seq: { type: 'integer', description: 'journal seq of the outcome' },
+  replayed: { type: 'boolean', description: 'true: the stored outcome of an earlier request; nothing moved now' },
+};
+/** An object whose `key` lists `items` (`{ devices: [...] }`). */
+const listOf = (key: string, items: unknown): Record<string, unknown> => ({
+  type: 'object',
+  properties: { [key]: { type: 'array', items } },
+});
 
 const schemas = {
   Money: {
@@ -94,12 +112,7 @@ const schemas = {
     properties: {
       device: { type: 'string', description: 'a device with canPayout' },
       amount: ref('Money'),
-      transaction: {
-        type: 'string',
-        pattern: '^[\\x21-\\x7e]{1,128}$',
-        description:
-          'Your id for this payout: the same on a retry (the stored outcome comes back), new for each payout.',
-      },
+      transaction: transactionId('payout'),
     },
     example: { device: 'payout-0', amount: EUR(1500), transaction: 'order-1042' },
   },
@@ -118,10 +131,7 @@ const schemas = {
       },
       requested: ref('Money'),
       paid: ref('Money'),
-      reason: { type: 'string' },
-      code: { type: 'string' },
-      seq: { type: 'integer', description: 'journal seq of the outcome' },
-      replayed: { type: 'boolean', description: 'true: the stored outcome of an earlier request; nothing moved now' },
+      ...STORED,
     },
   },
   VendRequest: {
@@ -130,11 +140,7 @@ const schemas = {
     properties: {
       device: { type: 'string', description: 'a card reader (canVend)' },
       amount: ref('Money'),
-      transaction: {
-        type: 'string',
-        pattern: '^[\\x21-\\x7e]{1,128}$',
-        description: 'Your id for this vend: the same on a retry (the stored outcome comes back), new for each vend.',
-      },
+      transaction: transactionId('vend'),
       waitMs: { type: 'integer', minimum: 0, description: 'how long to wait for a card (default 30000)' },
     },
     example: { device: 'card-0', amount: EUR(350), transaction: 'order-1043', waitMs: 30000 },
@@ -145,11 +151,7 @@ const schemas = {
     properties: {
       device: { type: 'string', description: 'a device with dispensers' },
       tcd: { type: 'integer', minimum: 0, description: "the dispenser (one of the device's dispensers)" },
-      transaction: {
-        type: 'string',
-        pattern: '^[\\x21-\\x7e]{1,128}$',
-        description: 'Your id for this card: the same on a retry (the stored outcome comes back), new for each card.',
-      },
+      transaction: transactionId('card'),
     },
     example: { device: 'box-0', tcd: 0, transaction: 'card-2001' },
   },
@@ -166,10 +168,7 @@ const schemas = {
         description: 'uncertain: the answer was lost and no card event proved the card left; check the dispenser',
       },
       tcd: { type: 'integer' },
-      reason: { type: 'string' },
-      code: { type: 'string' },
-      seq: { type: 'integer', description: 'journal seq of the outcome' },
-      replayed: { type: 'boolean', description: 'true: the stored outcome of an earlier request; nothing moved now' },
+      ...STORED,
     },
   },
   Credit: {
@@ -273,19 +272,29 @@ const schemas = {
   },
 };
 
+/** A POST with a JSON body of schema `body` (its example is the schema's unless `example` is given). */
 const post = (
   summary: string,
-  body: string,
-  example: unknown,
+  body: keyof typeof schemas,
   response: unknown,
   extra: Record<string, unknown> = {},
   parameters: unknown[] = [],
+  example: unknown = (schemas[body] as { example?: unknown }).example,
 ) => ({
   post: {
     summary,
     ...(parameters.length > 0 ? { parameters } : {}),
     requestBody: { required: true, content: json(ref(body), example) },
     responses: { '200': ok(response), ...errors, ...extra },
+  },
+});
+
+/** A request without a body answering `response` (GET or POST), with path `parameters`. */
+const call = (method: 'get' | 'post', summary: string, response: unknown, parameters: unknown[] = []) => ({
+  [method]: {
+    summary,
+    ...(parameters.length > 0 ? { parameters } : {}),
+    responses: { '200': ok(response), ...errors },
   },
 });
 
@@ -306,57 +315,18 @@ export function openApiDocument(): unknown {
       '/api/openapi.json': {
         get: { summary: 'this document', security: [], responses: { '200': { description: 'OK' } } },
       },
-      '/api/devices': {
-        get: {
-          summary: 'devices with state, levels and alerts',
-          responses: {
-            '200': ok({
-              type: 'object',
-              properties: { kiosk: { type: 'string' }, devices: { type: 'array', items: ref('Device') } },
-            }),
-            ...errors,
-          },
-        },
-      },
-      '/api/devices/{id}': {
-        get: { summary: 'one device', parameters: [deviceId], responses: { '200': ok(ref('Device')), ...errors } },
-      },
-      '/api/devices/{id}/enable': {
-        post: {
-          summary: 'enable one device',
-          parameters: [deviceId],
-          responses: { '200': ok(ref('Device')), ...errors },
-        },
-      },
-      '/api/devices/{id}/disable': {
-        post: {
-          summary: 'disable one device',
-          parameters: [deviceId],
-          responses: { '200': ok(ref('Device')), ...errors },
-        },
-      },
-      '/api/devices/enable': {
-        post: {
-          summary: 'enable every device',
-          responses: {
-            '200': ok({ type: 'object', properties: { devices: { type: 'array', items: ref('Device') } } }),
-            ...errors,
-          },
-        },
-      },
-      '/api/devices/disable': {
-        post: {
-          summary: 'disable every device',
-          responses: {
-            '200': ok({ type: 'object', properties: { devices: { type: 'array', items: ref('Device') } } }),
-            ...errors,
-          },
-        },
-      },
+      '/api/devices': call('get', 'devices with state, levels and alerts', {
+        type: 'object',
+        properties: { kiosk: { type: 'string' }, devices: { type: 'array', items: ref('Device') } },
+      }),
+      '/api/devices/{id}': call('get', 'one device', ref('Device'), [deviceId]),
+      '/api/devices/{id}/enable': call('post', 'enable one device', ref('Device'), [deviceId]),
+      '/api/devices/{id}/disable': call('post', 'disable one device', ref('Device'), [deviceId]),
+      '/api/devices/enable': call('post', 'enable every device', listOf('devices', ref('Device'))),
+      '/api/devices/disable': call('post', 'disable every device', listOf('devices', ref('Device'))),
       '/api/devices/{id}/simulate': post(
         'act on a simulated device (insert a note or coin by value, tap a card, jam, remove the cash box, power-cut)',
         'SimulateRequest',
-        { action: 'insert', value: EUR(2000) },
         { type: 'object' },
         { '409': { description: 'a real device' } },
         [deviceId],
@@ -364,7 +334,6 @@ export function openApiDocument(): unknown {
       '/api/payouts': post(
         'pay out; answers when finished with paid, refused or uncertain. A repeated transaction returns the stored outcome and moves nothing.',
         'PayoutRequest',
-        { device: 'payout-0', amount: EUR(1500), transaction: 'order-1042' },
         ref('PayoutOutcome'),
         { '409': { description: 'the device cannot pay out, or the transaction was used for another payout' } },
       ),
@@ -378,7 +347,6 @@ export function openApiDocument(): unknown {
       '/api/payouts/{transaction}/resolve': post(
         'an operator counted the device after an uncertain payout: record what was paid',
         'ResolveRequest',
-        { paid: EUR(500) },
         ref('PayoutOutcome'),
         {},
         [transaction],
@@ -386,14 +354,12 @@ export function openApiDocument(): unknown {
       '/api/vends': post(
         'charge a card at a card reader: opens a session, waits for a card, answers when finished with paid (charged), refused (denied, no card) or uncertain. A repeated transaction returns the stored outcome and charges nothing.',
         'VendRequest',
-        { device: 'card-0', amount: EUR(350), transaction: 'order-1043', waitMs: 30000 },
         ref('PayoutOutcome'),
         { '409': { description: 'not a card reader, or the transaction was used for another request' } },
       ),
       '/api/cards/dispense': post(
         'dispense one card (ControllerBox); answers dispensed, refused or uncertain. A repeated transaction returns the stored outcome and moves nothing.',
         'CardDispenseRequest',
-        { device: 'box-0', tcd: 0, transaction: 'card-2001' },
         ref('CardOutcome'),
         { '409': { description: 'no such dispenser, or the transaction was used for another request' } },
       ),
@@ -412,25 +378,20 @@ export function openApiDocument(): unknown {
       '/api/transactions/{transaction}/resolve': post(
         'an operator checked the device after an uncertain outcome: record what was paid, charged or dispensed',
         'ResolveRequest',
-        { dispensed: true },
         { oneOf: [ref('PayoutOutcome'), ref('CardOutcome')] },
         {},
         [transaction],
+        { dispensed: true },
       ),
-      '/api/credits/pending': {
-        get: {
-          summary: 'credits not yet acknowledged (also replayed to every WebSocket client on connect)',
-          responses: {
-            '200': ok({ type: 'object', properties: { credits: { type: 'array', items: ref('Credit') } } }),
-            ...errors,
-          },
-        },
-      },
+      '/api/credits/pending': call(
+        'get',
+        'credits not yet acknowledged (also replayed to every WebSocket client on connect)',
+        listOf('credits', ref('Credit')),
+      ),
       '/api/credits/ack': post(
         'acknowledge credits by seq (the application has saved them)',
         'AckRequest',
-        { seqs: [12, 13] },
-        { type: 'object', properties: { acknowledged: { type: 'array', items: { type: 'integer' } } } },
+        listOf('acknowledged', { type: 'integer' }),
       ),
       '/api/journal': {
         get: {
@@ -448,15 +409,7 @@ export function openApiDocument(): unknown {
           },
         },
       },
-      '/api/alerts': {
-        get: {
-          summary: 'active alerts',
-          responses: {
-            '200': ok({ type: 'object', properties: { alerts: { type: 'array', items: ref('Alert') } } }),
-            ...errors,
-          },
-        },
-      },
+      '/api/alerts': call('get', 'active alerts', listOf('alerts', ref('Alert'))),
     },
     'x-websocket': {
       path: '/ws',
