@@ -30,6 +30,22 @@ async function startSimulator(): Promise<Setup> {
   return { sim, server };
 }
 
+/** The compat layer with `options`, opened on `server` (closed after the test); with `sync`, SYNC and protocol 6 sent. */
+async function openCompat(
+  server: TcpServerHandle,
+  options: ConstructorParameters<typeof SSP>[0],
+  sync = true,
+): Promise<SSP> {
+  const eSSP = new SSP(options);
+  cleanups.push(() => eSSP.close());
+  await eSSP.open(server.url);
+  if (sync) {
+    await eSSP.command('SYNC');
+    await eSSP.command('HOST_PROTOCOL_VERSION', { version: 6 });
+  }
+  return eSSP;
+}
+
 function waitFor<T>(emitter: SSP, name: string): Promise<T> {
   return new Promise((resolve) =>
     emitter.once(name, (info: T) => {
@@ -94,11 +110,7 @@ describe('kioskbus/compat/essp against the simulator (in process, over TCP)', ()
 
   it('encryptAllCommand: false really means false; refusals resolve with success false; bad args reject', async () => {
     const { sim, server } = await startSimulator();
-    const eSSP = new SSP({ encryptAllCommand: false, timeout: 2000 });
-    cleanups.push(() => eSSP.close());
-    await eSSP.open(server.url);
-    await eSSP.command('SYNC');
-    await eSSP.command('HOST_PROTOCOL_VERSION', { version: 6 });
+    const eSSP = await openCompat(server, { encryptAllCommand: false, timeout: 2000 });
     await eSSP.initEncryption();
     const seen: { name: string; encrypted: boolean }[] = [];
     sim.on('command', (c) => seen.push({ name: c.name, encrypted: c.encrypted }));
@@ -117,11 +129,7 @@ describe('kioskbus/compat/essp against the simulator (in process, over TCP)', ()
 
   it('after a power cycle (KEY_NOT_SET) the key is dropped, SLAVE_RESET reaches the application, a new key is made', async () => {
     const { sim, server } = await startSimulator();
-    const eSSP = new SSP({ id: 0, timeout: 1000 });
-    cleanups.push(() => eSSP.close());
-    await eSSP.open(server.url);
-    await eSSP.command('SYNC');
-    await eSSP.command('HOST_PROTOCOL_VERSION', { version: 6 });
+    const eSSP = await openCompat(server, { id: 0, timeout: 1000 });
     expect((await eSSP.initEncryption()).success).toBe(true);
     expect((await eSSP.command('SETUP_REQUEST')).success).toBe(true);
     expect((await eSSP.enable()).status).toBe('OK');
@@ -150,11 +158,7 @@ describe('kioskbus/compat/essp against the simulator (in process, over TCP)', ()
 
   it('a listener that throws is reported on error; the poll loop goes on and the credit still comes', async () => {
     const { sim, server } = await startSimulator();
-    const eSSP = new SSP({ id: 0, timeout: 1000 });
-    cleanups.push(() => eSSP.close());
-    await eSSP.open(server.url);
-    await eSSP.command('SYNC');
-    await eSSP.command('HOST_PROTOCOL_VERSION', { version: 6 });
+    const eSSP = await openCompat(server, { id: 0, timeout: 1000 });
     await eSSP.command('SETUP_REQUEST');
     await eSSP.command('SET_CHANNEL_INHIBITS', { channels: [1, 1, 1, 1] });
     const errors: unknown[] = [];
@@ -174,9 +178,7 @@ describe('kioskbus/compat/essp against the simulator (in process, over TCP)', ()
     // a TCP server that accepts and never answers
     const server = await serveTcp({ host: '127.0.0.1', port: 0 }, () => undefined);
     cleanups.push(() => server.close());
-    const eSSP = new SSP({ timeout: 300 });
-    cleanups.push(() => eSSP.close());
-    await eSSP.open(server.url);
+    const eSSP = await openCompat(server, { timeout: 300 }, false);
     const started = Date.now();
     expect(await eSSP.command('GET_SERIAL_NUMBER')).toEqual({
       success: false,
