@@ -6,37 +6,22 @@ import { ErrorCode, isKioskbusError } from '../../core/errors.js';
 import type { Money } from '../../core/money.js';
 import type { CardReader } from '../../ccnet/index.js';
 import type { CardReaderSimulator } from '../../ccnet/simulator/index.js';
-import { BaseDevice, payoutFailure, refused } from './base.js';
-import { POWER_CUT_POLLS, stopHost, type Common } from './ccnet-common.js';
+import { payoutFailure, refused } from './base.js';
+import { CcnetServiceDevice, type Common } from './ccnet-common.js';
 import type { PayoutResult, SimAction } from './types.js';
 
 /** How long a vend waits for a card by default. */
 export const VEND_CARD_WAIT_MS = 30_000;
 
-export class CcnetCardDevice extends BaseDevice {
-  private readonly host: CardReader;
-  private readonly sim: CardReaderSimulator | undefined;
-  private readonly release: () => Promise<void>;
+export class CcnetCardDevice extends CcnetServiceDevice<CardReader, CardReaderSimulator> {
   private readonly currency: string;
-  /** `lose-answer`: the simulator acts on the next VEND REQUEST but its answer is lost. */
-  private loseNextAnswer = false;
   private vending = false;
 
   constructor(options: Common & { host: CardReader; sim?: CardReaderSimulator; currency?: string }) {
-    super(options, ['tap', 'power-cut', 'lose-answer']);
-    this.host = options.host;
-    this.sim = options.sim;
+    super(options, ['tap', 'power-cut', 'lose-answer'], 'VEND_REQUEST');
     this.snap.canVend = true;
-    options.sim?.on('command', (name) => {
-      if (name === 'VEND_REQUEST' && this.loseNextAnswer && this.sim) {
-        this.loseNextAnswer = false;
-        this.sim.faults.dropReplies = 1;
-      }
-    });
-    this.release = options.release;
     this.currency = options.currency ?? 'EUR';
     const host = this.host;
-    this.forwardUncertain(host);
     host.on('cardReady', () => {
       this.report({ type: 'card_ready' });
     });
@@ -56,15 +41,6 @@ export class CcnetCardDevice extends BaseDevice {
     const { identification } = await this.host.initialize();
     this.host.start();
     this.update({ model: identification.partNumber, currency: this.currency });
-  }
-
-  async stop(): Promise<void> {
-    this.update({ state: 'stopped' });
-    await stopHost(this.host, this.release);
-  }
-
-  protected async setEnabled(on: boolean): Promise<void> {
-    await (on ? this.host.enable() : this.host.disable());
   }
 
   /**
@@ -111,8 +87,8 @@ export class CcnetCardDevice extends BaseDevice {
   }
 
   protected override act(action: SimAction): void {
-    const sim = this.sim;
-    if (!sim) throw this.unsupported(action);
+    const sim = this.simFor(action);
+    if (this.actCommon(action)) return;
     if (action.action === 'tap') {
       const balance = action.value ?? { amount: 5000, currency: this.currency };
       sim.tapCard({
@@ -120,10 +96,6 @@ export class CcnetCardDevice extends BaseDevice {
         wallets: [{ currency: balance.currency, balance: balance.amount, decimals: 2 }],
       });
       this.report({ type: 'card_tapped', balance });
-    } else if (action.action === 'power-cut') {
-      sim.faults.dropReplies = POWER_CUT_POLLS;
-    } else if (action.action === 'lose-answer') {
-      this.loseNextAnswer = true;
     } else {
       throw this.unsupported(action);
     }

@@ -7,8 +7,8 @@ import { ErrorCode, KioskbusError } from '../../core/errors.js';
 import type { Money } from '../../core/money.js';
 import type { CoinChanger, CoinState, DenominationWord } from '../../ccnet/index.js';
 import type { CoinSimulator } from '../../ccnet/simulator/index.js';
-import { BaseDevice, payoutFailure, refused } from './base.js';
-import { insertedType, POWER_CUT_POLLS, stopHost, valueOf, type Common } from './ccnet-common.js';
+import { payoutFailure, refused } from './base.js';
+import { CcnetServiceDevice, insertedType, valueOf, type Common } from './ccnet-common.js';
 import type { DeviceLevel, PayoutResult, SimAction } from './types.js';
 
 /** When tube levels are read again after a coin or a payout (besides at once). */
@@ -53,28 +53,10 @@ export function planCoins(
 
 const IDLE = new Set(['IDLING', 'UNIT_DISABLED']);
 
-export class CcnetCoinDevice extends BaseDevice {
-  private readonly host: CoinChanger;
-  private readonly sim: CoinSimulator | undefined;
-  private readonly release: () => Promise<void>;
-  private readonly payoutTimeoutMs: number;
-  /** `lose-answer`: the simulator acts on the next DISPENSE but its answer is lost. */
-  private loseNextAnswer = false;
-
+export class CcnetCoinDevice extends CcnetServiceDevice<CoinChanger, CoinSimulator> {
   constructor(options: Common & { host: CoinChanger; sim?: CoinSimulator }) {
-    super(options, ['insert', 'jam', 'clear-jam', 'power-cut', 'lose-answer']);
-    this.host = options.host;
-    this.sim = options.sim;
-    this.release = options.release;
-    this.payoutTimeoutMs = options.payoutTimeoutMs ?? 60_000;
+    super(options, ['insert', 'jam', 'clear-jam', 'power-cut', 'lose-answer'], 'DISPENSE');
     const host = this.host;
-    this.forwardUncertain(host);
-    options.sim?.on('command', (name) => {
-      if (name === 'DISPENSE' && this.loseNextAnswer && this.sim) {
-        this.loseNextAnswer = false;
-        this.sim.faults.dropReplies = 1;
-      }
-    });
     host.on('coin', (coin) => {
       if (coin.value)
         this.report({ type: 'credit', value: coin.value, coinType: coin.coinType, medium: 'coin', route: coin.route });
@@ -106,15 +88,6 @@ export class CcnetCoinDevice extends BaseDevice {
       canPayout: true,
       ...(accepts[0] ? { currency: accepts[0].currency } : {}),
     });
-  }
-
-  async stop(): Promise<void> {
-    this.update({ state: 'stopped' });
-    await stopHost(this.host, this.release);
-  }
-
-  protected async setEnabled(on: boolean): Promise<void> {
-    await (on ? this.host.enable() : this.host.disable());
   }
 
   override async refresh(): Promise<void> {
@@ -211,8 +184,8 @@ export class CcnetCoinDevice extends BaseDevice {
   }
 
   protected override act(action: SimAction): void {
-    const sim = this.sim;
-    if (!sim) throw this.unsupported(action);
+    const sim = this.simFor(action);
+    if (this.actCommon(action)) return;
     switch (action.action) {
       case 'insert':
         sim.insertCoin(insertedType(this.id, this.host.coinTable, action.value));
@@ -222,12 +195,6 @@ export class CcnetCoinDevice extends BaseDevice {
         break;
       case 'clear-jam':
         sim.clearFault();
-        break;
-      case 'power-cut':
-        sim.faults.dropReplies = POWER_CUT_POLLS;
-        break;
-      case 'lose-answer':
-        this.loseNextAnswer = true;
         break;
       default:
         throw this.unsupported(action);

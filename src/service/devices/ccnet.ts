@@ -6,27 +6,17 @@ import { ErrorCode } from '../../core/errors.js';
 import type { Money } from '../../core/money.js';
 import { BillToBill, type BillDevice } from '../../ccnet/index.js';
 import type { BillSimulator } from '../../ccnet/simulator/index.js';
-import { BaseDevice, payoutFailure, refused } from './base.js';
-import { insertedType, POWER_CUT_POLLS, stopHost, valueOf, type Common } from './ccnet-common.js';
+import { payoutFailure, refused } from './base.js';
+import { CcnetServiceDevice, insertedType, valueOf, type Common } from './ccnet-common.js';
 import type { DeviceLevel, PayoutResult, SimAction } from './types.js';
 
 const BILL_JAMS = new Set(['VALIDATOR_JAMMED', 'DROP_CASSETTE_JAMMED', 'CASSETTE_JAMMED', 'JAMMED']);
 
-export class CcnetBillDevice extends BaseDevice {
-  private readonly host: BillDevice;
-  private readonly sim: BillSimulator | undefined;
-  private readonly release: () => Promise<void>;
-  private readonly payoutTimeoutMs: number;
-
+export class CcnetBillDevice extends CcnetServiceDevice<BillDevice, BillSimulator> {
   constructor(options: Common & { host: BillDevice; sim?: BillSimulator }) {
     super(options, ['insert', 'jam', 'clear-jam', 'remove-cashbox', 'replace-cashbox', 'power-cut']);
-    this.host = options.host;
-    this.sim = options.sim;
-    this.release = options.release;
-    this.payoutTimeoutMs = options.payoutTimeoutMs ?? 60_000;
     this.snap.canPayout = this.host instanceof BillToBill;
     const host = this.host;
-    this.forwardUncertain(host);
     host.on('credit', (credit) => {
       if (credit.value) this.report({ type: 'credit', value: credit.value, billType: credit.billType, medium: 'note' });
       else this.report({ type: 'credit_unknown_value', billType: credit.billType });
@@ -69,15 +59,6 @@ export class CcnetBillDevice extends BaseDevice {
       accepts,
       ...(accepts[0] ? { currency: accepts[0].currency } : {}),
     });
-  }
-
-  async stop(): Promise<void> {
-    this.update({ state: 'stopped' });
-    await stopHost(this.host, this.release);
-  }
-
-  protected async setEnabled(on: boolean): Promise<void> {
-    await (on ? this.host.enable() : this.host.disable());
   }
 
   override async refresh(): Promise<void> {
@@ -139,8 +120,8 @@ export class CcnetBillDevice extends BaseDevice {
   }
 
   protected override act(action: SimAction): void {
-    const sim = this.sim;
-    if (!sim) throw this.unsupported(action);
+    const sim = this.simFor(action);
+    if (this.actCommon(action)) return;
     switch (action.action) {
       case 'insert':
         sim.insertBill(insertedType(this.id, this.host.billTable, action.value));
@@ -154,9 +135,6 @@ export class CcnetBillDevice extends BaseDevice {
         break;
       case 'remove-cashbox':
         sim.removeDropCassette();
-        break;
-      case 'power-cut':
-        sim.faults.dropReplies = POWER_CUT_POLLS;
         break;
       default:
         throw this.unsupported(action);
