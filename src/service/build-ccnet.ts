@@ -2,7 +2,14 @@
 import { BillToBill, BillValidator, CardReader, CCNET_SERIAL_DEFAULTS, CcnetBus, CoinChanger } from '../ccnet/index.js';
 import { BillSimulator, CardReaderSimulator, CoinSimulator } from '../ccnet/simulator/index.js';
 import type { Transport } from '../transport/types.js';
-import { Shared, type BuildContext, type ProtocolBuilder } from './build-shared.js';
+import {
+  adapterBase,
+  sharedBus,
+  simulatorOnPair,
+  type BuildContext,
+  type ProtocolBuilder,
+  type Shared,
+} from './build-shared.js';
 import type { DeviceConfig } from './config.js';
 import { CcnetBillDevice } from './devices/ccnet.js';
 import { CcnetCardDevice } from './devices/ccnet-card.js';
@@ -10,14 +17,7 @@ import { CcnetCoinDevice } from './devices/ccnet-coin.js';
 import type { ServiceDevice } from './devices/types.js';
 
 function busOf(ctx: BuildContext, port: string, transport?: Transport): Shared<CcnetBus> {
-  return ctx.shared('ccnet', port, () => {
-    const t = transport ?? ctx.transport(port, CCNET_SERIAL_DEFAULTS);
-    const bus = new CcnetBus(t);
-    return new Shared(bus, async () => {
-      bus.close();
-      await t.close();
-    });
-  });
+  return sharedBus(ctx, 'ccnet', port, CCNET_SERIAL_DEFAULTS, (t) => new CcnetBus(t), transport);
 }
 
 /** The host and adapter of one CCNET device on `bus`; `sim` and `release` as given. */
@@ -32,13 +32,7 @@ function deviceOf(
     sim?: BillSimulator | CoinSimulator | CardReaderSimulator;
   },
 ): ServiceDevice {
-  const base = {
-    id: d.id,
-    kind: d.kind,
-    simulated: extra.simulated,
-    enable: d.enabled ?? true,
-    release: extra.release,
-  };
+  const base = adapterBase(d, extra.simulated, extra.release);
   switch (d.kind) {
     case 'coin-changer':
       return new CcnetCoinDevice({
@@ -97,25 +91,10 @@ export const ccnetBuilder: ProtocolBuilder = {
   },
 
   simulated(d, ctx) {
-    const pair = ctx.memoryPair(d.id);
     const sim = simulatorOf(d);
-    const detach = sim.attach(pair.simEnd);
-    const shared = busOf(ctx, `memory:${d.id}`, pair.hostEnd);
-    const release = shared.use();
-    return deviceOf(
-      d,
-      ctx,
-      shared.value,
-      { pollIntervalMs: ctx.pollIntervalMs },
-      {
-        simulated: true,
-        sim,
-        release: async () => {
-          await release();
-          detach();
-          await pair.close();
-        },
-      },
-    );
+    const link = simulatorOnPair(ctx, d.id, sim);
+    const shared = busOf(ctx, `memory:${d.id}`, link.hostEnd);
+    const release = link.release(shared.use());
+    return deviceOf(d, ctx, shared.value, { pollIntervalMs: ctx.pollIntervalMs }, { simulated: true, sim, release });
   },
 };

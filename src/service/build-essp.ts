@@ -2,7 +2,15 @@
 import { ESSP_SERIAL_DEFAULTS, SmartHopper, SmartPayout, SspBus, SspValidator } from '../essp/index.js';
 import { SspSimulator } from '../essp/simulator/index.js';
 import type { Transport } from '../transport/types.js';
-import { Shared, SIM_FLOAT, type BuildContext, type ProtocolBuilder } from './build-shared.js';
+import {
+  adapterBase,
+  sharedBus,
+  simulatorOnPair,
+  SIM_FLOAT,
+  type BuildContext,
+  type ProtocolBuilder,
+  type Shared,
+} from './build-shared.js';
 import type { DeviceConfig } from './config.js';
 import { EsspDevice } from './devices/essp.js';
 
@@ -11,14 +19,7 @@ function keyOf(hex: string | undefined): bigint | undefined {
 }
 
 function busOf(ctx: BuildContext, port: string, transport?: Transport): Shared<SspBus> {
-  return ctx.shared('essp', port, () => {
-    const t = transport ?? ctx.transport(port, ESSP_SERIAL_DEFAULTS);
-    const bus = new SspBus(t);
-    return new Shared(bus, async () => {
-      await bus.close();
-      await t.close();
-    });
-  });
+  return sharedBus(ctx, 'essp', port, ESSP_SERIAL_DEFAULTS, (t) => new SspBus(t), transport);
 }
 
 type HostOptions = ConstructorParameters<typeof SspValidator>[1] & ConstructorParameters<typeof SmartPayout>[1];
@@ -43,12 +44,11 @@ export const esspBuilder: ProtocolBuilder = {
     const shared = busOf(ctx, d.port);
     const release = shared.use();
     const host = hostOf(d, shared.value, options);
-    return new EsspDevice({ id: d.id, kind: d.kind, simulated: false, enable: d.enabled ?? true, host, release });
+    return new EsspDevice({ ...adapterBase(d, false, release), host });
   },
 
   simulated(d, ctx) {
     const fast = ctx.fast;
-    const pair = ctx.memoryPair(d.id);
     const kind = d.kind;
     if (kind !== 'nv200' && kind !== 'smart-payout' && kind !== 'smart-hopper') throw new Error(`${kind} is not eSSP`);
     const hopper = kind === 'smart-hopper';
@@ -65,24 +65,11 @@ export const esspBuilder: ProtocolBuilder = {
           }
         : {}),
     });
-    const detach = sim.attach(pair.simEnd);
-    const shared = busOf(ctx, `memory:${d.id}`, pair.hostEnd);
-    const release = shared.use();
+    const link = simulatorOnPair(ctx, d.id, sim);
+    const shared = busOf(ctx, `memory:${d.id}`, link.hostEnd);
+    const release = link.release(shared.use());
     const options = { pollIntervalMs: ctx.pollIntervalMs, ...(d.accept ? { acceptValues: d.accept } : {}) };
     const host = hostOf(d, shared.value, options);
-    return new EsspDevice({
-      id: d.id,
-      kind: d.kind,
-      simulated: true,
-      enable: d.enabled ?? true,
-      host,
-      sim,
-      release: async () => {
-        await release();
-        detach();
-        sim.close();
-        await pair.close();
-      },
-    });
+    return new EsspDevice({ ...adapterBase(d, true, release), host, sim });
   },
 };

@@ -1,4 +1,7 @@
-/** What the service's per-protocol device builders share: counted buses, the simulators' float, the context. */
+/**
+ * What the service's per-protocol device builders share: counted buses, simulators on memory pairs, the fields every
+ * adapter starts with, the simulators' float, the context.
+ */
 import type { SerialDefaults } from '../transport/open.js';
 import type { Transport } from '../transport/types.js';
 import type { DeviceConfig, ServiceConfig } from './config.js';
@@ -56,4 +59,65 @@ export interface BuildContext {
 export interface ProtocolBuilder {
   real(d: DeviceConfig, ctx: BuildContext): ServiceDevice;
   simulated(d: DeviceConfig, ctx: BuildContext): ServiceDevice;
+}
+
+/**
+ * The one bus of a port for `protocol` (made by `make` on first use, on `transport` or a new transport to `port` with
+ * the protocol's line `defaults`); the last user's release closes the bus, then its transport.
+ */
+export function sharedBus<B extends { close(): void | Promise<void> }>(
+  ctx: BuildContext,
+  protocol: string,
+  port: string,
+  defaults: SerialDefaults,
+  make: (transport: Transport) => B,
+  transport?: Transport,
+): Shared<B> {
+  return ctx.shared(protocol, port, () => {
+    const t = transport ?? ctx.transport(port, defaults);
+    const bus = make(t);
+    return new Shared(bus, async () => {
+      await bus.close();
+      await t.close();
+    });
+  });
+}
+
+/** A simulator as the service uses one: attached to a transport, closed when it has a `close`. */
+export interface AttachableSimulator {
+  attach(transport: Transport): () => void;
+  close?(): void;
+}
+
+/**
+ * `sim` on the simulator end of a memory pair for device `id`: the host end, and `release(first)`, the release of
+ * it all (`first`, e.g. letting go of a shared bus, then the simulator detached and closed, then the pair closed).
+ */
+export function simulatorOnPair(
+  ctx: BuildContext,
+  id: string,
+  sim: AttachableSimulator,
+): { hostEnd: Transport; release(first?: () => Promise<void>): () => Promise<void> } {
+  const pair = ctx.memoryPair(id);
+  const detach = sim.attach(pair.simEnd);
+  return {
+    hostEnd: pair.hostEnd,
+    release: (first = () => Promise.resolve()) => {
+      return async () => {
+        await first();
+        detach();
+        sim.close?.();
+        await pair.close();
+      };
+    },
+  };
+}
+
+/** The fields every service device adapter starts with, from its configuration. */
+export function adapterBase(
+  d: DeviceConfig,
+  simulated: boolean,
+  release: () => Promise<void>,
+): { id: string; kind: DeviceConfig['kind']; simulated: boolean; enable: boolean; release: () => Promise<void> } {
+  return { id: d.id, kind: d.kind, simulated, enable: d.enabled ?? true, release };
 }
