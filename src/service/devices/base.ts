@@ -37,6 +37,9 @@ const REFUSALS = new Set<string>([
   ErrorCode.WrongMode,
 ]);
 
+/** When levels are read again after a credit or payout (besides at once). */
+export const LATE_REFRESH_MS = 1000;
+
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -78,6 +81,8 @@ export abstract class BaseDevice extends EventEmitter<ServiceDeviceEvents> imple
   readonly protocol: ServiceProtocol;
   protected snap: DeviceSnapshot;
   protected readonly enableAtStart: boolean;
+  /** The late read of `refreshSoon` (an ES private name: no clash with a field of a subclass). */
+  #lateRefresh: ReturnType<typeof setTimeout> | undefined;
 
   protected constructor(options: BaseOptions, actions: SimActionName[]) {
     super();
@@ -126,6 +131,27 @@ export abstract class BaseDevice extends EventEmitter<ServiceDeviceEvents> imple
 
   async refresh(): Promise<void> {
     // devices without levels have nothing to read
+  }
+
+  /**
+   * Levels change with credits and payouts: read them again soon, off the event's call stack, and once more `lateMs`
+   * later (a device may count a note or coin only once it has reached its store, and a read at that moment can fail
+   * on a busy line). Failed reads are left for the next one.
+   */
+  protected refreshSoon(lateMs = LATE_REFRESH_MS): void {
+    setImmediate(() => {
+      this.refresh().catch(() => undefined);
+    });
+    clearTimeout(this.#lateRefresh);
+    this.#lateRefresh = setTimeout(() => {
+      if (this.snap.state !== 'stopped') this.refresh().catch(() => undefined);
+    }, lateMs);
+    this.#lateRefresh.unref();
+  }
+
+  /** Drops the late read of `refreshSoon` (when the device stops). */
+  protected cancelLateRefresh(): void {
+    clearTimeout(this.#lateRefresh);
   }
 
   abstract stop(): Promise<void>;

@@ -24,9 +24,6 @@ export interface EsspDeviceOptions extends BaseOptions {
 
 type Host = SspValidator | PayoutDevice;
 
-/** When levels are read again after a credit or payout (besides at once). */
-const LATE_REFRESH_MS = 1000;
-
 function isPayout(host: Host): host is PayoutDevice {
   return host instanceof SmartPayout || host instanceof SmartHopper;
 }
@@ -36,7 +33,6 @@ export class EsspDevice extends BaseDevice {
   private readonly sim: SspSimulator | undefined;
   private readonly release: () => Promise<void>;
   private readonly payoutTimeoutMs: number;
-  private lateRefresh: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: EsspDeviceOptions) {
     const hopper = options.host instanceof SmartHopper;
@@ -61,12 +57,12 @@ export class EsspDevice extends BaseDevice {
     host.on('credit', (note) => {
       const value = { amount: note.value, currency: note.currency };
       this.report({ type: 'credit', value, channel: note.channel, medium: 'note' });
-      this.touchLevels();
+      this.refreshSoon();
     });
     // A note the device took on a channel the set-up does not list: journalled for a person to settle, never valued.
     host.on('unknownCredit', (info) => {
       this.report({ type: 'credit_unknown_value', channel: info.channel, raw: toHex(info.raw), known: info.known });
-      this.touchLevels();
+      this.refreshSoon();
     });
     // Events that may be repeats of reported ones (our EVENT_ACK's answer was lost) or new ones of the same value:
     // reported once as they are, for a person to settle, never counted as money.
@@ -102,7 +98,7 @@ export class EsspDevice extends BaseDevice {
       const payout = this.host;
       payout.on('coinCredit', (coin: SspValue) => {
         this.report({ type: 'credit', value: { amount: coin.value, currency: coin.currency }, medium: 'coin' });
-        this.touchLevels();
+        this.refreshSoon();
       });
       payout.on('payoutJammed', (progress) => {
         this.update({ jammed: true });
@@ -142,7 +138,7 @@ export class EsspDevice extends BaseDevice {
   }
 
   async stop(): Promise<void> {
-    clearTimeout(this.lateRefresh);
+    this.cancelLateRefresh();
     this.update({ state: 'stopped' });
     try {
       await this.host.disable();
@@ -183,19 +179,6 @@ export class EsspDevice extends BaseDevice {
     return { present: box.present, count: box.notes, capacity: box.capacity };
   }
 
-  /** Levels change with credits and payouts: read them again soon, off the event's call stack. */
-  private touchLevels(): void {
-    setImmediate(() => {
-      this.refresh().catch(() => undefined);
-    });
-    // a device may count a note only once it has left the bezel or reached the store: look again a little later
-    clearTimeout(this.lateRefresh);
-    this.lateRefresh = setTimeout(() => {
-      if (this.snap.state !== 'stopped') this.refresh().catch(() => undefined);
-    }, LATE_REFRESH_MS);
-    this.lateRefresh.unref();
-  }
-
   async payout(amount: Money): Promise<PayoutResult> {
     if (!isPayout(this.host)) return refused(amount, `${this.id} cannot pay out`, ErrorCode.InvalidArgument);
     if (!this.snap.online) return refused(amount, `${this.id} is offline`, ErrorCode.Offline);
@@ -222,7 +205,7 @@ export class EsspDevice extends BaseDevice {
       return { ...payoutFailure(error, amount), status: 'uncertain', reason: `no end of payout: ${messageOf(error)}` };
     } finally {
       this.setState(this.idleState());
-      this.touchLevels();
+      this.refreshSoon();
     }
   }
 
