@@ -8,15 +8,9 @@ import { ByteReader, parseHex, u64le } from '../../src/core/bytes.js';
 import { SspBus } from '../../src/essp/bus.js';
 import { encodeSetupRequest, type CoinSetup } from '../../src/essp/decoders.js';
 import { SmartHopper } from '../../src/essp/devices/smart-hopper.js';
-import {
-  buildAesKey,
-  decryptPacket,
-  DEFAULT_FIXED_KEY,
-  encryptPacket,
-  slaveKeyExchange,
-} from '../../src/essp/crypto.js';
-import { encodeFrame, SspFramer } from '../../src/essp/frame.js';
-import { createMemoryPair, type MemoryTransport } from '../../src/transport/memory.js';
+import { buildAesKey, DEFAULT_FIXED_KEY, slaveKeyExchange } from '../../src/essp/crypto.js';
+import { createMemoryPair } from '../../src/transport/memory.js';
+import { ScriptedSlave } from './scripted-slave.js';
 
 const SETUP: CoinSetup = {
   kind: 'coin',
@@ -31,48 +25,13 @@ const SETUP: CoinSetup = {
 
 const COIN_500 = 'DF F4 01 00 00 45 55 52';
 
-class ScriptedHopper {
-  /** Every command code received, in order. */
-  readonly received: number[] = [];
+class ScriptedHopper extends ScriptedSlave {
   /** The event bytes of the coming POLL_WITH_ACK replies (after F0), one per poll; empty when the list is empty. */
   readonly replies: string[] = [];
-  private lastSeq: 0 | 1 | undefined;
-  private lastReply: Uint8Array | undefined;
   private generator = 0n;
   private modulus = 0n;
-  private key: Uint8Array | undefined;
-  private count = 0;
-  private readonly decoder = new SspFramer({
-    frame: (frame) => {
-      const first = frame.data[0] ?? 0;
-      if (first === 0x11) this.lastSeq = undefined;
-      else if (frame.seq === this.lastSeq && this.lastReply) {
-        void this.end.write(this.lastReply);
-        return;
-      }
-      let data = frame.data;
-      const key = this.key;
-      if (first === 0x7e && key) {
-        data = decryptPacket(key, frame.data).data;
-        this.count++;
-      }
-      this.received.push(data[0] ?? 0);
-      let out = this.answer(data);
-      if (first === 0x7e && key) out = encryptPacket(key, this.count, out);
-      const reply = encodeFrame({ address: frame.address, seq: frame.seq, data: out });
-      this.lastSeq = first === 0x11 ? undefined : frame.seq;
-      this.lastReply = reply;
-      void this.end.write(reply);
-    },
-  });
 
-  constructor(readonly end: MemoryTransport) {
-    end.on('data', (chunk) => {
-      this.decoder.push(chunk);
-    });
-  }
-
-  private answer(data: Uint8Array): Uint8Array {
+  protected answer(data: Uint8Array): Uint8Array {
     const arg = (): bigint => new ByteReader(data, 1).u64le();
     switch (data[0]) {
       case 0x11:

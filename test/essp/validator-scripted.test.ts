@@ -8,16 +8,15 @@ import { SspBus } from '../../src/essp/bus.js';
 import { encodeBarCodeData, encodeSetupRequest, validatorSetup } from '../../src/essp/decoders.js';
 import { SspValidator } from '../../src/essp/devices/validator.js';
 import { encodeEvents, makeEvent, type SspEvent, type SspNoteEvent } from '../../src/essp/events.js';
-import { encodeFrame, SspFramer } from '../../src/essp/frame.js';
-import { createMemoryPair, type MemoryTransport } from '../../src/transport/memory.js';
+import { createMemoryPair } from '../../src/transport/memory.js';
+import { ScriptedSlave } from './scripted-slave.js';
 
 const CHANNELS = [
   { channel: 1, value: 500, currency: 'EUR' },
   { channel: 2, value: 1000, currency: 'EUR' },
 ];
 
-class ScriptedValidator {
-  readonly received: number[] = [];
+class ScriptedValidator extends ScriptedSlave {
   /** Events for the coming polls, one list per poll. */
   readonly polls: SspEvent[][] = [];
   /** Raw event bytes appended to the next poll (for unknown codes). */
@@ -34,39 +33,10 @@ class ScriptedValidator {
   protocol = 4;
   /** The channel table SETUP_REQUEST reports (a test may change it, as a new dataset would). */
   channels = [...CHANNELS];
-  private lastSeq: 0 | 1 | undefined;
-  private lastReply: Uint8Array | undefined;
-  private readonly decoder = new SspFramer({
-    frame: (frame) => {
-      const code = frame.data[0] ?? 0;
-      if (code === 0x11) this.lastSeq = undefined;
-      else if (frame.seq === this.lastSeq && this.lastReply) {
-        void this.end.write(this.lastReply);
-        return;
-      }
-      this.received.push(code);
-      const reply = encodeFrame({
-        address: frame.address,
-        seq: frame.seq,
-        data: Uint8Array.from(this.answer(frame.data)),
-      });
-      this.lastSeq = code === 0x11 ? undefined : frame.seq;
-      this.lastReply = reply;
-      if (code === 0x05 && this.slowSetupMs > 0) {
-        setTimeout(() => void this.end.write(reply), this.slowSetupMs);
-      } else {
-        void this.end.write(reply);
-      }
-    },
-  });
 
-  constructor(readonly end: MemoryTransport) {
-    end.on('data', (chunk) => {
-      this.decoder.push(chunk);
-    });
-  }
+  protected override holdBackMs = (command: number): number => (command === 0x05 ? this.slowSetupMs : 0);
 
-  private answer(data: Uint8Array): number[] {
+  protected answer(data: Uint8Array): number[] {
     if (this.keyNotSetAnswers > 0 && data[0] !== 0x11) {
       this.keyNotSetAnswers--;
       return [0xfa];
