@@ -106,6 +106,19 @@ export interface DownloadWriteArgs {
   data: Uint8Array;
 }
 
+/** The status byte of a one-byte reply. */
+function oneByte(name: string, d: Uint8Array): number {
+  checkLengthIn(name, d, [1]);
+  return d[0] ?? 0;
+}
+
+const byteReply = (r: number): Uint8Array => Uint8Array.of(r);
+
+/** A DOWNLOAD sub-command (50H `sub`) without arguments answered with one status byte. */
+function downloadQuery(name: string, subcommand: number): CommandDef<void, number> {
+  return query<number>(0x50, name, (d) => oneByte(name, d), byteReply, { subcommand, slow: true });
+}
+
 /** Every bill entry once; the class tables below pick theirs. */
 const BILL_ENTRIES = {
   RESET: plain(0x30, 'RESET'),
@@ -284,16 +297,7 @@ const BILL_ENTRIES = {
     { slow: true },
   ),
   DOWNLOAD: plain(0x50, 'DOWNLOAD', { slow: true }),
-  DOWNLOAD_STATUS: query<number>(
-    0x50,
-    'DOWNLOAD_STATUS',
-    (d) => oneByte('DOWNLOAD_STATUS', d),
-    (r) => Uint8Array.of(r),
-    {
-      subcommand: 0x00,
-      slow: true,
-    },
-  ),
+  DOWNLOAD_STATUS: downloadQuery('DOWNLOAD_STATUS', 0x00),
   DOWNLOAD_BLOCK_SIZE: query<number>(
     0x50,
     'DOWNLOAD_BLOCK_SIZE',
@@ -317,18 +321,9 @@ const BILL_ENTRIES = {
       return { address: (d[0] ?? 0) | ((d[1] ?? 0) << 8) | ((d[2] ?? 0) << 16), data: d.slice(3) };
     },
     decodeReply: (d: Uint8Array) => oneByte('DOWNLOAD_WRITE', d),
-    encodeReply: (r: number) => Uint8Array.of(r),
+    encodeReply: byteReply,
   } satisfies CommandDef<DownloadWriteArgs, number>,
-  DOWNLOAD_EXIT: query<number>(
-    0x50,
-    'DOWNLOAD_EXIT',
-    (d) => oneByte('DOWNLOAD_EXIT', d),
-    (r) => Uint8Array.of(r),
-    {
-      subcommand: 0x03,
-      slow: true,
-    },
-  ),
+  DOWNLOAD_EXIT: downloadQuery('DOWNLOAD_EXIT', 0x03),
   GET_CRC32: query<number>(
     0x51,
     'GET_CRC32',
@@ -341,12 +336,6 @@ const BILL_ENTRIES = {
   ),
   REQUEST_STATISTICS: query<Statistics>(0x60, 'REQUEST_STATISTICS', decodeStatistics, encodeStatistics, { slow: true }),
 } as const;
-
-/** The status byte of a one-byte reply. */
-function oneByte(name: string, d: Uint8Array): number {
-  checkLengthIn(name, d, [1]);
-  return d[0] ?? 0;
-}
 
 function checkDispense(items: readonly DispenseItem[]): void {
   let total = 0;

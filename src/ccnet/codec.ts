@@ -36,7 +36,11 @@ export function encodeTypeMask(types: Iterable<number> | number): Uint8Array {
 
 /** Types whose bit is set in three mask bytes (spec order), ascending. */
 export function decodeTypeMask(bytes: Uint8Array, offset = 0): number[] {
-  const mask = maskValue(bytes, offset);
+  return maskToTypes(maskValue(bytes, offset));
+}
+
+/** The types (0..23, ascending) whose bits are set in a 24-bit mask. */
+export function maskToTypes(mask: number): number[] {
   const out: number[] = [];
   for (let t = 0; t < TYPE_COUNT; t++) if (mask & (1 << t)) out.push(t);
   return out;

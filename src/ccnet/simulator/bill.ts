@@ -7,7 +7,7 @@
  */
 import { asciiBytes } from '../../core/bytes.js';
 import type { TimerHandle } from '../../core/clock.js';
-import { encodeTypeMask, typesToMask, type DenominationInput, type Identification } from '../codec.js';
+import { encodeTypeMask, maskToTypes, typesToMask, type DenominationInput, type Identification } from '../codec.js';
 import {
   B2B_COMMANDS,
   DOWNLOAD_OK,
@@ -398,8 +398,8 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
       case 'GET_STATUS':
         return {
           data: VALIDATOR_COMMANDS.GET_STATUS.encodeReply({
-            enabled: maskTypes(this.enabled),
-            highSecurity: maskTypes(this.highSecurity),
+            enabled: maskToTypes(this.enabled),
+            highSecurity: maskToTypes(this.highSecurity),
             ...(this.b2b ? { routing: this.routingTypes() } : {}),
           }),
         };
@@ -583,12 +583,6 @@ export class BillSimulator extends PeripheralSimulator<BillSimulatorEventMap> {
         return illegal(`unknown command ${key}`);
     }
   }
-}
-
-function maskTypes(mask: number): number[] {
-  const out: number[] = [];
-  for (let t = 0; t < 24; t++) if (mask & (1 << t)) out.push(t);
-  return out;
 }
 
 export { encodeTypeMask };

@@ -4,10 +4,9 @@
  * codes of the spec's POLL table: the five faults the spec files under 13H (coin jam, tube jam...) are 13H
  * held, CHANGER BUSY is 14H, as a real changer shows them.
  */
-import { typesToMask, type DenominationInput } from '../codec.js';
+import { encodeDenominationTable, maskToTypes, typesToMask, type DenominationInput } from '../codec.js';
 import { COIN_COMMANDS, type CoinCommandName, type CoinIdentification, type CommandDef } from '../commands.js';
 import { coinStateCode } from '../states.js';
-import { encodeDenominationTable } from '../codec.js';
 import {
   ACK,
   illegal,
@@ -170,7 +169,7 @@ export class CoinSimulator extends PeripheralSimulator<CoinSimulatorEventMap> {
       case 'GET_STATUS': {
         const routing = [...this.tubes.keys()];
         return {
-          data: COIN_COMMANDS.GET_STATUS.encodeReply({ enabled: maskTypes(this.enabled), routing }),
+          data: COIN_COMMANDS.GET_STATUS.encodeReply({ enabled: maskToTypes(this.enabled), routing }),
         };
       }
       case 'TUBE_STATUS': {
@@ -216,10 +215,4 @@ export class CoinSimulator extends PeripheralSimulator<CoinSimulatorEventMap> {
         return illegal(`unknown ${String(key)}`);
     }
   }
-}
-
-function maskTypes(mask: number): number[] {
-  const out: number[] = [];
-  for (let t = 0; t < 24; t++) if (mask & (1 << t)) out.push(t);
-  return out;
 }
