@@ -333,10 +333,11 @@ function payoutErrorReason(error: number): string {
   return PAYOUT_ERROR_REASONS[error] ?? `unknown payout error 0x${error.toString(16).padStart(2, '0')}`;
 }
 
-function channelValue(ctx: SspContext, channel: number): SspValue | undefined {
-  if (channel === 0) return undefined;
-  const info = ctx.channels?.find((c) => c.channel === channel);
-  return info ? { value: info.value, currency: info.currency } : undefined;
+/** A channel byte, and the channel's value when the context knows it (channel 0 has none). */
+function readChannel(r: ByteReader, ctx: SspContext): { channel: number; value?: SspValue } {
+  const channel = r.u8('channel');
+  const info = channel === 0 ? undefined : ctx.channels?.find((c) => c.channel === channel);
+  return info ? { channel, value: { value: info.value, currency: info.currency } } : { channel };
 }
 
 function singleCurrency(ctx: SspContext): string {
@@ -359,11 +360,8 @@ function decodeOne(spec: SspEventSpec, r: ByteReader, ctx: SspContext): SspEvent
   switch (spec.layout) {
     case 'none':
       return { name: spec.name as SspSimpleEventName, code };
-    case 'channel': {
-      const channel = r.u8('channel');
-      const value = channelValue(ctx, channel);
-      return { name: spec.name as SspChannelEventName, code, channel, ...(value ? { value } : {}) };
-    }
+    case 'channel':
+      return { name: spec.name as SspChannelEventName, code, ...readChannel(r, ctx) };
     case 'note': {
       const name = spec.name as SspNoteEvent['name'];
       if (ctx.smartCurrency === true && ctx.protocolVersion >= 9) {
@@ -371,9 +369,7 @@ function decodeOne(spec: SspEventSpec, r: ByteReader, ctx: SspContext): SspEvent
         const value = r.u32le('value');
         return { name, code, channel: 0, value: { value, currency } };
       }
-      const channel = r.u8('channel');
-      const value = channelValue(ctx, channel);
-      return { name, code, channel, ...(value ? { value } : {}) };
+      return { name, code, ...readChannel(r, ctx) };
     }
     case 'values':
       return { name: spec.name as SspValuesEventName, code, values: readValueList(r, ctx) };
@@ -430,6 +426,16 @@ function noteStoredHasValue(ctx: SspContext): boolean {
   return ctx.unitType === UnitType.Nv11 && ctx.protocolVersion >= 6 && ctx.valueReporting === 'value';
 }
 
+/** The event holding the rest of a reply from an event the table cannot size (`label`: the known event's name). */
+function unknownEvent(
+  code: number,
+  raw: Uint8Array,
+  reason: SspUnknownEvent['reason'],
+  spec?: SspEventSpec,
+): SspUnknownEvent {
+  return spec ? { name: 'UNKNOWN', code, raw, reason, label: spec.name } : { name: 'UNKNOWN', code, raw, reason };
+}
+
 /**
  * Decodes the event list of a POLL / POLL_WITH_ACK reply (the bytes after F0), oldest first. Parses strictly by
  * declared length: an unknown code, an event of undocumented length or data cut short stops the parse and is
@@ -443,18 +449,18 @@ export function decodeEvents(data: Uint8Array, ctx: SspContext): SspEvent[] {
     const code = r.u8('event');
     const spec = BY_CODE.get(code);
     if (!spec) {
-      events.push({ name: 'UNKNOWN', code, raw: data.slice(start), reason: 'unknown-code' });
+      events.push(unknownEvent(code, data.slice(start), 'unknown-code'));
       break;
     }
     if (spec.layout === 'undocumented') {
-      events.push({ name: 'UNKNOWN', code, raw: data.slice(start), reason: 'undocumented-length', label: spec.name });
+      events.push(unknownEvent(code, data.slice(start), 'undocumented-length', spec));
       break;
     }
     try {
       events.push(decodeOne(spec, r, ctx));
     } catch {
       // only SHORT_DATA can happen here: the event's data is cut short
-      events.push({ name: 'UNKNOWN', code, raw: data.slice(start), reason: 'truncated', label: spec.name });
+      events.push(unknownEvent(code, data.slice(start), 'truncated', spec));
       break;
     }
   }
