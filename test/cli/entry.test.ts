@@ -5,24 +5,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { runToEnd, spawnCli, type Spawned } from './spawn.js';
+import { describe, expect, it } from 'vitest';
+import { runToEnd, spawnPerTest, type Spawned } from './spawn.js';
 
-const running: Spawned[] = [];
-function start(args: readonly string[]): Spawned {
-  const p = spawnCli(args);
-  running.push(p);
-  return p;
-}
-
-afterEach(async () => {
-  for (const p of running.splice(0)) {
-    if (p.child.exitCode === null && p.child.signalCode === null) {
-      p.child.kill('SIGKILL');
-      await p.exited;
-    }
-  }
-});
+const start = spawnPerTest();
 
 /** A TCP port that accepts connections and never answers; counts the connections still open. */
 async function silentServer(): Promise<{ url: string; open: () => number; close: () => Promise<void> }> {

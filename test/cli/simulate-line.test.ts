@@ -2,18 +2,12 @@
  * `kioskbus simulate ... --line RATE`: a simulator served on TCP releases its bytes at the line rate, so a host
  * over TCP sees wire time (a lower bound, which load can only lengthen), and a bad rate is a usage error.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SspBus } from '../../src/essp/bus.js';
 import { openTransport } from '../../src/transport/open.js';
-import { runToEnd, spawnCli, type Spawned } from './spawn.js';
+import { runToEnd, spawnPerTest } from './spawn.js';
 
-const running: Spawned[] = [];
-afterEach(async () => {
-  for (const s of running.splice(0)) {
-    s.child.kill('SIGINT');
-    await s.exited;
-  }
-});
+const start = spawnPerTest('SIGINT');
 
 /** Median wall time of `n` SYNC round trips to the simulator at `url`. */
 async function syncMs(url: string, n: number): Promise<number> {
@@ -35,7 +29,7 @@ async function syncMs(url: string, n: number): Promise<number> {
 
 describe('simulate --line', { timeout: 60_000 }, () => {
   it('paces a TCP-served simulator at the line rate: a SYNC round trip takes at least its wire time', async () => {
-    const sim = spawnCli([
+    const sim = start([
       'simulate',
       'essp',
       '--device',
@@ -46,7 +40,6 @@ describe('simulate --line', { timeout: 60_000 }, () => {
       '--tcp',
       '127.0.0.1:0',
     ]);
-    running.push(sim);
     const url = (await sim.waitFor(/listening on (tcp:\/\/\S+)/))[1] ?? '';
     // SYNC (6 bytes) and its OK reply (6 bytes) at 9600 8N2: 12 x 11 bits / 9600 = 13.75 ms on the wire.
     expect(await syncMs(url, 7)).toBeGreaterThanOrEqual(13.75);

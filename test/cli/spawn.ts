@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { cleanupAfterEach } from '../helpers/cleanups.js';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -92,4 +93,22 @@ export async function runToEnd(
   p.child.stdin.end(stdin);
   const code = await p.exited;
   return { code, out: p.out(), err: p.err() };
+}
+
+/**
+ * `spawnCli` for the calling test file: after each test, every process it started that still runs gets `signal`
+ * (default SIGKILL) and is awaited.
+ */
+export function spawnPerTest(signal: NodeJS.Signals = 'SIGKILL'): (args: readonly string[]) => Spawned {
+  const cleanups = cleanupAfterEach();
+  return (args) => {
+    const p = spawnCli(args);
+    cleanups.push(async () => {
+      if (p.child.exitCode === null && p.child.signalCode === null) {
+        p.child.kill(signal);
+        await p.exited;
+      }
+    });
+    return p;
+  };
 }
