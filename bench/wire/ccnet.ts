@@ -3,15 +3,11 @@
  * drive the same bill-validator simulator: connect -> enabled, the default poll cadence, and the silence (t-free)
  * the host keeps on the wire after each ACK it sends.
  *
- * The older library calls the serialport <= 9 constructor (`new SerialPort(path, options)`) but declares
- * `serialport: latest`; it is handed a small adapter over serialport 13, only while its module loads. Its
- * package entry point requires a folder the package lacks, so its BillValidator module is loaded directly.
+ * The older library is loaded by test/ccnet/cashcode-bv.ts (serialport 13 behind its serialport 9 constructor).
  */
-import type { EventEmitter } from 'node:events';
-import Module, { createRequire } from 'node:module';
-import { SerialPort } from 'serialport';
 import { CcnetBus } from '../../src/ccnet/bus.js';
 import { BillValidator } from '../../src/ccnet/devices/bill.js';
+import { loadCashcodeBv } from '../../test/ccnet/cashcode-bv.js';
 import { SerialTransport } from '../../src/transport/serial.js';
 import { wireTimeMs, type LineSpan } from '../../src/transport/paced.js';
 import { CCNET_LINE, intervals, median, sleep, type Sample, type WireLog } from './harness.js';
@@ -22,42 +18,6 @@ import type { DeviceProcess } from './remote.js';
 export const T_FREE_MS = 20;
 /** Spec t-poll lower bound: the fastest a host may poll, also while the device initialises. */
 const T_POLL_MIN_MS = 100;
-
-class LegacySerialPort extends SerialPort {
-  constructor(path: string, options: { baudRate?: number; autoOpen?: boolean } = {}) {
-    super({ path, baudRate: options.baudRate ?? 9600, autoOpen: options.autoOpen ?? true });
-  }
-}
-
-interface LegacyClient extends EventEmitter {
-  serial: EventEmitter;
-  connect(): Promise<boolean>;
-  begin(): Promise<void>;
-  close(): Promise<boolean>;
-  statusTimerStop(): void;
-}
-type LegacyClientClass = new (port: string, debug?: boolean) => LegacyClient;
-
-let legacyClass: LegacyClientClass | undefined;
-function legacy(): LegacyClientClass {
-  if (legacyClass) return legacyClass;
-  const require = createRequire(import.meta.url);
-  const clientPath = require.resolve('cashcode-bv/Source/CCNet/BillValidator.js');
-  const serialportPath = createRequire(clientPath).resolve('serialport');
-  const cache = require.cache;
-  const previous = cache[serialportPath];
-  const fake = new Module(serialportPath);
-  fake.exports = LegacySerialPort;
-  fake.loaded = true;
-  cache[serialportPath] = fake;
-  try {
-    legacyClass = require(clientPath) as LegacyClientClass;
-    return legacyClass;
-  } finally {
-    if (previous) cache[serialportPath] = previous;
-    else Reflect.deleteProperty(cache, serialportPath);
-  }
-}
 
 function isAck(span: LineSpan): boolean {
   const b = span.bytes;
@@ -132,7 +92,7 @@ export async function ccnetSession(devices: DeviceProcess, library: Library, loo
         await transport.close();
       }
     } else {
-      const Client = legacy();
+      const Client = loadCashcodeBv();
       const t0 = performance.now();
       const client = new Client(pty.path);
       try {

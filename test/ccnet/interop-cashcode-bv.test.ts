@@ -2,67 +2,22 @@
  * Interop: the npm CCNET client `cashcode-bv@0.0.2` drives our bill-validator simulator through a socat
  * pseudo-terminal (reset, identification, bill table, enable, poll with a bill in escrow, stack).
  *
- * The client calls the serialport <= 9 constructor (`new SerialPort(path, options)`) but declares
- * `serialport: latest` (13, whose module exports `{ SerialPort }` and takes one options object). Instead of
- * building serialport 9's native binding we hand it a small adapter class over serialport 13, injected
- * into the CommonJS cache only while the client's module loads.
+ * The client is loaded by `./cashcode-bv.ts` (serialport 13 behind its serialport 9 constructor).
  *
  * Bugs of the client itself, worked around here (not in the simulator):
- * - `require('cashcode-bv')` fails: Source/index.js requires a `./CCTalk` folder that the package lacks, so the
- *   client is loaded from `cashcode-bv/Source/CCNet/BillValidator.js`;
  * - its 'close' listener calls `this.onSerialPortClose()` with `this` bound to the port (TypeError on close):
  *   the listener is removed before closing;
  * - its bill table ignores the D7 decimal flag (fine for the simulator's EUR table, wrong for fractional values);
  * - its parser waits for exactly LNG bytes and never resynchronises (our simulator sends one frame per answer).
  */
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BillSimulator } from '../../src/ccnet/simulator/bill.js';
 import { hasSocat, PtyBridgeTransport } from '../../src/transport/pty.js';
-
-/** serialport <= 9 API shape over serialport 13: `new SerialPort(path, options)`. */
-class LegacySerialPort extends SerialPort {
-  constructor(path: string, options: { baudRate?: number; autoOpen?: boolean } = {}) {
-    super({ path, baudRate: options.baudRate ?? 9600, autoOpen: options.autoOpen ?? true });
-  }
-}
-
-interface LegacyClient extends EventEmitter {
-  info: { model: string; serial: string; asset: string };
-  billTable: { amount: number; code: string }[];
-  serial: EventEmitter;
-  connect(): Promise<boolean>;
-  begin(): Promise<void>;
-  stack(): Promise<void>;
-  close(): Promise<boolean>;
-  statusTimerStop(): void;
-}
-
-type LegacyClientClass = new (port: string, debug?: boolean) => LegacyClient;
-
-function loadClient(): LegacyClientClass {
-  const require = createRequire(import.meta.url);
-  const clientPath = require.resolve('cashcode-bv/Source/CCNet/BillValidator.js');
-  const serialportPath = createRequire(clientPath).resolve('serialport');
-  // Module internals are untyped: a cache entry is a Module whose exports replace the real package
-  const cache = require.cache;
-  const previous = cache[serialportPath];
-  const fake = new Module(serialportPath);
-  fake.exports = LegacySerialPort;
-  fake.loaded = true;
-  cache[serialportPath] = fake;
-  try {
-    return require(clientPath) as LegacyClientClass;
-  } finally {
-    if (previous) cache[serialportPath] = previous;
-    else Reflect.deleteProperty(cache, serialportPath);
-  }
-}
+import { loadCashcodeBv } from './cashcode-bv.js';
 
 const socat = hasSocat();
 if (!socat) process.stdout.write('interop test skipped: socat is not installed (apt-get install socat)\n');
@@ -97,7 +52,7 @@ describe.skipIf(!socat)('interop: npm cashcode-bv@0.0.2 against the bill-validat
   });
 
   it('reset, identification, bill table, enable, escrow, stack', async () => {
-    const Client = loadClient();
+    const Client = loadCashcodeBv();
     const client = new Client(join(dir, 'ttyCCNET'));
     try {
       await client.connect();
