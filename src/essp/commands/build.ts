@@ -59,16 +59,24 @@ export function raw(
     description,
     encodeArgs: (args) => {
       if (args === undefined) return EMPTY;
-      const a = argsObject(name, args);
-      if (a.data !== undefined && !(a.data instanceof Uint8Array)) throw argError(name, '"data" must be a Uint8Array');
-      return a.data instanceof Uint8Array ? a.data.slice() : EMPTY;
+      return dataArg(name, argsObject(name, args))?.slice() ?? EMPTY;
     },
     decodeArgs: (data) => ({ data: data.slice() }),
-    // the simulator may answer with no data at all
-    encodeReply: (result: Uint8Array | undefined) => (result ? result.slice() : EMPTY),
-    decodeReply: (data) => data.slice(),
+    ...rawReply,
   };
 }
+
+/** The optional `data` argument (raw bytes) of an argument object. */
+export function dataArg(name: string, a: Record<string, unknown>): Uint8Array | undefined {
+  if (a.data !== undefined && !(a.data instanceof Uint8Array)) throw argError(name, '"data" must be a Uint8Array');
+  return a.data;
+}
+
+/** A reply kept as sent (its layout is undocumented or varies); the simulator may answer with no data at all. */
+export const rawReply = {
+  encodeReply: (result: Uint8Array | undefined): Uint8Array => (result ? result.slice() : EMPTY),
+  decodeReply: (data: Uint8Array): Uint8Array => data.slice(),
+};
 
 export function v6(ctx: SspContext): boolean {
   return ctx.protocolVersion >= 6;

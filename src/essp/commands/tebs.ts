@@ -16,7 +16,7 @@ import {
   readCurrency,
   writeCurrency,
 } from '../tables/codec.js';
-import { noArgs, okReply, outOfRange, simple } from './build.js';
+import { dataArg, noArgs, okReply, outOfRange, rawReply, simple } from './build.js';
 import type {
   CommandSpec,
   EscrowSizeArgs,
@@ -109,10 +109,10 @@ function subCommand<Op extends string>(
       if (!prefix) {
         throw argError(name, `"operation" must be one of ${entries.map(([n]) => n).join('|')}, got ${describe(op)}`);
       }
-      if (a.data !== undefined && !(a.data instanceof Uint8Array)) throw argError(name, '"data" must be a Uint8Array');
+      const data = dataArg(name, a);
       const w = new ByteWriter();
       for (const b of prefix) w.u8(b);
-      if (a.data instanceof Uint8Array) w.bytes(a.data);
+      if (data) w.bytes(data);
       return w.finish();
     },
     decodeArgs(data) {
@@ -127,8 +127,7 @@ function subCommand<Op extends string>(
       return rest.length > 0 ? { operation, data: rest } : { operation };
     },
     // reply layouts differ per sub-command and are kept as sent
-    encodeReply: (result: Uint8Array | undefined) => (result ? result.slice() : EMPTY),
-    decodeReply: (data) => data.slice(),
+    ...rawReply,
   };
 }
 
