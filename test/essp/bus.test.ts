@@ -10,11 +10,12 @@ import {
   isProbablePrime,
   slaveKeyExchange,
 } from '../../src/essp/crypto.js';
-import { encodeFrame, SspFramer, type SspFrame } from '../../src/essp/frame.js';
+import { encodeFrame, type SspFrame } from '../../src/essp/frame.js';
 import { SspSimulator } from '../../src/essp/simulator/simulator.js';
 import { createMemoryPair, type MemoryTransport } from '../../src/transport/memory.js';
 import { prng } from '../helpers/prng.js';
 import { settleSteps } from '../helpers/settle.js';
+import { onFrames } from './scripted-slave.js';
 
 /** For `.then(unexpected, (e) => e)`: a request that should fail but resolved. */
 const unexpected = (): never => {
@@ -46,15 +47,10 @@ interface SlaveState {
 
 class TestSlaves {
   readonly slaves = new Map<number, SlaveState>();
-  private readonly decoder = new SspFramer({
-    frame: (frame) => {
-      this.onFrame(frame);
-    },
-  });
 
   constructor(readonly end: MemoryTransport) {
-    end.on('data', (chunk) => {
-      this.decoder.push(chunk);
+    onFrames(end, (frame) => {
+      this.onFrame(frame);
     });
   }
 

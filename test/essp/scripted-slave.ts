@@ -11,6 +11,14 @@ import type { MemoryTransport } from '../../src/transport/memory.js';
 const SYNC = 0x11;
 const STEX = 0x7e;
 
+/** Feeds every chunk `end` receives to an eSSP framer that hands each good frame to `frame`. */
+export function onFrames(end: MemoryTransport, frame: (frame: SspReceivedFrame) => void): void {
+  const framer = new SspFramer({ frame });
+  end.on('data', (chunk) => {
+    framer.push(chunk);
+  });
+}
+
 export abstract class ScriptedSlave {
   /** Every command code received (decrypted), in order; a repeat answered from the last reply is not counted. */
   readonly received: number[] = [];
@@ -20,15 +28,10 @@ export abstract class ScriptedSlave {
   protected count = 0;
   private lastSeq: 0 | 1 | undefined;
   private lastReply: Uint8Array | undefined;
-  private readonly framer = new SspFramer({
-    frame: (frame) => {
-      this.receive(frame);
-    },
-  });
 
   constructor(readonly end: MemoryTransport) {
-    end.on('data', (chunk) => {
-      this.framer.push(chunk);
+    onFrames(end, (frame) => {
+      this.receive(frame);
     });
   }
 
