@@ -1,32 +1,25 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { MqttBridge } from '../../src/service/mqtt/bridge.js';
 import { parseRequest } from '../../src/service/mqtt/requests.js';
 import { BridgeStateFile } from '../../src/service/mqtt/state-file.js';
 import { Topics } from '../../src/service/mqtt/topics.js';
+import { cleanupAfterEach } from '../helpers/cleanups.js';
 import {
+  BROKERS,
   consumer,
   eventually,
   MemoryHub,
-  mosquittoAvailable,
   startAedes,
-  startMosquitto,
   tempDir,
   type Broker,
   type Received,
 } from './mqtt-helpers.js';
 
-/** The bridge's behaviour is checked on the embedded broker and, where installed, on a real mosquitto. */
-const BROKERS: { name: string; start: () => Promise<Broker> }[] = [
-  { name: 'the embedded broker (aedes)', start: () => startAedes() },
-  ...(mosquittoAvailable() ? [{ name: 'mosquitto', start: () => startMosquitto() }] : []),
-];
+/** The broker of the running `describe.each` (BROKERS: the embedded one and, where installed, mosquitto). */
 let startBroker: () => Promise<Broker> = () => startAedes();
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupAfterEach();
 
 async function setup(kiosk = 'k1'): Promise<{
   broker: Broker;

@@ -1,6 +1,7 @@
 /**
  * Test helpers for the MQTT bridge: an in-memory hub with a journal, an embedded aedes broker on a free loopback port,
- * a real Debian mosquitto started on a free port (when installed), and a consumer that records what it receives.
+ * a real Debian mosquitto started on a free port (when installed), the brokers a test runs on, a consumer that
+ * records what it receives, and the real service bridged to a broker.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { ErrorCode, KioskbusError } from '../../src/core/errors.js';
+import { FileJournal, type FileJournalOptions } from '../../src/journal/file-journal.js';
+import { DeviceBuilder } from '../../src/service/build.js';
+import type { ServiceConfig } from '../../src/service/config.js';
+import { KioskService } from '../../src/service/kiosk.js';
+import { attachMqtt } from '../../src/service/mqtt/attach.js';
 import type { FleetAlert, FleetDevice, FleetHub, FleetRecord, HubChange } from '../../src/service/mqtt/hub.js';
+import type { Cleanup } from '../helpers/cleanups.js';
 
 export class MemoryHub implements FleetHub {
   readonly records: FleetRecord[] = [];
@@ -179,6 +186,12 @@ export function mosquittoAvailable(): boolean {
   return spawnSync('mosquitto', ['-h']).error === undefined;
 }
 
+/** The brokers a bridge test runs on: the embedded one, and a real mosquitto where it is installed. */
+export const BROKERS: { name: string; start: () => Promise<Broker> }[] = [
+  { name: 'the embedded broker (aedes)', start: () => startAedes() },
+  ...(mosquittoAvailable() ? [{ name: 'mosquitto', start: () => startMosquitto() }] : []),
+];
+
 /** Debian mosquitto on a loopback port from test/fixtures/mosquitto.conf (queue limits raised). */
 export async function startMosquitto(port?: number): Promise<Broker & { process: ChildProcess }> {
   const chosen = port ?? (await freePort());
@@ -238,4 +251,31 @@ export async function eventually(check: () => boolean, ms = 5000): Promise<void>
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'kioskbus-bridge-'));
+}
+
+/**
+ * The real service on `config` (simulated devices, fast) with a file journal in a temp folder, bridged to the broker
+ * at `url` (MQTT 3.1.1 under `kioskbus`); what it started is pushed to `cleanups`.
+ */
+export async function serviceOnMqtt(
+  config: ServiceConfig,
+  url: string,
+  cleanups: Cleanup[],
+  journalOptions: Omit<FileJournalOptions, 'dir'> = {},
+): Promise<{ service: KioskService; journal: FileJournal; mqtt: Awaited<ReturnType<typeof attachMqtt>> }> {
+  const dir = tempDir();
+  const journal = new FileJournal({ dir, ...journalOptions });
+  const service = new KioskService(config, await new DeviceBuilder({ fastSimulators: true }).build(config), journal);
+  cleanups.push(() => service.close(1000));
+  await service.start();
+  const settings = {
+    url,
+    prefix: 'kioskbus',
+    protocolVersion: 4 as const,
+    maxRequestAgeMs: 60_000,
+    heartbeatMs: 30_000,
+  };
+  const mqtt = await attachMqtt(service, { settings, dataDir: dir });
+  cleanups.push(() => mqtt.close());
+  return { service, journal, mqtt };
 }

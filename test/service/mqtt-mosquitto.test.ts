@@ -2,8 +2,9 @@
  * The bridge against a real Debian mosquitto (CI installs it; without it these tests are skipped with a printed reason).
  */
 import { spawn } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MqttBridge } from '../../src/service/mqtt/bridge.js';
+import { cleanupAfterEach } from '../helpers/cleanups.js';
 import {
   consumer,
   eventually,
@@ -19,10 +20,7 @@ const available = mosquittoAvailable();
 if (!available)
   console.log('mosquitto is not installed: the MQTT broker tests are skipped (apt-get install mosquitto)');
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupAfterEach();
 
 function payloads(received: Received[], topic: string): unknown[] {
   return received.filter((m) => m.topic === topic && m.payload !== '').map((m) => JSON.parse(m.payload) as unknown);

@@ -3,18 +3,14 @@
  * losing a record the bridge has not forwarded, and every one reaches the broker once it is back; past the hard cap
  * the journal drops them anyway and the service raises `journal_backlog`.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { FileJournal } from '../../src/journal/file-journal.js';
-import { DeviceBuilder } from '../../src/service/build.js';
+import { describe, expect, it } from 'vitest';
+import type { FileJournal } from '../../src/journal/file-journal.js';
 import { DEFAULT_ALERTS } from '../../src/service/config.js';
-import { KioskService } from '../../src/service/kiosk.js';
-import { attachMqtt } from '../../src/service/mqtt/attach.js';
-import { consumer, eventually, gate, startAedes, tempDir } from './mqtt-helpers.js';
+import type { KioskService } from '../../src/service/kiosk.js';
+import { cleanupAfterEach } from '../helpers/cleanups.js';
+import { consumer, eventually, gate, serviceOnMqtt, startAedes, type Broker } from './mqtt-helpers.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupAfterEach();
 
 async function kiosk(
   kioskId: string,
@@ -26,21 +22,18 @@ async function kiosk(
     currency: 'EUR',
     devices: [{ id: 'coins-0', kind: 'coin-changer' as const, port: 'simulated', alerts: DEFAULT_ALERTS }],
   };
-  const dir = tempDir();
-  const journal = new FileJournal({ dir, ...journalOptions });
-  const service = new KioskService(config, await new DeviceBuilder({ fastSimulators: true }).build(config), journal);
-  cleanups.push(() => service.close(1000));
-  await service.start();
-  const settings = {
-    url: brokerUrl,
-    prefix: 'kioskbus',
-    protocolVersion: 4 as const,
-    maxRequestAgeMs: 60_000,
-    heartbeatMs: 30_000,
-  };
-  const mqtt = await attachMqtt(service, { settings, dataDir: dir });
-  cleanups.push(() => mqtt.close());
+  const { service, journal, mqtt } = await serviceOnMqtt(config, brokerUrl, cleanups, journalOptions);
   return { service, journal, cursor: () => mqtt.bridge.cursor };
+}
+
+/** An embedded broker behind a closed gate (the bridge cannot reach it until the test opens it). */
+async function brokerBehindGate(): Promise<{ broker: Broker; door: Awaited<ReturnType<typeof gate>> }> {
+  const broker = await startAedes();
+  cleanups.push(() => broker.close());
+  const door = await gate(broker.port);
+  cleanups.push(() => door.close());
+  door.open = false;
+  return { broker, door };
 }
 
 function appendEvents(journal: FileJournal, n: number, from = 0): void {
@@ -49,11 +42,7 @@ function appendEvents(journal: FileJournal, n: number, from = 0): void {
 
 describe('the MQTT bridge as the journal retention floor', () => {
   it('loses nothing to compaction while the broker is away, and forwards every record once it is back', async () => {
-    const broker = await startAedes();
-    cleanups.push(() => broker.close());
-    const door = await gate(broker.port);
-    cleanups.push(() => door.close());
-    door.open = false;
+    const { broker, door } = await brokerBehindGate();
     const { client, received } = await consumer(broker.url, 'kioskbus/r1/coins-0/event');
     cleanups.push(() => client.endAsync(true));
     const { journal, cursor } = await kiosk('r1', door.url, { compactAboveBytes: 4096 });
@@ -78,11 +67,7 @@ describe('the MQTT bridge as the journal retention floor', () => {
   }, 60_000);
 
   it('past the hard cap drops unread records, journals retention_overflow and raises journal_backlog', async () => {
-    const broker = await startAedes();
-    cleanups.push(() => broker.close());
-    const door = await gate(broker.port);
-    cleanups.push(() => door.close());
-    door.open = false;
+    const { door } = await brokerBehindGate();
     const { service, journal } = await kiosk('r2', door.url, { compactAboveBytes: 4096, retainMaxBytes: 8192 });
 
     appendEvents(journal, 300);

@@ -3,33 +3,14 @@
  * embedded broker and on mosquitto where it is installed.
  */
 import type { MqttClient } from 'mqtt';
-import { afterEach, describe, expect, it } from 'vitest';
-import { FileJournal } from '../../src/journal/file-journal.js';
-import { DeviceBuilder } from '../../src/service/build.js';
+import { describe, expect, it } from 'vitest';
 import { simulatedConfig } from '../../src/service/config.js';
-import { KioskService } from '../../src/service/kiosk.js';
-import { attachMqtt } from '../../src/service/mqtt/attach.js';
+import type { KioskService } from '../../src/service/kiosk.js';
 import { flattenRecord } from '../../src/service/mqtt/kiosk-hub.js';
-import {
-  consumer,
-  eventually,
-  mosquittoAvailable,
-  startAedes,
-  startMosquitto,
-  tempDir,
-  type Broker,
-  type Received,
-} from './mqtt-helpers.js';
+import { cleanupAfterEach } from '../helpers/cleanups.js';
+import { BROKERS, consumer, eventually, serviceOnMqtt, type Broker, type Received } from './mqtt-helpers.js';
 
-const BROKERS: { name: string; start: () => Promise<Broker> }[] = [
-  { name: 'the embedded broker (aedes)', start: () => startAedes() },
-  ...(mosquittoAvailable() ? [{ name: 'mosquitto', start: () => startMosquitto() }] : []),
-];
-
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupAfterEach();
 
 /** The real service with some simulated devices, its journal and the bridge on a broker, and a consumer of its topics. */
 async function kioskOnMqtt(
@@ -41,23 +22,7 @@ async function kioskOnMqtt(
   cleanups.push(() => broker.close());
   const base = simulatedConfig();
   const config = { ...base, kiosk, devices: base.devices.filter((d) => kinds.includes(d.kind)) };
-  const dir = tempDir();
-  const service = new KioskService(
-    config,
-    await new DeviceBuilder({ fastSimulators: true }).build(config),
-    new FileJournal({ dir }),
-  );
-  cleanups.push(() => service.close(1000));
-  await service.start();
-  const settings = {
-    url: broker.url,
-    prefix: 'kioskbus',
-    protocolVersion: 4 as const,
-    maxRequestAgeMs: 60_000,
-    heartbeatMs: 30_000,
-  };
-  const mqtt = await attachMqtt(service, { settings, dataDir: dir });
-  cleanups.push(() => mqtt.close());
+  const { service } = await serviceOnMqtt(config, broker.url, cleanups);
   const { client, received } = await consumer(broker.url, `kioskbus/${kiosk}/#`);
   cleanups.push(() => client.endAsync(true));
   return { service, client, received };
