@@ -1,9 +1,14 @@
 import { afterEach, beforeEach, vi } from 'vitest';
+import { CcnetBus } from '../../src/ccnet/bus.js';
+import { CoinChanger } from '../../src/ccnet/devices/coin-changer.js';
 import { CcnetFramer, type CcnetFrame } from '../../src/ccnet/frame.js';
+import { CoinSimulator } from '../../src/ccnet/simulator/coin.js';
 import type { FrameError } from '../../src/core/framer.js';
 import { createMemoryPair } from '../../src/transport/memory.js';
 
-export { settle } from '../helpers/settle.js';
+import { settle } from '../helpers/settle.js';
+
+export { settle };
 
 /**
  * A host ↔ device line over two in-memory pairs that, while `on`, flips one bit in about `flipRate` of the
@@ -73,4 +78,15 @@ export function collectingFramer(options: { maxFrameLength?: number } = {}) {
 /** The frames in a byte string (whole frames; a partial one at the end is left out). */
 export function framesIn(bytes: Uint8Array): CcnetFrame[] {
   return collectingFramer().push(bytes);
+}
+
+/** A coin changer host on the simulator over a memory pair (10 coins of type 1 in a tube of 50), initialised and enabled. */
+export async function coinRig(): Promise<{ sim: CoinSimulator; cc: CoinChanger }> {
+  const [host, device] = createMemoryPair();
+  const sim = new CoinSimulator({ tubes: { 1: { count: 10, capacity: 50 } } });
+  sim.attach(device);
+  const cc = new CoinChanger(new CcnetBus(host));
+  await settle(cc.initialize(), 2000);
+  await settle(cc.enable());
+  return { sim, cc };
 }

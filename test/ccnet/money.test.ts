@@ -9,7 +9,7 @@ import type { UncertainOutcome } from '../../src/ccnet/devices/device-common.js'
 import { BillSimulator } from '../../src/ccnet/simulator/bill.js';
 import { CoinSimulator } from '../../src/ccnet/simulator/coin.js';
 import type { SimFaults } from '../../src/ccnet/simulator/base.js';
-import { settle, useFakeTimersPerTest } from './helpers.js';
+import { coinRig, settle, useFakeTimersPerTest } from './helpers.js';
 
 interface EventSource {
   readonly faults: SimFaults;
@@ -150,12 +150,7 @@ describe('CCNET money-moving commands are never resent blindly: UNCERTAIN with w
   });
 
   it('a coin DISPENSE whose answer was lost: UNCERTAIN with the tube counts, paid once', async () => {
-    const [host, device] = createMemoryPair();
-    const sim = new CoinSimulator({ tubes: { 1: { count: 10, capacity: 50 } } });
-    sim.attach(device);
-    const cc = new CoinChanger(new CcnetBus(host));
-    await settle(cc.initialize(), 2000);
-    await settle(cc.enable());
+    const { sim, cc } = await coinRig();
     sim.faults.dropReplies = 1;
     const err = (await settle(cc.dispense(1, 2), 1000).catch((e: unknown) => e)) as KioskbusError;
     expect(err.code).toBe(ErrorCode.Uncertain);

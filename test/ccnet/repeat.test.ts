@@ -7,7 +7,7 @@ import { encodeCommand } from '../../src/ccnet/frame.js';
 import { ACK, PeripheralSimulator, type SimAnswer } from '../../src/ccnet/simulator/base.js';
 import { COIN_COMMANDS } from '../../src/ccnet/commands.js';
 import { coinStateCode } from '../../src/ccnet/states.js';
-import { framesIn, noisyLine, settle, useFakeTimersPerTest } from './helpers.js';
+import { coinRig, framesIn, noisyLine, settle, useFakeTimersPerTest } from './helpers.js';
 import { prng } from '../helpers/prng.js';
 
 /**
@@ -135,23 +135,13 @@ describe('CCNET coin changer on a noisy line: identical coins, each credited onc
 describe('CCNET simulator: a resend is answered from the cache, a new identical command runs', () => {
   useFakeTimersPerTest();
 
-  async function changer() {
-    const [host, device] = createMemoryPair();
-    const sim = new CoinSimulator({ tubes: { 1: { count: 10, capacity: 50 } } });
-    sim.attach(device);
-    const cc = new CoinChanger(new CcnetBus(host));
-    await settle(cc.initialize(), 2000);
-    await settle(cc.enable());
-    return { sim, cc };
-  }
-
   async function pollUntilIdle(cc: CoinChanger): Promise<void> {
     for (let i = 0; i < 10 && (await settle(cc.poll())).name !== 'IDLING'; i++);
     expect(cc.state?.name).toBe('IDLING');
   }
 
   it('a GET STATUS whose reply was not ACKed is a resend: answered from the cache', async () => {
-    const { sim, cc } = await changer();
+    const { sim, cc } = await coinRig();
     const resends: string[] = [];
     sim.on('resend', (name) => resends.push(name));
     sim.faults.dropReplies = 1;
@@ -161,7 +151,7 @@ describe('CCNET simulator: a resend is answered from the cache, a new identical 
   });
 
   it('a new identical DISPENSE right after the first (ACKed, payout still busy) runs: never from the cache', async () => {
-    const { sim, cc } = await changer();
+    const { sim, cc } = await coinRig();
     const resends: string[] = [];
     sim.on('resend', (name) => resends.push(name));
     await settle(cc.dispense(1, 1), 30);
@@ -175,7 +165,7 @@ describe('CCNET simulator: a resend is answered from the cache, a new identical 
   });
 
   it('the host sends no DISPENSE while the previous one has not been seen to finish: it waits, then DEVICE_BUSY', async () => {
-    const { sim, cc } = await changer();
+    const { sim, cc } = await coinRig();
     await settle(cc.dispense(1, 1), 30);
     // nobody polls: the host cannot see the payout end, so the second one waits (bounded) and is never sent
     const second = cc.dispense(1, 1);
@@ -190,7 +180,7 @@ describe('CCNET simulator: a resend is answered from the cache, a new identical 
   });
 
   it('two identical DISPENSEs, the second right after the first finished: both pay', async () => {
-    const { sim, cc } = await changer();
+    const { sim, cc } = await coinRig();
     await settle(cc.dispense(1, 1));
     await pollUntilIdle(cc);
     await settle(cc.dispense(1, 1), 100);
