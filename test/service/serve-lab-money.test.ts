@@ -4,51 +4,32 @@
  * page, a card is dispensed, and a lost answer shows as an uncertain outcome with its alert. Screenshots go to
  * .vitest/screenshots/. Skipped, with the reason printed, where Chromium is missing.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../src/service/serve.js';
-import { configOf, startService, tempData } from './serve-helpers.js';
+import { CHROMIUM, chromiumAvailable, logIn, openLab, SHOTS, type Lab } from './lab-helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = '.vitest/screenshots';
-const available = existsSync(CHROMIUM);
-if (!available) console.log(`device lab money test skipped: ${CHROMIUM} is not installed (apt-get install chromium)`);
+if (!chromiumAvailable) {
+  console.log(`device lab money test skipped: ${CHROMIUM} is not installed (apt-get install chromium)`);
+}
 
-const data = tempData();
+let lab: Lab;
 let running: RunningService;
-let browser: Browser;
 let page: Page;
-const pageErrors: string[] = [];
 
-describe.skipIf(!available)('device lab money flows in Chromium', () => {
+describe.skipIf(!chromiumAvailable)('device lab money flows in Chromium', () => {
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    running = await startService(
-      data.dir,
-      configOf([
-        ['coins-0', 'coin-changer'],
-        ['card-0', 'card-reader'],
-        ['box-0', 'controllerbox'],
-      ]),
-    );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-sync'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(running.url);
-    await page.fill('#token', running.token);
-    await page.click('#login button');
-    await page.locator('#conn.live').waitFor();
-    await page.locator('.card').nth(2).waitFor();
+    lab = await openLab([
+      ['coins-0', 'coin-changer'],
+      ['card-0', 'card-reader'],
+      ['box-0', 'controllerbox'],
+    ]);
+    ({ running, page } = lab);
+    await logIn(lab, 3);
   }, 60_000);
 
   afterAll(async () => {
-    await browser.close();
-    await running.close();
-    data.remove();
+    await lab.close();
   });
 
   it('pays coins out of the changer from the page and the tubes go down', async () => {
@@ -85,6 +66,6 @@ describe.skipIf(!available)('device lab money flows in Chromium', () => {
     await page.locator('#log li.payout', { hasText: 'coins-0 payout uncertain' }).waitFor();
     await page.locator('#card-coins-0 .alert', { hasText: 'uncertain pending' }).waitFor();
     await page.screenshot({ path: `${SHOTS}/device-lab-money.png`, fullPage: true });
-    expect(pageErrors).toEqual([]);
+    expect(lab.pageErrors).toEqual([]);
   });
 });

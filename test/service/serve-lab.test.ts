@@ -3,55 +3,36 @@
  * disables a device, a payout from the page changes the levels, and it fits a phone. Screenshots go to
  * .vitest/screenshots/ (git-ignored test artefacts). Skipped, with the reason printed, where Chromium is missing.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../src/service/serve.js';
-import { configOf, startService, tempData } from './serve-helpers.js';
+import { CHROMIUM, chromiumAvailable, logIn, openLab, SHOTS, type Lab } from './lab-helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = '.vitest/screenshots';
-const available = existsSync(CHROMIUM);
-if (!available) console.log(`device lab browser test skipped: ${CHROMIUM} is not installed (apt-get install chromium)`);
+if (!chromiumAvailable) {
+  console.log(`device lab browser test skipped: ${CHROMIUM} is not installed (apt-get install chromium)`);
+}
 
-const data = tempData();
+let lab: Lab;
 let running: RunningService;
-let browser: Browser;
 let page: Page;
-const pageErrors: string[] = [];
 
-describe.skipIf(!available)('device lab in Chromium', () => {
+describe.skipIf(!chromiumAvailable)('device lab in Chromium', () => {
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    running = await startService(
-      data.dir,
-      configOf([
-        ['nv200-0', 'nv200'],
-        ['payout-0', 'smart-payout'],
-        ['b2b-0', 'bill-to-bill'],
-        ['card-0', 'card-reader'],
-      ]),
-    );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-sync'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    lab = await openLab([
+      ['nv200-0', 'nv200'],
+      ['payout-0', 'smart-payout'],
+      ['b2b-0', 'bill-to-bill'],
+      ['card-0', 'card-reader'],
+    ]);
+    ({ running, page } = lab);
   }, 60_000);
 
   afterAll(async () => {
-    await browser.close();
-    await running.close();
-    data.remove();
+    await lab.close();
   });
 
   it('asks for the token once, then shows every device live', async () => {
-    await page.goto(running.url);
-    await page.fill('#token', running.token);
-    await page.click('#login button');
-    await page.locator('#conn.live').waitFor();
-    await page.locator('.card').nth(3).waitFor();
+    await logIn(lab, 4);
     expect(await page.locator('.card').count()).toBe(4);
     expect(await page.evaluate('sessionStorage.getItem("kioskbus-token")')).toBe(running.token);
     await page.reload();
@@ -87,6 +68,6 @@ describe.skipIf(!available)('device lab in Chromium', () => {
     const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: `${SHOTS}/device-lab-phone.png`, fullPage: true });
-    expect(pageErrors).toEqual([]);
+    expect(lab.pageErrors).toEqual([]);
   });
 });
