@@ -59,11 +59,7 @@ describe('eSSP simulator: encryption rules', () => {
   it('without a key a credit is reported in plain (pay-in validators need no encryption)', () => {
     const host = new TestHost({ device: 'nv9usb' });
     host.start();
-    host.sim.insertNote(1);
-    vi.advanceTimersByTime(700);
-    host.poll();
-    host.poll();
-    vi.advanceTimersByTime(1300);
+    host.insertUntilStacked(1);
     expect(host.pollNames()).toEqual(['CREDIT_NOTE 1', 'NOTE_STACKED']);
     expect(host.encryptedReplies).toBe(0);
   });

@@ -3,6 +3,7 @@
  * simulator is attached to, and decodes the reply bytes with SspFramer. Synchronous (reply latency 0), so fake
  * timers drive the device clock without any awaiting.
  */
+import { vi } from 'vitest';
 import { EventEmitter } from 'node:events';
 import { u64le } from '../../src/core/bytes.js';
 import { KioskbusError, ErrorCode } from '../../src/core/errors.js';
@@ -145,5 +146,17 @@ export class TestHost {
     this.cmd([0x02, 0xff, 0xff]);
     this.cmd([0x0a]);
     this.poll();
+  }
+
+  /**
+   * Inserts a note on `channel` and lets it run (fake time) with two polls on the way (reading, escrow), up to where
+   * the next poll reports it credited and stacked.
+   */
+  insertUntilStacked(channel: number): void {
+    this.sim.insertNote(channel);
+    vi.advanceTimersByTime(700);
+    this.poll();
+    this.poll();
+    vi.advanceTimersByTime(1300);
   }
 }

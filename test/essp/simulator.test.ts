@@ -152,11 +152,7 @@ describe('SspSimulator: device data', () => {
   it('NV9USB: counters count stacked and rejected notes and reset', () => {
     const host = new TestHost({ device: 'nv9usb' });
     host.start();
-    host.sim.insertNote(1);
-    vi.advanceTimersByTime(700);
-    host.poll();
-    host.poll();
-    vi.advanceTimersByTime(1300);
+    host.insertUntilStacked(1);
     host.poll();
     host.sim.insertNote(2, { counterfeit: true });
     vi.advanceTimersByTime(2000);
