@@ -21,21 +21,21 @@ function snap(change: Partial<DeviceSnapshot> = {}): DeviceSnapshot {
 
 const limits = { cashboxFullPct: 90, cassetteLowCount: 3, hysteresis: 5 };
 
+/** What `alerts` raises (`code:on`) and clears (`code:off`) for `snapshot`. */
+function changes(
+  alerts: AlertTracker,
+  snapshot: DeviceSnapshot,
+  options: { limits?: typeof DEFAULT_ALERTS; uncertain?: number } = {},
+): string[] {
+  return alerts
+    .evaluate({ snapshot, uncertain: options.uncertain ?? 0, cashboxFullReported: false }, options.limits ?? limits, 1)
+    .map((c) => `${c.alert.code}:${c.active ? 'on' : 'off'}`);
+}
+
 describe('alerts', () => {
   it('raises cashbox_full at the threshold and clears it only below threshold - hysteresis', () => {
     const alerts = new AlertTracker();
-    const at = (count: number): string[] =>
-      alerts
-        .evaluate(
-          {
-            snapshot: snap({ cashbox: { present: true, count, capacity: 100 } }),
-            uncertain: 0,
-            cashboxFullReported: false,
-          },
-          limits,
-          1,
-        )
-        .map((c) => `${c.alert.code}:${c.active ? 'on' : 'off'}`);
+    const at = (count: number): string[] => changes(alerts, snap({ cashbox: { present: true, count, capacity: 100 } }));
     expect(at(89)).toEqual([]);
     expect(at(90)).toEqual(['cashbox_full:on']);
     expect(at(89)).toEqual([]); // flapping around the threshold raises nothing new
@@ -47,22 +47,15 @@ describe('alerts', () => {
   it('raises cassette_low for a stocked denomination only, and clears it with hysteresis', () => {
     const alerts = new AlertTracker();
     const at = (tens: number, fifties = 0): string[] =>
-      alerts
-        .evaluate(
-          {
-            snapshot: snap({
-              levels: [
-                { value: { amount: 1000, currency: 'EUR' }, count: tens },
-                { value: { amount: 5000, currency: 'EUR' }, count: fifties },
-              ],
-            }),
-            uncertain: 0,
-            cashboxFullReported: false,
-          },
-          limits,
-          1,
-        )
-        .map((c) => `${c.alert.code}:${c.active ? 'on' : 'off'}`);
+      changes(
+        alerts,
+        snap({
+          levels: [
+            { value: { amount: 1000, currency: 'EUR' }, count: tens },
+            { value: { amount: 5000, currency: 'EUR' }, count: fifties },
+          ],
+        }),
+      );
     expect(at(10)).toEqual([]); // 50 EUR never stocked: not low
     expect(at(3)).toEqual(['cassette_low:on']);
     expect(at(5)).toEqual([]);
@@ -72,9 +65,7 @@ describe('alerts', () => {
   it('raises and clears offline, jam, stacker out and uncertain_pending', () => {
     const alerts = new AlertTracker();
     const codes = (s: DeviceSnapshot, uncertain = 0): string[] =>
-      alerts
-        .evaluate({ snapshot: s, uncertain, cashboxFullReported: false }, DEFAULT_ALERTS, 1)
-        .map((c) => `${c.alert.code}:${c.active ? 'on' : 'off'}`);
+      changes(alerts, s, { limits: DEFAULT_ALERTS, uncertain });
     expect(codes(snap({ state: 'starting', online: false }))).toEqual([]);
     expect(codes(snap({ state: 'offline', online: false, jammed: true, cashbox: { present: false } }), 1)).toEqual([
       'device_offline:on',
