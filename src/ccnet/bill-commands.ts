@@ -119,8 +119,8 @@ function downloadQuery(name: string, subcommand: number): CommandDef<void, numbe
   return query<number>(0x50, name, (d) => oneByte(name, d), byteReply, { subcommand, slow: true });
 }
 
-/** Every bill entry once; the class tables below pick theirs. */
-const BILL_ENTRIES = {
+/** The entries both bill classes have (30H–38H, 41H, 50H). */
+const BILL_COMMON = {
   RESET: plain(0x30, 'RESET'),
   GET_STATUS: query<BillStatusReply>(
     0x31,
@@ -163,6 +163,48 @@ const BILL_ENTRIES = {
     slow: true,
   }),
   HOLD: plain(0x38, 'HOLD'),
+  GET_BILL_TABLE: query<DenominationWord[]>(
+    0x41,
+    'GET_BILL_TABLE',
+    (d) => {
+      checkLengthIn('GET_BILL_TABLE', d, [120]); // 24 words of 5 bytes
+      return decodeDenominationTable(d);
+    },
+    (r) => encodeDenominationTable(r),
+    { slow: true },
+  ),
+  DOWNLOAD: plain(0x50, 'DOWNLOAD', { slow: true }),
+  DOWNLOAD_STATUS: downloadQuery('DOWNLOAD_STATUS', 0x00),
+  DOWNLOAD_BLOCK_SIZE: query<number>(
+    0x50,
+    'DOWNLOAD_BLOCK_SIZE',
+    (d) => 2 ** oneByte('DOWNLOAD_BLOCK_SIZE', d),
+    (r) => Uint8Array.of(Math.log2(r)),
+    {
+      subcommand: 0x01,
+      slow: true,
+    },
+  ),
+  DOWNLOAD_WRITE: {
+    code: 0x50,
+    subcommand: 0x02,
+    name: 'DOWNLOAD_WRITE',
+    reply: 'data',
+    slow: true,
+    encodeArgs: (a: DownloadWriteArgs) =>
+      Uint8Array.from([(a.address >>> 0) & 0xff, (a.address >>> 8) & 0xff, (a.address >>> 16) & 0xff, ...a.data]),
+    decodeArgs: (d: Uint8Array) => {
+      if (d.length < 3) throw bad('DOWNLOAD write needs an address', d);
+      return { address: (d[0] ?? 0) | ((d[1] ?? 0) << 8) | ((d[2] ?? 0) << 16), data: d.slice(3) };
+    },
+    decodeReply: (d: Uint8Array) => oneByte('DOWNLOAD_WRITE', d),
+    encodeReply: byteReply,
+  } satisfies CommandDef<DownloadWriteArgs, number>,
+  DOWNLOAD_EXIT: downloadQuery('DOWNLOAD_EXIT', 0x03),
+} as const;
+
+/** Bill validator only: bar codes (39H, 3AH), CRC32 (51H), statistics (60H). */
+const VALIDATOR_ONLY = {
   SET_BARCODE_PARAMETERS: withArgs<BarcodeParameters>(
     0x39,
     'SET_BARCODE_PARAMETERS',
@@ -183,6 +225,21 @@ const BILL_ENTRIES = {
     (d) => trimAscii(d),
     (r) => asciiBytes(r),
   ),
+  GET_CRC32: query<number>(
+    0x51,
+    'GET_CRC32',
+    (d) => {
+      checkLengthIn('GET_CRC32', d, [4]);
+      return new ByteReader(d).u32be('CRC32');
+    },
+    (r) => Uint8Array.of(r >>> 24, (r >>> 16) & 0xff, (r >>> 8) & 0xff, r & 0xff),
+    { slow: true },
+  ),
+  REQUEST_STATISTICS: query<Statistics>(0x60, 'REQUEST_STATISTICS', decodeStatistics, encodeStatistics, { slow: true }),
+} as const;
+
+/** Bill-to-Bill only: cassettes, DISPENSE in both layouts, UNLOAD (3BH–40H). */
+const B2B_ONLY = {
   CASSETTE_STATUS: query<CassetteStatus[]>(
     0x3b,
     'CASSETTE_STATUS',
@@ -286,55 +343,6 @@ const BILL_ENTRIES = {
       return { cassette: d[0] ?? 0, type: decodeCassetteByte(d[1] ?? 0).type };
     },
   ),
-  GET_BILL_TABLE: query<DenominationWord[]>(
-    0x41,
-    'GET_BILL_TABLE',
-    (d) => {
-      checkLengthIn('GET_BILL_TABLE', d, [120]); // 24 words of 5 bytes
-      return decodeDenominationTable(d);
-    },
-    (r) => encodeDenominationTable(r),
-    { slow: true },
-  ),
-  DOWNLOAD: plain(0x50, 'DOWNLOAD', { slow: true }),
-  DOWNLOAD_STATUS: downloadQuery('DOWNLOAD_STATUS', 0x00),
-  DOWNLOAD_BLOCK_SIZE: query<number>(
-    0x50,
-    'DOWNLOAD_BLOCK_SIZE',
-    (d) => 2 ** oneByte('DOWNLOAD_BLOCK_SIZE', d),
-    (r) => Uint8Array.of(Math.log2(r)),
-    {
-      subcommand: 0x01,
-      slow: true,
-    },
-  ),
-  DOWNLOAD_WRITE: {
-    code: 0x50,
-    subcommand: 0x02,
-    name: 'DOWNLOAD_WRITE',
-    reply: 'data',
-    slow: true,
-    encodeArgs: (a: DownloadWriteArgs) =>
-      Uint8Array.from([(a.address >>> 0) & 0xff, (a.address >>> 8) & 0xff, (a.address >>> 16) & 0xff, ...a.data]),
-    decodeArgs: (d: Uint8Array) => {
-      if (d.length < 3) throw bad('DOWNLOAD write needs an address', d);
-      return { address: (d[0] ?? 0) | ((d[1] ?? 0) << 8) | ((d[2] ?? 0) << 16), data: d.slice(3) };
-    },
-    decodeReply: (d: Uint8Array) => oneByte('DOWNLOAD_WRITE', d),
-    encodeReply: byteReply,
-  } satisfies CommandDef<DownloadWriteArgs, number>,
-  DOWNLOAD_EXIT: downloadQuery('DOWNLOAD_EXIT', 0x03),
-  GET_CRC32: query<number>(
-    0x51,
-    'GET_CRC32',
-    (d) => {
-      checkLengthIn('GET_CRC32', d, [4]);
-      return new ByteReader(d).u32be('CRC32');
-    },
-    (r) => Uint8Array.of(r >>> 24, (r >>> 16) & 0xff, (r >>> 8) & 0xff, r & 0xff),
-    { slow: true },
-  ),
-  REQUEST_STATISTICS: query<Statistics>(0x60, 'REQUEST_STATISTICS', decodeStatistics, encodeStatistics, { slow: true }),
 } as const;
 
 function checkDispense(items: readonly DispenseItem[]): void {
@@ -358,47 +366,17 @@ export const DOWNLOAD_OK = 0xe0;
 export const DOWNLOAD_ERROR = 0xe1;
 export const DOWNLOAD_CRC_MISMATCH = 0xe2;
 
-const {
-  SET_BARCODE_PARAMETERS,
-  EXTRACT_BARCODE_DATA,
-  GET_CRC32,
-  REQUEST_STATISTICS,
-  CASSETTE_STATUS,
-  DISPENSE,
-  DISPENSE_PAIRS,
-  UNLOAD,
-  RECYCLING_CASSETTE_STATUS,
-  RECYCLING_CASSETTE_UNLOAD,
-  SET_CASSETTE_TYPE,
-  ...BILL_COMMON
-} = BILL_ENTRIES;
-
 /** Bill validator (03): rev 2.3.1 "Controller Commands" of the bill validator section. */
-export const VALIDATOR_COMMANDS = {
-  ...BILL_COMMON,
-  SET_BARCODE_PARAMETERS,
-  EXTRACT_BARCODE_DATA,
-  GET_CRC32,
-  REQUEST_STATISTICS,
-} as const;
+export const VALIDATOR_COMMANDS = { ...BILL_COMMON, ...VALIDATOR_ONLY } as const;
 
 /** Bill-to-Bill (01): rev 2.3.1 "Controller Commands" of the Bill-to-Bill section. */
-export const B2B_COMMANDS = {
-  ...BILL_COMMON,
-  CASSETTE_STATUS,
-  DISPENSE,
-  DISPENSE_PAIRS,
-  UNLOAD,
-  RECYCLING_CASSETTE_STATUS,
-  RECYCLING_CASSETTE_UNLOAD,
-  SET_CASSETTE_TYPE,
-} as const;
+export const B2B_COMMANDS = { ...BILL_COMMON, ...B2B_ONLY } as const;
 
 /**
  * Every entry of both bill classes under one name, as before the tables were split (kept for existing
  * importers). New code takes VALIDATOR_COMMANDS or B2B_COMMANDS: a command of one class is not one of the other.
  */
-export const BILL_COMMANDS = BILL_ENTRIES;
+export const BILL_COMMANDS = { ...BILL_COMMON, ...VALIDATOR_ONLY, ...B2B_ONLY } as const;
 
 export type ValidatorCommandName = keyof typeof VALIDATOR_COMMANDS;
 export type B2bCommandName = keyof typeof B2B_COMMANDS;
