@@ -38,6 +38,23 @@ const transactionId = (what: string): Record<string, unknown> => ({
   pattern: '^[\\x21-\\x7e]{1,128}$',
   description: `Your id for this ${what}: the same on a retry (the stored outcome comes back), new for each ${what}.`,
 });
+/** The body of a money-moving request: the device (`device` says which), the amount, the caller's id, `more`. */
+const moneyRequest = (
+  what: string,
+  device: string,
+  example: Record<string, unknown>,
+  more: Record<string, unknown> = {},
+): Record<string, unknown> => ({
+  type: 'object',
+  required: ['device', 'amount', 'transaction'],
+  properties: {
+    device: { type: 'string', description: device },
+    amount: ref('Money'),
+    transaction: transactionId(what),
+    ...more,
+  },
+  example,
+});
 /** What every stored outcome has besides its own fields. */
 const STORED = {
   reason: { type: 'string' },
@@ -106,16 +123,11 @@ const schemas = {
       alerts: { type: 'array', items: ref('Alert') },
     },
   },
-  PayoutRequest: {
-    type: 'object',
-    required: ['device', 'amount', 'transaction'],
-    properties: {
-      device: { type: 'string', description: 'a device with canPayout' },
-      amount: ref('Money'),
-      transaction: transactionId('payout'),
-    },
-    example: { device: 'payout-0', amount: EUR(1500), transaction: 'order-1042' },
-  },
+  PayoutRequest: moneyRequest('payout', 'a device with canPayout', {
+    device: 'payout-0',
+    amount: EUR(1500),
+    transaction: 'order-1042',
+  }),
   PayoutOutcome: {
     type: 'object',
     required: ['op', 'transaction', 'device', 'status', 'requested', 'paid', 'seq', 'replayed'],
@@ -134,17 +146,12 @@ const schemas = {
       ...STORED,
     },
   },
-  VendRequest: {
-    type: 'object',
-    required: ['device', 'amount', 'transaction'],
-    properties: {
-      device: { type: 'string', description: 'a card reader (canVend)' },
-      amount: ref('Money'),
-      transaction: transactionId('vend'),
-      waitMs: { type: 'integer', minimum: 0, description: 'how long to wait for a card (default 30000)' },
-    },
-    example: { device: 'card-0', amount: EUR(350), transaction: 'order-1043', waitMs: 30000 },
-  },
+  VendRequest: moneyRequest(
+    'vend',
+    'a card reader (canVend)',
+    { device: 'card-0', amount: EUR(350), transaction: 'order-1043', waitMs: 30000 },
+    { waitMs: { type: 'integer', minimum: 0, description: 'how long to wait for a card (default 30000)' } },
+  ),
   CardDispenseRequest: {
     type: 'object',
     required: ['device', 'tcd', 'transaction'],
