@@ -26,7 +26,6 @@ import {
 import { BARCODE_BILL_TYPE, decodeBillState, type BillState } from '../states.js';
 import { BillMotion, type BillInDoubt } from './bill-doubt.js';
 import { CcnetDevice, type CcnetDeviceEvents, type CcnetDeviceOptions } from './device-base.js';
-import { pollUntil } from './device-common.js';
 import { runMoneyCommand } from './money.js';
 
 export interface BillCredit {
@@ -75,8 +74,6 @@ export interface BillDeviceOptions extends CcnetDeviceOptions {
   address?: number;
   /** HOLD is re-sent this often while a bill is held (device returns it after 10 s). Default 5000 ms. */
   holdRefreshMs?: number;
-  /** How long `initialize()` waits for the device to leave INITIALIZE. Default 40 000 ms. */
-  initializeTimeoutMs?: number;
 }
 
 const FAULT_CODES = new Set([0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48]);
@@ -104,7 +101,6 @@ export class BillDevice extends CcnetDevice<BillState, BillDeviceEventMap> {
   private holdTimer: TimerHandle | undefined;
   private escrowBarcode: string | undefined;
   private readonly holdRefreshMs: number;
-  private readonly initializeTimeoutMs: number;
   private readonly motion = new BillMotion();
 
   constructor(
@@ -127,7 +123,6 @@ export class BillDevice extends CcnetDevice<BillState, BillDeviceEventMap> {
       options,
     );
     this.holdRefreshMs = Math.min(options.holdRefreshMs ?? 5000, 9000);
-    this.initializeTimeoutMs = options.initializeTimeoutMs ?? 40_000;
   }
 
   protected async setUp(): Promise<void> {
@@ -292,16 +287,10 @@ export class BillDevice extends CcnetDevice<BillState, BillDeviceEventMap> {
 
   /** POLLs until the device left its start-up states (every 100 ms while it initialises); never enables before. */
   private async waitReady(): Promise<void> {
-    await pollUntil(
-      this.clock,
-      () => this.poll(),
+    await this.pollUntilStarted(
       (s) => !START_CODES.has(s.code),
-      {
-        timeoutMs: this.initializeTimeoutMs,
-        pauseMs: (s) => s.busyMs ?? this.runtime.initPollIntervalMs,
-        message: (s) => `device ${this.address} still ${s.name} after ${this.initializeTimeoutMs} ms`,
-        address: this.address,
-      },
+      (s) => `device ${this.address} still ${s.name} after ${this.initializeTimeoutMs} ms`,
+      (s) => s.busyMs ?? this.runtime.initPollIntervalMs,
     );
   }
 

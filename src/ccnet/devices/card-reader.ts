@@ -19,7 +19,6 @@ import {
 } from '../commands.js';
 import { decodeCardState, type CardState } from '../states.js';
 import { CcnetDevice, type CcnetDeviceEvents, type CcnetDeviceOptions } from './device-base.js';
-import { pollUntil } from './device-common.js';
 import { runMoneyCommand, uncertainError, type UncertainOutcome } from './money.js';
 import { VendWatch } from './vend-watch.js';
 
@@ -45,7 +44,6 @@ export interface CardReaderOptions extends CcnetDeviceOptions {
   address?: number;
   /** Controller capabilities level sent with SETUP (default 1). */
   level?: number;
-  initializeTimeoutMs?: number;
 }
 
 /** Vend results: one per VEND REQUEST. */
@@ -65,7 +63,6 @@ export class CardReader extends CcnetDevice<CardState, CardReaderEventMap> {
   private accumulated = new Map<number, number>();
   private enabled = false;
   private readonly level: number;
-  private readonly initializeTimeoutMs: number;
   /** The vend between its ACK and its result. */
   private readonly vendWatch: VendWatch;
   /** The last vend that ended in doubt (for `vend()`). */
@@ -88,7 +85,6 @@ export class CardReader extends CcnetDevice<CardState, CardReaderEventMap> {
       options,
     );
     this.level = options.level ?? 1;
-    this.initializeTimeoutMs = options.initializeTimeoutMs ?? 40_000;
     this.vendWatch = new VendWatch(this.address);
   }
 
@@ -221,16 +217,9 @@ export class CardReader extends CcnetDevice<CardState, CardReaderEventMap> {
   }
 
   private async waitInactive(): Promise<void> {
-    await pollUntil(
-      this.clock,
-      () => this.poll(),
+    await this.pollUntilStarted(
       (s) => s.code === 0x01,
-      {
-        timeoutMs: this.initializeTimeoutMs,
-        pauseMs: () => this.runtime.initPollIntervalMs,
-        message: () => `card reader did not become INACTIVE`,
-        address: this.address,
-      },
+      () => `card reader did not become INACTIVE`,
     );
   }
 

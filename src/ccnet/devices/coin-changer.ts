@@ -9,7 +9,6 @@ import type { DenominationWord } from '../codec.js';
 import { COIN_COMMANDS, type CoinIdentification, type CoinStatusReply, type TubeStatusReply } from '../commands.js';
 import { decodeCoinState, type CoinState } from '../states.js';
 import { CcnetDevice, type CcnetDeviceEvents, type CcnetDeviceOptions } from './device-base.js';
-import { pollUntil } from './device-common.js';
 import { runMoneyCommand } from './money.js';
 
 export interface CoinEvent {
@@ -32,7 +31,6 @@ export interface CoinChangerEventMap extends CcnetDeviceEvents<CoinState> {
 
 export interface CoinChangerOptions extends CcnetDeviceOptions {
   address?: number;
-  initializeTimeoutMs?: number;
   /**
    * 13H means ACCEPTING or one of five faults (coin jam, tube jam, routing, acceptor, tube sensor): a coin is
    * validated well within a second, so 13H held this long is reported as a `fault` (once per hold). Default 2000 ms.
@@ -54,7 +52,6 @@ export class CoinChanger extends CcnetDevice<CoinState, CoinChangerEventMap> {
   coinTable: DenominationWord[] = [];
   identification: CoinIdentification | undefined;
   private enableArgs: { enabled: number[]; manualDispense: number[] } | undefined;
-  private readonly initializeTimeoutMs: number;
   private readonly faultAfterMs: number;
   /** Since when POLL has answered 13H without a break, and whether that hold was reported. */
   private held: { since: number; reported: boolean } | undefined;
@@ -74,7 +71,6 @@ export class CoinChanger extends CcnetDevice<CoinState, CoinChangerEventMap> {
       },
       options,
     );
-    this.initializeTimeoutMs = options.initializeTimeoutMs ?? 40_000;
     this.faultAfterMs = options.faultAfterMs ?? 2000;
   }
 
@@ -176,16 +172,9 @@ export class CoinChanger extends CcnetDevice<CoinState, CoinChangerEventMap> {
   }
 
   private async waitReady(): Promise<void> {
-    await pollUntil(
-      this.clock,
-      () => this.poll(),
+    await this.pollUntilStarted(
       (s) => s.code !== 0x10 && s.code !== 0x11,
-      {
-        timeoutMs: this.initializeTimeoutMs,
-        pauseMs: () => this.runtime.initPollIntervalMs,
-        message: (s) => `coin changer still ${s.name}`,
-        address: this.address,
-      },
+      (s) => `coin changer still ${s.name}`,
     );
   }
 

@@ -11,7 +11,7 @@ import type { DeviceLoop, DeviceState } from '../../core/device-loop.js';
 import { ErrorCode, isKioskbusError, type KioskbusError } from '../../core/errors.js';
 import type { CcnetBus } from '../bus.js';
 import type { CommandDef } from '../commands.js';
-import { describeState, RepeatFilter, StateWaiters } from './device-common.js';
+import { describeState, pollUntil, RepeatFilter, StateWaiters } from './device-common.js';
 import { MoneyGuard, type PolledState, type UncertainOutcome } from './money.js';
 import { CcnetRuntime, startFailure, type CcnetLoopOptions } from './runtime.js';
 
@@ -35,6 +35,8 @@ export interface CcnetDeviceOptions extends CcnetLoopOptions {
    * device repeating it (our ACK may have been lost). Default: derived from the link's timing.
    */
   repeatWindowMs?: number;
+  /** How long `initialize()` waits for the device to leave its start-up states. Default 40 000 ms. */
+  initializeTimeoutMs?: number;
 }
 
 /** What a device class tells the base. */
@@ -68,6 +70,7 @@ export abstract class CcnetDevice<S extends PolledState, M extends CcnetDeviceEv
   /** One money operation at a time. */
   protected readonly money: MoneyGuard;
   protected readonly stateWaiters: StateWaiters<S>;
+  protected readonly initializeTimeoutMs: number;
   private readonly spec: CcnetDeviceSpec<S>;
 
   protected constructor(
@@ -109,6 +112,24 @@ export abstract class CcnetDevice<S extends PolledState, M extends CcnetDeviceEv
     this.loop = this.runtime.loop;
     this.repeats = new RepeatFilter(bus.link, this.address, options.repeatWindowMs, this.runtime.pollIntervalMs);
     this.money = new MoneyGuard(this.clock, spec.idle, options.readyTimeoutMs);
+    this.initializeTimeoutMs = options.initializeTimeoutMs ?? 40_000;
+  }
+
+  /**
+   * POLLs until `started(state)`, at the start-up rate (`initPollIntervalMs`, or `pauseMs` of the state), for at most
+   * `initializeTimeoutMs`; then TIMEOUT with `message` of the last state.
+   */
+  protected async pollUntilStarted(
+    started: (state: S) => boolean,
+    message: (state: S) => string,
+    pauseMs: (state: S) => number = () => this.runtime.initPollIntervalMs,
+  ): Promise<void> {
+    await pollUntil(this.clock, () => this.poll(), started, {
+      timeoutMs: this.initializeTimeoutMs,
+      pauseMs,
+      message,
+      address: this.address,
+    });
   }
 
   /** This emitter with only the events every device has (typed for the generic base). */
