@@ -4,6 +4,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import type { DeviceKind } from '../../src/service/devices/types.js';
 import type { RunningService } from '../../src/service/serve.js';
 import { configOf, startService, tempData } from './serve-helpers.js';
@@ -58,4 +59,20 @@ export async function logIn(lab: Lab, cards: number): Promise<void> {
     .locator('.card')
     .nth(cards - 1)
     .waitFor();
+}
+
+/**
+ * The lab of the calling `describe` block: opened (and logged in, showing `cards` device cards, when given) before
+ * its tests, closed after them. Its fields are set once the block's `beforeAll` has run.
+ */
+export function labForBlock(devices: [string, DeviceKind][], cards?: number): Lab {
+  const lab = {} as Lab;
+  beforeAll(async () => {
+    Object.assign(lab, await openLab(devices));
+    if (cards !== undefined) await logIn(lab, cards);
+  }, 60_000);
+  afterAll(async () => {
+    await lab.close();
+  });
+  return lab;
 }
