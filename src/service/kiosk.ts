@@ -9,7 +9,7 @@ import type { Journal, JournalRecord } from '../journal/types.js';
 import { AlertTracker, type Alert, type AlertChange } from './alerts.js';
 import type { DeviceConfig, ServiceConfig } from './config.js';
 import { messageOf } from './devices/base.js';
-import type { DeviceEvent, DeviceSnapshot, ServiceDevice, SimAction } from './devices/types.js';
+import type { DeviceEvent, DeviceSnapshot, PayoutResult, ServiceDevice, SimAction } from './devices/types.js';
 import { SIM_ACTIONS } from './devices/types.js';
 import { Operations, type CardOutcome, type OperationOutcome, type PayoutOutcome } from './operations.js';
 
@@ -316,27 +316,15 @@ export class KioskService {
    * (`replayed: true`) and moves nothing; one still running is awaited.
    */
   async payout(id: string, amount: Money, transaction: string): Promise<PayoutOutcome> {
-    assertMinorUnits(amount.amount);
-    assertCurrency(amount.currency);
-    const outcome = await this.operations.run(
+    return this.moneyOperation(
       'payout',
       id,
+      amount,
       transaction,
-      { amount: amount.amount, currency: amount.currency },
-      () => {
-        const device = this.device(id);
-        if (!device.payout || !device.snapshot().canPayout) {
-          throw new KioskbusError(ErrorCode.InvalidArgument, `${id} cannot pay out`, { status: 409 });
-        }
-        this.refuseWhenClosing();
-      },
-      () => {
-        const device = this.device(id);
-        if (!device.payout) throw new KioskbusError(ErrorCode.InvalidArgument, `${id} cannot pay out`);
-        return device.payout(amount);
-      },
+      'cannot pay out',
+      (device) => device.payout !== undefined && device.snapshot().canPayout,
+      (device) => device.payout?.(amount),
     );
-    return outcome as PayoutOutcome;
   }
 
   /**
@@ -344,24 +332,47 @@ export class KioskService {
    * reader opens a session and waits up to `waitMs` for a card. `paid` is what the card was charged.
    */
   async vend(id: string, amount: Money, transaction: string, waitMs?: number): Promise<PayoutOutcome> {
+    return this.moneyOperation(
+      'vend',
+      id,
+      amount,
+      transaction,
+      'is not a card reader',
+      (device) => device.vend !== undefined && device.snapshot().canVend === true,
+      (device) => device.vend?.(amount, waitMs),
+    );
+  }
+
+  /**
+   * A payout or vend of `amount` at device `id` under the client's `transaction` (see `payout`): `id <refusal>` (409)
+   * when the device is not `able`, otherwise `act` on it once the request is journalled.
+   */
+  private async moneyOperation(
+    op: 'payout' | 'vend',
+    id: string,
+    amount: Money,
+    transaction: string,
+    refusal: string,
+    able: (device: ServiceDevice) => boolean,
+    act: (device: ServiceDevice) => Promise<PayoutResult> | undefined,
+  ): Promise<PayoutOutcome> {
     assertMinorUnits(amount.amount);
     assertCurrency(amount.currency);
     const outcome = await this.operations.run(
-      'vend',
+      op,
       id,
       transaction,
       { amount: amount.amount, currency: amount.currency },
       () => {
-        const device = this.device(id);
-        if (!device.vend || device.snapshot().canVend !== true) {
-          throw new KioskbusError(ErrorCode.InvalidArgument, `${id} is not a card reader`, { status: 409 });
+        if (!able(this.device(id))) {
+          throw new KioskbusError(ErrorCode.InvalidArgument, `${id} ${refusal}`, { status: 409 });
         }
         this.refuseWhenClosing();
       },
       () => {
-        const device = this.device(id);
-        if (!device.vend) throw new KioskbusError(ErrorCode.InvalidArgument, `${id} is not a card reader`);
-        return device.vend(amount, waitMs);
+        const done = act(this.device(id));
+        if (!done) throw new KioskbusError(ErrorCode.InvalidArgument, `${id} ${refusal}`);
+        return done;
       },
     );
     return outcome as PayoutOutcome;
