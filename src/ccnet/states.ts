@@ -153,6 +153,32 @@ function stateNamed<T extends { name: string }>(defs: readonly T[], name: string
   return def;
 }
 
+/** What every decoded state has. */
+interface PlainState {
+  code: number;
+  name: string;
+  description: string;
+  raw: Uint8Array;
+}
+
+/**
+ * The table entry of a POLL answer's code and the state it names; for a code the table lacks, no entry and an
+ * UNKNOWN state that keeps the raw bytes.
+ */
+function lookUpState<D extends StateDef>(
+  byCode: ReadonlyMap<number, D>,
+  data: Uint8Array,
+): { def: D | undefined; state: PlainState } {
+  const code = data[0] ?? -1;
+  const raw = data.slice();
+  const def = byCode.get(code);
+  if (!def) return { def, state: { code, name: 'UNKNOWN', description: `unknown state ${toHex(data)}`, raw } };
+  return { def, state: { code, name: def.name, description: def.description, raw } };
+}
+
+/** The name of a sub-code a table lacks. */
+const unknownSub = (sub: number): string => `UNKNOWN_${toHex(Uint8Array.of(sub))}`;
+
 export function billStateDef(code: number): StateDef | undefined {
   return BILL_STATE_BY_CODE.get(code);
 }
@@ -163,11 +189,10 @@ export function billStateByName(name: string): StateDef {
 
 /** POLL reply data of a bill validator or B2B unit → state. Unknown codes keep their raw bytes. */
 export function decodeBillState(data: Uint8Array, b2b = false): BillState {
-  const code = data[0] ?? -1;
-  const def = BILL_STATE_BY_CODE.get(code);
-  const raw = data.slice();
-  if (!def) return { code, name: 'UNKNOWN', description: `unknown state ${toHex(data)}`, raw };
-  const state: BillState = { code, name: def.name, description: def.description, raw };
+  const { def, state: plain } = lookUpState(BILL_STATE_BY_CODE, data);
+  const state: BillState = plain;
+  if (!def) return state;
+  const code = state.code;
   if (b2b && code === 0x44) state.name = 'CASSETTE_JAMMED';
   if (b2b && code === 0x12) state.name = 'POWER_UP_WITH_BILL';
   const sub = data[1];
@@ -179,13 +204,13 @@ export function decodeBillState(data: Uint8Array, b2b = false): BillState {
         if (sub === BARCODE_BILL_TYPE) state.subName = 'BARCODE_COUPON';
         break;
       case 'reason':
-        state.subName = REJECT_REASONS[sub] ?? `UNKNOWN_${toHex(Uint8Array.of(sub))}`;
+        state.subName = REJECT_REASONS[sub] ?? unknownSub(sub);
         break;
       case 'failure':
-        state.subName = FAILURE_CODES[sub] ?? `UNKNOWN_${toHex(Uint8Array.of(sub))}`;
+        state.subName = FAILURE_CODES[sub] ?? unknownSub(sub);
         break;
       case 'jam':
-        state.subName = JAM_LOCATIONS[sub] ?? `UNKNOWN_${toHex(Uint8Array.of(sub))}`;
+        state.subName = JAM_LOCATIONS[sub] ?? unknownSub(sub);
         break;
       case 'busy':
         state.busyMs = sub * 100;
@@ -276,6 +301,13 @@ export interface CoinState {
 
 const COIN_STATE_BY_CODE = new Map(COIN_STATES.map((d) => [d.code, d]));
 
+/** Coin events whose low nibble is the coin type: 40H–4FH, 50H–5FH, 70H–7FH (then the tube count). */
+const COIN_TYPE_EVENTS = [
+  { code: 0x40, name: 'COIN_TO_CASHBOX', description: 'coin accepted to the cash box' },
+  { code: 0x50, name: 'COIN_TO_TUBE', description: 'coin accepted to a tube' },
+  { code: 0x70, name: 'COIN_REJECTED', description: 'coin rejected' },
+] as const;
+
 export function decodeCoinState(data: Uint8Array): CoinState {
   const code = data[0] ?? -1;
   const raw = data.slice();
@@ -284,18 +316,8 @@ export function decodeCoinState(data: Uint8Array): CoinState {
     if (tube !== undefined) st.tubeCount = tube;
     return st;
   };
-  if (code >= 0x40 && code <= 0x4f)
-    return withTube({
-      code,
-      name: 'COIN_TO_CASHBOX',
-      description: 'coin accepted to the cash box',
-      coinType: code & 0x0f,
-      raw,
-    });
-  if (code >= 0x50 && code <= 0x5f)
-    return withTube({ code, name: 'COIN_TO_TUBE', description: 'coin accepted to a tube', coinType: code & 0x0f, raw });
-  if (code >= 0x70 && code <= 0x7f)
-    return withTube({ code, name: 'COIN_REJECTED', description: 'coin rejected', coinType: code & 0x0f, raw });
+  const event = COIN_TYPE_EVENTS.find((e) => code >= e.code && code <= e.code + 0x0f);
+  if (event) return withTube({ code, name: event.name, description: event.description, coinType: code & 0x0f, raw });
   if (code >= 0x80 && code <= 0xff)
     return withTube({
       code,
@@ -305,9 +327,9 @@ export function decodeCoinState(data: Uint8Array): CoinState {
       dispensed: (code >>> 4) & 0x07,
       raw,
     });
-  const def = COIN_STATE_BY_CODE.get(code);
-  if (!def) return { code, name: 'UNKNOWN', description: `unknown state ${toHex(data)}`, raw };
-  const st: CoinState = { code, name: def.name, description: def.description, raw };
+  const { def, state } = lookUpState(COIN_STATE_BY_CODE, data);
+  const st: CoinState = state;
+  if (!def) return st;
   const candidates = COIN_CANDIDATES[code];
   if (def.ambiguous && candidates) {
     st.ambiguous = true;
@@ -356,13 +378,11 @@ export interface CardState {
 const CARD_STATE_BY_CODE = new Map(CARD_STATES.map((d) => [d.code, d]));
 
 export function decodeCardState(data: Uint8Array): CardState {
-  const code = data[0] ?? -1;
-  const raw = data.slice();
-  const def = CARD_STATE_BY_CODE.get(code);
-  if (!def) return { code, name: 'UNKNOWN', description: `unknown state ${toHex(data)}`, raw };
-  const st: CardState = { code, name: def.name, description: def.description, raw };
+  const { def, state } = lookUpState(CARD_STATE_BY_CODE, data);
+  const st: CardState = state;
+  if (!def) return st;
   const z2 = data[1];
-  if (code === 0x09 && z2 !== undefined) {
+  if (st.code === 0x09 && z2 !== undefined) {
     st.errorKind = CARD_ERROR_KINDS[z2 >>> 4] ?? `UNKNOWN_${z2 >>> 4}`;
     st.errorSubCode = z2 & 0x0f;
   }
