@@ -146,7 +146,7 @@ export function record(device: PayoutDevice, log: string[], prefix = ''): void {
 export interface RigOptions<D extends PayoutDevice> {
   bus?: SspBusOptions;
   /** Runs before the start, for listeners that must see the start-up (the rig's `record` is already on). */
-  prepare?: (device: D, log: string[]) => void;
+  prepare?: (device: D, log: string[], sim: SspSimulator) => void;
 }
 
 /**
@@ -191,12 +191,12 @@ async function startRig<D extends PayoutDevice>(
   const device = make(bus);
   const log: string[] = [];
   record(device, log);
-  options.prepare?.(device, log);
+  const sim = simulators[0];
+  if (!sim) throw new Error('no simulator');
+  options.prepare?.(device, log, sim);
   const started = device.start();
   await vi.advanceTimersByTimeAsync(0);
   await started;
-  const sim = simulators[0];
-  if (!sim) throw new Error('no simulator');
   return {
     sims: simulators,
     sim,

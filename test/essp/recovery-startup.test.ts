@@ -6,27 +6,17 @@
  * device on the port (another serial number) is read afresh, so its channel values are never taken from the old one.
  * Real host and simulators, the seeded fault transport, fake timers.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SspBus } from '../../src/essp/bus.js';
 import { SspValidator } from '../../src/essp/devices/validator.js';
 import { SspSimulator } from '../../src/essp/simulator/simulator.js';
 import { FaultTransport } from '../../src/transport/faults.js';
 import { createMemoryPair, type MemoryTransport } from '../../src/transport/memory.js';
+import { useFakeTimeAndCloser } from '../helpers/fake-time-closer.js';
 
 const SKIP = new Set(['SYNC', 'SET_GENERATOR', 'SET_MODULUS', 'REQUEST_KEY_EXCHANGE', 'EVENT_ACK']);
 
-let cleanup: (() => Promise<void>) | undefined;
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(async () => {
-  const closing = cleanup?.();
-  for (let i = 0; i < 50 && closing; i++) await vi.advanceTimersByTimeAsync(100);
-  await closing;
-  cleanup = undefined;
-  vi.useRealTimers();
-});
+const closer = useFakeTimeAndCloser();
 
 interface Rig {
   end: MemoryTransport;
@@ -62,13 +52,13 @@ async function rig(first: SspSimulator): Promise<Rig> {
   const started = validator.start();
   await vi.advanceTimersByTimeAsync(0);
   await started;
-  cleanup = async () => {
+  closer.onClose(async () => {
     await validator.close();
     await bus.close();
     detach();
     current.close();
     await end.close();
-  };
+  });
   return { end, line, validator, sent, log, attach };
 }
 

@@ -5,68 +5,38 @@
  * mech, ENABLE) through the life-cycle (`reinitialising` with reason `watchdog`) — by itself, once, and honour an
  * application that disabled the device on purpose. Real host, real simulator, the seeded fault transport, fake timers.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SspBus } from '../../src/essp/bus.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { SspBus } from '../../src/essp/bus.js';
 import type { PayoutDevice } from '../../src/essp/devices/payout-common.js';
 import { SmartHopper } from '../../src/essp/devices/smart-hopper.js';
 import { SmartPayout } from '../../src/essp/devices/smart-payout.js';
 import { hopperOf } from '../../src/essp/simulator/payout/index.js';
-import { SspSimulator, type SspSimulatorOptions } from '../../src/essp/simulator/simulator.js';
-import { FaultTransport } from '../../src/transport/faults.js';
-import { createMemoryPair } from '../../src/transport/memory.js';
-import { only, record } from './payout-harness.js';
+import type { SspSimulatorOptions } from '../../src/essp/simulator/simulator.js';
+import type { FaultTransport } from '../../src/transport/faults.js';
+import { faultyRig, only, type Rig } from './payout-harness.js';
+import { useFakeTimeAndCloser } from '../helpers/fake-time-closer.js';
 
-interface Rig<D extends PayoutDevice> {
-  sim: SspSimulator;
-  line: FaultTransport;
-  device: D;
-  log: string[];
-  /** Commands the simulator received since the last `sent.length = 0` (POLLs left out). */
-  sent: string[];
-  close(): Promise<void>;
-}
+const closer = useFakeTimeAndCloser();
 
-let closeRig: (() => Promise<void>) | undefined;
-
-async function rig<D extends PayoutDevice>(sim: SspSimulatorOptions, make: (bus: SspBus) => D): Promise<Rig<D>> {
-  const [host, end] = createMemoryPair();
-  const simulator = new SspSimulator(sim);
-  const detach = simulator.attach(end);
-  const line = new FaultTransport(host, { seed: 9 });
-  const bus = new SspBus(line, {});
-  const device = make(bus);
-  const log: string[] = [];
-  record(device, log);
-  device.on('disabled', () => log.push('disabled'));
-  device.on('enabled', () => log.push('enabled'));
+/** The rig, and the commands the simulator received since the last `sent.length = 0` (POLLs and EVENT_ACKs left out). */
+async function rig<D extends PayoutDevice>(
+  sim: SspSimulatorOptions,
+  make: (bus: SspBus) => D,
+): Promise<Rig<D> & { line: FaultTransport; sent: string[] }> {
   const sent: string[] = [];
-  simulator.on('command', (c) => {
-    if (!c.name.startsWith('POLL') && c.name !== 'EVENT_ACK') sent.push(c.name);
+  const started = await faultyRig(sim, make, {
+    seed: 9,
+    prepare: (device, log, simulator) => {
+      device.on('disabled', () => log.push('disabled'));
+      device.on('enabled', () => log.push('enabled'));
+      simulator.on('command', (c) => {
+        if (!c.name.startsWith('POLL') && c.name !== 'EVENT_ACK') sent.push(c.name);
+      });
+    },
   });
-  const started = device.start();
-  await vi.advanceTimersByTimeAsync(0);
-  await started;
-  const close = async (): Promise<void> => {
-    await device.close();
-    await bus.close();
-    detach();
-    simulator.close();
-    await end.close();
-  };
-  closeRig = close;
-  return { sim: simulator, line, device, log, sent, close };
+  closer.onClose(() => started.close());
+  return { ...started, sent };
 }
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(async () => {
-  const closing = closeRig?.();
-  for (let i = 0; i < 50 && closing; i++) await vi.advanceTimersByTimeAsync(100);
-  await closing;
-  closeRig = undefined;
-  vi.useRealTimers();
-});
 
 const HOPPER_LEVELS = [
   { value: 50, count: 10 },
