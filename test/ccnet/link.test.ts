@@ -6,7 +6,7 @@ import { CcnetBus } from '../../src/ccnet/bus.js';
 import { BILL_COMMANDS } from '../../src/ccnet/commands.js';
 import { CcnetFramer, encodeAck, encodeNak, encodeReply, type CcnetFrame } from '../../src/ccnet/frame.js';
 import { CcnetLink } from '../../src/ccnet/link.js';
-import { useFakeTimersPerTest } from './helpers.js';
+import { settle, useFakeTimersPerTest } from './helpers.js';
 
 /** A scripted device end: records every frame it receives (with the fake time) and answers via `answer`. */
 function scriptedDevice(device: MemoryTransport, answer: (frame: CcnetFrame, n: number) => Uint8Array | undefined) {
@@ -22,18 +22,6 @@ function scriptedDevice(device: MemoryTransport, answer: (frame: CcnetFrame, n: 
     framer.push(chunk);
   });
   return seen;
-}
-
-/** Runs fake time while `p` settles. */
-async function settleNow<T>(p: Promise<T>, ms = 100): Promise<T> {
-  const out = p.then(
-    (v) => ({ ok: true as const, v }),
-    (e: unknown) => ({ ok: false as const, e }),
-  );
-  await vi.advanceTimersByTimeAsync(ms);
-  const r = await out;
-  if (!r.ok) throw r.e;
-  return r.v;
 }
 
 const isCommand = (f: CcnetFrame, code: number): boolean => f.payload[0] === code && f.payload.length >= 1;
@@ -151,11 +139,11 @@ describe('CCNET link rules (fake timers)', () => {
     const seen = scriptedDevice(device, (f, n) => (isCommand(f, 0x31) && n === 3 ? encodeNak(3) : undefined));
     const link = new CcnetLink(host);
     const once = link.exchange(3, Uint8Array.of(0x3c, 0, 0, 2, 1), { resend: false, label: 'DISPENSE' });
-    const onceErr = settleNow(once, 500).catch((e: unknown) => e) as Promise<KioskbusError>;
+    const onceErr = settle(once, 500).catch((e: unknown) => e) as Promise<KioskbusError>;
     expect((await onceErr).code).toBe(ErrorCode.Timeout);
     expect(seen).toHaveLength(1);
     const status = link.exchange(3, Uint8Array.of(0x31), { label: 'GET_STATUS' });
-    const err = (await settleNow(status, 1000).catch((e: unknown) => e)) as KioskbusError;
+    const err = (await settle(status, 1000).catch((e: unknown) => e)) as KioskbusError;
     expect(err.message).toContain('try 1: no answer; try 2: NAK from the device; try 3: no answer');
     expect((err.context.tries as { outcome: string }[]).map((t) => t.outcome)).toEqual(['timeout', 'nak', 'timeout']);
   });
