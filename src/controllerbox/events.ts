@@ -118,3 +118,13 @@ export interface ControllerBoxHostEventMap {
   /** Failures outside a request: an answer that could not be written, a listener that threw. */
   error: [error: KioskbusError];
 }
+
+/** The host events that report something the box saw (statuses and events), not the link or the life-cycle. */
+export const BOX_EVENTS = [
+  'deviceError',
+  'billAcceptorStatus',
+  'tcdStatus',
+  'rfidDetected',
+  'billAccepted',
+  'cardEvent',
+] as const satisfies readonly (keyof ControllerBoxHostEventMap)[];

@@ -1,14 +1,4 @@
-import type { ControllerBoxHostEventMap } from '../../src/controllerbox/host.js';
-
-/** The host events that report something the box saw (statuses and events). */
-export const BOX_EVENTS = [
-  'deviceError',
-  'billAcceptorStatus',
-  'tcdStatus',
-  'rfidDetected',
-  'billAccepted',
-  'cardEvent',
-] as const satisfies readonly (keyof ControllerBoxHostEventMap)[];
+export { BOX_EVENTS } from '../../src/controllerbox/events.js';
 
 /** Rewrites (or drops, when `fn` returns undefined) what one end of a memory pair writes: a line fault on cue. */
 export function tamper(
