@@ -69,30 +69,24 @@ async function startKiosk(index: number, url: string, root: string): Promise<Kio
   return { id, service, bridge, dir, customers: 0, changeRequests: 0 };
 }
 
+/** Where a customer's money goes in, by the roll of the dice (the rest of the rolls ask for change). */
+const INSERTS = [
+  { below: 0.3, device: 'nv200-0', values: NOTES },
+  { below: 0.5, device: 'ccnet-bv-0', values: NOTES },
+  { below: 0.75, device: 'hopper-0', values: COINS },
+  { below: 0.85, device: 'coins-0', values: COINS },
+];
+
 /** One customer at one kiosk: a note or coin in, sometimes change out (asked twice over MQTT, paid once). */
 async function customer(kiosk: Kiosk, client: MqttClient, random: () => number): Promise<void> {
   kiosk.customers++;
   const roll = random();
+  const insert = INSERTS.find((i) => roll < i.below);
   try {
-    if (roll < 0.3) {
-      await kiosk.service.simulate('nv200-0', {
+    if (insert) {
+      await kiosk.service.simulate(insert.device, {
         action: 'insert',
-        value: { amount: pick(NOTES, random), currency: 'EUR' },
-      });
-    } else if (roll < 0.5) {
-      await kiosk.service.simulate('ccnet-bv-0', {
-        action: 'insert',
-        value: { amount: pick(NOTES, random), currency: 'EUR' },
-      });
-    } else if (roll < 0.75) {
-      await kiosk.service.simulate('hopper-0', {
-        action: 'insert',
-        value: { amount: pick(COINS, random), currency: 'EUR' },
-      });
-    } else if (roll < 0.85) {
-      await kiosk.service.simulate('coins-0', {
-        action: 'insert',
-        value: { amount: pick(COINS, random), currency: 'EUR' },
+        value: { amount: pick(insert.values, random), currency: 'EUR' },
       });
     } else {
       kiosk.changeRequests++;
