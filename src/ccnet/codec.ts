@@ -155,6 +155,14 @@ export interface DenominationInput {
   exponent: number;
 }
 
+/** A denomination table of one country at types 0, 1, 2... from `[digits, exponent]` rows. */
+export function denominationsOf(
+  country: string,
+  rows: readonly (readonly [digits: number, exponent: number])[],
+): DenominationInput[] {
+  return rows.map(([digits, exponent], type) => ({ type, digits, country, exponent }));
+}
+
 /** 120 bytes (24 words); missing types are zero. */
 export function encodeDenominationTable(words: readonly DenominationInput[]): Uint8Array {
   const out = new Uint8Array(TYPE_COUNT * 5);

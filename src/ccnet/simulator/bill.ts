@@ -7,7 +7,14 @@
  */
 import { asciiBytes } from '../../core/bytes.js';
 import type { TimerHandle } from '../../core/clock.js';
-import { encodeTypeMask, maskToTypes, typesToMask, type DenominationInput, type Identification } from '../codec.js';
+import {
+  denominationsOf,
+  encodeTypeMask,
+  maskToTypes,
+  typesToMask,
+  type DenominationInput,
+  type Identification,
+} from '../codec.js';
 import {
   B2B_COMMANDS,
   DOWNLOAD_OK,
@@ -68,15 +75,16 @@ export interface BillSimulatorOptions extends SimulatorOptions {
   crc32?: number;
 }
 
-export const DEFAULT_EUR_TABLE: DenominationInput[] = [
-  { type: 0, digits: 5, country: 'EUR', exponent: 0 },
-  { type: 1, digits: 10, country: 'EUR', exponent: 0 },
-  { type: 2, digits: 20, country: 'EUR', exponent: 0 },
-  { type: 3, digits: 50, country: 'EUR', exponent: 0 },
-  { type: 4, digits: 1, country: 'EUR', exponent: 2 },
-  { type: 5, digits: 2, country: 'EUR', exponent: 2 },
-  { type: 6, digits: 5, country: 'EUR', exponent: 2 },
-];
+/** EUR 5, 10, 20, 50, 100, 200, 500 at types 0–6. */
+export const DEFAULT_EUR_TABLE: DenominationInput[] = denominationsOf('EUR', [
+  [5, 0],
+  [10, 0],
+  [20, 0],
+  [50, 0],
+  [1, 2],
+  [2, 2],
+  [5, 2],
+]);
 
 /** States in which IDENTIFICATION, GET BILL TABLE, DOWNLOAD, STATISTICS and CRC32 are valid. */
 const SERVICE_STATES = new Set([0x10, 0x13, 0x19, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47]);

@@ -4,7 +4,13 @@
  * codes of the spec's POLL table: the five faults the spec files under 13H (coin jam, tube jam...) are 13H
  * held, CHANGER BUSY is 14H, as a real changer shows them.
  */
-import { encodeDenominationTable, maskToTypes, typesToMask, type DenominationInput } from '../codec.js';
+import {
+  denominationsOf,
+  encodeDenominationTable,
+  maskToTypes,
+  typesToMask,
+  type DenominationInput,
+} from '../codec.js';
 import { COIN_COMMANDS, type CoinCommandName, type CoinIdentification, type CommandDef } from '../commands.js';
 import { coinStateCode } from '../states.js';
 import {
@@ -34,14 +40,15 @@ export interface CoinSimulatorOptions extends SimulatorOptions {
   initializePolls?: number;
 }
 
-export const DEFAULT_EUR_COINS: DenominationInput[] = [
-  { type: 0, digits: 5, country: 'EUR', exponent: 0x82 },
-  { type: 1, digits: 10, country: 'EUR', exponent: 0x82 },
-  { type: 2, digits: 20, country: 'EUR', exponent: 0x82 },
-  { type: 3, digits: 50, country: 'EUR', exponent: 0x82 },
-  { type: 4, digits: 1, country: 'EUR', exponent: 0 },
-  { type: 5, digits: 2, country: 'EUR', exponent: 0 },
-];
+/** EUR 0.05, 0.10, 0.20, 0.50 (exponent 82H: two decimals), 1 and 2 at types 0–5. */
+export const DEFAULT_EUR_COINS: DenominationInput[] = denominationsOf('EUR', [
+  [5, 0x82],
+  [10, 0x82],
+  [20, 0x82],
+  [50, 0x82],
+  [1, 0],
+  [2, 0],
+]);
 
 export class CoinSimulator extends PeripheralSimulator<CoinSimulatorEventMap> {
   enabled = 0;
