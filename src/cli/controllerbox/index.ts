@@ -11,8 +11,12 @@ import { forEachStdinLine, intOption, parseCommandArgs, readHexInput } from '../
 import { closeOnAbort, forwardEvents, loss, untilAbortedOrLost, watchTarget, watchTransport } from '../watch.js';
 import { decodeCapture } from '../../controllerbox/capture.js';
 import { crcVariantName, parseCrcSetting, type CrcSetting } from '../../controllerbox/frame.js';
-import { ControllerBoxHost, CONTROLLERBOX_SERIAL_DEFAULTS } from '../../controllerbox/host.js';
-import { WATCHED_EVENTS } from './events.js';
+import {
+  BOX_EVENTS,
+  ControllerBoxHost,
+  CONTROLLERBOX_SERIAL_DEFAULTS,
+  type ControllerBoxHostEventMap,
+} from '../../controllerbox/host.js';
 import { runScriptLine, SCRIPT_HELP } from '../../controllerbox/simulator/script.js';
 import { ControllerBoxSimulator, type ControllerBoxSimulatorOptions } from '../../controllerbox/simulator/simulator.js';
 
@@ -95,6 +99,16 @@ ${CRC_USAGE}
   --currency CODE       currency of money values (default VND)
   --json                JSON lines even on a terminal
   --once                exit (code 1) when the box is lost`;
+
+/** What `watch` prints: what the box saw, what the host could not read, and its errors. */
+const WATCHED_EVENTS = [
+  ...BOX_EVENTS,
+  'unknown',
+  'frameError',
+  'crcDetected',
+  'duplicate',
+  'error',
+] as const satisfies readonly (keyof ControllerBoxHostEventMap)[];
 
 export const watch: CliCommand = {
   summary: 'print ControllerBox statuses and events',
