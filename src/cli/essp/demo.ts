@@ -69,24 +69,18 @@ export const esspDemo: DemoSection = {
           `channels ${validator.channels.map((c) => formatMoney({ amount: c.value, currency: c.currency })).join(', ')}`,
       );
 
-      const escrow = (): Promise<[NoteInfo]> =>
+      /** The next `name` event of the validator (`what` names it when it does not come within 5 s). */
+      const nextNote = (name: 'escrow' | 'credit', what: string): Promise<[NoteInfo]> =>
         next<[NoteInfo]>(
           (l) => {
-            validator.on('escrow', l);
-            return () => validator.off('escrow', l);
+            validator.on(name, l);
+            return () => validator.off(name, l);
           },
           5000,
-          'note in escrow',
+          what,
         );
-      const credited = (): Promise<[NoteInfo]> =>
-        next<[NoteInfo]>(
-          (l) => {
-            validator.on('credit', l);
-            return () => validator.off('credit', l);
-          },
-          5000,
-          'credit',
-        );
+      const escrow = (): Promise<[NoteInfo]> => nextNote('escrow', 'note in escrow');
+      const credited = (): Promise<[NoteInfo]> => nextNote('credit', 'credit');
 
       // 1: a note accepted at once
       let inEscrow = escrow();
