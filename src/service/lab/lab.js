@@ -64,6 +64,29 @@ function act(fn) {
   };
 }
 
+/** A transaction id for one request from the page. */
+const newTransaction = () => crypto.randomUUID?.() ?? `lab-${Date.now()}-${Math.random()}`;
+
+/**
+ * A button asking `path` to move the money typed in `amount` at device `d` (`op`: payout or vend) under a new
+ * transaction, with `extra` fields; anything but paid is shown as an error.
+ */
+function moneyButton(d, amount, op, label, path, extra) {
+  return h(
+    'button',
+    {
+      'data-action': op,
+      onclick: act(async () => {
+        const value = { amount: toMinor(amount.value || '0', d.currency), currency: d.currency };
+        const ask = { device: d.id, amount: value, transaction: newTransaction(), ...extra };
+        const outcome = await api('POST', path, ask);
+        if (outcome.status !== 'paid') throw new Error(`${op} ${outcome.status}: ${outcome.reason ?? ''}`);
+      }),
+    },
+    label,
+  );
+}
+
 function card(d) {
   const sim = (action, label, value) =>
     h(
@@ -82,7 +105,6 @@ function card(d) {
     inputmode: 'decimal',
     placeholder: '10.00',
   });
-  const newTransaction = () => crypto.randomUUID?.() ?? `lab-${Date.now()}-${Math.random()}`;
   const tcdSelect = d.dispensers?.length
     ? h(
         'select',
@@ -133,42 +155,8 @@ function card(d) {
         },
         d.enabled ? 'Disable' : 'Enable',
       ),
-      d.canPayout
-        ? [
-            amount,
-            h(
-              'button',
-              {
-                'data-action': 'payout',
-                onclick: act(async () => {
-                  const value = { amount: toMinor(amount.value || '0', d.currency), currency: d.currency };
-                  const transaction = newTransaction();
-                  const outcome = await api('POST', '/api/payouts', { device: d.id, amount: value, transaction });
-                  if (outcome.status !== 'paid') throw new Error(`payout ${outcome.status}: ${outcome.reason ?? ''}`);
-                }),
-              },
-              'Pay out',
-            ),
-          ]
-        : undefined,
-      d.canVend
-        ? [
-            amount,
-            h(
-              'button',
-              {
-                'data-action': 'vend',
-                onclick: act(async () => {
-                  const value = { amount: toMinor(amount.value || '0', d.currency), currency: d.currency };
-                  const ask = { device: d.id, amount: value, transaction: newTransaction(), waitMs: 30000 };
-                  const outcome = await api('POST', '/api/vends', ask);
-                  if (outcome.status !== 'paid') throw new Error(`vend ${outcome.status}: ${outcome.reason ?? ''}`);
-                }),
-              },
-              'Charge card',
-            ),
-          ]
-        : undefined,
+      d.canPayout ? [amount, moneyButton(d, amount, 'payout', 'Pay out', '/api/payouts', {})] : undefined,
+      d.canVend ? [amount, moneyButton(d, amount, 'vend', 'Charge card', '/api/vends', { waitMs: 30000 })] : undefined,
       tcdSelect
         ? [
             tcdSelect,
