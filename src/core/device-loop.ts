@@ -99,6 +99,8 @@ interface Waiter {
 export interface DeviceLoopStats {
   /** Poll rounds run. */
   rounds: number;
+  /** Poll rounds the device answered. */
+  answered: number;
   /** Rounds that started later than their slot because the previous one overran. */
   missedDeadlines: number;
   /** Outages (offline events). */
@@ -112,7 +114,7 @@ export class DeviceLoop extends EventEmitter<DeviceLoopEvents> {
   readonly reopenMaxMs: number;
   readonly readyTimeoutMs: number;
   readonly startTimeoutMs: number;
-  readonly stats: DeviceLoopStats = { rounds: 0, missedDeadlines: 0, outages: 0 };
+  readonly stats: DeviceLoopStats = { rounds: 0, answered: 0, missedDeadlines: 0, outages: 0 };
   private readonly clock: Clock;
   private current: DeviceState = 'closed';
   private timer: TimerHandle | undefined;
@@ -374,6 +376,7 @@ export class DeviceLoop extends EventEmitter<DeviceLoopEvents> {
     this.stats.rounds++;
     try {
       await this.hooks.poll();
+      this.stats.answered++;
       this.answered();
     } catch (error) {
       this.failed(error);

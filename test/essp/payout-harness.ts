@@ -171,8 +171,18 @@ export async function faultyRig<D extends PayoutDevice>(
   make: (bus: SspBus) => D,
   options: RigOptions<D> & { seed: number },
 ): Promise<Rig<D> & { line: FaultTransport }> {
+  return lineRig(sim, make, (host) => new FaultTransport(host, { seed: options.seed }), options);
+}
+
+/** One simulator on an in-memory link whose host end is wrapped by `wrap` (the bus talks to `line`), started. */
+export async function lineRig<D extends PayoutDevice, L extends Transport>(
+  sim: SspSimulatorOptions,
+  make: (bus: SspBus) => D,
+  wrap: (host: MemoryTransport) => L,
+  options: RigOptions<D> = {},
+): Promise<Rig<D> & { line: L }> {
   const [host, end] = createMemoryPair();
-  const line = new FaultTransport(host, { seed: options.seed });
+  const line = wrap(host);
   const started = await startRig([sim], host, end, line, make, options);
   return { ...started, line };
 }

@@ -411,6 +411,7 @@ export abstract class PayoutDevice extends EventEmitter<PayoutDeviceEvents> {
         };
       },
       readLevels: async () => (await this.exec('GET_ALL_LEVELS')).levels,
+      polls: () => runtime.loop.stats.answered,
     };
   }
 

@@ -29,7 +29,8 @@ export interface PayoutUncertainty {
   message: string;
   /**
    * `ran`: the device reported activity of this kind after the doubt (it received the command);
-   * `not-seen`: it answered again and reported none within the settle time (most likely it never got the command,
+   * `not-seen`: it answered again, was polled (3 answered poll rounds in `ready`, at least 3 poll periods) and reported
+   * none (most likely it never got the command,
    * but a device that lost power in the middle may have forgotten it: compare `levelsAfter` with your records);
    * `unknown`: it did not answer again in time.
    */
@@ -44,13 +45,20 @@ export interface PayoutUncertainty {
   levelsAfter?: DenominationLevel[];
 }
 
-/** Errors after which a command may or may not have reached the device (sent, and then no reply). */
+/**
+ * Errors after which a command may or may not have been run: it was sent, and then no reply, or a reply the host could
+ * not read (its inner CRC or count failed after decryption, or its data did not decode), which may say it ran.
+ */
 const IN_DOUBT = new Set<ErrorCode>([
   ErrorCode.Timeout,
   ErrorCode.Disconnected,
   ErrorCode.TransportError,
   ErrorCode.Closed,
   ErrorCode.Cancelled,
+  ErrorCode.DecryptFailed,
+  ErrorCode.CountMismatch,
+  ErrorCode.UnexpectedReply,
+  ErrorCode.ShortData,
 ]);
 
 export function isInDoubt(error: unknown): error is KioskbusError {
@@ -99,13 +107,17 @@ export interface DoubtHost {
   /** Calls `onEvent` for every poll event and `onState` at every state change; returns the unsubscribe. */
   watch(onEvent: (event: SspEvent) => void, onState: () => void): () => void;
   readLevels(): Promise<DenominationLevel[]>;
+  /** Poll rounds the device has answered so far (a counter: only differences count). */
+  polls(): number;
 }
 
 export interface DoubtOptions {
   /** How long to wait for the device to be ready again. Default 120 000 ms. */
   reachMs?: number;
-  /** After it is ready: how long to watch its events for activity. Default 3 poll periods. */
+  /** After it is ready: at least how long to watch its events for activity. Default 3 poll periods. */
   settleMs?: number;
+  /** After it is ready: how many answered poll rounds, with no activity, make "not seen". Default 3. */
+  settlePolls?: number;
   /** Once activity is seen: how long to wait for the end of the operation. Default 60 000 ms. */
   finishMs?: number;
 }
@@ -189,23 +201,40 @@ export async function findOut(
     // a read of the levels (ungated, harmless) proves the device answers; it is retried until `reachMs` is over.
     const deadline = host.clock.now() + (options.reachMs ?? 120_000);
     let levelsAfter: DenominationLevel[] | undefined;
-    while (!reached && host.clock.now() < deadline && state() !== 'closed') {
-      await waitUntil(deadline - host.clock.now(), () => state() === 'ready' || state() === 'closed');
+    const left = (): number => Math.max(0, deadline - host.clock.now());
+    const settlePolls = options.settlePolls ?? 3;
+    let settled = false;
+    while (!settled && host.clock.now() < deadline && state() !== 'closed') {
+      await waitUntil(left(), () => state() === 'ready' || state() === 'closed');
       if (state() !== 'ready') break;
       try {
         levelsAfter = await host.readLevels();
         reached = true;
       } catch {
         // not answering yet (or GET_ALL_LEVELS unknown to this device): wait for the loop to get it back
-        await waitUntil(Math.min(host.pollIntervalMs * 5, Math.max(0, deadline - host.clock.now())), () => false);
+        await waitUntil(Math.min(host.pollIntervalMs * 5, left()), () => false);
         if (state() === 'ready' && reported.length > 0) reached = true;
       }
+      if (!reached) continue;
+      // Settle: the device must have been POLLED and have answered, in `ready`, `settlePolls` times (and for at least
+      // `settleMs`) with no activity before "not seen" can be said. A loop that went back to re-initialising meanwhile
+      // polled nothing: the device is reached again first.
+      const from = host.polls();
+      const until = host.clock.now() + (options.settleMs ?? 3 * host.pollIntervalMs);
+      const isFinished = (): boolean => finished;
+      while (!isFinished() && state() === 'ready' && host.clock.now() < deadline) {
+        if (host.polls() - from >= settlePolls && host.clock.now() >= until) break;
+        await waitUntil(Math.min(host.pollIntervalMs, left()), () => finished || state() !== 'ready');
+      }
+      if (reported.length > 0 && !isFinished()) await waitUntil(options.finishMs ?? 60_000, isFinished);
+      if (reported.length === 0 && (state() !== 'ready' || host.polls() - from < settlePolls)) {
+        reached = false; // left `ready` (or ran out of time) before it had been polled enough
+        continue;
+      }
+      settled = true;
     }
     let finding: PayoutUncertainty['finding'] = reported.length > 0 ? 'ran' : 'unknown';
-    if (reached) {
-      const isFinished = (): boolean => finished;
-      await waitUntil(options.settleMs ?? 3 * host.pollIntervalMs, isFinished);
-      if (reported.length > 0 && !isFinished()) await waitUntil(options.finishMs ?? 60_000, isFinished);
+    if (settled) {
       levelsAfter = (await host.readLevels().catch(() => undefined)) ?? levelsAfter;
       // after the read: a poll during it may have brought the device's report
       finding = reported.length > 0 ? 'ran' : 'not-seen';
