@@ -3,13 +3,21 @@
  */
 import { parseArgs } from 'node:util';
 import { concatBytes, parseHex } from '../../core/bytes.js';
-import { isKioskbusError } from '../../core/errors.js';
 import { parseServeArgs, SERVE_OPTIONS, SERVE_USAGE, serveUntilAborted } from '../serve.js';
-import { CliFailure, ExitCode, openFailure, startupFailure } from '../exit.js';
-import { eventPrinter, recordPrinter, wantsJson, type EventPrinter } from '../output.js';
+import { ExitCode, startupFailure } from '../exit.js';
+import { eventPrinter, recordPrinter, wantsJson } from '../output.js';
 import { UsageError, type CliCommand, type ProtocolCli } from '../types.js';
-import { forEachStdinLine, readHexInput, untilAborted } from '../util.js';
-import { createTransport } from '../../transport/open.js';
+import { forEachStdinLine, parseCommandArgs, readHexInput } from '../util.js';
+import {
+  closeOnAbort,
+  forwardEvents,
+  loss,
+  openWatched,
+  watchTarget,
+  watchTransport,
+  watchUntilStopped,
+  type Forwardable,
+} from '../watch.js';
 import { CcnetBus } from '../../ccnet/bus.js';
 import { CaptureDescriber } from '../../ccnet/capture.js';
 import { BillToBill, BillValidator } from '../../ccnet/devices/bill.js';
@@ -33,12 +41,7 @@ that was just sent a command is decoded as its reply. Garbage and bad CRCs are r
   --pairs   read B2B DISPENSE as type/count pairs (newer firmware) instead of the rev 2.3.1 mask
   --json    JSON lines even on a terminal`,
   async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args,
-      options: { pairs: { type: 'boolean' }, json: { type: 'boolean' } },
-      allowPositionals: true,
-      strict: true,
-    });
+    const { values, positionals } = parseCommandArgs(args, { pairs: { type: 'boolean' }, json: { type: 'boolean' } });
     const text = await readHexInput(positionals, io.stdin);
     let bytes: Uint8Array;
     try {
@@ -66,42 +69,6 @@ function parseAddress(text: string): number {
   return n;
 }
 
-/** Minimal view of a typed EventEmitter for forwarding events by name. */
-interface Forwardable {
-  on(event: string, listener: (...args: unknown[]) => void): unknown;
-}
-
-/** The fields of an event payload. */
-function fieldsOf(payload: unknown): Record<string, unknown> {
-  if (payload === undefined) return {};
-  if (isKioskbusError(payload)) return { code: payload.code, message: payload.message };
-  if (typeof payload === 'object' && payload !== null && !Array.isArray(payload)) {
-    return { ...(payload as Record<string, unknown>) };
-  }
-  return { data: payload };
-}
-
-/**
- * Forwards the events to `print`; a `problem` is printed once until it changes or the device is back (a device
- * that keeps failing does not fill the screen five times a second).
- */
-function forward(print: EventPrinter, label: string, emitter: Forwardable, events: readonly string[]): void {
-  let lastProblem: string | undefined;
-  for (const event of events) {
-    emitter.on(event, (...args: unknown[]) => {
-      const fields = fieldsOf(args[0]);
-      if (event === 'problem') {
-        const key = `${String(fields.code)} ${String(fields.message)}`;
-        if (key === lastProblem) return;
-        lastProblem = key;
-      } else if (event === 'online' || event === 'offline') {
-        lastProblem = undefined;
-      }
-      print(label, event, fields);
-    });
-  }
-}
-
 const DEVICE_NAMES: Record<number, string> = { 1: 'b2b', 2: 'coin-changer', 3: 'bill-validator', 4: 'card-reader' };
 
 interface WatchedCcnet extends Forwardable {
@@ -121,39 +88,21 @@ enables it, polls it and prints its typed events until Ctrl-C: readable lines on
 the command ends with exit code 1 instead. The port is a serial device (9600 8N1 by default),
 serial://PATH?baudRate=19200 or tcp://HOST:PORT (e.g. a simulator).`,
   async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args,
-      options: {
-        address: { type: 'string' },
-        baud: { type: 'string' },
-        json: { type: 'boolean' },
-        once: { type: 'boolean' },
-      },
-      allowPositionals: true,
-      strict: true,
+    const { values, positionals } = parseCommandArgs(args, {
+      address: { type: 'string' },
+      baud: { type: 'string' },
+      json: { type: 'boolean' },
+      once: { type: 'boolean' },
     });
-    const target = positionals[0];
-    if (target === undefined) throw new UsageError('give a port path or tcp://HOST:PORT');
-    if (positionals.length > 1) throw new UsageError(`one port only, got ${positionals.join(' ')}`);
+    const target = watchTarget(positionals);
     const address = parseAddress(values.address ?? '3');
     const baud = Number(values.baud ?? '9600');
     if (baud !== 9600 && baud !== 19200) throw new UsageError(`--baud must be 9600 or 19200`);
     const print = eventPrinter(io.stdout, wantsJson(io.stdout, values.json));
     const label = `${DEVICE_NAMES[address] ?? 'ccnet'}@${address}`;
-    const transport = createTransport(target, { ...CCNET_SERIAL_DEFAULTS, baudRate: baud });
-    // an I/O error is followed by `disconnected` (reported as offline): it must not end the process by itself
-    transport.on('error', () => undefined);
-    const onAbort = (): void => {
-      void transport.close().catch(() => undefined);
-    };
-    io.signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      await transport.open();
-    } catch (error) {
-      io.signal.removeEventListener('abort', onAbort);
-      if (io.signal.aborted) return ExitCode.Interrupted;
-      throw openFailure(target, error);
-    }
+    const transport = watchTransport(target, { ...CCNET_SERIAL_DEFAULTS, baudRate: baud });
+    const stopAbort = closeOnAbort(io.signal, transport);
+    if (!(await openWatched(transport, target, io.signal, stopAbort))) return ExitCode.Interrupted;
     const bus = new CcnetBus(transport, { responseTimeoutMs: 200 });
     const common = ['state', 'offline', 'online', 'problem'];
     let device: WatchedCcnet;
@@ -180,12 +129,13 @@ serial://PATH?baudRate=19200 or tcp://HOST:PORT (e.g. a simulator).`,
         'completed',
       ];
     }
-    forward(print, label, device, events);
-    let lost: (() => void) | undefined;
-    const lostOnce = new Promise<void>((resolve) => {
-      lost = resolve;
-    });
-    if (values.once === true) device.on('offline', () => lost?.());
+    forwardEvents(print, label, device, events);
+    const once = loss();
+    if (values.once === true) {
+      device.on('offline', () => {
+        once.lose();
+      });
+    }
     try {
       try {
         const info = await device.initialize();
@@ -207,11 +157,9 @@ serial://PATH?baudRate=19200 or tcp://HOST:PORT (e.g. a simulator).`,
         );
       }
       device.start();
-      await Promise.race([untilAborted(io.signal), lostOnce]);
-      if (!io.signal.aborted) throw new CliFailure(`${label} on ${target} was lost (--once)`);
-      return ExitCode.Interrupted;
+      return await watchUntilStopped(io.signal, once.lost, label, target);
     } finally {
-      io.signal.removeEventListener('abort', onAbort);
+      stopAbort();
       device.stop();
       bus.close();
       await transport.close().catch(() => undefined);
