@@ -595,7 +595,5 @@ export function makeEvent<E extends SspEvent>(event: Omit<E, 'code'> & { name: E
 
 /** The value an event credits to the host (CREDIT_NOTE with a known channel, COIN_CREDIT), if any. */
 export function creditOf(event: SspEvent): SspValue | undefined {
-  if (event.name === 'CREDIT_NOTE') return event.value;
-  if (event.name === 'COIN_CREDIT') return event.value;
-  return undefined;
+  return event.name === 'CREDIT_NOTE' || event.name === 'COIN_CREDIT' ? event.value : undefined;
 }
